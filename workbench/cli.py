@@ -1,0 +1,61 @@
+"""`workbench <verb>`: the command line. Each verb lives in ``workbench.commands.<module>``.
+
+A verb module defines ``register(subparsers)`` which adds its parser(s) and sets ``func``;
+heavy imports (torch, Qt) happen inside the verb's function, never at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from workbench import __version__
+from workbench.core.errors import WorkbenchError
+
+VERB_MODULES = (
+    "workbench.commands.project_cmds",
+    "workbench.commands.data_cmds",
+    "workbench.commands.learn_cmds",
+    "workbench.commands.eval_cmds",
+    "workbench.commands.export_cmds",
+    "workbench.commands.gui_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Defect Workbench: build, check and ship visual defect-inspection models.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # verb group not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Verbs of the `workbench` command line, one module per group."""

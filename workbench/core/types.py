@@ -1,0 +1,135 @@
+"""Plain value types of the data layer (no behaviour beyond conversion)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Label = Literal["ok", "ng", "unlabeled"]
+Split = Literal["train", "val", "test"]
+Review = Literal["", "needs_review", "reviewed"]
+
+LABELS: tuple[Label, ...] = ("ok", "ng", "unlabeled")
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+REVIEW_STATES: tuple[Review, ...] = ("", "needs_review", "reviewed")
+
+# Flags set by image health checks and importers; a flag informs, it never rejects a sample.
+FLAG_OVEREXPOSED = "overexposed"
+FLAG_UNDEREXPOSED = "underexposed"
+FLAG_BLURRED = "blurred"
+FLAG_SIZE_OUTLIER = "size_outlier"
+FLAG_DUPLICATE = "near_duplicate"
+FLAG_NG_WITHOUT_MASK = "ng_without_mask"
+FLAG_SPLIT_LEAK = "split_leak"
+
+
+@dataclass(frozen=True)
+class DefectClass:
+    """A defect class; ``id`` is its value in mask PNGs (1..255)."""
+
+    id: int
+    name: str
+    color: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One image of a sample (one light source or camera)."""
+
+    idx: int
+    file: str
+    original_name: str
+    sha256: str
+    channels: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One inspected part: 1..N aligned channel images sharing one mask."""
+
+    id: int
+    name: str
+    content_hash: str
+    label: Label
+    split: Split | None
+    review: Review
+    notes: str
+    tags: tuple[str, ...]
+    flags: tuple[str, ...]
+    classes: tuple[int, ...]
+    width: int
+    height: int
+    n_channels: int
+    dtype: str
+    has_mask: bool
+    mask_rev: int
+    source: str
+    last_score: float | None
+    created_at: str
+    updated_at: str
+    channel_files: tuple[Channel, ...] = field(default=())
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], channels: tuple[Channel, ...] = ()) -> Sample:
+        return cls(
+            id=int(row["id"]),
+            name=row["name"],
+            content_hash=row["content_hash"],
+            label=row["label"],
+            split=row["split"],
+            review=row["review"],
+            notes=row["notes"],
+            tags=tuple(json.loads(row["tags"])),
+            flags=tuple(json.loads(row["flags"])),
+            classes=tuple(json.loads(row["classes"])),
+            width=int(row["width"]),
+            height=int(row["height"]),
+            n_channels=int(row["n_channels"]),
+            dtype=row["dtype"],
+            has_mask=bool(row["has_mask"]),
+            mask_rev=int(row["mask_rev"]),
+            source=row["source"],
+            last_score=row["last_score"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            channel_files=channels,
+        )
+
+
+@dataclass(frozen=True)
+class Run:
+    """A training run as recorded in the project."""
+
+    id: str
+    task: str
+    status: str
+    name: str
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    dataset: dict[str, Any]
+    parent: str | None
+    pid: int | None
+    error: str
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Run:
+        return cls(
+            id=row["id"],
+            task=row["task"],
+            status=row["status"],
+            name=row["name"],
+            config=json.loads(row["config"]),
+            metrics=json.loads(row["metrics"]),
+            dataset=json.loads(row["dataset"]),
+            parent=row["parent"],
+            pid=row["pid"],
+            error=row["error"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+        )
