@@ -139,10 +139,10 @@ def to_uint8(img: np.ndarray, low: float | None = None, high: float | None = Non
     if img.dtype == np.uint8 and low is None and high is None:
         return img
     arr = img.astype(np.float32)
-    lo = float(np.min(arr)) if low is None else low
-    hi = float(np.max(arr)) if high is None else high
+    lo = float(arr.min()) if low is None else low
+    hi = float(arr.max()) if high is None else high
     if img.dtype == np.uint16 and low is None and high is None:
-        lo, hi = 0.0, float(max(np.max(arr), 1.0))
+        lo, hi = 0.0, max(float(arr.max()), 1.0)
     scale = 255.0 / max(hi - lo, 1e-6)
     return np.clip((arr - lo) * scale, 0, 255).astype(np.uint8)
 

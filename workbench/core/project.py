@@ -109,9 +109,7 @@ class Project:
         return project
 
     @classmethod
-    def open(
-        cls, folder: str | os.PathLike[str], readonly: bool = False, lock: bool = True
-    ) -> Project:
+    def open(cls, folder: str | os.PathLike[str], readonly: bool = False, lock: bool = True) -> Project:
         """Open an existing project. ``lock=False`` is for job processes that only touch their run."""
         root = Path(folder).expanduser().resolve()
         if not is_project(root):
@@ -331,15 +329,17 @@ class Project:
             blobs.append(data)
             infos.append(imageio.image_info(img))
         if len({(i.width, i.height) for i in infos}) != 1:
-            sizes = ", ".join(f"{Path(f).name}: {i.width}x{i.height}" for f, i in zip(files, infos, strict=True))
+            sizes = ", ".join(
+                f"{Path(f).name}: {i.width}x{i.height}" for f, i in zip(files, infos, strict=True)
+            )
             raise ProjectError(f"channel images of one sample must have one size ({sizes})")
         shas = [sha256_bytes(b) for b in blobs]
         content_hash = shas[0] if len(shas) == 1 else sha256_bytes("|".join(shas).encode())
         existing = self.sample_by_hash(content_hash)
         if existing is not None:
             if import_ref is not None:
-                self.record_import_item(import_ref[0], import_ref[1], "duplicate",
-                                        f"same content as sample {existing.id} ({existing.name})", existing.id)  # fmt: skip
+                reason = f"same content as sample {existing.id} ({existing.name})"
+                self.record_import_item(import_ref[0], import_ref[1], "duplicate", reason, existing.id)
             return existing, False
         width, height = infos[0].width, infos[0].height
         if mask is not None:
@@ -394,7 +394,17 @@ class Project:
         Changing the split of a test sample while the test split is locked is refused.
         """
         ids = list(ids)
-        allowed = {"label", "split", "review", "notes", "tags", "flags", "last_score", "add_tags", "remove_tags"}
+        allowed = {
+            "label",
+            "split",
+            "review",
+            "notes",
+            "tags",
+            "flags",
+            "last_score",
+            "add_tags",
+            "remove_tags",
+        }
         unknown = set(fields) - allowed
         if unknown:
             raise ProjectError(f"cannot set {', '.join(sorted(unknown))} on samples")
@@ -405,7 +415,9 @@ class Project:
         if "split" in fields and fields["split"] is not None:
             _check_choice("split", fields["split"], SPLITS)
         if "split" in fields and self.test_locked:
-            moving = [s.id for s in self.samples(ids=ids) if (s.split == "test") != (fields["split"] == "test")]
+            moving = [
+                s.id for s in self.samples(ids=ids) if (s.split == "test") != (fields["split"] == "test")
+            ]
             if moving:
                 raise ProjectError(
                     f"the test split is locked as the baseline; {len(moving)} selected sample(s) would "
@@ -565,7 +577,9 @@ class Project:
 
     def import_items(self, import_id: int) -> dict[str, dict[str, Any]]:
         """What an import has done so far, by item (source-relative path)."""
-        return {r["item"]: r for r in self._rows("SELECT * FROM import_items WHERE import_id=?", (import_id,))}
+        return {
+            r["item"]: r for r in self._rows("SELECT * FROM import_items WHERE import_id=?", (import_id,))
+        }
 
     def record_import_item(
         self, import_id: int, item: str, status: str, reason: str = "", sample_id: int | None = None
@@ -579,15 +593,15 @@ class Project:
 
     def finish_import(self, import_id: int, status: str = "completed") -> None:
         with self.transaction() as conn:
-            conn.execute("UPDATE imports SET status=?, finished_at=? WHERE id=?", (status, now_iso(), import_id))
+            conn.execute(
+                "UPDATE imports SET status=?, finished_at=? WHERE id=?", (status, now_iso(), import_id)
+            )
 
     # ------------------------------------------------------------------ runs
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
 
-    def create_run(
-        self, task: str, config: dict[str, Any], name: str = "", parent: str | None = None
-    ) -> Run:
+    def create_run(self, task: str, config: dict[str, Any], name: str = "", parent: str | None = None) -> Run:
         """Record a new run (status ``pending``) and make its folder."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         with self.transaction() as conn:
@@ -610,7 +624,17 @@ class Project:
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         """Set run columns (``status``, ``metrics``, ``dataset``, ``config``, ``pid``, ``error``, times)."""
-        allowed = {"status", "name", "config", "metrics", "dataset", "pid", "error", "started_at", "finished_at"}
+        allowed = {
+            "status",
+            "name",
+            "config",
+            "metrics",
+            "dataset",
+            "pid",
+            "error",
+            "started_at",
+            "finished_at",
+        }
         if set(fields) - allowed:
             raise ProjectError(f"cannot set {sorted(set(fields) - allowed)} on a run")
         values = {k: json.dumps(v) if k in ("config", "metrics", "dataset") else v for k, v in fields.items()}
@@ -627,7 +651,10 @@ class Project:
         ]
         for run_id in orphans:
             self.update_run(
-                run_id, status="failed", error="the training process ended unexpectedly", finished_at=now_iso()
+                run_id,
+                status="failed",
+                error="the training process ended unexpectedly",
+                finished_at=now_iso(),
             )
         return orphans
 

@@ -6,6 +6,7 @@ A migration is never edited once released; a change to the schema is a new numbe
 from __future__ import annotations
 
 import sqlite3
+
 from workbench.core.errors import ProjectError
 
 # A migration is SQL text; it runs inside one transaction together with the version bump.
@@ -98,9 +99,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def current_version(conn: sqlite3.Connection) -> int:
     """The schema version stored in the database (0 for an empty database)."""
-    has_meta = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-    ).fetchone()
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
     if not has_meta:
         return 0
     row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
