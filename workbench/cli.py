@@ -15,7 +15,9 @@ from workbench.core.errors import WorkbenchError
 
 VERB_MODULES = (
     "workbench.commands.project_cmds",
+    "workbench.commands.sample_cmd",
     "workbench.commands.data_cmds",
+    "workbench.commands.split_cmd",
     "workbench.commands.learn_cmds",
     "workbench.commands.eval_cmds",
     "workbench.commands.export_cmds",

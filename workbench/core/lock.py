@@ -70,7 +70,7 @@ class ProjectLock:
             fh.close()
             who = previous or read_lock_info(self.folder)
             raise ProjectLockedError(
-                f"project {self.folder} is open for writing by another process "
+                f"project {self.folder} is open for writing elsewhere "
                 f"(pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}); "
                 "close it there first, or open this one read-only"
             )

@@ -642,6 +642,31 @@ class Project:
         with self.transaction() as conn:
             conn.execute(f"UPDATE runs SET {assigns} WHERE id=?", (*values.values(), run_id))
 
+    # ------------------------------------------------------------------ evaluations
+    def evaluation_dir(self, eval_id: str) -> Path:
+        return self.root / "evaluations" / eval_id
+
+    def add_evaluation(
+        self, eval_id: str, run_id: str | None, bundle: str | None, split: str | None, metrics: dict[str, Any]
+    ) -> None:
+        """Record a finished evaluation (its files are already in ``evaluations/<id>/``)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO evaluations(id, run_id, bundle, split, metrics, created_at)"
+                " VALUES(?, ?, ?, ?, ?, ?)",
+                (eval_id, run_id, bundle, split, json.dumps(metrics), now_iso()),
+            )
+
+    def evaluations(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Recorded evaluations, newest first (metrics decoded)."""
+        rows = self._rows("SELECT * FROM evaluations ORDER BY created_at DESC, id DESC")
+        out = []
+        for r in rows:
+            if run_id is None or r["run_id"] == run_id:
+                r["metrics"] = json.loads(r["metrics"])
+                out.append(r)
+        return out
+
     def fail_orphan_runs(self) -> list[str]:
         """Mark runs left 'running'/'pending' by a process that no longer exists as failed."""
         orphans = [

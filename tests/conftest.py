@@ -1,0 +1,55 @@
+"""Shared fixtures: tiny generated images and an empty project in ``tmp_path``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.core.imageio import write_image
+from workbench.core.project import Project
+
+MakeImage = Callable[..., np.ndarray]
+
+
+def noise_image(seed: int, size: tuple[int, int] = (32, 32), channels: int = 1) -> np.ndarray:
+    """Blocky uint8 noise: each seed gives different bytes and a different perceptual hash."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    shape = (h // 4 + 1, w // 4 + 1) + ((channels,) if channels > 1 else ())
+    small = rng.integers(0, 256, shape, dtype=np.uint8)
+    big = np.repeat(np.repeat(small, 4, axis=0), 4, axis=1)
+    return np.ascontiguousarray(big[:h, :w])
+
+
+@pytest.fixture()
+def make_image() -> MakeImage:
+    """``make_image(path, seed=0, size=(h, w), channels=1)``: write a noise image, return its pixels."""
+
+    def make(path: Path, seed: int = 0, size: tuple[int, int] = (32, 32), channels: int = 1) -> np.ndarray:
+        img = noise_image(seed, size, channels)
+        write_image(path, img)
+        return img
+
+    return make
+
+
+@pytest.fixture()
+def make_images(make_image: MakeImage) -> Callable[[Path, list[str]], None]:
+    """``make_images(root, ["OK/a.png", "NG/b.jpg", ...])``: one distinct image per relative path."""
+
+    def make(root: Path, rel_paths: list[str], size: tuple[int, int] = (32, 32)) -> None:
+        for n, rel in enumerate(rel_paths):
+            make_image(root / rel, seed=1000 + n, size=size)
+
+    return make
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Iterator[Project]:
+    """An empty segmentation project, closed after the test."""
+    proj = Project.create(tmp_path / "proj")
+    yield proj
+    proj.close()

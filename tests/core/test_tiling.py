@@ -1,0 +1,135 @@
+"""Tiling covers images exactly and stitching reproduces whole-image results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.tiling import predict_tiled, tile_grid
+
+
+def _sigmoid_fn(batch: np.ndarray) -> np.ndarray:
+    """Pointwise: one output per input pixel, nothing from neighbours."""
+    return (1.0 / (1.0 + np.exp(-(batch[:, :1] * 3.0 - 1.0)))).astype(np.float32)
+
+
+def _linear_fn(batch: np.ndarray) -> np.ndarray:
+    """Like a 1x1 convolution: K=2 outputs mixing C=3 inputs per pixel, plus a bias."""
+    weights = np.array([[0.5, -0.25, 1.0], [0.1, 0.2, 0.3]], dtype=np.float32)
+    return (np.einsum("kc,nchw->nkhw", weights, batch) + 0.125).astype(np.float32)
+
+
+def _covered(height: int, width: int, tile: int, overlap: int) -> np.ndarray:
+    count = np.zeros((height, width), dtype=np.int32)
+    for t in tile_grid(height, width, tile, overlap):
+        count[t.y : t.y + t.h, t.x : t.x + t.w] += 1
+    return count
+
+
+def test_grid_covers_image_with_full_tiles_ending_at_border():
+    tiles = tile_grid(2048, 2448, 512, 64)
+    # stride 448: x starts 0, 448, 896, 1344, 1792 and a last one shifted to 2448-512=1936
+    xs = sorted({t.x for t in tiles})
+    ys = sorted({t.y for t in tiles})
+    assert xs == [0, 448, 896, 1344, 1792, 1936]
+    # y: 0, 448, 896, 1344 and 2048-512=1536 (ceil((2048-512)/448)+1 = 5 starts)
+    assert ys == [0, 448, 896, 1344, 1536]
+    assert all(t.h == 512 and t.w == 512 for t in tiles)
+    assert _covered(2048, 2448, 512, 64).min() >= 1
+
+
+def test_grid_exact_fit_and_small_image():
+    # 1024 = 512 + 512 with overlap 0: exactly two tiles per axis, no overlap at all
+    assert [(t.y, t.x) for t in tile_grid(1024, 1024, 512, 0)] == [(0, 0), (0, 512), (512, 0), (512, 512)]
+    (only,) = tile_grid(100, 300, 512, 64)
+    assert (only.y, only.x, only.h, only.w) == (0, 0, 100, 300)
+    # one axis short, the other long: one row of full-width tiles of the short height
+    assert [(t.x, t.h, t.w) for t in tile_grid(100, 700, 512, 64)] == [(0, 100, 512), (188, 100, 512)]
+
+
+def test_grid_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="overlap"):
+        tile_grid(100, 100, 64, 64)
+    with pytest.raises(ValueError, match="image size"):
+        tile_grid(0, 100, 64, 0)
+
+
+def test_pointwise_fn_is_reproduced_exactly():
+    rng = np.random.default_rng(0)
+    image = rng.random((1, 300, 421), dtype=np.float32)
+    tiled = predict_tiled(image, _sigmoid_fn, tile=128, overlap=32, batch=3)
+    full = _sigmoid_fn(image[None])[0]
+    assert tiled.dtype == np.float32 and tiled.shape == (1, 300, 421)
+    np.testing.assert_array_equal(tiled, full)
+
+
+def test_linear_fn_matches_full_image():
+    rng = np.random.default_rng(1)
+    image = rng.random((3, 200, 333), dtype=np.float32)
+    tiled = predict_tiled(image, _linear_fn, tile=96, overlap=40)
+    full = _linear_fn(image[None])[0]
+    assert tiled.shape == (2, 200, 333)
+    np.testing.assert_allclose(tiled, full, rtol=0, atol=1e-6)
+
+
+def test_image_smaller_than_tile_is_padded_then_cropped():
+    rng = np.random.default_rng(2)
+    image = rng.random((1, 37, 50), dtype=np.float32)
+    seen: list[tuple[int, ...]] = []
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        seen.append(batch.shape)
+        return _sigmoid_fn(batch)
+
+    tiled = predict_tiled(image, fn, tile=64, overlap=16)
+    assert seen == [(1, 1, 64, 64)]
+    np.testing.assert_array_equal(tiled, _sigmoid_fn(image[None])[0])
+
+
+def test_one_pixel_image():
+    image = np.full((1, 1, 1), 0.25, dtype=np.float32)
+    tiled = predict_tiled(image, _sigmoid_fn, tile=32, overlap=0)
+    np.testing.assert_array_equal(tiled, _sigmoid_fn(image[None])[0])
+
+
+def test_camera_sized_image_blends_neighbourhood_fn_smoothly():
+    # A cheap fn that depends on the tile position (mean of the tile): blending must still
+    # stay within the range of the tile outputs and cover every pixel.
+    image = np.zeros((1, 2048, 2448), dtype=np.float32)
+    image[0, :, 1200:] = 1.0
+    calls = []
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        calls.append(batch.shape[0])
+        return np.broadcast_to(batch.mean(axis=(1, 2, 3))[:, None, None, None], batch.shape).copy()
+
+    out = predict_tiled(image, fn, tile=512, overlap=64, batch=4)
+    assert out.shape == (1, 2048, 2448)
+    assert sum(calls) == 30 and max(calls) == 4  # 5 rows x 6 columns of tiles
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0
+    assert out[0, 0, 0] == 0.0 and out[0, -1, -1] == 1.0
+
+
+def test_bad_tile_output_shape_is_reported():
+    image = np.zeros((1, 64, 64), dtype=np.float32)
+    with pytest.raises(ValueError, match="expected"):
+        predict_tiled(image, lambda b: b[:, :, :32, :32], tile=64, overlap=0)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        predict_tiled(image, _sigmoid_fn, tile=50, overlap=0)
+
+
+def test_cancel_stops_between_batches():
+    token = CancelToken()
+    calls = []
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        token.cancel()
+        return batch
+
+    with pytest.raises(Cancelled):
+        predict_tiled(
+            np.zeros((1, 256, 256), dtype=np.float32), fn, tile=64, overlap=0, batch=2, cancel=token
+        )
+    assert len(calls) == 1  # 16 tiles in batches of 2, stopped after the first batch

@@ -1,0 +1,113 @@
+"""Good-only anomaly model: fit on synthetic textures, defects score higher, export parity."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.tiling import predict_tiled
+from workbench.learn.anomaly import (
+    AnomalyFitError,
+    AnomalyModel,
+    choose_threshold,
+    fit_anomaly,
+    greedy_coreset,
+)
+
+TILE, OVERLAP = 64, 16
+
+
+def texture(seed: int, size: int = 96, defect: bool = False) -> np.ndarray:
+    """Vertical stripes with noise; a defect is a dark rectangle."""
+    rng = np.random.default_rng(seed)
+    xx = np.mgrid[:size, :size][1]
+    img = 0.5 + 0.2 * np.sin(xx / 3.0 + rng.uniform(0, 6)) + 0.04 * rng.standard_normal((size, size))
+    if defect:
+        img[40:52, 30:50] = 0.05
+    return np.clip(np.repeat(img[..., None], 3, axis=2), 0, 1).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def model() -> AnomalyModel:
+    return fit_anomaly([texture(i) for i in range(5)], [texture(50), texture(51)], tile=TILE, overlap=OVERLAP)
+
+
+def score_map(model: AnomalyModel, image: np.ndarray) -> np.ndarray:
+    def fn(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(batch)).numpy()
+
+    return predict_tiled(np.ascontiguousarray(image.transpose(2, 0, 1)), fn, TILE, OVERLAP)[0]
+
+
+def test_defect_scores_above_threshold_and_good_images_below(model: AnomalyModel) -> None:
+    good = score_map(model, texture(99))
+    bad = score_map(model, texture(98, defect=True))
+    assert good.shape == bad.shape == (96, 96)
+    assert 0.0 <= good.min() and bad.max() <= 1.0
+    assert good.max() < 0.5 < bad.max()
+    ys, xs = np.unravel_index(np.argmax(bad), bad.shape)
+    assert 30 <= ys <= 62 and 20 <= xs <= 60, "the peak sits on the defect"
+
+
+def test_state_dict_round_trips_through_weights_only_load(model: AnomalyModel) -> None:
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    state = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+    assert state["bank"].shape[1] == 152 and state["bank"].shape[0] <= 16384
+    again = AnomalyModel.from_state_dict(state)
+    again.load_state_dict(state)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.allclose(again.eval()(x), model(x), atol=1e-6)
+
+
+def test_onnx_export_keeps_dynamic_size(model: AnomalyModel, tmp_path) -> None:
+    path = tmp_path / "anomaly.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"],
+                          output_names=["score"], dynamo=False,
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}})  # fmt: skip
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for size in ((64, 64), (96, 128)):
+        x = torch.from_numpy(texture(7, size=max(size), defect=True)[: size[0], : size[1]].transpose(2, 0, 1))
+        x = x[None].contiguous()
+        with torch.inference_mode():
+            want = model(x).numpy()
+        got = session.run(None, {"image": x.numpy()})[0]
+        assert got.shape == want.shape == (1, 1, *size)
+        np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_threshold_is_f1_optimal_with_ng_and_has_headroom_without() -> None:
+    assert choose_threshold([1.0, 2.0]) == pytest.approx(2.2)
+    assert choose_threshold([1.0, 2.0, 3.0], [5.0, 6.0]) == pytest.approx(4.0)
+    # overlapping scores: the cut below the 3.5 NG image catches both NG at one false alarm
+    assert choose_threshold([1.0, 4.0], [3.5, 6.0]) == pytest.approx(2.25)
+    with pytest.raises(AnomalyFitError, match="no OK validation image"):
+        choose_threshold([], [1.0])
+
+
+def test_coreset_picks_spread_out_points() -> None:
+    pts = torch.cat([torch.zeros(50, 8), torch.ones(1, 8) * 10, torch.ones(1, 8) * -10])
+    chosen = set(greedy_coreset(pts, 3, proj_dim=8).tolist())
+    assert {50, 51} <= chosen
+    assert len(greedy_coreset(pts, 100)) == 52
+
+
+def test_fit_without_val_images_holds_out_training_images_and_honours_cancel() -> None:
+    model = fit_anomaly([texture(i, size=64) for i in range(5)], [], tile=TILE, overlap=OVERLAP)
+    assert float(model.threshold_raw) > 0
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        fit_anomaly([texture(0, size=64)], [texture(1, size=64)], cancel=token, tile=TILE)
+    with pytest.raises(AnomalyFitError, match="training image 1"):
+        fit_anomaly([texture(0, size=64), np.zeros((64, 64, 1), np.float32)], [], tile=TILE)

@@ -1,0 +1,109 @@
+"""Registry contract: every registered model builds for 1, 3 and 4 channels with the right shapes."""
+
+from __future__ import annotations
+
+import warnings
+from importlib import metadata
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from torch import nn
+
+from workbench.learn import models
+from workbench.learn.models import ModelError, default_normalization, get_model, list_models, model_info
+from workbench.learn.score_model import ScoreModel
+
+
+@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("in_channels", [1, 3, 4])
+def test_every_model_builds_and_gives_logits_of_the_right_shape(name: str, in_channels: int) -> None:
+    info = model_info(name)
+    model = get_model(name, in_channels, 2, pretrained=True).eval()
+    assert isinstance(model.pretrained_source, str) and model.pretrained_source
+    with torch.inference_mode():
+        out = model(torch.rand(1, in_channels, 64, 64))
+    if info.task == "segmentation":
+        assert out.shape == (1, 2, 64, 64)
+    else:
+        assert out.shape == (1, 2)
+    assert torch.isfinite(out).all()
+
+
+def test_builtins_cover_both_tasks_and_describe_themselves() -> None:
+    assert {"unet-effnetlite0", "fpn-effnetlite0", "unet-resnet18", "unet-resnet34", "fpn-resnet34"} <= set(
+        list_models("segmentation")
+    )
+    assert set(list_models("classification")) >= {"cls-effnetlite0", "cls-resnet18"}
+    info = model_info("unet-effnetlite0")
+    assert info.encoder == "tu-efficientnet_lite0" and info.default_crop % 32 == 0 and info.cost > 0
+
+
+def test_effnet_models_say_they_loaded_imagenet_weights() -> None:
+    model = get_model("unet-effnetlite0", 1, 1)
+    assert "ImageNet EfficientNet-Lite0" in model.pretrained_source
+    assert "3 to 1 channels" in model.pretrained_source
+    assert get_model("unet-resnet18", 3, 1, pretrained=False).pretrained_source.startswith("no pretrained")
+
+
+def test_unknown_model_and_bad_sizes_are_refused() -> None:
+    with pytest.raises(ModelError, match="unknown model 'nope'"):
+        get_model("nope", 3, 1)
+    with pytest.raises(ModelError, match="in_channels"):
+        get_model("unet-effnetlite0", 0, 1)
+
+
+def test_plugin_entry_point_is_listed_and_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = metadata.EntryPoint(name="toy-identity", value="torch.nn:Identity", group=models.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(models, "_plugin_entries", lambda: {"toy-identity": entry})
+    monkeypatch.setattr(models, "_plugin_cache", {})
+    assert "toy-identity" in list_models()
+    assert "toy-identity" in list_models("segmentation")
+    model = get_model("toy-identity", 3, 1, pretrained=False)
+    assert isinstance(model, nn.Identity)
+
+
+def test_default_normalization_cycles_imagenet_statistics() -> None:
+    mean, std = default_normalization("unet-effnetlite0", 4)
+    assert mean == pytest.approx([0.485, 0.456, 0.406, 0.485]) and len(std) == 4
+    assert len(default_normalization("cls-resnet18", 1)[0]) == 1
+
+
+def _tiny_net() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 2, 3, stride=2, padding=1),
+        nn.Upsample(scale_factor=2, mode="bilinear"),
+    )
+
+
+@pytest.mark.parametrize("head", ["sigmoid", "softmax"])
+def test_score_model_exports_to_onnx_with_dynamic_size(tmp_path, head: str) -> None:
+    torch.manual_seed(0)
+    module = ScoreModel(_tiny_net(), [0.4, 0.5, 0.6], [0.2, 0.25, 0.3], head=head).eval()
+    path = tmp_path / "score.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"],
+                          output_names=["score"], dynamo=False,
+                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}})  # fmt: skip
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for shape in [(1, 3, 64, 64), (2, 3, 96, 160)]:
+        x = torch.rand(*shape)
+        got = session.run(None, {"image": x.numpy()})[0]
+        with torch.inference_mode():
+            want = module(x).numpy()
+        assert got.shape == want.shape == (shape[0], 2 if head == "sigmoid" else 1, shape[2], shape[3])
+        np.testing.assert_allclose(got, want, atol=1e-4)
+        assert 0.0 <= got.min() and got.max() <= 1.0
+
+
+def test_score_model_classification_gives_one_probability_per_class() -> None:
+    net = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 3))
+    probs = ScoreModel(net, [0.5] * 3, [0.5] * 3, head="softmax")(torch.rand(2, 3, 32, 32))
+    assert probs.shape == (2, 2, 1, 1)
+    assert bool((probs.sum(dim=1) < 1.0).all())  # the OK share is left out
+    with pytest.raises(ValueError, match="std"):
+        ScoreModel(net, [0.5] * 3, [0.5, 0.0, 0.5])

@@ -1,0 +1,94 @@
+"""Hot-folder mode: slow writes are waited for, bad files are survived, stopping is clean."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.core.imageio import encode_image
+from workbench.runtime.inspector import Inspector, Result
+from workbench.runtime.watch import FolderWatcher, WatchOptions, watch_folder
+
+
+@pytest.fixture(scope="module")
+def inspector(bundle_path: Path) -> Inspector:
+    return Inspector(bundle_path, backend="onnxruntime", device="cpu")
+
+
+def test_slow_copy_is_inspected_once_and_only_when_complete(
+    inspector: Inspector, spot, tmp_path: Path
+) -> None:
+    data = encode_image(spot(4, h=120, w=160, spots=2), ".png")
+    target = tmp_path / "part.png"
+    seen: list[tuple[str, Result | None, str, float]] = []
+    finished = threading.Event()
+    done_at: list[float] = []
+
+    def slow_copy() -> None:
+        step = max(1, len(data) // 6)
+        with target.open("wb") as fh:
+            for i in range(0, len(data), step):
+                if i:
+                    time.sleep(0.15)  # longer than the stability window of 2 polls x 0.03 s
+                fh.write(data[i : i + step])
+                fh.flush()
+        done_at.append(time.monotonic())
+        finished.set()
+
+    def report(path: str, result: Result | None, error: str) -> None:
+        seen.append((path, result, error, time.monotonic()))
+
+    writer = threading.Thread(target=slow_copy)
+    writer.start()
+    stop = threading.Event()
+    watcher = FolderWatcher(inspector, tmp_path, report, WatchOptions(poll_s=0.03, give_up_s=5.0), stop)
+    runner = threading.Thread(target=watcher.run)
+    runner.start()
+    finished.wait(10)
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # more polls: the file must not be reported again
+    stop.set()
+    runner.join(5)
+    writer.join()
+    assert not runner.is_alive()
+    assert len(seen) == 1
+    path, result, error, at = seen[0]
+    assert path == str(target) and error == "" and result is not None
+    assert at >= done_at[0]
+    assert result.verdict == "NG" and (result.width, result.height) == (160, 120)
+
+
+def test_bad_file_is_reported_once_and_watch_goes_on(inspector: Inspector, spot, tmp_path: Path) -> None:
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG garbage")
+    (tmp_path / "good.png").write_bytes(encode_image(spot(5), ".png"))
+    (tmp_path / ".partial.png").write_bytes(b"ignored: hidden name")
+    (tmp_path / "notes.txt").write_text("not an image")
+    lines: list[tuple[str, str, str]] = []
+
+    def report(path: str, result: Result | None, error: str) -> None:
+        lines.append((Path(path).name, result.verdict if result else "ERROR", error))
+
+    count = watch_folder(inspector, tmp_path, report, poll_s=0.02, give_up_s=0.1, once=True, timeout_s=10)
+    assert count == 2
+    assert sorted(lines)[0][:2] == ("broken.png", "ERROR") and "broken.png" in sorted(lines)[0][2]
+    assert sorted(lines)[1][:2] == ("good.png", "OK")
+
+
+def test_timeout_and_skip_existing(inspector: Inspector, spot, tmp_path: Path) -> None:
+    (tmp_path / "old.png").write_bytes(encode_image(spot(6), ".png"))
+    start = time.monotonic()
+    count = watch_folder(inspector, tmp_path, lambda *a: None, poll_s=0.02, skip_existing=True, timeout_s=0.2)
+    assert count == 0
+    assert 0.15 <= time.monotonic() - start < 3
+
+
+def test_missing_folder_is_an_error(inspector: Inspector, tmp_path: Path) -> None:
+    from workbench.core.errors import WorkbenchError
+
+    with pytest.raises(WorkbenchError, match="does not exist"):
+        FolderWatcher(inspector, tmp_path / "nope", lambda *a: None)

@@ -1,0 +1,53 @@
+"""`workbench export`: a finished run -> verified `.wbx` bundle (ONNX / OpenVINO, FP16, INT8)."""
+
+from __future__ import annotations
+
+import argparse
+
+from workbench.commands.common import ProgressBar, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("export", help="export a trained run to a deploy bundle (.wbx) with a parity check")
+    p.add_argument("dir", help="project folder")
+    p.add_argument("--run", required=True, help="run id (see `workbench runs`)")
+    p.add_argument(
+        "--format",
+        default="onnx,openvino",
+        help="comma list of onnx, openvino, fp16, int8 (default: onnx,openvino)",
+    )
+    p.add_argument("--out", help="bundle file (default: <project>/exports/<run>.wbx)")
+    p.add_argument("--val-images", type=int, default=16, help="validation images for the parity check")
+    p.add_argument("--golden", type=int, default=4, help="golden images stored in the bundle")
+    p.add_argument(
+        "--int8-tolerance",
+        type=float,
+        default=0.02,
+        help="largest accepted validation-accuracy drop of INT8 (fraction; default 0.02)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.export.pipeline import ExportOptions, export_bundle
+
+    options = ExportOptions(
+        max_val_images=args.val_images, golden_images=args.golden, int8_tolerance=args.int8_tolerance
+    )
+    bar = ProgressBar("export", enabled=not args.json)
+    report = export_bundle(args.dir, args.run, args.out, args.format, progress=bar, options=options)
+    if args.json:
+        print_json(
+            {
+                "path": str(report.path),
+                "variants": report.variants,
+                "parity": report.parity,
+                "int8": report.int8,
+                "golden": report.golden,
+                "notes": report.notes,
+            }
+        )
+    else:
+        print(report.text())
+    return 0

@@ -1,0 +1,304 @@
+"""OK / NG / GRAY decisions from score maps: rules per defect class and measured defects.
+
+score map -> regions (connected components, 8-connectivity) -> measurements -> class rules ->
+verdict. Measurements: box, area (px, and mm^2 when a pixel size is set), length (longest side of
+the minimum-area rectangle, see ``decision_regions.region_length``), contrast (mean grey inside
+minus a 5-pixel ring around, in 8-bit grey levels; None without an image), max and mean score.
+
+Gray zone (``gray_low`` and ``gray_high`` both set): NG regions are found at ``gray_high`` for
+every class (it replaces the class thresholds); when no region makes the image NG, any region
+found at ``gray_low`` that passes the geometric rules makes it GRAY (human review). So adding a
+gray zone whose upper end equals the old threshold never changes which images are NG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from workbench.core.decision_regions import PreparedMap, Region, find_regions, prepare
+from workbench.core.errors import WorkbenchError
+
+Verdict = Literal["OK", "NG", "GRAY"]
+CONFIG_VERSION = 1
+
+
+class DecisionConfigError(WorkbenchError, ValueError):
+    """A decision configuration is inconsistent or from an unknown version."""
+
+
+@dataclass
+class ClassRule:
+    """Rule for one defect class; a region must pass every rule to count as a defect."""
+
+    class_id: int
+    name: str
+    threshold: float = 0.5
+    min_area_px: int = 0
+    min_area_mm2: float = 0.0
+    min_length_px: float = 0.0
+    # Compared with the absolute contrast: dark and bright defects both count.
+    min_contrast: float = 0.0
+    enabled: bool = True
+
+
+def _check_unit(value: float | None, what: str) -> None:
+    if value is not None and not 0.0 < value <= 1.0:
+        raise DecisionConfigError(f"{what} must be in (0, 1], got {value}")
+
+
+@dataclass
+class DecisionConfig:
+    """Rules of every class (in score-map channel order), pixel size and gray zone."""
+
+    classes: list[ClassRule] = field(default_factory=list)
+    pixel_size_mm: float | None = None
+    gray_low: float | None = None
+    gray_high: float | None = None
+    default_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``DecisionConfigError`` naming the first inconsistent setting."""
+        _check_unit(self.default_threshold, "default threshold")
+        for rule in self.classes:
+            _check_unit(rule.threshold, f"threshold of class {rule.name!r}")
+            if min(rule.min_area_px, rule.min_area_mm2, rule.min_length_px, rule.min_contrast) < 0:
+                raise DecisionConfigError(f"class {rule.name!r} has a negative minimum")
+            if rule.min_area_mm2 > 0 and self.pixel_size_mm is None:
+                raise DecisionConfigError(
+                    f"class {rule.name!r} has a minimum area in mm^2 but no pixel size is set"
+                )
+        if self.pixel_size_mm is not None and not self.pixel_size_mm > 0:
+            raise DecisionConfigError(f"pixel size must be positive, got {self.pixel_size_mm}")
+        if (self.gray_low is None) != (self.gray_high is None):
+            raise DecisionConfigError("gray zone needs both a lower and an upper threshold")
+        if self.gray_low is not None and self.gray_high is not None:
+            _check_unit(self.gray_low, "gray zone lower threshold")
+            _check_unit(self.gray_high, "gray zone upper threshold")
+            if not self.gray_low < self.gray_high:
+                raise DecisionConfigError(
+                    f"gray zone lower threshold {self.gray_low} must be below upper {self.gray_high}"
+                )
+
+    @property
+    def has_gray_zone(self) -> bool:
+        return self.gray_low is not None and self.gray_high is not None
+
+    def rules_for(self, n_classes: int) -> list[ClassRule]:
+        """One rule per score-map channel; default rules (ids 1..K) when none are configured."""
+        if not self.classes:
+            return [ClassRule(i + 1, f"class {i + 1}", self.default_threshold) for i in range(n_classes)]
+        if len(self.classes) != n_classes:
+            raise DecisionConfigError(
+                f"decision rules cover {len(self.classes)} classes but the score map has {n_classes}"
+            )
+        return list(self.classes)
+
+    def ng_threshold(self, rule: ClassRule) -> float:
+        return self.gray_high if self.gray_high is not None else rule.threshold
+
+    def lowest_threshold(self, n_classes: int) -> float:
+        """Lowest threshold any enabled class is examined at (the floor ``prepare`` needs)."""
+        rules = [r for r in self.rules_for(n_classes) if r.enabled] or self.rules_for(n_classes)
+        lowest = min(self.ng_threshold(r) for r in rules)
+        return min(lowest, self.gray_low) if self.gray_low is not None else lowest
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": CONFIG_VERSION,
+            "classes": [asdict(r) for r in self.classes],
+            "pixel_size_mm": self.pixel_size_mm,
+            "gray_low": self.gray_low,
+            "gray_high": self.gray_high,
+            "default_threshold": self.default_threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecisionConfig:
+        version = data.get("version", CONFIG_VERSION)
+        if version != CONFIG_VERSION:
+            raise DecisionConfigError(f"decision config version {version} is not supported")
+        try:
+            rules = [ClassRule(**r) for r in data.get("classes", [])]
+        except TypeError as exc:
+            raise DecisionConfigError(f"bad class rule in decision config: {exc}") from exc
+        return cls(
+            classes=rules,
+            pixel_size_mm=data.get("pixel_size_mm"),
+            gray_low=data.get("gray_low"),
+            gray_high=data.get("gray_high"),
+            default_threshold=data.get("default_threshold", 0.5),
+        )
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A region that passed its class rule; ``verdict`` says whether it made the image NG or GRAY."""
+
+    class_id: int
+    class_name: str
+    x: int
+    y: int
+    w: int
+    h: int
+    area_px: int
+    area_mm2: float | None
+    length_px: float | None
+    contrast: float | None
+    max_score: float
+    mean_score: float
+    verdict: Verdict = "NG"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict of one image with its defects and scores (max of each class map)."""
+
+    verdict: Verdict
+    defects: tuple[Defect, ...]
+    image_score: float
+    class_scores: dict[int, float]
+    gray_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "defects": [d.to_dict() for d in self.defects],
+            "image_score": self.image_score,
+            "class_scores": {str(k): v for k, v in self.class_scores.items()},
+            "gray_reason": self.gray_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        return cls(
+            verdict=data["verdict"],
+            defects=tuple(Defect(**d) for d in data["defects"]),
+            image_score=float(data["image_score"]),
+            class_scores={int(k): float(v) for k, v in data["class_scores"].items()},
+            gray_reason=data.get("gray_reason"),
+        )
+
+
+def _area_mm2(area_px: int, config: DecisionConfig) -> float | None:
+    return None if config.pixel_size_mm is None else area_px * config.pixel_size_mm**2
+
+
+def _passes(region: Region, rule: ClassRule, config: DecisionConfig) -> bool:
+    """Geometric rules; the contrast rule is skipped when no image was given."""
+    area_mm2 = _area_mm2(region.area_px, config)
+    if rule.min_area_mm2 > 0 and area_mm2 is not None and area_mm2 < rule.min_area_mm2:
+        return False
+    if region.length_px is not None and region.length_px < rule.min_length_px:
+        return False
+    return not (region.contrast is not None and abs(region.contrast) < rule.min_contrast)
+
+
+def _to_defect(region: Region, rule: ClassRule, config: DecisionConfig, verdict: Verdict) -> Defect:
+    return Defect(
+        class_id=rule.class_id,
+        class_name=rule.name,
+        x=region.x,
+        y=region.y,
+        w=region.w,
+        h=region.h,
+        area_px=region.area_px,
+        area_mm2=_area_mm2(region.area_px, config),
+        length_px=region.length_px,
+        contrast=region.contrast,
+        max_score=region.max_score,
+        mean_score=region.mean_score,
+        verdict=verdict,
+    )
+
+
+def _pixel_regions(
+    prepared: PreparedMap, channel: int, rule: ClassRule, t: float, config: DecisionConfig
+) -> list[Region]:
+    """Regions of a pixel map at threshold ``t`` that pass the class rule."""
+    min_px = rule.min_area_px
+    if config.pixel_size_mm is not None and rule.min_area_mm2 > 0:
+        # Prune by a pixel count just below the mm^2 bound; _passes applies the exact test.
+        min_px = max(min_px, int(rule.min_area_mm2 / config.pixel_size_mm**2 * (1 - 1e-9)))
+    return [r for r in find_regions(prepared, channel, t, min_px) if _passes(r, rule, config)]
+
+
+def _whole_image_region(prepared: PreparedMap, channel: int, t: float) -> list[Region]:
+    """Classification maps: the whole image is the one region; geometric rules do not apply."""
+    score = prepared.class_max[channel]
+    if score < t:
+        return []
+    area = prepared.height * prepared.width
+    return [Region(0, 0, prepared.width, prepared.height, area, None, None, score, score)]
+
+
+def _found(
+    prepared: PreparedMap, channel: int, rule: ClassRule, t: float, config: DecisionConfig, verdict: Verdict
+) -> list[Defect]:
+    if prepared.whole_image:
+        regions = _whole_image_region(prepared, channel, t)
+    else:
+        regions = _pixel_regions(prepared, channel, rule, t, config)
+    return [_to_defect(r, rule, config, verdict) for r in regions]
+
+
+def _gray_reason(defect: Defect, config: DecisionConfig) -> str:
+    where = f"class {defect.class_name!r} region at x={defect.x} y={defect.y}"
+    if config.gray_high is not None and defect.max_score >= config.gray_high:
+        return f"{where} reaches {defect.max_score:.3f} but passes the rules only above {config.gray_low}"
+    zone = f"[{config.gray_low}, {config.gray_high})"
+    return f"{where} has max score {defect.max_score:.3f} in the gray zone {zone}"
+
+
+def decide_prepared(prepared: PreparedMap, config: DecisionConfig) -> Decision:
+    """Decide one image from its prepared score map (see ``decision_regions.prepare``)."""
+    config.validate()
+    rules = config.rules_for(prepared.n_classes)
+    ng: list[Defect] = []
+    gray: list[Defect] = []
+    for channel, rule in enumerate(rules):
+        if not rule.enabled:
+            continue
+        ng += _found(prepared, channel, rule, config.ng_threshold(rule), config, "NG")
+        if config.gray_low is not None and not ng:
+            gray += _found(prepared, channel, rule, config.gray_low, config, "GRAY")
+    scores = {r.class_id: prepared.class_max[i] for i, r in enumerate(rules)}
+    enabled = [prepared.class_max[i] for i, r in enumerate(rules) if r.enabled]
+    image_score = max(enabled, default=0.0)
+    if ng:
+        return Decision("NG", tuple(ng), image_score, scores)
+    if gray:
+        return Decision("GRAY", tuple(gray), image_score, scores, _gray_reason(gray[0], config))
+    return Decision("OK", (), image_score, scores)
+
+
+def decide(score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None) -> Decision:
+    """OK / NG / GRAY for one ``(K,H,W)`` score map; ``image`` (HxW[xC]) enables contrast."""
+    if score_map.ndim != 3:
+        raise ValueError(f"score map must have shape (K,H,W), got {tuple(score_map.shape)}")
+    config.validate()
+    floor = config.lowest_threshold(score_map.shape[0])
+    return decide_prepared(prepare(score_map, image, floor), config)
+
+
+def redecide(stored_maps: Sequence[PreparedMap | np.ndarray], config: DecisionConfig) -> list[Decision]:
+    """Decide many images again under a new config; prepared maps make this fast.
+
+    Evaluation prepares each score map once (``prepare(map, image, floor)``) and then calls this
+    for every threshold it tries; thresholds must not go below each map's floor.
+    """
+    out = []
+    for item in stored_maps:
+        if not isinstance(item, PreparedMap):
+            item = prepare(item, None, config.lowest_threshold(item.shape[0]))
+        out.append(decide_prepared(item, config))
+    return out

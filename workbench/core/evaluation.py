@@ -1,0 +1,272 @@
+"""Evaluation: run a predictor over a split, keep the raw score maps, decide, measure, report.
+
+The model is passed in as a function (``image -> (K,H,W) score map``) so that the same code
+evaluates an in-process torch model and a deployed bundle through the runtime. Score maps are
+stored quantised to 16 bits (``maps/<sample_id>.npz``); every decision, now and later, is made
+from the stored maps, so moving a threshold re-decides without running the model again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.core.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from workbench.core.cancel import CancelToken, Progress, no_progress
+from workbench.core.decision_regions import PreparedMap, prepare
+from workbench.core.decisions import Decision, DecisionConfig, decide_prepared
+from workbench.core.errors import ProjectError
+from workbench.core.metrics import image_metrics, label_map_from_scores, pixel_metrics, region_metrics
+from workbench.core.project import Project
+from workbench.core.types import Sample
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+# Re-deciding needs every region down to this score; thresholds below it re-prepare the maps.
+PREPARE_FLOOR = 0.05
+_Q = 65535.0
+
+
+def quantise(score_map: np.ndarray) -> np.ndarray:
+    """Scores in [0,1] to uint16 (steps of 1.5e-5: far below any threshold a person sets)."""
+    return np.round(np.clip(score_map, 0.0, 1.0) * _Q).astype(np.uint16)
+
+
+def dequantise(stored: np.ndarray) -> np.ndarray:
+    return stored.astype(np.float32) * np.float32(1.0 / _Q)
+
+
+def save_map(path: Path, score_map: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, scores=quantise(score_map))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_map(path: Path) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as data:
+        return dequantise(data["scores"])
+
+
+@dataclass(frozen=True)
+class ImageCase:
+    """One evaluated image: who it is and what the labels say."""
+
+    sample_id: int
+    name: str
+    label: str
+    classes: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sample_id": self.sample_id,
+            "name": self.name,
+            "label": self.label,
+            "classes": list(self.classes),
+        }
+
+
+def outcome(label: str, verdict: str) -> str:
+    """escape (NG called OK), overkill (OK called NG), gray, or correct."""
+    if verdict == "GRAY":
+        return "gray"
+    if label == "ng" and verdict == "OK":
+        return "escape"
+    if label == "ok" and verdict == "NG":
+        return "overkill"
+    return "correct"
+
+
+def new_eval_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _cases(project: Project, split: str | None, sample_ids: Sequence[int] | None) -> list[Sample]:
+    samples = project.samples(split=split, ids=sample_ids)
+    samples = [s for s in samples if s.label in ("ok", "ng")]
+    if not samples:
+        where = f"split {split!r}" if split else "the selection"
+        raise ProjectError(f"no OK/NG-labelled samples in {where} of {project.root}: nothing to evaluate")
+    return samples
+
+
+def run_evaluation(
+    project: Project,
+    predict: Predictor,
+    model: dict[str, Any],
+    split: str | None = "test",
+    sample_ids: Sequence[int] | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    eval_id: str | None = None,
+) -> EvaluationSession:
+    """Predict every OK/NG sample of ``split``, store maps, decide, write metrics and report.
+
+    ``model`` describes the source: ``classes`` ([{"id", "name", ...}] in map-channel order),
+    ``decision`` (a DecisionConfig dict), ``task``, and ``run_id`` or ``bundle``.
+    """
+    samples = _cases(project, split, sample_ids)
+    eval_id = eval_id or new_eval_id()
+    out = project.evaluation_dir(eval_id)
+    (out / "maps").mkdir(parents=True, exist_ok=True)
+    cases = []
+    for i, s in enumerate(samples):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        progress(i / len(samples), f"predicting {s.name}")
+        score_map = np.asarray(predict(project.read_image(s, None)), dtype=np.float32)
+        if score_map.ndim != 3:
+            raise ProjectError(f"the model returned a score map of shape {score_map.shape} for {s.name}")
+        save_map(out / "maps" / f"{s.id}.npz", score_map)
+        cases.append(ImageCase(s.id, s.name, s.label, s.classes))
+    meta = {
+        "id": eval_id,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "split": split,
+        "test_locked": project.test_locked,
+        "model": model,
+        "cases": [c.to_dict() for c in cases],
+    }
+    atomic_write_json(out / "meta.json", meta)
+    progress(0.95, "deciding and measuring")
+    session = EvaluationSession.load(project, eval_id)
+    session.write_results(DecisionConfig.from_dict(model.get("decision", {})))
+    project.add_evaluation(eval_id, model.get("run_id"), model.get("bundle"), split, session.metrics_flat)
+    progress(1.0, "evaluation written")
+    return session
+
+
+class EvaluationSession:
+    """A stored evaluation held in memory for fast re-decisions at new thresholds and rules."""
+
+    def __init__(self, project: Project, eval_id: str, meta: dict[str, Any]) -> None:
+        self.project = project
+        self.eval_id = eval_id
+        self.dir = project.evaluation_dir(eval_id)
+        self.meta = meta
+        self.cases = [
+            ImageCase(c["sample_id"], c["name"], c["label"], tuple(c["classes"])) for c in meta["cases"]
+        ]
+        model = meta["model"]
+        self.class_ids = [int(c["id"]) for c in model.get("classes", [])]
+        self.class_names = [str(c["name"]) for c in model.get("classes", [])]
+        self.base_config = DecisionConfig.from_dict(model.get("decision", {}))
+        self._prepared: list[PreparedMap] = []
+        self._floor = PREPARE_FLOOR
+        self.metrics_flat: dict[str, Any] = {}
+
+    @classmethod
+    def load(cls, project: Project, eval_id: str) -> EvaluationSession:
+        folder = project.evaluation_dir(eval_id)
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProjectError(
+                f"evaluation {eval_id!r} in {project.root} is missing or damaged: {exc}"
+            ) from exc
+        session = cls(project, eval_id, meta)
+        session._prepare(PREPARE_FLOOR)
+        return session
+
+    def score_map(self, sample_id: int) -> np.ndarray:
+        return load_map(self.dir / "maps" / f"{sample_id}.npz")
+
+    def _prepare(self, floor: float) -> None:
+        self._floor = floor
+        self._prepared = []
+        for case in self.cases:
+            image = self.project.read_image(self.project.sample(case.sample_id), None)
+            self._prepared.append(prepare(self.score_map(case.sample_id), image, floor))
+
+    def redecide(self, config: DecisionConfig) -> list[Decision]:
+        """Decisions for every image under ``config``, from the stored maps (no model run)."""
+        n_classes = self._prepared[0].n_classes if self._prepared else 1
+        lowest = config.lowest_threshold(n_classes)
+        if lowest < self._floor:
+            self._prepare(max(lowest, 1e-4))
+        return [decide_prepared(p, config) for p in self._prepared]
+
+    def image_level(self, config: DecisionConfig) -> tuple[list[Decision], dict[str, Any]]:
+        """Decisions and image-level metrics (escape, overkill, sweeps) under ``config``: fast."""
+        decisions = self.redecide(config)
+        metrics = image_metrics(
+            [c.label for c in self.cases],
+            [d.image_score for d in decisions],
+            [d.verdict for d in decisions],
+            classes_per_image=[c.classes for c in self.cases],
+            predicted_classes=[[f.class_id for f in d.defects] for d in decisions],
+        )
+        return decisions, metrics
+
+    def pixel_level(self, config: DecisionConfig) -> dict[str, Any]:
+        """Dice / IoU per class and region recall at the configured thresholds (reads masks)."""
+        rules = config.rules_for(len(self.class_ids) or 1)
+        ids = self.class_ids or [r.class_id for r in rules]
+        thresholds = [config.ng_threshold(r) for r in rules]
+        truths, preds = [], []
+        for case in self.cases:
+            mask = self.project.read_mask(case.sample_id)
+            if len(ids) == 1:  # one-class models (anomaly, binary) are scored on "any defect"
+                mask = np.where(mask > 0, ids[0], 0).astype(np.uint8)
+            truths.append(mask)
+            preds.append(label_map_from_scores(self.score_map(case.sample_id), ids, thresholds))
+        out = pixel_metrics(truths, preds, ids)
+        out.update(region_metrics(truths, preds, ids))
+        return out
+
+    def rows(self, decisions: Sequence[Decision]) -> list[dict[str, Any]]:
+        """Per-image results: verdict, outcome, score, defects with measurements."""
+        rows = []
+        for case, d in zip(self.cases, decisions, strict=True):
+            rows.append({
+                **case.to_dict(),
+                "verdict": d.verdict,
+                "outcome": outcome(case.label, d.verdict),
+                "image_score": round(float(d.image_score), 6),
+                "n_defects": len(d.defects),
+                "defects": [f.to_dict() for f in d.defects],
+                "gray_reason": d.gray_reason,
+            })  # fmt: skip
+        return rows
+
+    def write_results(self, config: DecisionConfig) -> dict[str, Any]:
+        """Write results.json/csv, metrics.json, decision.json and report.html; update last scores."""
+        from workbench.core.report import write_report
+
+        decisions, metrics = self.image_level(config)
+        metrics.update(self.pixel_level(config))
+        metrics["eval.id"] = self.eval_id
+        metrics["eval.split"] = self.meta.get("split")
+        rows = self.rows(decisions)
+        atomic_write_json(self.dir / "results.json", rows)
+        atomic_write_text(self.dir / "results.csv", _rows_csv(rows))
+        atomic_write_json(self.dir / "metrics.json", metrics)
+        atomic_write_json(self.dir / "decision.json", config.to_dict())
+        self.metrics_flat = metrics
+        write_report(self, rows, metrics, config)
+        if not self.project.readonly:
+            for row in rows:
+                self.project.update_samples([row["sample_id"]], last_score=row["image_score"])
+        return metrics
+
+
+def _rows_csv(rows: Sequence[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    fields = ["sample_id", "name", "label", "classes", "verdict", "outcome", "image_score", "n_defects",
+              "max_defect_area_px", "gray_reason"]  # fmt: skip
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({
+            **{k: r[k] for k in fields if k in r},
+            "classes": " ".join(map(str, r["classes"])),
+            "max_defect_area_px": max((d["area_px"] for d in r["defects"]), default=0),
+        })  # fmt: skip
+    return buf.getvalue()

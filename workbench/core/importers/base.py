@@ -1,0 +1,126 @@
+"""What every importer shares: the report, the importer protocol, and planned items.
+
+A built-in importer only *plans*: it walks the source folder and lists what each image is
+(label, split, mask source). :func:`workbench.core.importers.runner.run_plan` then does the
+work the same way for every format: resumable, one bad file never stops the rest.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from workbench.core.cancel import CancelToken, Progress
+from workbench.core.types import Label, Split
+
+if TYPE_CHECKING:
+    from workbench.core.project import Project
+
+# Set on a sample whose mask file was refused (wrong size, unknown values); it needs a look.
+FLAG_MASK_SKIPPED = "mask_skipped"
+
+
+@dataclass
+class ImportReport:
+    """What one import call did. ``skipped`` holds ``(item, reason)`` for every refused file."""
+
+    importer: str
+    source: str
+    import_id: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    resumed: int = 0  # items done by an earlier, interrupted run of the same import
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    sample_ids: list[int] = field(default_factory=list)
+    cancelled: bool = False
+    health: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        """True unless nothing at all came in (every file refused, or none found)."""
+        return bool(self.imported or self.duplicates or self.resumed)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["skipped"] = [{"item": item, "reason": reason} for item, reason in self.skipped]
+        out["succeeded"] = self.succeeded
+        return out
+
+
+@runtime_checkable
+class Importer(Protocol):
+    """A dataset format: recognise a folder, import it into a project."""
+
+    name: str
+    priority: int  # auto-detection asks higher priorities first
+
+    def detect(self, folder: Path) -> bool: ...
+
+    def import_into(
+        self,
+        project: Project,
+        folder: Path,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ImportReport: ...
+
+
+class MaskSource(Protocol):
+    """Where a planned item's mask comes from; ``item`` names it in skip records."""
+
+    @property
+    def item(self) -> str: ...
+
+    def load(self, project: Project) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One sample to import; ``item`` (source-relative, posix) is the resume key."""
+
+    item: str
+    files: tuple[Path, ...]
+    name: str
+    label: Label = "unlabeled"
+    split: Split | None = None
+    tags: tuple[str, ...] = ()
+    mask: MaskSource | None = None
+
+
+@dataclass
+class Plan:
+    """Everything an importer found, plus files it refused while looking."""
+
+    items: list[PlannedItem] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class PlanImporter(ABC):
+    """Base of importers that plan first; subclasses implement ``detect`` and ``plan``."""
+
+    name = ""
+    priority = 0
+
+    @abstractmethod
+    def detect(self, folder: Path) -> bool:
+        """True when ``folder`` looks like this format."""
+
+    @abstractmethod
+    def plan(self, project: Project, folder: Path) -> Plan:
+        """List the samples in ``folder`` (no pixels are read here)."""
+
+    def import_into(
+        self,
+        project: Project,
+        folder: Path,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ImportReport:
+        from workbench.core.importers.runner import run_plan
+
+        folder = Path(folder)
+        return run_plan(project, folder, self.name, self.plan(project, folder), progress, cancel)

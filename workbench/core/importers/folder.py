@@ -1,0 +1,104 @@
+"""Plain folders: ``OK/`` ``NG/`` ``<defect>/`` subfolders, optional ``train/ val/ test/`` on top.
+
+- ``OK`` or ``good`` (any case) -> label ok; ``NG`` -> ng; any other folder name is a defect
+  class and means ng (``NG/<defect>/`` works too). Images at the top level are unlabeled.
+- Masks are matched by name: ``<name>_mask.png`` beside the image, or ``masks/<name>.png`` in a
+  folder beside it (for an ``images/`` folder, also ``../masks/<name>.png``).
+- A binary mask takes the class of the image's folder ("defect" for ``NG/`` and top-level
+  images); a label map with values 1..k needs those class ids to exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.core.importers.base import Plan, PlanImporter, PlannedItem
+from workbench.core.importers.files import find_sibling, image_files, rel_item
+from workbench.core.importers.masks import MaskFile
+from workbench.core.project import Project
+from workbench.core.types import Label, Split
+
+SPLIT_NAMES: dict[str, Split] = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "test": "test",
+    "testing": "test",
+}
+OK_NAMES = frozenset({"ok", "good"})
+NG_NAME = "ng"
+IMAGE_DIR_NAMES = frozenset({"images", "imgs"})  # hold images only; say nothing about labels
+MASK_DIR = "masks"
+MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")  # lossless only: JPEG blurs class values
+DEFAULT_CLASS = "defect"
+
+
+def folder_meaning(dirs: list[str]) -> tuple[Split | None, Label, str | None]:
+    """``(split, label, defect class or None)`` from the folder names above an image."""
+    split: Split | None = None
+    if dirs and dirs[0].lower() in SPLIT_NAMES:
+        split = SPLIT_NAMES[dirs[0].lower()]
+        dirs = dirs[1:]
+    dirs = [d for d in dirs if d.lower() not in IMAGE_DIR_NAMES]
+    if not dirs:
+        return split, "unlabeled", None
+    first = dirs[0]
+    if first.lower() in OK_NAMES:
+        return split, "ok", None
+    if first.lower() == NG_NAME:
+        inner = [d for d in dirs[1:] if d.lower() not in OK_NAMES]
+        return split, "ng", inner[0] if inner else None
+    return split, "ng", first
+
+
+def find_mask(image: Path, root: Path) -> Path | None:
+    """The mask file of ``image`` (below ``root``) by either naming convention, or None."""
+    found = find_sibling(image.parent, image.stem + "_mask", MASK_SUFFIXES)
+    found = found or find_sibling(image.parent / MASK_DIR, image.stem, MASK_SUFFIXES)
+    if found is None and image.parent != root and image.parent.name.lower() in IMAGE_DIR_NAMES:
+        found = find_sibling(image.parent.parent / MASK_DIR, image.stem, MASK_SUFFIXES)
+    return found
+
+
+def _drop_mask_files(images: list[Path]) -> list[Path]:
+    """Remove ``<name>_mask.*`` files that sit beside an image called ``<name>``."""
+    stems = {(p.parent, p.stem) for p in images}
+    return [
+        p for p in images if not (p.stem.endswith("_mask") and (p.parent, p.stem[: -len("_mask")]) in stems)
+    ]
+
+
+class FolderImporter(PlanImporter):
+    """Labels from folder names, masks matched by file name."""
+
+    name = "folder"
+    priority = -10  # the fallback: any folder with images qualifies
+
+    def detect(self, folder: Path) -> bool:
+        return any(True for _ in image_files(Path(folder), frozenset({MASK_DIR})))
+
+    def plan(self, project: Project, folder: Path) -> Plan:
+        root = Path(folder)
+        plan = Plan()
+        for image in _drop_mask_files(image_files(root, frozenset({MASK_DIR}))):
+            item = rel_item(image, root)
+            dirs = list(Path(item).parts[:-1])
+            split, label, defect = folder_meaning(dirs)
+            mask_path = find_mask(image, root)
+            mask = None
+            if mask_path is not None:
+                mask = MaskFile(rel_item(mask_path, root), mask_path, defect or DEFAULT_CLASS)
+            plan.items.append(
+                PlannedItem(
+                    item=item,
+                    files=(image,),
+                    name=item.rsplit(".", 1)[0],
+                    label=label,
+                    split=split,
+                    tags=(defect,) if defect else (),
+                    mask=mask,
+                )
+            )
+        return plan

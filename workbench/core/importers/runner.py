@@ -1,0 +1,134 @@
+"""Carry out an import plan: resumable, duplicate-aware, and one bad file never stops the rest.
+
+Each sample is added in one transaction together with its ``import_items`` row, so after a
+crash the rows say exactly what is in the project; a second run of the same import skips them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from workbench.core.cancel import CancelToken, Progress, no_progress
+from workbench.core.errors import ImportFormatError, MaskError, WorkbenchError
+from workbench.core.importers.base import FLAG_MASK_SKIPPED, ImportReport, Plan, PlannedItem
+from workbench.core.project import Project
+from workbench.core.types import Sample
+
+# Everything a damaged or unreadable source file can raise while it is read, decoded or checked.
+FILE_ERRORS = (WorkbenchError, OSError, ValueError, cv2.error)
+IMPORT_SHARE = 0.9  # of the progress bar; the health scan takes the rest
+
+
+def run_plan(
+    project: Project,
+    folder: Path,
+    importer: str,
+    plan: Plan,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
+    """Import every planned item not done yet; return what happened (also on cancel)."""
+    progress = progress or no_progress
+    if not plan.items and not plan.skipped:
+        raise ImportFormatError(f"no images found in {folder}")
+    source = str(folder.resolve())
+    import_id = project.begin_import(source, importer)
+    report = ImportReport(importer=importer, source=source, import_id=import_id)
+    done = project.import_items(import_id)
+    for item, reason in plan.skipped:
+        if item not in done:
+            project.record_import_item(import_id, item, "skipped", reason)
+    earlier_ids: list[int] = []
+    total = max(len(plan.items), 1)
+    for n, planned in enumerate(plan.items):
+        if cancel is not None and cancel.cancelled:
+            report.cancelled = True
+            break
+        progress(IMPORT_SHARE * n / total, planned.item)
+        row = done.get(planned.item)
+        if row is not None:
+            if row["status"] != "skipped":
+                report.resumed += 1
+                if row["status"] == "imported" and row["sample_id"] is not None:
+                    earlier_ids.append(int(row["sample_id"]))
+            continue
+        _import_one(project, import_id, planned, report)
+    report.skipped = [
+        (item, row["reason"])
+        for item, row in project.import_items(import_id).items()
+        if row["status"] == "skipped"
+    ]
+    if report.cancelled:
+        progress(1.0, "import cancelled; run it again to resume")
+        return report
+    project.finish_import(import_id, "completed" if report.succeeded else "failed")
+    _scan_health(project, report, earlier_ids + report.sample_ids, progress)
+    progress(
+        1.0, f"imported {report.imported}, duplicates {report.duplicates}, skipped {len(report.skipped)}"
+    )
+    return report
+
+
+def _import_one(project: Project, import_id: int, planned: PlannedItem, report: ImportReport) -> None:
+    mask: np.ndarray | None = None
+    flags: tuple[str, ...] = ()
+    if planned.mask is not None:
+        try:
+            mask = planned.mask.load(project)
+        except FILE_ERRORS as exc:
+            project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
+            flags = (FLAG_MASK_SKIPPED,)
+    try:
+        try:
+            sample, created = _add(project, import_id, planned, mask, flags)
+        except MaskError as exc:  # the mask does not fit the image: import the image alone
+            assert planned.mask is not None  # only a mask raises MaskError here
+            project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
+            flags = (FLAG_MASK_SKIPPED,)
+            sample, created = _add(project, import_id, planned, None, flags)
+    except FILE_ERRORS as exc:
+        project.record_import_item(import_id, planned.item, "skipped", str(exc))
+        return
+    if created and flags and sample.review != "needs_review":  # the refused mask needs a look
+        project.update_samples([sample.id], review="needs_review")
+    if created:
+        report.imported += 1
+        report.sample_ids.append(sample.id)
+    else:
+        report.duplicates += 1
+
+
+def _add(
+    project: Project, import_id: int, planned: PlannedItem, mask: np.ndarray | None, flags: tuple[str, ...]
+) -> tuple[Sample, bool]:
+    has_defect = mask is not None and bool(mask.any())
+    label = "ng" if planned.label == "unlabeled" and has_defect else planned.label
+    sample, created = project.add_sample(
+        list(planned.files),
+        name=planned.name,
+        label=label,
+        split=planned.split,
+        tags=planned.tags,
+        mask=mask if has_defect else None,
+        flags=flags,
+        source=str(planned.files[0]),
+        import_ref=(import_id, planned.item),
+    )
+    if created and label == "ok" and has_defect:  # a defect drawn on a good part: a person decides
+        project.update_samples([sample.id], review="needs_review")
+    return sample, created
+
+
+def _scan_health(project: Project, report: ImportReport, ids: list[int], progress: Progress) -> None:
+    if not ids:
+        return
+    try:
+        from workbench.core.health import scan_project
+    except ImportError:  # health checks are optional for importing
+        return
+    report.health = dict(
+        scan_project(project, ids, progress=lambda f, m: progress(IMPORT_SHARE + 0.1 * f, m))
+    )

@@ -1,0 +1,63 @@
+"""Golden entries of a bundle: reference images with the workbench's own outputs for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.core.decisions import DecisionConfig, decide
+from workbench.core.imageio import encode_image
+from workbench.export.parity import ParityImage, VariantParity
+from workbench.runtime.golden import DEFAULT_TOLERANCE
+from workbench.runtime.inspector import score_summary
+
+
+def pick_golden(items: list[ParityImage], count: int) -> list[ParityImage]:
+    """Up to ``count`` images, alternating NG and OK labels so both verdicts are covered."""
+    ng = [i for i in items if i.label == "ng"]
+    rest = [i for i in items if i.label != "ng"]
+    out: list[ParityImage] = []
+    while len(out) < count and (ng or rest):
+        for pool in (ng, rest):
+            if pool and len(out) < count:
+                out.append(pool.pop(0))
+    return out
+
+
+def _suffix(image: np.ndarray) -> str:
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    return ".png" if image.dtype in (np.uint8, np.uint16) and channels in (1, 3, 4) else ".tif"
+
+
+def golden_entries(
+    items: list[ParityImage], reference: Any, config: DecisionConfig
+) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    """Manifest entries and files (``golden/NNN.png|tif``) computed with the torch reference."""
+    entries, files = [], {}
+    for i, item in enumerate(items):
+        name = f"golden/{i:03d}{_suffix(item.image)}"
+        files[name] = encode_image(item.image, name[-4:])
+        ref = reference(item.image)
+        decision = decide(ref, config, image=item.image)
+        entries.append(
+            {
+                "file": name,
+                "name": item.name,
+                "label": item.label,
+                "verdict": decision.verdict,
+                "n_defects": len(decision.defects),
+                "decision": decision.to_dict(),
+                "summary": score_summary(ref),
+            }
+        )
+    return entries, files
+
+
+def tolerances(rows: list[VariantParity]) -> dict[str, float]:
+    """Verify tolerance per precision: FP32 is fixed; FP16/INT8 allow twice what export measured."""
+    out = {"fp32": DEFAULT_TOLERANCE["fp32"]}
+    for row in rows:
+        if row.precision in ("fp16", "int8") and "device default" not in row.label:
+            out[row.precision] = max(DEFAULT_TOLERANCE[row.precision], 2.0 * row.max_abs)
+    return out

@@ -1,0 +1,117 @@
+"""Parity of exported variants against the torch model: score differences and changed decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from workbench.core.cancel import CancelToken, Progress
+from workbench.core.decisions import Decision, DecisionConfig, decide
+from workbench.runtime.inspector import Inspector
+
+FP32_TOLERANCE = 1e-3
+
+
+@dataclass
+class ParityImage:
+    """One image used for parity: its name, project label ('ok'/'ng'/'unlabeled') and pixels."""
+
+    name: str
+    label: str
+    image: np.ndarray
+
+
+@dataclass
+class VariantParity:
+    """How one backend/precision differs from torch over the parity images."""
+
+    label: str
+    precision: str
+    gate: bool
+    max_abs: float = 0.0
+    abs_sum: float = 0.0
+    n_values: int = 0
+    verdict_changes: list[str] = field(default_factory=list)
+    count_changes: list[str] = field(default_factory=list)
+    correct: int = 0
+    labelled: int = 0
+    images: int = 0
+
+    @property
+    def mean_abs(self) -> float:
+        return self.abs_sum / max(self.n_values, 1)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.labelled if self.labelled else None
+
+    @property
+    def passed(self) -> bool:
+        """FP32 gate: scores within 1e-3 and every decision identical."""
+        return self.max_abs <= FP32_TOLERANCE and not self.verdict_changes and not self.count_changes
+
+    def add(
+        self, ref: np.ndarray, ref_dec: Decision, out: np.ndarray, dec: Decision, item: ParityImage
+    ) -> None:
+        diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
+        self.max_abs = max(self.max_abs, float(diff.max()))
+        self.abs_sum += float(diff.sum())
+        self.n_values += diff.size
+        self.images += 1
+        if dec.verdict != ref_dec.verdict:
+            self.verdict_changes.append(f"{item.name}: {ref_dec.verdict}->{dec.verdict}")
+        elif len(dec.defects) != len(ref_dec.defects):
+            self.count_changes.append(f"{item.name}: {len(ref_dec.defects)}->{len(dec.defects)} defects")
+        if item.label in ("ok", "ng"):
+            self.labelled += 1
+            self.correct += int(dec.verdict == item.label.upper())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variant": self.label,
+            "precision": self.precision,
+            "images": self.images,
+            "max_abs_diff": self.max_abs,
+            "mean_abs_diff": self.mean_abs,
+            "decisions_changed": self.verdict_changes,
+            "defect_counts_changed": self.count_changes,
+            "accuracy": self.accuracy,
+            "gate": self.gate,
+            "passed": self.passed,
+        }
+
+    def line(self) -> str:
+        acc = f"{self.accuracy * 100:5.1f}%" if self.accuracy is not None else "  n/a"
+        verdict = ("PASS" if self.passed else "FAIL") if self.gate else "info"
+        return (
+            f"{self.label:34} max|d| {self.max_abs:9.2e}  mean|d| {self.mean_abs:9.2e}  "
+            f"decisions changed {len(self.verdict_changes):3d}  defect counts changed "
+            f"{len(self.count_changes):3d}  accuracy {acc}  {verdict}"
+        )
+
+
+def measure(
+    items: Sequence[ParityImage],
+    reference: Callable[[np.ndarray], np.ndarray],
+    variants: Sequence[tuple[VariantParity, Inspector]],
+    config: DecisionConfig,
+    progress: Progress,
+    cancel: CancelToken | None = None,
+) -> VariantParity:
+    """Fill every variant's parity; returns the torch reference's own accuracy as a row."""
+    torch_row = VariantParity("torch (reference)", "fp32", gate=False)
+    for i, item in enumerate(items):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        progress(i / max(len(items), 1), f"parity on {item.name}")
+        ref = reference(item.image)
+        ref_dec = decide(ref, config, image=item.image)
+        torch_row.add(ref, ref_dec, ref, ref_dec, item)
+        for row, inspector in variants:
+            out = inspector.scores(item.image, item.name)
+            row.add(ref, ref_dec, out, decide(out, config, image=item.image), item)
+    progress(1.0, "parity done")
+    return torch_row

@@ -1,0 +1,227 @@
+"""`export_bundle`: a finished run -> ONNX / OpenVINO (FP32, FP16, INT8) -> parity gate -> `.wbx`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench import __version__
+from workbench.core.cancel import CancelToken, Progress, no_progress
+from workbench.core.decisions import ClassRule, DecisionConfig
+from workbench.core.project import Project, now_iso
+from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
+from workbench.export.errors import ExportError
+from workbench.export.golden import golden_entries, pick_golden, tolerances
+from workbench.export.onnx_export import export_onnx
+from workbench.export.parity import ParityImage, VariantParity, measure
+from workbench.export.variants import build_models, calibration_tiles, split_samples
+from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.runtime.inspector import Inspector
+
+FORMATS = ("onnx", "openvino", "fp16", "int8")
+
+
+@dataclass
+class ExportOptions:
+    """Knobs of an export; the defaults suit a CPU export of a few minutes at most."""
+
+    max_val_images: int = 16
+    golden_images: int = 4
+    calibration_images: int = 16
+    tiles_per_image: int = 4
+    int8_tolerance: float = 0.02  # largest accepted drop in validation accuracy (or agreement)
+    seed: int = 0
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote and how each variant compares with the torch model."""
+
+    path: Path
+    variants: list[str]
+    parity: list[dict[str, Any]]
+    int8: str
+    golden: int
+    notes: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        head = [f"bundle: {self.path}", f"variants: {', '.join(self.variants)}", "parity vs torch:"]
+        tail = [f"INT8: {self.int8}", f"golden images: {self.golden}", *self.notes]
+        return "\n".join(head + ["  " + line for line in self.lines] + tail)
+
+
+def parse_formats(formats: str | list[str]) -> set[str]:
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = {f.strip().lower() for f in items if f.strip()}
+    unknown = wanted - set(FORMATS)
+    if unknown or not wanted:
+        raise ExportError(f"unknown export format(s) {sorted(unknown)}; choose from {', '.join(FORMATS)}")
+    if wanted & {"fp16", "int8"}:
+        wanted.add("openvino")
+    return wanted
+
+
+def _parity_items(project: Project, options: ExportOptions, notes: list[str]) -> list[ParityImage]:
+    samples = split_samples(project, "val", options.max_val_images, options.seed)
+    if not samples:
+        samples = split_samples(project, "train", options.max_val_images, options.seed)
+        notes.append("the project has no validation split: parity was measured on training images")
+    if not samples:
+        raise ExportError(f"project {project.root} has no samples to check the export on")
+    return [ParityImage(s.name, s.label, project.read_image(s, channel=None)) for s in samples]
+
+
+def _decision_config(config: dict[str, Any]) -> DecisionConfig:
+    decision = DecisionConfig.from_dict(config.get("decision") or {})
+    if not decision.classes:
+        default = decision.default_threshold
+        decision.classes = [ClassRule(int(c["id"]), str(c["name"]), default) for c in config["classes"]]
+    return decision
+
+
+def _manifest(
+    project_name: str, run_id: str, config: dict[str, Any], decision: DecisionConfig, models: dict[str, Any]
+) -> dict[str, Any]:
+    channels = int(config["in_channels"])
+    return {
+        "format": BUNDLE_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_by": f"defect-workbench {__version__}",
+        "created_at": now_iso(),
+        "project": project_name,
+        "run_id": run_id,
+        "task": config["task"],
+        "model": config.get("model", ""),
+        "classes": [
+            {"id": c["id"], "name": c["name"], "color": c.get("color", "#FF0000")} for c in config["classes"]
+        ],
+        "input": {
+            "channels": channels,
+            "layout": "NCHW",
+            "dtype": "float32",
+            "range": [0.0, 1.0],
+            "preprocess": "workbench.core.preprocess.to_unit_float",
+        },
+        "normalisation": {
+            "mean": config.get("mean") or [0.0] * channels,
+            "std": config.get("std") or [1.0] * channels,
+            "in_graph": True,
+        },
+        "tiling": {
+            "tile": int(config["tile_size"]),
+            "overlap": int(config["overlap"]),
+            "merge": "max" if config["task"] == "classification" else "blend",
+        },
+        "decision": decision.to_dict(),
+        "models": models,
+        "precision": {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"},
+        "files": {},
+    }
+
+
+def _variants(bundle: Bundle) -> list[tuple[VariantParity, Inspector]]:
+    plan = []
+    if "onnx" in bundle.models:
+        plan.append(("onnxruntime fp32", "onnxruntime", "fp32", False, True))
+    for precision in ("fp32", "fp16", "int8"):
+        if f"openvino_{precision}" in bundle.models:
+            plan.append((f"openvino {precision}", "openvino", precision, False, precision == "fp32"))
+    if "openvino_fp32" in bundle.models:
+        plan.append(("openvino fp32 (device default)", "openvino", "fp32", True, False))
+    return [
+        (VariantParity(label, precision, gate), Inspector(bundle, backend, "cpu", precision, fast))
+        for label, backend, precision, fast, gate in plan
+    ]
+
+
+def _int8_verdict(rows: list[VariantParity], torch_row: VariantParity, tol: float) -> tuple[bool, str]:
+    row = next((r for r in rows if r.label == "openvino int8"), None)
+    if row is None:
+        return False, "not requested"
+    if torch_row.accuracy is not None and row.accuracy is not None:
+        loss, what = torch_row.accuracy - row.accuracy, "validation accuracy"
+    else:
+        loss, what = len(row.verdict_changes) / max(row.images, 1), "agreement with torch"
+    if loss > tol:
+        return (
+            False,
+            f"REJECTED: {what} drops by {loss * 100:.1f} points (tolerance {tol * 100:.1f}); kept FP32",
+        )
+    change = round(-loss * 100, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return True, f"kept ({what} change {change:+.1f} points, tolerance {tol * 100:.1f})"
+
+
+def export_bundle(
+    project_root: str | os.PathLike[str],
+    run_id: str,
+    out_path: str | os.PathLike[str] | None = None,
+    formats: str | list[str] = "onnx,openvino",
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    options: ExportOptions | None = None,
+) -> ExportReport:
+    """Export a finished run to a verified bundle; refuses to write one whose FP32 parity fails."""
+    from workbench.learn.infer import load_run
+
+    options = options or ExportOptions()
+    cancel = cancel or CancelToken()
+    wanted = parse_formats(formats)
+    notes: list[str] = []
+    with Project.open(project_root, readonly=True) as project:
+        progress(0.02, "loading the run")
+        loaded = load_run(project.root, run_id, device="cpu")
+        config = loaded.config
+        out = Path(out_path) if out_path else project.root / "exports" / f"{run_id}.wbx"
+        project_name = project.name
+        items = _parity_items(project, options, notes)
+        calib = []
+        if "int8" in wanted:
+            progress(0.05, "reading calibration images")
+            calib = calibration_tiles(
+                project, config, options.calibration_images, options.tiles_per_image, options.seed
+            )
+    cancel.raise_if_cancelled()
+    progress(0.1, "exporting ONNX")
+    onnx_bytes = export_onnx(loaded.score_module, int(config["in_channels"]), int(config["tile_size"]))
+    files, models = build_models(onnx_bytes, wanted, calib, progress, cancel)
+    decision = _decision_config(config)
+    manifest = _manifest(project_name, run_id, config, decision, models)
+    bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
+
+    def reference(image: np.ndarray) -> np.ndarray:
+        return loaded.predict(image)
+
+    variants = _variants(bundle)
+    rows = [row for row, _ in variants]
+    sub = lambda f, m: progress(0.5 + 0.4 * f, m)  # noqa: E731
+    torch_row = measure(items, reference, variants, decision, sub, cancel)
+    lines = [torch_row.line()] + [r.line() for r in rows]
+    failed = [r for r in rows if r.gate and not r.passed]
+    if failed:
+        raise ExportError("FP32 parity failed, no bundle written:\n  " + "\n  ".join(lines))
+    keep_int8, int8_text = _int8_verdict(rows, torch_row, options.int8_tolerance)
+    if "openvino_int8" in models and not keep_int8:
+        for key in ("xml", "bin"):
+            files.pop(models["openvino_int8"][key])
+        del models["openvino_int8"]
+    progress(0.92, "computing golden outputs")
+    golden, golden_files = golden_entries(pick_golden(items, options.golden_images), reference, decision)
+    files.update(golden_files)
+    manifest["golden"] = {"images": golden, "tolerance": tolerances(rows)}
+    manifest["parity"] = {
+        "reference": torch_row.to_dict(),
+        "variants": [r.to_dict() for r in rows],
+        "int8": int8_text,
+        "fp32_tolerance": 1e-3,
+    }
+    cancel.raise_if_cancelled()
+    write_bundle(out, manifest, files)
+    progress(1.0, f"wrote {out}")
+    return ExportReport(
+        out, list(models), manifest["parity"]["variants"], int8_text, len(golden), notes, lines
+    )

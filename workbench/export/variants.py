@@ -1,0 +1,80 @@
+"""Model files of a bundle: ONNX and the OpenVINO IR variants, plus INT8 calibration data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.core.cancel import CancelToken, Progress
+from workbench.core.project import Project
+from workbench.core.tiling import tile_grid
+from workbench.core.types import Sample
+from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
+from workbench.runtime.inspector import prepare
+
+
+def split_samples(project: Project, split: str, limit: int, seed: int) -> list[Sample]:
+    """Up to ``limit`` samples of a split, a seeded random choice when there are more."""
+    samples = project.samples(split=split)
+    if len(samples) <= limit:
+        return samples
+    rng = np.random.default_rng(seed)
+    return [samples[i] for i in sorted(rng.choice(len(samples), size=limit, replace=False))]
+
+
+def calibration_tiles(
+    project: Project, config: dict[str, Any], images: int, per_image: int, seed: int
+) -> list[np.ndarray]:
+    """Random ``(1, C, t, t)`` tiles from training images: what INT8 ranges are fitted on."""
+    tile, channels = int(config["tile_size"]), int(config["in_channels"])
+    rng = np.random.default_rng(seed)
+    tiles = []
+    for sample in split_samples(project, "train", images, seed):
+        chw = prepare(project.read_image(sample, channel=None), channels, sample.name)
+        _, h, w = chw.shape
+        pad = ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w)))
+        if pad[1][1] or pad[2][1]:
+            chw = np.pad(chw, pad, mode="reflect" if min(h, w) > 1 else "edge")
+        # Tiles of the inference grid (defects included), a random subset on large images.
+        grid = tile_grid(chw.shape[1], chw.shape[2], tile, 0)
+        picked = rng.choice(len(grid), size=min(per_image, len(grid)), replace=False)
+        for t in (grid[int(i)] for i in sorted(picked)):
+            tiles.append(np.ascontiguousarray(chw[None, :, t.y : t.y + tile, t.x : t.x + tile]))
+    return tiles
+
+
+def build_models(
+    onnx_bytes: bytes,
+    wanted: set[str],
+    calibration: list[np.ndarray],
+    progress: Progress,
+    cancel: CancelToken,
+) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
+    """Bundle files and their ``models`` manifest entries for the requested formats."""
+    files: dict[str, bytes] = {}
+    models: dict[str, dict[str, Any]] = {}
+    if "onnx" in wanted:
+        files["model.onnx"] = onnx_bytes
+        models["onnx"] = {"path": "model.onnx", "precision": "fp32"}
+    if "openvino" not in wanted:
+        return files, models
+    progress(0.2, "converting to OpenVINO")
+    steps = [("fp32", False), *([("fp16", True)] if "fp16" in wanted else [])]
+    for precision, compress in steps:
+        cancel.raise_if_cancelled()
+        _add_ir(files, models, precision, serialize(convert_onnx(onnx_bytes), compress_to_fp16=compress))
+    if "int8" in wanted:
+        cancel.raise_if_cancelled()
+        progress(0.3, f"INT8 quantisation on {len(calibration)} training tiles")
+        quantized = quantize_int8(convert_onnx(onnx_bytes), calibration)
+        _add_ir(files, models, "int8", serialize(quantized))
+    return files, models
+
+
+def _add_ir(
+    files: dict[str, bytes], models: dict[str, dict[str, Any]], precision: str, ir: tuple[bytes, bytes]
+) -> None:
+    xml, bin_ = f"openvino/{precision}/model.xml", f"openvino/{precision}/model.bin"
+    files[xml], files[bin_] = ir
+    models[f"openvino_{precision}"] = {"xml": xml, "bin": bin_, "precision": precision}

@@ -1,0 +1,81 @@
+"""Class and label balance of the project as bar charts (pyqtgraph)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from workbench.core.types import DefectClass
+from workbench.gui.sample_table import LABEL_COLOURS
+
+SPLIT_ORDER = ("train", "val", "test", "none")
+
+
+class BalanceChartWidget(QWidget):
+    """Labels per split (grouped bars) and samples per defect class (bars in the class colour)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.graphics = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.graphics)
+        self.label_plot = self.graphics.addPlot(row=0, col=0, title=self.tr("Labels per split"))
+        self.class_plot = self.graphics.addPlot(row=1, col=0, title=self.tr("Samples per defect class"))
+        for plot in (self.label_plot, self.class_plot):
+            plot.setMouseEnabled(False, False)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+        self._style()
+        self.counts: dict[str, Any] = {}
+
+    def _style(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        for plot in (self.label_plot, self.class_plot):
+            plot.titleLabel.setAttr("color", text.name())
+            plot.titleLabel.setText(plot.titleLabel.text, color=text.name(), size="10pt")
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(pg.mkPen(text))
+                plot.getAxis(axis).setTextPen(pg.mkPen(text))
+
+    def set_counts(self, counts: dict[str, Any], classes: list[DefectClass]) -> None:
+        """Show ``Project.counts()`` output."""
+        self.counts = counts
+        self._draw_labels(counts.get("split_label", {}))
+        self._draw_classes(counts.get("class", {}), classes)
+
+    def _draw_labels(self, split_label: dict[str, dict[str, int]]) -> None:
+        plot = self.label_plot
+        plot.clear()
+        names = {"train": self.tr("train"), "val": self.tr("val"), "test": self.tr("test")}
+        names["none"] = self.tr("none")
+        width = 0.26
+        for k, label in enumerate(("ok", "ng", "unlabeled")):
+            xs = [i + (k - 1) * width for i in range(len(SPLIT_ORDER))]
+            ys = [split_label.get(sp, {}).get(label, 0) for sp in SPLIT_ORDER]
+            colour = QColor(LABEL_COLOURS[label])
+            plot.addItem(pg.BarGraphItem(x=xs, height=ys, width=width * 0.95, brush=colour, pen=colour))
+        plot.getAxis("bottom").setTicks([[(i, names[sp]) for i, sp in enumerate(SPLIT_ORDER)]])
+        plot.setXRange(-0.6, len(SPLIT_ORDER) - 0.4, padding=0)
+
+    def _draw_classes(self, per_class: dict[str, int], classes: list[DefectClass]) -> None:
+        plot = self.class_plot
+        plot.clear()
+        if not classes:
+            text = pg.TextItem(self.tr("No defect classes yet"), anchor=(0.5, 0.5))
+            text.setColor(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            plot.addItem(text)
+            text.setPos(0, 0)
+            plot.getAxis("bottom").setTicks([[]])
+            return
+        for i, c in enumerate(classes):
+            colour = QColor(c.color)
+            plot.addItem(pg.BarGraphItem(x=[i], height=[per_class.get(c.name, 0)], width=0.7, brush=colour,
+                                         pen=colour))  # fmt: skip
+        plot.getAxis("bottom").setTicks([[(i, c.name) for i, c in enumerate(classes)]])
+        plot.setXRange(-0.6, len(classes) - 0.4, padding=0)

@@ -1,0 +1,238 @@
+"""The annotation canvas: image, class-coloured mask overlay, zoom and pan, and the active tool."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import QFrame, QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+
+from workbench.core.assist import MaskEditor, Rect
+from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions
+from workbench.gui.overlay import MaskOverlayItem
+from workbench.gui.thumbnails import to_qimage
+
+MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
+
+
+class CanvasView(QGraphicsView):
+    """Shows one sample and routes mouse/keys to the current tool; edits go through ``editor``."""
+
+    edited = Signal()  # the label map changed (a command was pushed, undone or redone)
+    message = Signal(str)  # a hint for the status bar
+    zoom_changed = Signal(float)
+    cursor_info = Signal(str)
+    threshold_used = Signal(int)
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.setScene(QGraphicsScene(self))
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setMouseTracking(True)
+        self.setBackgroundBrush(QColor("#2B2D31"))
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.image_item = QGraphicsPixmapItem()
+        self.image_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        self.overlay = MaskOverlayItem()
+        self.overlay.setOpacity(0.5)
+        self.overlay.setZValue(1)
+        self.brush_item = QGraphicsEllipseItem()
+        pen = QPen(QColor("#FFFFFF"))
+        pen.setCosmetic(True)
+        self.brush_item.setPen(pen)
+        self.brush_item.setZValue(20)
+        self.brush_item.setVisible(False)
+        for item in (self.image_item, self.overlay, self.brush_item):
+            self.scene().addItem(item)
+        self.editor: MaskEditor | None = None
+        self.assist_image: np.ndarray | None = None  # what is shown, 8-bit: the assists work on it
+        self.proposal: np.ndarray | None = None
+        self.options = ToolOptions()
+        self.tool: Tool = TOOL_CLASSES["brush"](self)
+        self._pan_from: QPointF | None = None
+        self._space = False
+
+    # ------------------------------------------------------------------ content
+    def load(self, display: np.ndarray, mask: np.ndarray, colours: Mapping[int, str]) -> None:
+        """Show a new sample: its display image and label map (a fresh editor and undo history)."""
+        self.tool.cancel()
+        self.editor = MaskEditor(mask)
+        self.overlay.set_colours(colours)
+        self.overlay.set_mask(self.editor.mask)
+        self.set_display(display)
+        self.scene().setSceneRect(QRectF(0, 0, mask.shape[1], mask.shape[0]))
+        self.fit()
+
+    def set_display(self, display: np.ndarray) -> None:
+        """Replace the picture (window/level, channel) without touching the mask."""
+        self.assist_image = display
+        self.image_item.setPixmap(QPixmap.fromImage(to_qimage(display)))
+
+    def clear(self) -> None:
+        self.tool.cancel()
+        self.editor = None
+        self.assist_image = None
+        self.proposal = None
+        self.image_item.setPixmap(QPixmap())
+        self.overlay.set_mask(np.zeros((1, 1), np.uint8))
+
+    def set_colours(self, colours: Mapping[int, str]) -> None:
+        self.overlay.set_colours(colours)
+        if self.editor is not None:
+            self.overlay.set_mask(self.editor.mask)
+
+    def refresh_rect(self, rect: Rect | None) -> None:
+        """Redraw the overlay where the label map changed."""
+        if rect is not None and self.editor is not None:
+            self.overlay.update_rect(self.editor.mask, rect)
+
+    def apply_fill(self, region: np.ndarray, value: int, text: str) -> None:
+        if self.editor is None:
+            return
+        rect = self.editor.fill(region, value, text)
+        if rect.empty:
+            self.message.emit(self.tr("Nothing changed."))
+            return
+        self.refresh_rect(rect)
+        self.edited.emit()
+
+    def accept_proposal(self, region: np.ndarray) -> None:
+        """Copy the proposal's class ids inside ``region`` into the label map."""
+        if self.editor is None or self.proposal is None:
+            return
+        rect = Rect.of_mask(region)
+        if rect.empty:
+            return
+        patch = np.where(region[rect.slices], self.proposal[rect.slices], self.editor.mask[rect.slices])
+        self.refresh_rect(self.editor.replace(rect, patch, "accept prediction"))
+        self.edited.emit()
+
+    def undo(self) -> None:
+        if self.editor is not None:
+            self.refresh_rect(self.editor.undo())
+            self.edited.emit()
+
+    def redo(self) -> None:
+        if self.editor is not None:
+            self.refresh_rect(self.editor.redo())
+            self.edited.emit()
+
+    # ------------------------------------------------------------------ tools
+    def set_tool(self, name: str) -> None:
+        self.tool.cancel()
+        self.tool = TOOL_CLASSES[name](self)
+        self.viewport().setCursor(self.tool.cursor)
+        self.brush_item.setVisible(False)
+
+    def set_brush_radius(self, radius: float) -> None:
+        self.options.brush_radius = radius
+        self._place_brush(self.brush_item.rect().center())
+
+    def _place_brush(self, centre: QPointF) -> None:
+        r = self.options.brush_radius
+        self.brush_item.setRect(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r))
+
+    # ------------------------------------------------------------------ zoom and pan
+    def zoom(self) -> float:
+        return float(self.transform().m11())
+
+    def zoom_by(self, factor: float) -> None:
+        target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
+        factor = target / max(self.zoom(), 1e-9)
+        self.scale(factor, factor)
+        self.zoom_changed.emit(self.zoom())
+
+    def fit(self) -> None:
+        rect = self.scene().sceneRect()
+        if rect.isEmpty():
+            return
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom_changed.emit(self.zoom())
+
+    def actual_size(self) -> None:
+        self.resetTransform()
+        self.zoom_changed.emit(1.0)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.25**steps)
+        event.accept()
+
+    def _scene_pos(self, event: QMouseEvent) -> QPointF:
+        return self.mapToScene(event.position().toPoint())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        panning = event.button() == Qt.MouseButton.MiddleButton or (
+            self._space and event.button() == Qt.MouseButton.LeftButton
+        )
+        if panning:
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif event.button() == Qt.MouseButton.LeftButton and self.editor is not None:
+            self.tool.press(self._scene_pos(event), event.modifiers())
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = self._scene_pos(event)
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+        elif self.editor is not None:
+            if self.tool.shows_brush:
+                self._place_brush(pos)
+                self.brush_item.setVisible(True)
+            self.tool.move(pos)
+            self._report_cursor(pos)
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(self.tool.cursor)
+        elif event.button() == Qt.MouseButton.LeftButton and self.editor is not None:
+            self.tool.release(self._scene_pos(event))
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.editor is not None:
+            self.tool.double_click(self._scene_pos(event))
+        event.accept()
+
+    def leaveEvent(self, event: object) -> None:
+        self.brush_item.setVisible(False)
+        super().leaveEvent(event)  # type: ignore[arg-type]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif not self.tool.key(event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(self.tool.cursor)
+        super().keyReleaseEvent(event)
+
+    def _report_cursor(self, pos: QPointF) -> None:
+        x, y = int(pos.x()), int(pos.y())
+        image = self.assist_image
+        if image is None or not (0 <= x < image.shape[1] and 0 <= y < image.shape[0]):
+            self.cursor_info.emit("")
+            return
+        value = image[y, x]
+        shown = "/".join(str(int(v)) for v in np.atleast_1d(value))
+        label = int(self.editor.mask[y, x]) if self.editor is not None else 0
+        self.cursor_info.emit(f"x {x}  y {y}  value {shown}  class {label}")
+
+    def grab_image(self) -> QImage:
+        return self.viewport().grab().toImage()

@@ -1,0 +1,184 @@
+"""Import a folder with any registered importer: progress, cancel, and a report of what was refused."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.errors import ImportFormatError
+from workbench.core.project import Project
+from workbench.gui.workers import Task, start
+
+AUTO = ""
+
+
+def available_importers() -> dict[str, Any]:
+    """Importer objects by name, from the ``workbench.importers`` entry points (plugins included)."""
+    found: dict[str, Any] = {}
+    for ep in entry_points(group="workbench.importers"):
+        module_name, _, attr = ep.value.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError):
+            continue  # an importer that is not installed yet is simply not offered
+        found[ep.name] = obj() if isinstance(obj, type) else obj
+    return dict(sorted(found.items(), key=lambda kv: -int(getattr(kv[1], "priority", 0))))
+
+
+def detect(importers: dict[str, Any], folder: Path) -> str:
+    """Name of the first importer (highest priority) that recognises ``folder``."""
+    for name, importer in importers.items():
+        if importer.detect(folder):
+            return name
+    raise ImportFormatError(f"no importer recognises {folder}; pick the format by hand")
+
+
+class ImportDialog(QDialog):
+    """Pick a folder and a format, import in the thread pool, then show the report."""
+
+    def __init__(self, project: Project, parent: QWidget | None = None, folder: str = "") -> None:
+        super().__init__(parent)
+        self.project = project
+        self.importers = available_importers()
+        self.task: Task | None = None
+        self.report: Any = None
+        self.setWindowTitle(self.tr("Import images"))
+        self.resize(640, 460)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.folder_edit = QLineEdit(folder)
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("Folder"), row)
+        self.format_combo = QComboBox()
+        self.format_combo.addItem(self.tr("Detect automatically"), AUTO)
+        descriptions = {
+            "folder": self.tr("Plain folder (sub-folders ok/ng/<class> become labels)"),
+            "mvtec": self.tr("MVTec AD layout (train/good, test/<defect>, ground_truth)"),
+            "labelme": self.tr("labelme JSON polygons"),
+        }
+        for name in self.importers:
+            self.format_combo.addItem(descriptions.get(name, name), name)
+        form.addRow(self.tr("Format"), self.format_combo)
+        layout.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel(self.tr("Images are copied into the project; the originals are not touched."))
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        self.skipped_table = QTableWidget(0, 2)
+        self.skipped_table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Why it was not imported")])
+        self.skipped_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.skipped_table.horizontalHeader().resizeSection(0, 220)
+        self.skipped_table.verticalHeader().setVisible(False)
+        self.skipped_table.setVisible(False)
+        layout.addWidget(self.skipped_table, 1)
+        self.buttons = QDialogButtonBox()
+        self.import_button = self.buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self._cancel)
+        layout.addWidget(self.buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder to import"), self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def run(self) -> None:
+        """Start the import of the chosen folder."""
+        folder = Path(self.folder_edit.text().strip())
+        if not str(folder) or not folder.is_dir():
+            QMessageBox.warning(self, self.tr("Import"), self.tr("Choose an existing folder to import."))
+            return
+        name = self.format_combo.currentData()
+        try:
+            name = name or detect(self.importers, folder)
+        except ImportFormatError as exc:
+            QMessageBox.warning(self, self.tr("Import"), str(exc))
+            return
+        importer, project = self.importers[name], self.project
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return importer.import_into(project, folder, progress, cancel)
+
+        self.import_button.setEnabled(False)
+        self.status.setText(self.tr("Importing with the %1 importer…").replace("%1", name))
+        self.task = Task(work)
+        self.task.signals.progress.connect(self._progress)
+        self.task.signals.finished.connect(self._finished)
+        self.task.signals.failed.connect(self._failed)
+        start(self.task)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.status.setText(message)
+
+    def _cancel(self) -> None:
+        if self.task is not None and self.report is None:
+            self.task.cancel.cancel()
+            self.status.setText(self.tr("Cancelling after the current file…"))
+        else:
+            self.reject()
+
+    def _finished(self, report: Any) -> None:
+        self.report = report
+        self.task = None
+        self.progress.setValue(1000)
+        parts = [
+            self.tr("%1 imported").replace("%1", str(report.imported)),
+            self.tr("%1 already in the project").replace("%1", str(report.duplicates)),
+            self.tr("%1 not imported").replace("%1", str(len(report.skipped))),
+        ]
+        if report.resumed:
+            parts.append(self.tr("%1 done by an earlier run").replace("%1", str(report.resumed)))
+        text = ", ".join(parts) + "."
+        if report.cancelled:
+            text += " " + self.tr("Cancelled: import the same folder again to resume.")
+        self.status.setText(text)
+        self.skipped_table.setRowCount(len(report.skipped))
+        for row, (item, reason) in enumerate(report.skipped):
+            self.skipped_table.setItem(row, 0, QTableWidgetItem(item))
+            self.skipped_table.setItem(row, 1, QTableWidgetItem(reason))
+        self.skipped_table.setVisible(bool(report.skipped))
+        self.import_button.setVisible(False)
+        self.cancel_button.setText(self.tr("Close"))
+
+    def _failed(self, message: str, _trace: str) -> None:
+        self.task = None
+        self.import_button.setEnabled(True)
+        self.status.setText(message)
+        QMessageBox.warning(self, self.tr("Import failed"), message)
+
+    def reject(self) -> None:
+        if self.task is not None:  # a running import finishes its file before the dialog goes
+            self.task.cancel.cancel()
+            return
+        super().reject()

@@ -1,0 +1,181 @@
+"""The tool options bar of the label page: class, brush size, tolerance, threshold, overlay, display."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from workbench.core.types import DefectClass
+from workbench.gui.canvas_tools import ToolOptions
+from workbench.gui.dialogs.class_dialog import colour_icon
+from workbench.gui.display import COLOUR
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    for w in widgets:
+        row.addWidget(w)
+    return box
+
+
+class ToolOptionsBar(QWidget):
+    """Edits a :class:`ToolOptions` in place; display and overlay changes are signals."""
+
+    display_changed = Signal()  # channel or window/level
+    opacity_changed = Signal(float)
+    class_changed = Signal(int)
+
+    def __init__(self, options: ToolOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.options = options
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        row.setSpacing(14)
+        self.class_combo = QComboBox()
+        self.class_combo.setMinimumWidth(150)
+        self.class_combo.currentIndexChanged.connect(self._class_changed)
+        row.addWidget(_group(QLabel(self.tr("Class")), self.class_combo))
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(1, 400)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setValue(int(options.brush_radius * 2))
+        self.size_spin.setToolTip(self.tr("Brush diameter in image pixels ([ and ] change it)"))
+        self.size_spin.valueChanged.connect(lambda v: setattr(self.options, "brush_radius", v / 2.0))
+        self.size_group = _group(QLabel(self.tr("Size")), self.size_spin)
+        self.tolerance_spin = QSpinBox()
+        self.tolerance_spin.setRange(0, 255)
+        self.tolerance_spin.setValue(options.tolerance)
+        self.tolerance_spin.valueChanged.connect(lambda v: setattr(self.options, "tolerance", v))
+        self.tolerance_group = _group(QLabel(self.tr("Tolerance")), self.tolerance_spin)
+        self.threshold_auto = QCheckBox(self.tr("Otsu"))
+        self.threshold_auto.setChecked(options.threshold_auto)
+        self.threshold_auto.setToolTip(self.tr("Pick the threshold automatically inside each box"))
+        self.threshold_spin = QSpinBox()
+        self.threshold_spin.setRange(0, 255)
+        self.threshold_spin.setValue(options.threshold_value)
+        self.polarity = QComboBox()
+        for text, value in ((self.tr("smaller side"), None), (self.tr("dark defects"), True),
+                            (self.tr("bright defects"), False)):  # fmt: skip
+            self.polarity.addItem(text, value)
+        self.threshold_auto.toggled.connect(self._threshold_changed)
+        self.threshold_spin.valueChanged.connect(self._threshold_changed)
+        self.polarity.currentIndexChanged.connect(self._threshold_changed)
+        self.threshold_group = _group(QLabel(self.tr("Threshold")), self.threshold_auto, self.threshold_spin,
+                                      self.polarity)  # fmt: skip
+        for group in (self.size_group, self.tolerance_group, self.threshold_group):
+            row.addWidget(group)
+        row.addStretch(1)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(50)
+        self.opacity.setFixedWidth(110)
+        self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100.0))
+        row.addWidget(_group(QLabel(self.tr("Mask opacity")), self.opacity))
+        self.channel_combo = QComboBox()
+        self.channel_combo.currentIndexChanged.connect(lambda _i: self.display_changed.emit())
+        self.channel_group = _group(QLabel(self.tr("Channel")), self.channel_combo)
+        row.addWidget(self.channel_group)
+        self.low_spin, self.high_spin = QDoubleSpinBox(), QDoubleSpinBox()
+        for spin in (self.low_spin, self.high_spin):
+            spin.setDecimals(0)
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda _v: self.display_changed.emit())
+        self.auto_window = QPushButton(self.tr("Auto"))
+        self.window_group = _group(QLabel(self.tr("Window")), self.low_spin, QLabel("–"), self.high_spin,
+                                   self.auto_window)  # fmt: skip
+        row.addWidget(self.window_group)
+        self._threshold_changed()
+        self.show_tool("brush")
+
+    # ------------------------------------------------------------------ classes and tools
+    def set_classes(self, classes: Sequence[DefectClass]) -> None:
+        keep = self.options.class_id
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        for c in classes:
+            self.class_combo.addItem(colour_icon(c.color), c.name, c.id)
+        if not classes:
+            self.class_combo.addItem(self.tr("no classes yet"), 0)
+        self.class_combo.setCurrentIndex(max(self.class_combo.findData(keep), 0))
+        self.class_combo.blockSignals(False)
+        self._class_changed()
+
+    def select_class_index(self, index: int) -> bool:
+        if 0 <= index < self.class_combo.count() and self.class_combo.itemData(index):
+            self.class_combo.setCurrentIndex(index)
+            return True
+        return False
+
+    def _class_changed(self) -> None:
+        self.options.class_id = int(self.class_combo.currentData() or 0)
+        self.class_changed.emit(self.options.class_id)
+
+    def show_tool(self, name: str) -> None:
+        """Show only the options the tool uses."""
+        self.size_group.setVisible(name in ("brush", "eraser"))
+        self.tolerance_group.setVisible(name == "wand")
+        self.threshold_group.setVisible(name == "threshold")
+
+    def set_brush_diameter(self, diameter: int) -> None:
+        self.size_spin.setValue(diameter)
+
+    def _threshold_changed(self) -> None:
+        self.options.threshold_auto = self.threshold_auto.isChecked()
+        self.options.threshold_value = self.threshold_spin.value()
+        self.options.dark_defects = self.polarity.currentData()
+        self.threshold_spin.setEnabled(not self.options.threshold_auto)
+
+    def show_threshold(self, value: int) -> None:
+        """Show the threshold Otsu picked, so a person can start manual tuning from it."""
+        if self.options.threshold_auto:
+            self.threshold_spin.blockSignals(True)
+            self.threshold_spin.setValue(value)
+            self.threshold_spin.blockSignals(False)
+
+    # ------------------------------------------------------------------ display
+    def set_display_choices(
+        self, channels: Sequence[int], value_range: tuple[float, float] | None, window: tuple[float, float]
+    ) -> None:
+        """Offer the sample's channels and, for images deeper than 8 bits, a window."""
+        self.blockSignals(True)
+        keep = self.channel_combo.currentData()
+        self.channel_combo.clear()
+        for ch in channels:
+            self.channel_combo.addItem(self.tr("Colour") if ch == COLOUR else self.tr("Channel %1").replace(
+                "%1", str(ch + 1)), ch)  # fmt: skip
+        self.channel_combo.setCurrentIndex(max(self.channel_combo.findData(keep), 0))
+        self.channel_group.setVisible(len(channels) > 1)
+        self.window_group.setVisible(value_range is not None)
+        if value_range is not None:
+            for spin in (self.low_spin, self.high_spin):
+                spin.setRange(*value_range)
+            self.set_window(window)
+        self.blockSignals(False)
+
+    def set_window(self, window: tuple[float, float]) -> None:
+        for spin, value in ((self.low_spin, window[0]), (self.high_spin, window[1])):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    def channel(self) -> int:
+        data = self.channel_combo.currentData()
+        return 0 if data is None else int(data)
+
+    def window(self) -> tuple[float, float]:
+        return self.low_spin.value(), max(self.high_spin.value(), self.low_spin.value() + 1)

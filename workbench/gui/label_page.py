@@ -1,0 +1,348 @@
+"""The label page: the canvas, its tools and options, sample navigation, OK/NG, autosave."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.assist.proposals import latest_proposal, read_proposal
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.types import Sample
+from workbench.gui.canvas_view import CanvasView
+from workbench.gui.display import channel_choices, default_window, display_image, value_range
+from workbench.gui.label_options import ToolOptionsBar
+
+AUTOSAVE_MS = 20_000
+
+
+class LabelPageWidget(QWidget):
+    """Annotate one sample at a time out of an ordered list (the data page's current view)."""
+
+    sample_saved = Signal(int)  # mask written
+    sample_changed = Signal(int)  # label or mask changed in the project
+    state_changed = Signal()  # undo/redo availability, current sample
+    message = Signal(str)
+
+    def __init__(self, actions: Mapping[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.ids: list[int] = []
+        self.index = -1
+        self.sample: Sample | None = None
+        self.image: np.ndarray | None = None
+        self.canvas = CanvasView()
+        self.options_bar = ToolOptionsBar(self.canvas.options)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._toolbar(actions))
+        layout.addWidget(self.options_bar)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.canvas, 1)
+        body.addWidget(self._side_panel(actions))
+        layout.addLayout(body, 1)
+        self.canvas.edited.connect(self._edited)
+        self.canvas.message.connect(self.message)
+        self.canvas.threshold_used.connect(self.options_bar.show_threshold)
+        self.options_bar.display_changed.connect(self._redisplay)
+        self.options_bar.auto_window.clicked.connect(self._auto_window)
+        self.options_bar.opacity_changed.connect(self.canvas.overlay.setOpacity)
+        self._mask_action = actions.get("view.mask")
+        self._tool_actions = {k.removeprefix("tool."): a for k, a in actions.items() if k.startswith("tool.")}
+        self.autosave = QTimer(self)
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save)
+        self.autosave.start()
+        self.set_tool("brush")
+        self._show_info()
+
+    # ------------------------------------------------------------------ construction
+    def _toolbar(self, actions: Mapping[str, QAction]) -> QToolBar:
+        bar = QToolBar()
+        bar.setIconSize(QSize(22, 22))
+        order = ["tool.brush", "tool.eraser", "tool.polygon", "tool.grabcut", "tool.wand", "tool.threshold",
+                 "tool.prediction", None, "edit.undo", "edit.redo", None, "view.fit", "view.actual",
+                 "view.mask"]  # fmt: skip
+        for key in order:
+            if key is None:
+                bar.addSeparator()
+            elif key in actions:
+                bar.addAction(actions[key])
+        return bar
+
+    def _side_panel(self, actions: Mapping[str, QAction]) -> QFrame:
+        panel = QFrame()
+        panel.setFixedWidth(250)
+        col = QVBoxLayout(panel)
+        col.setContentsMargins(14, 12, 14, 12)
+        col.setSpacing(10)
+        self.name_label = QLabel()
+        self.name_label.setObjectName("sectionTitle")
+        self.name_label.setWordWrap(True)
+        self.position_label = QLabel()
+        self.position_label.setObjectName("muted")
+        col.addWidget(self.name_label)
+        col.addWidget(self.position_label)
+        form = QFormLayout()
+        form.setSpacing(6)
+        self.label_value, self.split_value, self.classes_value, self.size_value, self.saved_value = (
+            QLabel() for _ in range(5)
+        )
+        self.classes_value.setWordWrap(True)
+        for caption, widget in ((self.tr("Label"), self.label_value), (self.tr("Split"), self.split_value),
+                                (self.tr("Classes"), self.classes_value), (self.tr("Image"), self.size_value),
+                                (self.tr("Mask"), self.saved_value)):  # fmt: skip
+            form.addRow(caption, widget)
+        col.addLayout(form)
+        ok_ng = QHBoxLayout()
+        for key in ("label.ok", "label.ng"):
+            ok_ng.addWidget(self._button(actions, key))
+        col.addLayout(ok_ng)
+        nav = QHBoxLayout()
+        for key in ("label.previous", "label.next"):
+            nav.addWidget(self._button(actions, key))
+        col.addLayout(nav)
+        col.addWidget(self._button(actions, "label.next_unlabeled"))
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        col.addWidget(line)
+        title = QLabel(self.tr("Model proposal"))
+        title.setObjectName("sectionTitle")
+        col.addWidget(title)
+        self.proposal_label = QLabel()
+        self.proposal_label.setWordWrap(True)
+        self.proposal_label.setObjectName("muted")
+        col.addWidget(self.proposal_label)
+        self.accept_all_button = self._button(actions, "label.accept_all")
+        col.addWidget(self.accept_all_button)
+        col.addStretch(1)
+        self.cursor_label = QLabel()
+        self.cursor_label.setObjectName("muted")
+        self.canvas.cursor_info.connect(self.cursor_label.setText)
+        col.addWidget(self.cursor_label)
+        return panel
+
+    @staticmethod
+    def _button(actions: Mapping[str, QAction], key: str) -> QPushButton:
+        action = actions[key]
+        button = QPushButton(action.icon(), action.text().replace("&", ""))
+        button.setToolTip(action.toolTip())
+        button.clicked.connect(action.trigger)
+        action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+        button.setEnabled(action.isEnabled())
+        return button
+
+    # ------------------------------------------------------------------ project and samples
+    def set_project(self, project: Project | None) -> None:
+        self.save()
+        self.project = project
+        self.ids, self.index, self.sample, self.image = [], -1, None, None
+        self.canvas.clear()
+        self.refresh_classes()
+        self._show_info()
+        self.state_changed.emit()
+
+    def refresh_classes(self) -> None:
+        classes = self.project.classes() if self.project else []
+        self.options_bar.set_classes(classes)
+        self.canvas.set_colours({c.id: c.color for c in classes})
+
+    @property
+    def has_sample(self) -> bool:
+        return self.sample is not None
+
+    @property
+    def can_undo(self) -> bool:
+        return self.canvas.editor is not None and self.canvas.editor.history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self.canvas.editor is not None and self.canvas.editor.history.can_redo
+
+    @property
+    def dirty(self) -> bool:
+        return self.canvas.editor is not None and self.canvas.editor.dirty
+
+    def open_samples(self, ids: Sequence[int], current: int | None = None) -> None:
+        """Label ``ids`` in this order, starting at ``current`` (or the first)."""
+        self.ids = list(ids)
+        start = self.ids.index(current) if current in self.ids else 0
+        self.show_index(start if self.ids else -1)
+
+    def show_index(self, index: int) -> bool:
+        """Save the current sample, then show the one at ``index`` of the list."""
+        if self.project is None or not (0 <= index < len(self.ids)):
+            return False
+        if not self.save():
+            return False
+        try:
+            sample = self.project.sample(self.ids[index])
+            image = self.project.read_image(sample, channel=None)
+            mask = self.project.read_mask(sample)
+        except WorkbenchError as exc:
+            self.message.emit(str(exc))
+            QMessageBox.warning(self, self.tr("Cannot open sample"), str(exc))
+            return False
+        self.index, self.sample, self.image = index, sample, image
+        rng = None if image.dtype == np.uint8 else value_range(image)
+        self.options_bar.set_display_choices(channel_choices(image, len(sample.channel_files)), rng,
+                                             default_window(image))  # fmt: skip
+        self.canvas.load(self._display(), mask, {c.id: c.color for c in self.project.classes()})
+        self._load_proposal()
+        self._show_info()
+        self.state_changed.emit()
+        return True
+
+    def _display(self) -> np.ndarray:
+        assert self.image is not None
+        low, high = self.options_bar.window() if self.image.dtype != np.uint8 else (0.0, 255.0)
+        return display_image(self.image, self.options_bar.channel(), low, high)
+
+    def _redisplay(self) -> None:
+        if self.image is not None:
+            self.canvas.set_display(self._display())
+
+    def _auto_window(self) -> None:
+        if self.image is not None:
+            self.options_bar.set_window(default_window(self.image))
+            self._redisplay()
+
+    def _load_proposal(self) -> None:
+        self.canvas.proposal = None
+        found = latest_proposal(self.project, self.sample.id) if self.project and self.sample else None
+        if found is None:
+            self.proposal_label.setText(self.tr("No model proposal for this sample yet."))
+        else:
+            run_id, path = found
+            try:
+                self.canvas.proposal = read_proposal(path, self.canvas.editor.shape)  # type: ignore[union-attr]
+                text = self.tr("From run %1. Click a region with the Accept Prediction tool, or accept all.")
+                self.proposal_label.setText(text.replace("%1", run_id))
+            except (WorkbenchError, ValueError) as exc:
+                self.proposal_label.setText(str(exc))
+        self.accept_all_button.setVisible(self.canvas.proposal is not None)
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> bool:
+        """Write the mask if it changed (atomically); False when saving failed."""
+        editor = self.canvas.editor
+        if self.project is None or self.sample is None or editor is None or not editor.dirty:
+            return True
+        if editor.stroking:
+            editor.end_stroke()
+        try:
+            self.sample = self.project.write_mask(self.sample.id, editor.mask)
+        except (WorkbenchError, OSError) as exc:
+            self.message.emit(self.tr("Mask not saved: %1").replace("%1", str(exc)))
+            return False
+        editor.mark_saved()
+        self.sample_saved.emit(self.sample.id)
+        self._show_info()
+        return True
+
+    def _edited(self) -> None:
+        self._show_info()
+        self.state_changed.emit()
+
+    # ------------------------------------------------------------------ commands
+    def set_tool(self, name: str) -> None:
+        self.canvas.set_tool(name)
+        self.options_bar.show_tool(name)
+        action = self._tool_actions.get(name)
+        if action is not None:
+            action.setChecked(True)
+
+    def undo(self) -> None:
+        self.canvas.undo()
+
+    def redo(self) -> None:
+        self.canvas.redo()
+
+    def grow_brush(self, direction: int) -> None:
+        diameter = self.options_bar.size_spin.value()
+        step = max(1, round(diameter * 0.2))
+        self.options_bar.set_brush_diameter(diameter + direction * step)
+        self.canvas.set_brush_radius(self.options_bar.size_spin.value() / 2.0)
+
+    def select_class_index(self, index: int) -> None:
+        if self.options_bar.select_class_index(index):
+            self.message.emit(self.tr("Class: %1").replace("%1", self.options_bar.class_combo.currentText()))
+
+    def toggle_mask(self) -> None:
+        visible = not self.canvas.overlay.isVisible()
+        self.canvas.overlay.setVisible(visible)
+        if self._mask_action is not None:
+            self._mask_action.setChecked(visible)
+
+    def set_label(self, label: str) -> None:
+        if self.project is None or self.sample is None:
+            return
+        self.project.update_samples([self.sample.id], label=label)
+        self.sample = self.project.sample(self.sample.id)
+        self.sample_changed.emit(self.sample.id)
+        self._show_info()
+
+    def step(self, delta: int) -> None:
+        self.show_index(self.index + delta)
+
+    def next_unlabeled(self) -> bool:
+        if self.project is None:
+            return False
+        unlabeled = {s.id for s in self.project.samples(label="unlabeled")}
+        order = self.ids[self.index + 1 :] + self.ids[: max(self.index, 0)]
+        for sid in order:
+            if sid in unlabeled:
+                return self.show_index(self.ids.index(sid))
+        self.message.emit(self.tr("No unlabeled samples left in this list."))
+        return False
+
+    def accept_whole_prediction(self) -> None:
+        if self.canvas.proposal is None:
+            self.message.emit(self.tr("No model proposal for this sample yet."))
+            return
+        self.canvas.accept_proposal(self.canvas.proposal > 0)
+
+    # ------------------------------------------------------------------ side panel
+    def _show_info(self) -> None:
+        s = self.sample
+        if s is None:
+            self.name_label.setText(self.tr("No sample open"))
+            self.position_label.setText(self.tr("Double-click a sample on the Data page."))
+            for w in (
+                self.label_value,
+                self.split_value,
+                self.classes_value,
+                self.size_value,
+                self.saved_value,
+            ):
+                w.setText("—")
+            self.proposal_label.setText("")
+            self.accept_all_button.setVisible(False)
+            return
+        names = {c.id: c.name for c in self.project.classes()} if self.project else {}
+        self.name_label.setText(s.name)
+        self.position_label.setText(self.tr("%1 of %2").replace("%1", str(self.index + 1)).replace(
+            "%2", str(len(self.ids))))  # fmt: skip
+        labels = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
+        self.label_value.setText(labels[s.label])
+        self.split_value.setText(s.split or "—")
+        self.classes_value.setText(", ".join(names.get(c, f"#{c}") for c in s.classes) or "—")
+        self.size_value.setText(f"{s.width}×{s.height} {s.dtype}, {s.n_channels} ch")
+        self.saved_value.setText(self.tr("unsaved changes") if self.dirty else self.tr("saved"))

@@ -1,0 +1,273 @@
+"""Good-only anomaly model: PatchCore-style memory bank of EfficientNet-Lite0 patch features.
+
+Features of two stages (strides 8 and 16), 3x3 locally averaged and concatenated, describe each
+8x8 patch. Training keeps a greedy coreset of the good images' patch features; a patch's raw
+score is its distance to the nearest bank vector. The map is upsampled, Gaussian-smoothed and
+normalised so that 0.5 is the threshold chosen on validation images (docs/dev/contracts.md).
+Everything in ``forward`` is plain tensor algebra so the ONNX graph keeps dynamic H and W.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from workbench.core.cancel import CancelToken, Progress, no_progress
+from workbench.core.errors import WorkbenchError
+from workbench.core.tiling import predict_tiled, tile_grid
+from workbench.learn import weights
+from workbench.learn.models import IMAGENET_MEAN, IMAGENET_STD
+
+FEATURE_DIM = 40 + 112  # channels of EfficientNet-Lite0 blocks 2 (stride 8) and 4 (stride 16)
+OK_HEADROOM = 1.1  # without NG images the worst OK validation image lands at 0.5 / 1.1 = 0.45
+
+
+class AnomalyFitError(WorkbenchError):
+    """The good-only model cannot be fitted from what it was given."""
+
+
+class Lite0Features(nn.Module):
+    """Stem and blocks 0-4 of EfficientNet-Lite0, returning the stride-8 and stride-16 maps."""
+
+    def __init__(self, in_channels: int, pretrained: bool):
+        super().__init__()
+        import timm
+
+        weights.offline_env()
+        full = timm.create_model("efficientnet_lite0", pretrained=False, in_chans=in_channels)
+        self.source = "no pretrained weights: random features"
+        found = weights.source_state(weights.EFFNET_LITE0) if pretrained else None
+        if found is not None:
+            state, sentence = found
+            weights.load_into(full, state, "conv_stem", in_channels, sentence)
+            self.source = sentence
+        self.conv_stem = full.conv_stem
+        self.bn1 = full.bn1
+        self.blocks = nn.Sequential(*list(full.blocks.children())[:5])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.bn1(self.conv_stem(x))
+        x = self.blocks[2](self.blocks[1](self.blocks[0](x)))
+        return x, self.blocks[4](self.blocks[3](x))
+
+
+def _gaussian(sigma: float) -> torch.Tensor:
+    radius = max(1, math.ceil(3 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    return k / k.sum()
+
+
+class AnomalyModel(nn.Module):
+    """``(N,C,H,W)`` in [0,1] -> ``(N,1,H,W)`` anomaly score in [0,1] (0.5 = threshold)."""
+
+    def __init__(self, in_channels: int, bank_size: int, feature_dim: int = FEATURE_DIM,
+                 sigma: float = 4.0, pretrained: bool = False):  # fmt: skip
+        super().__init__()
+        if feature_dim != FEATURE_DIM:
+            raise AnomalyFitError(
+                f"memory bank vectors have {feature_dim} values; this model uses {FEATURE_DIM}"
+            )
+        self.features = Lite0Features(in_channels, pretrained)
+        mean = [IMAGENET_MEAN[i % 3] for i in range(in_channels)] if in_channels != 1 else [0.449]
+        std = [IMAGENET_STD[i % 3] for i in range(in_channels)] if in_channels != 1 else [0.226]
+        self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1))
+        self.register_buffer("bank", torch.zeros(bank_size, feature_dim))
+        self.register_buffer("threshold_raw", torch.ones(1))
+        self.register_buffer("sigma", torch.tensor([float(sigma)]))
+        kernel = _gaussian(sigma)
+        self.register_buffer("kernel_x", kernel.view(1, 1, 1, -1), persistent=False)
+        self.register_buffer("kernel_y", kernel.view(1, 1, -1, 1), persistent=False)
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, torch.Tensor]) -> AnomalyModel:
+        """An empty model whose shapes fit ``state`` (call ``load_state_dict`` next)."""
+        try:
+            bank_size, dim = state["bank"].shape
+            in_channels = state["mean"].numel()
+            sigma = float(state["sigma"].reshape(-1)[0])
+        except (KeyError, ValueError) as exc:
+            raise AnomalyFitError(
+                f"state dict is not an anomaly model's (no bank/mean/sigma): {exc}"
+            ) from exc
+        return cls(int(in_channels), int(bank_size), int(dim), sigma=sigma)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Patch features ``(N, D, H/8, W/8)`` of an input in [0,1]."""
+        f8, f16 = self.features((x - self.mean) / self.std)
+        f8 = F.avg_pool2d(f8, 3, stride=1, padding=1, count_include_pad=False)
+        f16 = F.avg_pool2d(f16, 3, stride=1, padding=1, count_include_pad=False)
+        f16 = F.interpolate(f16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
+        return torch.cat([f8, f16], dim=1)
+
+    def raw_map(self, x: torch.Tensor) -> torch.Tensor:
+        """Smoothed nearest-neighbour distance ``(N,1,H,W)`` before normalisation."""
+        feat = self.embed(x)
+        emb = feat.flatten(2).transpose(1, 2)  # (N, P, D)
+        # ||a-b||^2 = ||a||^2 - 2ab + ||b||^2 as one matmul: exports to ONNX, no cdist needed.
+        dist = (emb * emb).sum(-1, keepdim=True) - 2.0 * emb @ self.bank.t() + (self.bank * self.bank).sum(-1)
+        nearest = dist.min(dim=-1).values.clamp(min=0.0).sqrt()
+        patch = nearest.reshape(feat.shape[0], 1, feat.shape[2], feat.shape[3])
+        score = F.interpolate(patch, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        r = self.kernel_x.shape[-1] // 2
+        score = F.conv2d(F.pad(score, (r, r, 0, 0), mode="replicate"), self.kernel_x)
+        return F.conv2d(F.pad(score, (0, 0, r, r), mode="replicate"), self.kernel_y)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.raw_map(x) / (2.0 * self.threshold_raw)).clamp(0.0, 1.0)
+
+
+def greedy_coreset(
+    feats: torch.Tensor, k: int, proj_dim: int = 64, seed: int = 0, cancel: CancelToken | None = None
+) -> torch.Tensor:
+    """Indices of ``k`` rows picked farthest-first (k-center greedy) on a random projection."""
+    n = feats.shape[0]
+    if k >= n:
+        return torch.arange(n)
+    gen = torch.Generator().manual_seed(seed)
+    if feats.shape[1] > proj_dim:
+        proj = torch.randn(feats.shape[1], proj_dim, generator=gen) / math.sqrt(proj_dim)
+        feats = feats @ proj
+    sq = (feats * feats).sum(1)
+    chosen = torch.empty(k, dtype=torch.long)
+    idx = int(torch.randint(n, (1,), generator=gen))
+    min_d = torch.full((n,), float("inf"))
+    for i in range(k):
+        if cancel is not None and i % 512 == 0:
+            cancel.raise_if_cancelled()
+        chosen[i] = idx
+        d = sq - 2.0 * (feats @ feats[idx]) + sq[idx]
+        torch.minimum(min_d, d, out=min_d)
+        idx = int(torch.argmax(min_d))
+    return chosen
+
+
+def _to_chw(image: np.ndarray, what: str, channels: int | None) -> np.ndarray:
+    img = image[..., None] if image.ndim == 2 else image
+    if img.ndim != 3 or (channels is not None and img.shape[2] != channels):
+        raise AnomalyFitError(f"{what} has shape {tuple(image.shape)}; expected H x W x {channels or 'C'}")
+    return np.ascontiguousarray(np.asarray(img, dtype=np.float32).transpose(2, 0, 1))
+
+
+def _tiles(chw: np.ndarray, tile: int) -> np.ndarray:
+    """Non-overlapping full tiles covering the image (reflect-padded when smaller than a tile)."""
+    _, h, w = chw.shape
+    if h < tile or w < tile:
+        mode = "reflect" if min(h, w) > 1 else "edge"
+        chw = np.pad(chw, ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w))), mode=mode)
+    grid = tile_grid(chw.shape[1], chw.shape[2], tile, 0)
+    return np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in grid])
+
+
+def _image_patches(model: AnomalyModel, chw: np.ndarray, tile: int, per_image: int, rng: np.random.Generator):
+    tiles = _tiles(chw, tile)
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(tiles), 8):
+            feat = model.embed(torch.from_numpy(tiles[i : i + 8]))
+            out.append(feat.permute(0, 2, 3, 1).reshape(-1, feat.shape[1]))
+    feats = torch.cat(out)
+    if feats.shape[0] > per_image:
+        feats = feats[torch.from_numpy(rng.choice(feats.shape[0], per_image, replace=False))]
+    return feats.clone()
+
+
+def _image_score(model: AnomalyModel, chw: np.ndarray, tile: int, overlap: int) -> float:
+    def raw(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model.raw_map(torch.from_numpy(batch)).numpy()
+
+    return float(predict_tiled(chw, raw, tile, overlap, batch=1).max())
+
+
+def choose_threshold(ok_scores: Sequence[float], ng_scores: Sequence[float] = ()) -> float:
+    """Raw threshold: F1-optimal between OK and NG image scores, else headroom over the worst OK."""
+    ok = np.sort(np.asarray(ok_scores, dtype=np.float64))
+    ng = np.asarray(ng_scores, dtype=np.float64)
+    if ok.size == 0:
+        raise AnomalyFitError("no OK validation image to choose the anomaly threshold on")
+    if ng.size == 0:
+        return float(ok[-1] * OK_HEADROOM) or 1e-6
+    values = np.unique(np.concatenate([ok, ng]))
+    cuts = np.concatenate([(values[:-1] + values[1:]) / 2, [values[-1] * OK_HEADROOM]])
+    best, best_f1 = float(cuts[-1]), -1.0
+    for cut in cuts:  # ascending, and '>' keeps the lowest cut on ties: fewer escapes
+        tp = float((ng > cut).sum())
+        fp = float((ok > cut).sum())
+        f1 = 2 * tp / (2 * tp + fp + (ng.size - tp))
+        if f1 > best_f1:
+            best, best_f1 = float(cut), f1
+    return max(best, 1e-6)
+
+
+def fit_anomaly(
+    images: Iterable[np.ndarray],
+    val_ok: Iterable[np.ndarray],
+    val_ng: Iterable[np.ndarray] | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    tile: int = 256,
+    overlap: int = 32,
+    bank_size: int = 16384,
+    patches_per_image: int = 1024,
+    max_candidates: int = 40000,
+    seed: int = 0,
+) -> AnomalyModel:
+    """Fit on good images (``H x W x C`` float in [0,1]); the threshold comes from validation images.
+
+    ``tile``/``overlap`` must be the run's tiling so that validation scores match deployment.
+    When ``val_ok`` is empty every fifth training image is held out to validate on instead.
+    """
+    token = cancel or CancelToken()
+    rng = np.random.default_rng(seed)
+    total = len(images) if isinstance(images, Sequence) else None
+    model: AnomalyModel | None = None
+    channels: int | None = None
+    feats: list[torch.Tensor] = []
+    held_out: list[np.ndarray] = []
+    val_ok = list(val_ok)
+    for i, image in enumerate(images):
+        token.raise_if_cancelled()
+        chw = _to_chw(image, f"training image {i}", channels)
+        if model is None:
+            channels = chw.shape[0]
+            model = AnomalyModel(channels, 0, pretrained=True).eval()
+        if not val_ok and i % 5 == 4:
+            held_out.append(chw)
+            continue
+        feats.append(_image_patches(model, chw, tile, patches_per_image, rng))
+        progress(0.6 * (i + 1) / total if total else 0.3, f"features of training image {i + 1}")
+    if model is None or not feats:
+        raise AnomalyFitError("no good training images to fit the anomaly model on")
+    bank = _select_bank(torch.cat(feats), bank_size, max_candidates, rng, seed, token, progress)
+    model.bank = bank
+    ok_chw = [_to_chw(v, f"OK validation image {j}", channels) for j, v in enumerate(val_ok)] or held_out
+    ng_chw = [_to_chw(v, f"NG validation image {j}", channels) for j, v in enumerate(val_ng or [])]
+    scores: list[float] = []
+    for j, chw in enumerate(ok_chw + ng_chw):
+        token.raise_if_cancelled()
+        scores.append(_image_score(model, chw, tile, overlap))
+        progress(0.8 + 0.2 * (j + 1) / (len(ok_chw) + len(ng_chw)), f"scoring validation image {j + 1}")
+    model.threshold_raw.fill_(choose_threshold(scores[: len(ok_chw)], scores[len(ok_chw) :]))
+    return model
+
+
+def _select_bank(
+    cands: torch.Tensor, bank_size: int, max_candidates: int, rng: np.random.Generator, seed: int,
+    cancel: CancelToken, progress: Progress,
+) -> torch.Tensor:  # fmt: skip
+    """Bounded candidate pool, then a greedy coreset of at most ``bank_size`` vectors."""
+    if cands.shape[0] > max_candidates:
+        cands = cands[torch.from_numpy(rng.choice(cands.shape[0], max_candidates, replace=False))]
+    # a quarter of the pool keeps coverage while bounding bank memory and nearest-neighbour time
+    k = min(bank_size, max(min(cands.shape[0], 4096), cands.shape[0] // 4))
+    progress(0.6, f"choosing {k} of {cands.shape[0]} patch features for the memory bank")
+    chosen = greedy_coreset(cands, k, seed=seed, cancel=cancel)
+    progress(0.8, f"memory bank of {k} patch features")
+    return cands[chosen].contiguous()

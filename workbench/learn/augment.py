@@ -1,0 +1,75 @@
+"""Online augmentation: one geometric transform for every channel and the mask, photometric on pixels.
+
+Random choices come from a numpy ``Generator`` the caller seeds per crop, so a training run is
+deterministic given its seed and does not depend on the order in which crops are drawn.
+Geometric and blur steps use torchvision.transforms.v2 on ``tv_tensors`` (any channel count);
+brightness/contrast are applied with one factor to all channels because torchvision's colour
+ops accept only 1 or 3 channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torchvision import tv_tensors
+from torchvision.transforms.v2 import functional as F
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Strength of each augmentation; 0 / False switches one off."""
+
+    flips: bool = True
+    rot90: bool = True
+    brightness: float = 0.15  # +- additive shift, in [0,1] intensity units
+    contrast: float = 0.2  # factor drawn from [1 - c, 1 + c]
+    blur_p: float = 0.15
+    blur_sigma: float = 1.2
+    noise_p: float = 0.3
+    noise_std: float = 0.02
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object] | None) -> AugmentConfig:
+        data = dict(data or {})
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown augmentation setting(s): {', '.join(sorted(unknown))}")
+        return cls(**data)  # type: ignore[arg-type]
+
+    @classmethod
+    def none(cls) -> AugmentConfig:
+        return cls(False, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def augment(
+    image: torch.Tensor, mask: torch.Tensor, cfg: AugmentConfig, rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augment a ``(C,H,W)`` float image in [0,1] and its ``(H,W)`` mask the same way."""
+    img = tv_tensors.Image(image)
+    msk = tv_tensors.Mask(mask)
+    if cfg.flips and rng.random() < 0.5:
+        img, msk = F.horizontal_flip(img), F.horizontal_flip(msk)
+    if cfg.flips and rng.random() < 0.5:
+        img, msk = F.vertical_flip(img), F.vertical_flip(msk)
+    if cfg.rot90 and img.shape[-1] == img.shape[-2]:
+        k = int(rng.integers(0, 4))
+        if k:
+            img = tv_tensors.wrap(torch.rot90(img, k, dims=(-2, -1)), like=img)
+            msk = tv_tensors.wrap(torch.rot90(msk, k, dims=(-2, -1)), like=msk)
+    out = img.as_subclass(torch.Tensor)
+    if cfg.contrast or cfg.brightness:
+        factor = 1.0 + float(rng.uniform(-cfg.contrast, cfg.contrast))
+        shift = float(rng.uniform(-cfg.brightness, cfg.brightness))
+        mean = out.mean()
+        out = (out - mean) * factor + mean + shift
+    if cfg.blur_p and rng.random() < cfg.blur_p:
+        sigma = float(rng.uniform(0.3, cfg.blur_sigma))
+        size = 2 * int(np.ceil(2 * sigma)) + 1
+        out = F.gaussian_blur(tv_tensors.Image(out), [size, size], [sigma, sigma]).as_subclass(torch.Tensor)
+    if cfg.noise_p and rng.random() < cfg.noise_p:
+        gen = torch.Generator().manual_seed(int(rng.integers(0, 2**31 - 1)))
+        std = float(rng.uniform(0.0, cfg.noise_std))
+        out = out + torch.randn(out.shape, generator=gen) * std
+    return out.clamp_(0.0, 1.0).contiguous(), msk.as_subclass(torch.Tensor).contiguous()

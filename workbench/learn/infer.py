@@ -1,0 +1,166 @@
+"""In-process inference of a finished run: load ``runs/<id>/`` and predict score maps.
+
+``save_run_model`` is the one writer of ``model.pt`` + ``config.json``; ``load_run`` the one
+reader, so the trainer, evaluation and export agree on what a run holds (docs/dev/contracts.md).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from workbench.core.atomic import atomic_write_bytes, atomic_write_json
+from workbench.core.errors import WorkbenchError
+from workbench.core.preprocess import to_chw, to_unit_float
+from workbench.core.tiling import predict_tiled, tile_grid
+from workbench.learn.device import cpu_speedups, pick_device
+from workbench.learn.models import get_model
+from workbench.learn.score_model import ScoreModel
+
+CONFIG_NAME = "config.json"
+MODEL_NAME = "model.pt"
+REQUIRED_KEYS = ("task", "model", "in_channels", "classes", "tile_size", "overlap")
+
+
+class RunLoadError(WorkbenchError):
+    """A run folder lacks its model or config, or they do not fit together."""
+
+
+def save_run_model(run_dir: str | os.PathLike[str], score_module: nn.Module, config: dict[str, Any]) -> None:
+    """Write ``model.pt`` (a plain state dict) then ``config.json``, each atomically."""
+    run = Path(run_dir)
+    config = dict(config)
+    if isinstance(score_module, ScoreModel):
+        config.setdefault("head", score_module.head)
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in score_module.state_dict().items()}, buf)
+    atomic_write_bytes(run / MODEL_NAME, buf.getvalue())
+    atomic_write_json(run / CONFIG_NAME, config)
+
+
+def _read_config(run: Path) -> dict[str, Any]:
+    path = run / CONFIG_NAME
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RunLoadError(f"run {run} has no {CONFIG_NAME}; it did not finish training") from exc
+    except (OSError, ValueError) as exc:
+        raise RunLoadError(f"{path} is unreadable: {exc}") from exc
+    missing = [k for k in REQUIRED_KEYS if k not in config] if isinstance(config, dict) else REQUIRED_KEYS
+    if missing:
+        raise RunLoadError(f"{path} lacks {', '.join(missing)}")
+    return config
+
+
+def _read_state(run: Path) -> dict[str, torch.Tensor]:
+    path = run / MODEL_NAME
+    if not path.is_file():
+        raise RunLoadError(f"run {run} has no {MODEL_NAME}; it did not finish training")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several unrelated types for damaged files
+        raise RunLoadError(f"{path} is damaged or not a state dict: {exc}") from exc
+
+
+def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+    """Rebuild the run's score module from its config and load ``state`` into it."""
+    if config["task"] == "anomaly":
+        from workbench.learn.anomaly import AnomalyModel
+
+        module: nn.Module = AnomalyModel.from_state_dict(state)
+    else:
+        n_cls = len(config["classes"])
+        head = config.get("head", "sigmoid")
+        num_classes = int(config.get("num_classes", n_cls + 1 if head == "softmax" else n_cls))
+        net = get_model(config["model"], int(config["in_channels"]), num_classes, pretrained=False)
+        mean = config.get("mean") or [0.0] * int(config["in_channels"])
+        std = config.get("std") or [1.0] * int(config["in_channels"])
+        module = ScoreModel(net, mean, std, head)
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise RunLoadError(f"model.pt does not fit model {config['model']!r}: {exc}") from exc
+    return module.eval()
+
+
+@dataclass
+class LoadedRun:
+    """A run ready to predict: its config, its score module (eval mode) and the device it is on."""
+
+    run_dir: Path
+    config: dict[str, Any]
+    score_module: nn.Module
+    device: torch.device
+    batch: int = 4
+
+    @property
+    def task(self) -> str:
+        return str(self.config["task"])
+
+    def _fn(self) -> Callable[[np.ndarray], np.ndarray]:
+        def run(batch: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
+                return self.score_module(x).float().cpu().numpy()
+
+        return run
+
+    def to_input(self, image: np.ndarray) -> np.ndarray:
+        """Stored image -> ``(C,H,W)`` float32 in [0,1], checking the channel count."""
+        want = int(self.config["in_channels"])
+        unit = to_unit_float(image, drop_alpha=want != 4)
+        if unit.shape[2] != want:
+            raise RunLoadError(
+                f"image has {unit.shape[2]} channel(s) but run {self.run_dir.name} expects {want}"
+            )
+        return to_chw(unit)
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """Score map ``(K,H,W)`` (classification ``(K,1,1)``) for one stored image."""
+        chw = self.to_input(image)
+        tile, overlap = int(self.config["tile_size"]), int(self.config["overlap"])
+        if self.task == "classification":
+            return self._classify_tiles(chw, tile, overlap)
+        return predict_tiled(chw, self._fn(), tile, overlap, batch=self.batch)
+
+    def _classify_tiles(self, chw: np.ndarray, tile: int, overlap: int) -> np.ndarray:
+        """Probability per class = its maximum over the image's tiles (no resize of the image)."""
+        _, h, w = chw.shape
+        pad_h, pad_w = max(0, tile - h), max(0, tile - w)
+        if pad_h or pad_w:
+            mode = "reflect" if min(h, w) > 1 else "edge"
+            chw = np.pad(chw, ((0, 0), (0, pad_h), (0, pad_w)), mode=mode)
+        tiles = tile_grid(chw.shape[1], chw.shape[2], tile, overlap)
+        fn = self._fn()
+        best: np.ndarray | None = None
+        for i in range(0, len(tiles), self.batch):
+            group = tiles[i : i + self.batch]
+            out = fn(np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in group]))
+            top = out.reshape(out.shape[0], out.shape[1], -1).max(axis=(0, 2))
+            best = top if best is None else np.maximum(best, top)
+        assert best is not None  # tile_grid always yields at least one tile
+        return best.astype(np.float32).reshape(-1, 1, 1)
+
+
+def load_run(
+    project_root: str | os.PathLike[str], run_id: str, device: str = "auto", batch: int = 4
+) -> LoadedRun:
+    """Load ``<project_root>/runs/<run_id>`` onto ``device`` (``auto`` = CUDA when available)."""
+    run = Path(project_root) / "runs" / str(run_id)
+    if not run.is_dir():
+        raise RunLoadError(f"run folder {run} does not exist")
+    config = _read_config(run)
+    module = build_score_module(config, _read_state(run))
+    dev = pick_device(device)
+    if dev.type == "cpu":
+        cpu_speedups()
+    return LoadedRun(run, config, module.to(dev), dev, batch)

@@ -1,0 +1,70 @@
+"""Training losses: Dice + BCE / focal for segmentation, smoothed cross-entropy for classification.
+
+Every model channel is one defect class with its own sigmoid (score maps hold one probability
+per class, no background channel), so the losses are per-channel binary ones.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def one_hot_targets(target: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """``(N,H,W)`` class-index map (0 background, i + 1 channel i) to ``(N,K,H,W)`` float."""
+    channels = torch.arange(1, n_classes + 1, device=target.device).view(1, -1, 1, 1)
+    return (target.unsqueeze(1) == channels).float()
+
+
+def soft_dice_loss(logits: torch.Tensor, onehot: torch.Tensor, smooth: float = 1.0) -> torch.Tensor:
+    """1 - soft Dice per class over the whole batch, averaged over classes."""
+    prob = torch.sigmoid(logits)
+    dims = (0, 2, 3)
+    inter = (prob * onehot).sum(dims)
+    denom = prob.sum(dims) + onehot.sum(dims)
+    return (1.0 - (2.0 * inter + smooth) / (denom + smooth)).mean()
+
+
+def focal_bce(logits: torch.Tensor, onehot: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Per-pixel binary cross-entropy, focal-weighted when ``gamma`` > 0; shape of ``logits``."""
+    bce = F.binary_cross_entropy_with_logits(logits, onehot, reduction="none")
+    if gamma <= 0:
+        return bce
+    p_t = torch.exp(-bce)
+    return (1.0 - p_t) ** gamma * bce
+
+
+class SegmentationLoss(nn.Module):
+    """``bce_weight * (focal) BCE + dice_weight * soft Dice``; also returns a loss per crop."""
+
+    def __init__(self, n_classes: int, bce_weight: float = 1.0, dice_weight: float = 1.0, gamma: float = 0.0):
+        super().__init__()
+        self.n_classes = n_classes
+        self.bce_weight = bce_weight
+        self.dice_weight = dice_weight
+        self.gamma = gamma
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = logits.float()
+        onehot = one_hot_targets(target, self.n_classes)
+        pixel = focal_bce(logits, onehot, self.gamma)
+        per_crop = pixel.mean(dim=(1, 2, 3))
+        loss = self.bce_weight * per_crop.mean() + self.dice_weight * soft_dice_loss(logits, onehot)
+        # Hard-example mining ranks crops by error where the truth is (misses) or is not (false alarms).
+        miss = (pixel * onehot).sum(dim=(1, 2, 3)) / onehot.sum(dim=(1, 2, 3)).clamp(min=1.0)
+        return loss, (per_crop + miss).detach()
+
+
+class ClassificationLoss(nn.Module):
+    """Binary cross-entropy per class with label smoothing (targets pulled towards 0.5)."""
+
+    def __init__(self, smoothing: float = 0.05):
+        super().__init__()
+        self.smoothing = smoothing
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = logits.float().reshape(target.shape)
+        smoothed = target * (1.0 - self.smoothing) + 0.5 * self.smoothing
+        per = F.binary_cross_entropy_with_logits(logits, smoothed, reduction="none").mean(dim=1)
+        return per.mean(), per.detach()

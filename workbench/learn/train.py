@@ -1,0 +1,137 @@
+"""One training run from start to finish: run row, dataset state, training, model, metrics.
+
+Called inside the job process (``workbench.jobs``) with the project opened without the write lock;
+it touches only its own run row and its folder ``runs/<id>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from workbench.core.atomic import atomic_write_json
+from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.decisions import ClassRule, DecisionConfig
+from workbench.core.project import Project, now_iso
+from workbench.learn.data import SplitSamples, choose_samples, dataset_state
+from workbench.learn.device import cpu_speedups
+from workbench.learn.infer import save_run_model
+from workbench.learn.presets import TrainConfig
+from workbench.learn.train_loop import Reporter
+
+METRICS_FILE = "metrics.json"
+MERGED_NAME = "defect"
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def model_classes(project: Project, cfg: TrainConfig) -> list[dict[str, Any]]:
+    """The classes a model's channels stand for; one "defect" channel when merged or for anomaly."""
+    classes = [{"id": c.id, "name": c.name, "color": c.color} for c in project.classes()]
+    if cfg.task == "anomaly" or cfg.class_mode == "merge" or not classes:
+        # The merged channel writes the first class id into proposals (1 in an empty project).
+        first = classes[0] if classes else {"id": 1, "name": MERGED_NAME, "color": "#D55E00"}
+        return [{"id": first["id"], "name": MERGED_NAME if len(classes) != 1 else first["name"],
+                 "color": first["color"]}]  # fmt: skip
+    return classes
+
+
+def default_decision(classes: list[dict[str, Any]], project: Project) -> dict[str, Any]:
+    """Threshold 0.5 per class (the contract's default for every task)."""
+    rules = [ClassRule(class_id=int(c["id"]), name=str(c["name"])) for c in classes]
+    return DecisionConfig(classes=rules, pixel_size_mm=project.pixel_size_mm).to_dict()
+
+
+def nested_metrics(flat: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    """``metrics.json`` layout: ``image.auroc``, ``pixel.dice``, plus loss, epochs, time."""
+    out: dict[str, Any] = {"image": {}, "pixel": {}}
+    for key, value in flat.items():
+        group, _, name = key.partition("_")
+        if group in ("image", "pixel") and name:
+            out[group][name] = value
+        elif key != "score":
+            out[key] = value
+    out["score"] = flat.get("score")
+    out["time_s"] = round(elapsed, 1)
+    return out
+
+
+def run_training(
+    project_root: str | os.PathLike[str],
+    run_id: str,
+    cfg: TrainConfig,
+    report: Reporter,
+    cancel: CancelToken,
+    resume: bool = False,
+) -> dict[str, Any]:
+    """Train run ``run_id`` of the project; records status, dataset, metrics; returns the metrics.
+
+    On failure or cancel the run row says so (partial files such as checkpoints are kept) and the
+    exception propagates to the caller (the job process reports it).
+    """
+    project = Project.open(project_root, lock=False)
+    try:
+        return _run(project, run_id, cfg, report, cancel, resume)
+    except Cancelled:
+        project.update_run(run_id, status="cancelled", finished_at=now_iso(), error="cancelled by the user")
+        raise
+    except BaseException as exc:
+        project.update_run(run_id, status="failed", finished_at=now_iso(), error=str(exc) or repr(exc))
+        raise
+    finally:
+        project.close()
+
+
+def _run(
+    project: Project, run_id: str, cfg: TrainConfig, report: Reporter, cancel: CancelToken, resume: bool
+) -> dict[str, Any]:
+    start = time.monotonic()
+    run_dir = project.run_dir(run_id)
+    project.run(run_id)  # raises naming the run when it does not exist
+    project.update_run(run_id, status="running", pid=os.getpid(), started_at=now_iso(), error="",
+                       config=cfg.to_dict())  # fmt: skip
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    else:
+        cpu_speedups()
+    seed_everything(cfg.seed)
+    splits = choose_samples(project, cfg.task)
+    if splits.note:
+        report.log(splits.note)
+    project.update_run(run_id, dataset=dataset_state(splits))
+    classes = model_classes(project, cfg)
+    decision = default_decision(classes, project)
+    model, config, flat = _train_task(project, run_dir, cfg, splits, classes, decision, report, cancel,
+                                      resume)  # fmt: skip
+    cancel.raise_if_cancelled()
+    save_run_model(run_dir, model, config)
+    report.artifact(str(run_dir / "model.pt"))
+    metrics = nested_metrics(flat, time.monotonic() - start)
+    atomic_write_json(run_dir / METRICS_FILE, metrics)
+    report.artifact(str(run_dir / METRICS_FILE))
+    project.update_run(run_id, status="completed", metrics=metrics, finished_at=now_iso(),
+                       config=config)  # fmt: skip
+    report.progress(1.0, "done")
+    return metrics
+
+
+def _train_task(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
+                classes: list[dict[str, Any]], decision: dict[str, Any], report: Reporter,
+                cancel: CancelToken, resume: bool) -> tuple[torch.nn.Module, dict[str, Any], dict[str, Any]]:  # fmt: skip
+    if cfg.task == "anomaly":
+        from workbench.learn.train_anomaly import train_anomaly
+
+        return train_anomaly(project, cfg, splits, classes, decision, report, cancel)
+    from workbench.learn.train_supervised import train_supervised
+
+    return train_supervised(project, run_dir, cfg, splits, classes, decision, report, cancel, resume)

@@ -1,0 +1,240 @@
+"""The supervised epoch loop: time-boxed schedule, validation, early stopping, checkpoints, resume.
+
+The learning rate warms up, then follows a cosine over the epochs that fit the time budget; that
+plan is re-estimated from the measured epoch time, so a run ends near its time limit with a low
+learning rate instead of being cut off mid-schedule. Validation runs as often as its cost allows
+(at most a third of the training time), and the best validated weights are what the run keeps.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from workbench.core.atomic import atomic_write_bytes
+from workbench.core.cancel import CancelToken
+from workbench.learn.device import Precision
+from workbench.learn.presets import TrainConfig
+from workbench.learn.score_model import ScoreModel
+
+VAL_SHARE = 0.33  # validation may take at most this fraction of the training time
+LR_FLOOR = 0.02  # the cosine ends at this fraction of the peak learning rate
+
+
+class Reporter(Protocol):
+    """Where the loop reports; ``workbench.jobs.events.EventWriter`` is the usual one."""
+
+    def progress(self, fraction: float, message: str) -> None: ...
+    def metric(self, name: str, value: float, epoch: int | None = None) -> None: ...
+    def log(self, message: str) -> None: ...
+    def artifact(self, path: str) -> None: ...
+
+
+class EpochDataset(Protocol):
+    def set_epoch(self, epoch: int) -> None: ...
+    def __len__(self) -> int: ...
+
+
+@dataclass
+class LoopParts:
+    """What a task contributes to the shared loop."""
+
+    model: ScoreModel
+    dataset: Dataset[Any]
+    loss: nn.Module  # (logits, target) -> (loss, per-item loss)
+    validate: Callable[[ScoreModel], dict[str, Any]]  # returns metrics with a "score" (higher = better)
+    on_losses: Callable[[torch.Tensor, torch.Tensor], None] | None = None
+    on_epoch_end: Callable[[], None] | None = None
+    sampler_state: Callable[[], Any] | None = None
+    load_sampler_state: Callable[[Any], None] | None = None
+
+
+@dataclass
+class LoopState:
+    epoch: int = 0
+    step: int = 0
+    best_score: float = -math.inf
+    best_epoch: int = -1
+    best_metrics: dict[str, Any] = field(default_factory=dict)
+    since_best: int = 0
+    train_time: float = 0.0
+    val_time: float = 0.0
+    epochs_since_val: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _lr_at(cfg: TrainConfig, step: int, total: int) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (0.1 + 0.9 * step / max(cfg.warmup_steps, 1))
+    p = min(1.0, (step - cfg.warmup_steps) / max(total - cfg.warmup_steps, 1))
+    return cfg.lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def _planned_epochs(cfg: TrainConfig, st: LoopState) -> int:
+    """Epochs that fit the time limit at the measured pace (all of max_epochs without a limit)."""
+    if cfg.time_limit is None or st.epoch == 0:
+        return cfg.max_epochs
+    per_epoch = (st.train_time + st.val_time) / st.epoch
+    fit = st.epoch + int((cfg.time_limit - st.train_time - st.val_time) / max(per_epoch, 1e-6))
+    return max(st.epoch, min(cfg.max_epochs, fit))
+
+
+class TrainLoop:
+    """Runs epochs of ``parts`` on ``device``; ``run()`` returns the best metrics."""
+
+    def __init__(
+        self,
+        parts: LoopParts,
+        cfg: TrainConfig,
+        device: torch.device,
+        precision: Precision,
+        ckpt_dir: Path,
+        report: Reporter,
+        cancel: CancelToken,
+    ) -> None:
+        self.parts = parts
+        self.cfg = cfg
+        self.device = device
+        self.precision = precision
+        self.ckpt_dir = ckpt_dir
+        self.report = report
+        self.cancel = cancel
+        self.model = parts.model.to(device)
+        if precision.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.st = LoopState()
+        self.best_state: dict[str, torch.Tensor] = copy.deepcopy(self.model.state_dict())
+
+    # ------------------------------------------------------------------ checkpoints
+    def save_checkpoint(self) -> None:
+        payload = {
+            "model": self.model.state_dict(),
+            "best_model": self.best_state,
+            "optimizer": self.opt.state_dict(),
+            "loop": {k: v for k, v in vars(self.st).items()},
+            "sampler": self.parts.sampler_state() if self.parts.sampler_state else None,
+        }
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        atomic_write_bytes(self.ckpt_dir / "last.pt", buf.getvalue())
+
+    def load_checkpoint(self, path: Path) -> None:
+        payload = torch.load(path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(payload["model"])
+        self.best_state = payload["best_model"]
+        self.opt.load_state_dict(payload["optimizer"])
+        self.st = LoopState(**payload["loop"])
+        if payload.get("sampler") is not None and self.parts.load_sampler_state:
+            self.parts.load_sampler_state(payload["sampler"])
+        self.report.log(f"resumed from {path} after epoch {self.st.epoch}")
+
+    # ------------------------------------------------------------------ loop
+    def run(self) -> dict[str, Any]:
+        cfg, st = self.cfg, self.st
+        start_epoch = st.epoch
+        while st.epoch < _planned_epochs(cfg, st):
+            self.cancel.raise_if_cancelled()
+            loss = self._train_epoch()
+            st.epoch += 1
+            st.epochs_since_val += 1
+            self.report.metric("train.loss", loss, st.epoch)
+            entry: dict[str, Any] = {"epoch": st.epoch, "loss": loss}
+            last = st.epoch >= _planned_epochs(cfg, st)
+            if last or self._validation_due():
+                entry.update(self._validate())
+            st.history.append(entry)
+            if self.parts.on_epoch_end:
+                self.parts.on_epoch_end()
+            self.save_checkpoint()
+            if st.since_best >= cfg.patience and st.epoch > start_epoch:
+                self.report.log(f"stopping early: no improvement in {st.since_best} validations")
+                break
+        if st.epochs_since_val:  # the loop ended between validations: score the final weights too
+            st.history[-1].update(self._validate())
+        self.model.load_state_dict(self.best_state)
+        return dict(st.best_metrics, epochs=st.epoch, best_epoch=st.best_epoch)
+
+    def _validation_due(self) -> bool:
+        st = self.st
+        if st.val_time == 0.0 or st.epoch <= 1:
+            return True
+        per_val = st.val_time / max(1, len([h for h in st.history if "score" in h]))
+        per_epoch = st.train_time / st.epoch
+        return st.epochs_since_val * per_epoch * VAL_SHARE >= per_val
+
+    def _train_epoch(self) -> float:
+        cfg, st = self.cfg, self.st
+        self.parts.dataset.set_epoch(st.epoch)  # type: ignore[attr-defined]
+        loader = DataLoader(self.parts.dataset, batch_size=cfg.batch, shuffle=False, drop_last=False)
+        steps = len(loader)
+        total_steps = _planned_epochs(cfg, st) * steps
+        self.model.train()
+        t0 = time.monotonic()
+        losses: list[float] = []
+        for i, (x, y, meta) in enumerate(loader):
+            self.cancel.raise_if_cancelled()
+            lr = _lr_at(cfg, st.step, total_steps)
+            for group in self.opt.param_groups:
+                group["lr"] = lr
+            loss, per_item = self._step(x, y)
+            if self.parts.on_losses:
+                self.parts.on_losses(meta, per_item.cpu())
+            losses.append(loss)
+            st.step += 1
+            frac = self._fraction(st.epoch + (i + 1) / steps)
+            self.report.progress(frac, f"epoch {st.epoch + 1} step {i + 1}/{steps} loss {loss:.4f}")
+        st.train_time += time.monotonic() - t0
+        return float(sum(losses) / max(len(losses), 1))
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
+        x, y = x.to(self.device), y.to(self.device)
+        if self.precision.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        dtype = self.precision.autocast_dtype
+        with torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+            logits = self.model.net((x - self.model.mean) / self.model.std)
+        loss, per_item = self.parts.loss(logits, y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return float(loss.detach()), per_item
+
+    def _fraction(self, epochs_done: float) -> float:
+        cfg, st = self.cfg, self.st
+        by_epoch = epochs_done / max(_planned_epochs(cfg, st), 1)
+        if cfg.time_limit is None:
+            return min(by_epoch, 0.99)
+        return min(max(by_epoch, (st.train_time + st.val_time) / cfg.time_limit), 0.99)
+
+    def _validate(self) -> dict[str, Any]:
+        st = self.st
+        t0 = time.monotonic()
+        self.model.eval()
+        with torch.no_grad():
+            metrics = self.parts.validate(self.model)
+        st.val_time += time.monotonic() - t0
+        st.epochs_since_val = 0
+        for name, value in metrics.items():
+            if isinstance(value, (int, float)) and value is not None:
+                self.report.metric(f"val.{name}", float(value), st.epoch)
+        if metrics["score"] > st.best_score + 1e-6:
+            st.best_score, st.best_epoch, st.best_metrics = metrics["score"], st.epoch, dict(metrics)
+            st.since_best = 0
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        else:
+            st.since_best += 1
+        self.report.log(
+            f"epoch {st.epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if v is not None)
+        )
+        return metrics

@@ -1,0 +1,142 @@
+"""Segmentation and classification training: model, crops, loss and validation for the shared loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from workbench.core.cancel import CancelToken
+from workbench.core.project import Project
+from workbench.learn.augment import AugmentConfig
+from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
+from workbench.learn.data_sampling import CropSampler, TrainItem
+from workbench.learn.device import training_precision
+from workbench.learn.infer import LoadedRun
+from workbench.learn.losses import ClassificationLoss, SegmentationLoss
+from workbench.learn.models import default_normalization, get_model, model_info
+from workbench.learn.presets import ConfigError, TrainConfig
+from workbench.learn.score_model import ScoreModel
+from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
+from workbench.learn.validation import tile_for, validate
+from workbench.learn.warm_start import warm_start
+
+
+def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Reporter) -> ScoreModel:
+    """The ScoreModel to train: registered net + normalisation, seeded, optionally warm-started."""
+    info = model_info(cfg.model)
+    if info.task != cfg.task:
+        raise ConfigError(f"model {cfg.model!r} is a {info.task} model, not a {cfg.task} one")
+    torch.manual_seed(cfg.seed)
+    net = get_model(cfg.model, in_channels, n_classes, pretrained=cfg.pretrained and not cfg.init_from)
+    report.log(f"model {cfg.model}: {getattr(net, 'pretrained_source', 'built')}")
+    mean, std = default_normalization(cfg.model, in_channels)
+    model = ScoreModel(net, mean, std, head="sigmoid")
+    if cfg.init_from:
+        report.log(warm_start(model, Path(cfg.init_from)))
+    return model
+
+
+def run_config(cfg: TrainConfig, model: ScoreModel, in_channels: int, classes: list[dict[str, Any]],
+               decision: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """``config.json`` of the run (docs/dev/contracts.md, Runs)."""
+    tile, overlap = tile_for(cfg.task, cfg.crop)
+    return {
+        "task": cfg.task,
+        "model": cfg.model,
+        "in_channels": in_channels,
+        "classes": classes,
+        "num_classes": len(classes),
+        "head": model.head,
+        "tile_size": tile,
+        "overlap": overlap,
+        "mean": [float(v) for v in model.mean.flatten()],
+        "std": [float(v) for v in model.std.flatten()],
+        "decision": decision,
+        "train": cfg.to_dict(),
+    }
+
+
+def train_supervised(
+    project: Project,
+    run_dir: Path,
+    cfg: TrainConfig,
+    splits: SplitSamples,
+    classes: list[dict[str, Any]],
+    decision: dict[str, Any],
+    report: Reporter,
+    cancel: CancelToken,
+    resume: bool = False,
+) -> tuple[ScoreModel, dict[str, Any], dict[str, Any]]:
+    """Train and return ``(best model, run config, best validation metrics)``."""
+    from workbench.learn.device import pick_device
+
+    ids = [c["id"] for c in classes] if cfg.class_mode == "separate" else [0]
+    lut = class_lut(ids)
+    train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel)
+    val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
+    in_channels = int(train_items[0].image.shape[2])
+    model = build_model(cfg, in_channels, len(classes), report)
+    config = run_config(cfg, model, in_channels, classes, decision)
+    device = pick_device(cfg.device)
+    parts = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir, cancel)
+    precision = training_precision(device)
+    report.log(
+        f"training on {device} ({torch.get_num_threads()} threads, channels_last={precision.channels_last},"
+        f" autocast={precision.autocast_dtype}); {len(train_items)} train / {len(val_items)} val images"
+    )
+    ckpt_dir = run_dir / "checkpoints"
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    loop = TrainLoop(parts, cfg, device, precision, ckpt_dir, report, cancel)
+    if resume and (ckpt_dir / "last.pt").is_file():
+        loop.load_checkpoint(ckpt_dir / "last.pt")
+    metrics = loop.run()
+    return loop.model.cpu().to(memory_format=torch.contiguous_format), config, metrics
+
+
+def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_items: list[TrainItem],
+           val_items: list[TrainItem], n_classes: int, device: torch.device, run_dir: Path,
+           cancel: CancelToken) -> LoopParts:  # fmt: skip
+    sampler = CropSampler(train_items, cfg.crop, cfg.ng_fraction, cfg.hard_fraction)
+    aug = AugmentConfig.from_dict(cfg.augment)
+    seg = cfg.task == "segmentation"
+    dataset = CropDataset(sampler, cfg.crops_per_epoch, aug, cfg.seed, n_classes=None if seg else n_classes)
+    loss: torch.nn.Module = (
+        SegmentationLoss(n_classes, cfg.bce_weight, cfg.dice_weight, cfg.focal_gamma)
+        if seg
+        else ClassificationLoss(cfg.label_smoothing)
+    )
+
+    def run_validation(m: ScoreModel) -> dict[str, Any]:
+        predictor = LoadedRun(run_dir, config, m, device, batch=2)
+        return validate(predictor, val_items, cancel, pixels=seg)
+
+    def record(meta: torch.Tensor, per_item: torch.Tensor) -> None:
+        sampler.record_losses(meta.numpy(), per_item.numpy())
+
+    return LoopParts(
+        model=model,
+        dataset=dataset,
+        loss=loss,
+        validate=run_validation,
+        on_losses=record if cfg.hard_fraction > 0 else None,
+        on_epoch_end=sampler.age,
+        sampler_state=sampler.state,
+        load_sampler_state=sampler.load_state,
+    )
+
+
+class _SubReporter:
+    """Maps a sub-step's progress onto ``[lo, hi]`` of the run's bar."""
+
+    def __init__(self, report: Reporter, lo: float, hi: float, what: str):
+        self.report, self.lo, self.hi, self.what = report, lo, hi, what
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        self.report.progress(self.lo + (self.hi - self.lo) * fraction, f"{self.what}: {message}")
+
+
+def _sub(report: Reporter, lo: float, hi: float, what: str) -> _SubReporter:
+    return _SubReporter(report, lo, hi, what)
+

@@ -1,0 +1,194 @@
+"""Inference backends: OpenVINO and ONNX Runtime, each a callable on a float32 NCHW batch.
+
+Precision is always explicit. ``fast=False`` pins OpenVINO to f32 arithmetic: on CPUs with
+AVX-512 BF16 / AMX, OpenVINO would otherwise pick bf16 by itself, which changes score maps.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import sys
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from workbench.runtime.bundle import Bundle, BundleError
+
+BACKENDS = ("openvino", "onnxruntime")
+PRECISIONS = ("fp32", "fp16", "int8")
+_OV_VARIANT = {"fp32": "openvino_fp32", "fp16": "openvino_fp16", "int8": "openvino_int8"}
+
+
+class Backend(Protocol):
+    """Maps a float32 batch ``(N, C, H, W)`` in [0, 1] to scores ``(N, K, H, W)``."""
+
+    name: str
+    device: str
+    precision: str
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+def backend_installed(name: str) -> bool:
+    module = {"openvino": "openvino", "onnxruntime": "onnxruntime"}[name]
+    return importlib.util.find_spec(module) is not None
+
+
+def _can_load(*libs: str) -> bool:
+    for lib in libs:
+        try:
+            ctypes.CDLL(lib)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def nvidia_driver_present() -> bool:
+    """True when an NVIDIA driver library loads (checked before asking ORT for CUDA, to stay quiet)."""
+    return _can_load("nvcuda.dll") if sys.platform == "win32" else _can_load("libcuda.so.1", "libcuda.so")
+
+
+def ort_providers(device: str) -> list[str]:
+    """The ONNX Runtime providers to request for ``device`` ('auto', 'cpu', 'cuda', 'tensorrt')."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    if device in ("cuda", "tensorrt"):
+        wanted = "CUDAExecutionProvider" if device == "cuda" else "TensorrtExecutionProvider"
+        if wanted not in available:
+            raise BundleError(f"ONNX Runtime here has no {wanted} (available: {', '.join(available)})")
+        chain = [wanted] + (["CUDAExecutionProvider"] if device == "tensorrt" else [])
+        return [*chain, "CPUExecutionProvider"]
+    if device != "auto":
+        raise BundleError(f"unknown ONNX Runtime device {device!r}; use auto, cpu, cuda or tensorrt")
+    # onnxruntime-gpu lists CUDA even where no GPU exists; asking for it then logs errors.
+    if "CUDAExecutionProvider" in available and nvidia_driver_present():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+@dataclass
+class OrtBackend:
+    """ONNX Runtime on the bundle's ONNX model (FP32)."""
+
+    session: Any
+    input_name: str
+    device: str
+    name: str = "onnxruntime"
+    precision: str = "fp32"
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        out = self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})
+        return np.asarray(out[0], dtype=np.float32)
+
+
+def make_ort(bundle: Bundle, device: str = "auto", threads: int = 0) -> OrtBackend:
+    import onnxruntime as ort
+
+    if "onnx" not in bundle.models:
+        raise BundleError(f"{bundle.path}: the bundle holds no ONNX model (needed by onnxruntime)")
+    providers = ort_providers(device)
+    quiet = device == "auto"
+    ort.set_default_logger_severity(4 if quiet else 2)
+    options = ort.SessionOptions()
+    options.log_severity_level = 4 if quiet else 2
+    if threads:
+        options.intra_op_num_threads = threads
+    data = bundle.read(bundle.models["onnx"]["path"])
+    session = ort.InferenceSession(data, sess_options=options, providers=providers)
+    used = session.get_providers()
+    if device in ("cuda", "tensorrt") and used[0] != providers[0]:
+        raise BundleError(f"ONNX Runtime could not start {providers[0]} (CUDA libraries missing?)")
+    label = used[0].replace("ExecutionProvider", "")
+    return OrtBackend(session, session.get_inputs()[0].name, label)
+
+
+@dataclass
+class OpenVinoBackend:
+    """OpenVINO on one IR variant of the bundle, with an explicit inference precision."""
+
+    compiled: Any
+    device: str
+    precision: str
+    inference_precision: str
+    name: str = "openvino"
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        out = self.compiled(np.ascontiguousarray(batch, dtype=np.float32))
+        return np.asarray(out[0], dtype=np.float32)
+
+
+def _ov_model(core: Any, bundle: Bundle, precision: str) -> Any:
+    import openvino as ov
+
+    variant = _OV_VARIANT.get(precision)
+    if variant is None:
+        raise BundleError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+    entry = bundle.models.get(variant)
+    if entry is None:
+        if precision == "fp32" and "onnx" in bundle.models:
+            return core.read_model(bundle.read(bundle.models["onnx"]["path"]))
+        raise BundleError(f"{bundle.path}: the bundle holds no OpenVINO {precision.upper()} model")
+    weights = np.frombuffer(bundle.read(entry["bin"]), dtype=np.uint8).copy()
+    return core.read_model(bundle.read(entry["xml"]), ov.Tensor(weights))
+
+
+def make_openvino(
+    bundle: Bundle, device: str = "auto", precision: str = "fp32", fast: bool = False, threads: int = 0
+) -> OpenVinoBackend:
+    import openvino as ov
+
+    core = ov.Core()
+    ov_device = "CPU" if device in ("auto", "cpu") else device.upper()
+    if ov_device not in core.available_devices:
+        raise BundleError(f"OpenVINO has no device {ov_device} here ({', '.join(core.available_devices)})")
+    config: dict[str, Any] = {} if fast else {"INFERENCE_PRECISION_HINT": "f32"}
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = threads
+    compiled = core.compile_model(_ov_model(core, bundle, precision), ov_device, config)
+    try:
+        hint = compiled.get_property("INFERENCE_PRECISION_HINT")
+        used = hint.to_string() if hasattr(hint, "to_string") else str(hint)
+    except RuntimeError:  # some devices do not report it
+        used = "device default"
+    return OpenVinoBackend(compiled, ov_device, precision, used)
+
+
+def make_backend(
+    bundle: Bundle,
+    backend: str = "auto",
+    device: str = "auto",
+    precision: str = "fp32",
+    fast: bool = False,
+    threads: int = 0,
+) -> OpenVinoBackend | OrtBackend:
+    """Pick and start a backend. 'auto': ONNX Runtime on an NVIDIA GPU, else OpenVINO, else ORT CPU."""
+    if backend == "auto":
+        backend = _auto_backend(bundle, device, precision)
+    if backend == "onnxruntime":
+        if precision != "fp32":
+            raise BundleError(f"onnxruntime runs the FP32 ONNX model only, not {precision}")
+        return make_ort(bundle, device, threads)
+    if backend == "openvino":
+        return make_openvino(bundle, device, precision, fast, threads)
+    raise BundleError(f"unknown backend {backend!r}; use auto, {', '.join(BACKENDS)}")
+
+
+def _auto_backend(bundle: Bundle, device: str, precision: str) -> str:
+    has_ov = backend_installed("openvino") and (
+        _OV_VARIANT.get(precision, "") in bundle.models or (precision == "fp32" and "onnx" in bundle.models)
+    )
+    has_ort = backend_installed("onnxruntime") and "onnx" in bundle.models and precision == "fp32"
+    wants_gpu = device in ("cuda", "tensorrt") or (device == "auto" and nvidia_driver_present())
+    if has_ort and wants_gpu:
+        return "onnxruntime"
+    if has_ov:
+        return "openvino"
+    if has_ort:
+        return "onnxruntime"
+    raise BundleError(f"no installed backend can run the {precision} model of {bundle.path}")

@@ -1,0 +1,110 @@
+"""Result files of `workbench-run`: CSV / JSON tables and overlay images."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from workbench.core.atomic import atomic_write_text
+from workbench.core.imageio import to_uint8, write_image
+from workbench.runtime.inspector import Result
+
+CSV_COLUMNS = ("source", "verdict", "n_defects", "max_score", "time_ms", "width", "height", "error")
+
+
+def result_row(result: Result | None, source: str, error: str = "") -> dict[str, Any]:
+    """One flat row (CSV / JSON lines) for a result, or for a file that failed."""
+    if result is None:
+        return {
+            "source": source,
+            "verdict": "ERROR",
+            "n_defects": "",
+            "max_score": "",
+            "time_ms": "",
+            "width": "",
+            "height": "",
+            "error": error,
+        }
+    return {
+        "source": source,
+        "verdict": result.verdict,
+        "n_defects": len(result.defects),
+        "max_score": round(max(result.summary["max"], default=0.0), 4),
+        "time_ms": round(result.time_ms, 1),
+        "width": result.width,
+        "height": result.height,
+        "error": "",
+    }
+
+
+def write_results(
+    path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], details: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Write rows as CSV, or (``.json``) the full details with defects, atomically."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        atomic_write_text(p, json.dumps(list(details or rows), indent=2, ensure_ascii=False) + "\n")
+        return
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(p, buf.getvalue())
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    c = color.lstrip("#")
+    return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)) if len(c) >= 6 else (255, 0, 0)
+
+
+def overlay(
+    image: np.ndarray,
+    score_map: np.ndarray,
+    classes: Sequence[dict[str, Any]],
+    verdict: str,
+    threshold: float = 0.5,
+) -> np.ndarray:
+    """An RGB uint8 picture: the image with each class's region above ``threshold`` tinted."""
+    base = to_uint8(image)
+    if base.ndim == 2:
+        base = np.repeat(base[..., None], 3, axis=2)
+    elif base.shape[2] != 3:
+        base = np.repeat(base[..., :1], 3, axis=2)
+    out = base.astype(np.float32)
+    for k in range(score_map.shape[0]):
+        colour = _rgb(str(classes[k]["color"])) if k < len(classes) else (255, 0, 0)
+        region = np.broadcast_to(score_map[k] > threshold, out.shape[:2])
+        out[region] = 0.5 * out[region] + 0.5 * np.array(colour, np.float32)
+        edges = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+        out[edges > 0] = colour
+    picture = np.clip(out, 0, 255).astype(np.uint8)
+    text_colour = (0, 200, 0) if verdict == "OK" else (230, 0, 0)
+    scale = max(0.5, picture.shape[1] / 800)
+    cv2.putText(
+        picture,
+        verdict,
+        (8, int(30 * scale)),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        text_colour,
+        max(1, int(2 * scale)),
+    )
+    return picture
+
+
+def write_overlay(
+    folder: Path, source: str, image: np.ndarray, result: Result, classes: Sequence[dict[str, Any]]
+) -> Path:
+    """Save the overlay of one result as ``<folder>/<stem>.overlay.png``."""
+    assert result.score_map is not None
+    target = folder / f"{Path(source).stem}.overlay.png"
+    write_image(target, overlay(image, result.score_map, classes, result.verdict))
+    return target
