@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -41,8 +42,9 @@ def make_images(make_image: MakeImage) -> Callable[[Path, list[str]], None]:
     """``make_images(root, ["OK/a.png", "NG/b.jpg", ...])``: one distinct image per relative path."""
 
     def make(root: Path, rel_paths: list[str], size: tuple[int, int] = (32, 32)) -> None:
-        for n, rel in enumerate(rel_paths):
-            make_image(root / rel, seed=1000 + n, size=size)
+        for rel in rel_paths:
+            # Seeded by the path, so every file of every call differs from every other.
+            make_image(root / rel, seed=zlib.crc32(str(root / rel).encode()), size=size)
 
     return make
 

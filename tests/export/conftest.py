@@ -67,3 +67,9 @@ def tiny_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
         run = project.create_run("segmentation", config)
     infer.save_run_model(project.run_dir(run.id), ScoreModel(tiny_net(3, 1), [0.5] * 3, [0.25] * 3), config)
     return root, run.id
+
+
+@pytest.fixture
+def make_tiny_net():
+    """``make_tiny_net(in_channels, num_classes)``: the hand-set conv net of the tiny run."""
+    return tiny_net

@@ -31,6 +31,9 @@ def test_every_model_builds_and_gives_logits_of_the_right_shape(name: str, in_ch
     assert torch.isfinite(out).all()
 
 
+DYNAMIC = {"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}}
+
+
 def test_builtins_cover_both_tasks_and_describe_themselves() -> None:
     assert {"unet-effnetlite0", "fpn-effnetlite0", "unet-resnet18", "unet-resnet34", "fpn-resnet34"} <= set(
         list_models("segmentation")
@@ -55,7 +58,9 @@ def test_unknown_model_and_bad_sizes_are_refused() -> None:
 
 
 def test_plugin_entry_point_is_listed_and_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    entry = metadata.EntryPoint(name="toy-identity", value="torch.nn:Identity", group=models.ENTRY_POINT_GROUP)
+    entry = metadata.EntryPoint(
+        name="toy-identity", value="torch.nn:Identity", group=models.ENTRY_POINT_GROUP
+    )
     monkeypatch.setattr(models, "_plugin_entries", lambda: {"toy-identity": entry})
     monkeypatch.setattr(models, "_plugin_cache", {})
     assert "toy-identity" in list_models()
@@ -88,7 +93,7 @@ def test_score_model_exports_to_onnx_with_dynamic_size(tmp_path, head: str) -> N
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"],
                           output_names=["score"], dynamo=False,
-                          dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}})  # fmt: skip
+                          dynamic_axes=DYNAMIC)  # fmt: skip
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for shape in [(1, 3, 64, 64), (2, 3, 96, 160)]:
         x = torch.rand(*shape)
@@ -97,7 +102,7 @@ def test_score_model_exports_to_onnx_with_dynamic_size(tmp_path, head: str) -> N
             want = module(x).numpy()
         assert got.shape == want.shape == (shape[0], 2 if head == "sigmoid" else 1, shape[2], shape[3])
         np.testing.assert_allclose(got, want, atol=1e-4)
-        assert 0.0 <= got.min() and got.max() <= 1.0
+        assert got.min() >= 0.0 and got.max() <= 1.0
 
 
 def test_score_model_classification_gives_one_probability_per_class() -> None:

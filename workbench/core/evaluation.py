@@ -84,6 +84,29 @@ def outcome(label: str, verdict: str) -> str:
     return "correct"
 
 
+def summary_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The scalar metrics (no sweeps or curves): what the project database keeps per evaluation."""
+    return {k: v for k, v in metrics.items() if not isinstance(v, list) or len(v) <= 2}
+
+
+def with_overrides(
+    decision: dict[str, Any], threshold: float | None = None, gray: tuple[float, float] | None = None
+) -> DecisionConfig:
+    """A stored decision config with every class threshold and/or the gray zone replaced."""
+    config = DecisionConfig.from_dict(decision)
+    if threshold is not None:
+        config.default_threshold = threshold
+        for rule in config.classes:
+            rule.threshold = threshold
+    if gray is not None:
+        config.gray_low, config.gray_high = gray
+    elif threshold is not None:
+        # A stored gray zone would override the new threshold (NG is decided at its upper end).
+        config.gray_low = config.gray_high = None
+    config.validate()
+    return config
+
+
 def new_eval_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
@@ -138,7 +161,9 @@ def run_evaluation(
     progress(0.95, "deciding and measuring")
     session = EvaluationSession.load(project, eval_id)
     session.write_results(DecisionConfig.from_dict(model.get("decision", {})))
-    project.add_evaluation(eval_id, model.get("run_id"), model.get("bundle"), split, session.metrics_flat)
+    project.add_evaluation(
+        eval_id, model.get("run_id"), model.get("bundle"), split, summary_metrics(session.metrics_flat)
+    )
     progress(1.0, "evaluation written")
     return session
 

@@ -17,9 +17,11 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.samplegen.shapes import blob_alpha
 
 _DTYPES = (np.uint8, np.uint16, np.float32)
-# seamlessClone needs a band of untouched pixels around its region to solve against.
-_CLONE_BORDER = 2
-_CLONE_MIN_SIDE = 6
+# Regions larger than this are blended, not solved: the solver's cost grows with area^1.5.
+_SOLVER_MAX_PIXELS = 250_000
+_SOLVER_MAX_ITER = 3000
+# Labelled pieces of one class closer than this (pixels) are treated as one defect.
+_GROUP_GAP = 3
 
 
 class SynthError(WorkbenchError, ValueError):
@@ -54,13 +56,26 @@ def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return values.astype(dtype)
 
 
+def _with_window(img: np.ndarray, top: int, left: int, values: np.ndarray) -> np.ndarray:
+    """A copy of ``img`` with the ``H x W x C`` float ``values`` written at (top, left)."""
+    out = img.copy()
+    target = out[top : top + values.shape[0], left : left + values.shape[1]]
+    target[...] = _to_dtype(values, img.dtype).reshape(target.shape)
+    return out
+
+
 def _pick_component(mask: np.ndarray, class_id: int, rng: np.random.Generator) -> np.ndarray:
-    """Boolean map of one connected region of ``class_id`` (chosen at random)."""
+    """Boolean map of one ``class_id`` defect (chosen at random).
+
+    Pieces closer than a few pixels count as one defect: a thin crack or a faint scratch is
+    often labelled as several fragments, and pasting one fragment alone would cut it apart.
+    """
     hit = (mask == class_id).astype(np.uint8)
-    n, labels = cv2.connectedComponents(hit, connectivity=8)
-    if n <= 1:
+    if not hit.any():
         raise SynthError(f"source mask holds no pixel of class {class_id}")
-    return labels == int(rng.integers(1, n))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _GROUP_GAP + 1, 2 * _GROUP_GAP + 1))
+    n, labels = cv2.connectedComponents(cv2.dilate(hit, kernel), connectivity=8)
+    return (labels == int(rng.integers(1, n))) & (hit > 0)
 
 
 def _transform(arr: np.ndarray, k: int, flip: bool) -> np.ndarray:
@@ -90,35 +105,59 @@ def _blend_region(foot: np.ndarray, margin: int) -> np.ndarray:
     return cv2.dilate(foot.astype(np.uint8), kernel) > 0
 
 
-def _clone_ok(img: np.ndarray, region: np.ndarray, top: int, left: int) -> bool:
-    """Whether cv2.seamlessClone can handle this paste (8-bit, 1 or 3 channels, away from the edge)."""
-    if img.dtype != np.uint8 or _as_hwc(img).shape[2] not in (1, 3):
-        return False
-    ys, xs = np.nonzero(region)
-    if ys.max() - ys.min() + 1 < _CLONE_MIN_SIDE or xs.max() - xs.min() + 1 < _CLONE_MIN_SIDE:
-        return False
-    h, w = img.shape[:2]
-    b = _CLONE_BORDER
-    return top + ys.min() >= b and left + xs.min() >= b and top + ys.max() < h - b and left + xs.max() < w - b
+def _neighbour_sum(x: np.ndarray) -> np.ndarray:
+    """Sum of the 4 neighbours of every pixel (zero beyond the array)."""
+    out = np.zeros_like(x)
+    out[1:] += x[:-1]
+    out[:-1] += x[1:]
+    out[:, 1:] += x[:, :-1]
+    out[:, :-1] += x[:, 1:]
+    return out
 
 
-def _seamless(img: np.ndarray, patch: np.ndarray, region: np.ndarray, top: int, left: int) -> np.ndarray:
-    """Poisson blending of the patch into ``img`` (uint8), changing only ``region`` pixels."""
-    dst = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB) if _as_hwc(img).shape[2] == 1 else img
-    src_patch = cv2.cvtColor(patch, cv2.COLOR_GRAY2RGB) if _as_hwc(patch).shape[2] == 1 else patch
-    dst = np.ascontiguousarray(dst.reshape(img.shape[0], img.shape[1], 3))
-    src = dst.copy()
+def _solve_laplace(rhs: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+    """Conjugate gradients for the discrete Laplace equation on ``inside`` (per channel).
+
+    Returns None when it does not converge, so the caller can fall back to plain blending.
+    """
+    keep = inside[..., None]
+    x = np.zeros_like(rhs)
+    r = rhs * keep
+    p = r.copy()
+    rs = (r * r).sum(axis=(0, 1))
+    goal = (1e-6 * (rhs * rhs).sum(axis=(0, 1))) + 1e-12
+    for _ in range(min(_SOLVER_MAX_ITER, 4 * int(math.sqrt(inside.sum())) + 100)):
+        ap = (4.0 * p - _neighbour_sum(p)) * keep
+        alpha = rs / np.maximum((p * ap).sum(axis=(0, 1)), 1e-20)
+        x += alpha * p
+        r -= alpha * ap
+        rs_new = (r * r).sum(axis=(0, 1))
+        if np.all(rs_new <= goal):
+            return x
+        p = r + (rs_new / np.maximum(rs, 1e-20)) * p
+        rs = rs_new
+    return None
+
+
+def _poisson(
+    img: np.ndarray, patch: np.ndarray, region: np.ndarray, top: int, left: int
+) -> np.ndarray | None:
+    """Poisson (gradient-domain) cloning of ``patch`` into ``img``, changing only ``region`` pixels.
+
+    The result is ``patch + h`` inside the region, with ``h`` harmonic and equal to
+    ``target - patch`` on the region's border: the defect keeps its own gradients while the
+    surrounding level and shading come from the target. (cv2.seamlessClone does this for 8-bit
+    colour only, and in OpenCV 5.0 it writes into its mask argument and misplaces the result.)
+    """
     ph, pw = region.shape
-    src[top : top + ph, left : left + pw] = src_patch.reshape(ph, pw, 3)
-    full = np.zeros(img.shape[:2], np.uint8)
-    full[top : top + ph, left : left + pw][region] = 255
-    x, y, w, h = cv2.boundingRect(full)
-    # seamlessClone places the mask's bounding box centred on this point: keep it where it is.
-    out = cv2.seamlessClone(src, dst, full, (x + w // 2, y + h // 2), cv2.NORMAL_CLONE)
-    out[full == 0] = dst[full == 0]  # the solver must not leak outside the region
-    if img.ndim == 2:
-        return np.ascontiguousarray(out[..., 0])
-    return out if img.shape[2] == 3 else np.ascontiguousarray(out[..., :1])
+    window = _as_hwc(img[top : top + ph, left : left + pw]).astype(np.float64)
+    src = _as_hwc(patch).astype(np.float64)
+    inside = np.pad(region, 1)
+    boundary = np.pad(window - src, ((1, 1), (1, 1), (0, 0)), mode="edge") * ~inside[..., None]
+    h = _solve_laplace(_neighbour_sum(boundary), inside)
+    if h is None:
+        return None
+    return _with_window(img, top, left, np.where(region[..., None], src + h[1:-1, 1:-1], window))
 
 
 def _feathered(
@@ -136,12 +175,7 @@ def _feathered(
     depth = cv2.distanceTransform(np.pad(inside, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     alpha = np.clip(depth / max(1.0, float(depth.max()) / 2.0), 0.0, 1.0)
     alpha[foot] = 1.0
-    blended = window * (1.0 - alpha[..., None]) + src * alpha[..., None]
-    out = img.copy()
-    out[top : top + ph, left : left + pw] = _to_dtype(blended, img.dtype).reshape(
-        out[top : top + ph, left : left + pw].shape
-    )
-    return out
+    return _with_window(img, top, left, window * (1.0 - alpha[..., None]) + src * alpha[..., None])
 
 
 def paste_defect(
@@ -156,7 +190,7 @@ def paste_defect(
     """Paste one ``class_id`` defect of the source sample into the target; return new image and mask.
 
     ``position`` is the (row, column) of the pasted patch's top-left corner; random when None.
-    Uses Poisson blending (cv2.seamlessClone) where it applies, else feathered alpha blending.
+    Uses Poisson blending, or feathered alpha blending for huge regions or if the solver fails.
     """
     _check(target_img, target_mask, "target")
     _check(source_img, source_mask, "source")
@@ -178,11 +212,8 @@ def paste_defect(
         raise SynthError(f"position {position} puts the {ph}x{pw} patch outside the {h}x{w} target")
     region = _blend_region(foot, margin)
     out_img = None
-    if _clone_ok(target_img, region, top, left):
-        try:
-            out_img = _seamless(target_img, patch, region, top, left)
-        except cv2.error:  # tiny or odd regions the solver rejects: blend instead
-            out_img = None
+    if region.sum() <= _SOLVER_MAX_PIXELS:
+        out_img = _poisson(target_img, patch, region, top, left)
     if out_img is None:
         out_img = _feathered(target_img, patch, foot, region, top, left)
     out_mask = target_mask.astype(np.uint8, copy=True)
@@ -229,11 +260,7 @@ def local_contrast_defect(
     mean = window.reshape(-1, window.shape[2]).mean(axis=0)
     changed = mean + (window - mean) * rng.uniform(0.4, 1.6) + change * _value_range(img)
     a = alpha[..., None]
-    blended = window * (1.0 - a) + changed * a
-    out = img.copy()
-    out[top : top + side, left : left + side] = _to_dtype(blended, img.dtype).reshape(
-        out[top : top + side, left : left + side].shape
-    )
+    out = _with_window(img, top, left, window * (1.0 - a) + changed * a)
     out_mask = mask.astype(np.uint8, copy=True)
     out_mask[top : top + side, left : left + side][alpha > 0.5] = class_id
     return out, out_mask

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,8 +56,10 @@ def quantize_int8(model: Any, calibration: Sequence[np.ndarray], preset: str = "
     dataset = nncf.Dataset(list(calibration))
     qpreset = nncf.QuantizationPreset.MIXED if preset == "mixed" else nncf.QuantizationPreset.PERFORMANCE
     try:
-        return nncf.quantize(
-            model, dataset, preset=qpreset, subset_size=len(calibration), advanced_parameters=advanced
-        )
+        # nncf draws progress bars on stdout; keep stdout for results (``workbench export --json``).
+        with contextlib.redirect_stdout(sys.stderr):
+            return nncf.quantize(
+                model, dataset, preset=qpreset, subset_size=len(calibration), advanced_parameters=advanced
+            )
     except Exception as exc:  # nncf raises its own and backend errors
         raise ExportError(f"INT8 quantisation failed: {exc}") from exc

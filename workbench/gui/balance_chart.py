@@ -29,6 +29,7 @@ class BalanceChartWidget(QWidget):
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
+        self.legend = self.label_plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self._style()
         self.counts: dict[str, Any] = {}
 
@@ -39,6 +40,7 @@ class BalanceChartWidget(QWidget):
         for plot in (self.label_plot, self.class_plot):
             plot.titleLabel.setAttr("color", text.name())
             plot.titleLabel.setText(plot.titleLabel.text, color=text.name(), size="10pt")
+            self.legend.setLabelTextColor(text)
             for axis in ("left", "bottom"):
                 plot.getAxis(axis).setPen(pg.mkPen(text))
                 plot.getAxis(axis).setTextPen(pg.mkPen(text))
@@ -52,6 +54,8 @@ class BalanceChartWidget(QWidget):
     def _draw_labels(self, split_label: dict[str, dict[str, int]]) -> None:
         plot = self.label_plot
         plot.clear()
+        self.legend.clear()
+        captions = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
         names = {"train": self.tr("train"), "val": self.tr("val"), "test": self.tr("test")}
         names["none"] = self.tr("none")
         width = 0.26
@@ -59,7 +63,9 @@ class BalanceChartWidget(QWidget):
             xs = [i + (k - 1) * width for i in range(len(SPLIT_ORDER))]
             ys = [split_label.get(sp, {}).get(label, 0) for sp in SPLIT_ORDER]
             colour = QColor(LABEL_COLOURS[label])
-            plot.addItem(pg.BarGraphItem(x=xs, height=ys, width=width * 0.95, brush=colour, pen=colour))
+            bars = pg.BarGraphItem(x=xs, height=ys, width=width * 0.95, brush=colour, pen=colour)
+            plot.addItem(bars)
+            self.legend.addItem(bars, captions[label])
         plot.getAxis("bottom").setTicks([[(i, names[sp]) for i, sp in enumerate(SPLIT_ORDER)]])
         plot.setXRange(-0.6, len(SPLIT_ORDER) - 0.4, padding=0)
 

@@ -62,7 +62,7 @@ class DataPageWidget(QWidget):
         self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
         splitter.addWidget(self.stack)
         self.chart = BalanceChartWidget()
-        self.chart.setMinimumWidth(260)
+        self.chart.setMinimumWidth(220)
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
@@ -111,7 +111,7 @@ class DataPageWidget(QWidget):
         combos = (self.label_filter, self.class_filter, self.split_filter, self.tag_filter)
         for widget, caption in zip(combos, captions):
             widget.setToolTip(caption)
-            widget.setMinimumWidth(120)
+            widget.setMinimumWidth(104)
             widget.currentIndexChanged.connect(self._filter_changed)
             row.addWidget(widget)
         self.text_filter.textChanged.connect(self._filter_changed)

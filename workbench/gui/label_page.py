@@ -89,7 +89,7 @@ class LabelPageWidget(QWidget):
 
     def _side_panel(self, actions: Mapping[str, QAction]) -> QFrame:
         panel = QFrame()
-        panel.setFixedWidth(250)
+        panel.setFixedWidth(290)
         col = QVBoxLayout(panel)
         col.setContentsMargins(14, 12, 14, 12)
         col.setSpacing(10)
@@ -116,8 +116,8 @@ class LabelPageWidget(QWidget):
             ok_ng.addWidget(self._button(actions, key))
         col.addLayout(ok_ng)
         nav = QHBoxLayout()
-        for key in ("label.previous", "label.next"):
-            nav.addWidget(self._button(actions, key))
+        nav.addWidget(self._button(actions, "label.previous", self.tr("Previous")))
+        nav.addWidget(self._button(actions, "label.next", self.tr("Next")))
         col.addLayout(nav)
         col.addWidget(self._button(actions, "label.next_unlabeled"))
         line = QFrame()
@@ -140,9 +140,9 @@ class LabelPageWidget(QWidget):
         return panel
 
     @staticmethod
-    def _button(actions: Mapping[str, QAction], key: str) -> QPushButton:
+    def _button(actions: Mapping[str, QAction], key: str, text: str = "") -> QPushButton:
         action = actions[key]
-        button = QPushButton(action.icon(), action.text().replace("&", ""))
+        button = QPushButton(action.icon(), text or action.text().replace("&", ""))
         button.setToolTip(action.toolTip())
         button.clicked.connect(action.trigger)
         action.changed.connect(lambda: button.setEnabled(action.isEnabled()))

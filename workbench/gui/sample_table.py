@@ -30,10 +30,11 @@ class SampleTableModel(QAbstractTableModel):
         self._filter = SampleFilter()
         self._sort = ("name", False)
         self._thumbs = thumbnails
-        self._placeholder = QPixmap(THUMB_SIZE, THUMB_SIZE)
-        self._placeholder.fill(QColor(128, 128, 128, 40))
+        blank = QPixmap(THUMB_SIZE, THUMB_SIZE * 3 // 4)
+        blank.fill(QColor(128, 128, 128, 40))
+        self._placeholder = QIcon(blank)
         # QPixmap conversions are kept for what is on screen; 20,000 of them would not fit.
-        self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
+        self._pixmaps: OrderedDict[int, QIcon] = OrderedDict()
         thumbnails.ready.connect(self._thumbnail_ready)
         self._headers = {
             "name": self.tr("Name"),
@@ -160,7 +161,7 @@ class SampleTableModel(QAbstractTableModel):
             return self._review_text.get(s.review, s.review)
         return "" if s.last_score is None else f"{s.last_score:.3f}"
 
-    def _thumbnail(self, s: Sample) -> QIcon | QPixmap:
+    def _thumbnail(self, s: Sample) -> QIcon:
         if not s.channel_files:
             return self._placeholder
         if s.id in self._pixmaps:
@@ -169,7 +170,7 @@ class SampleTableModel(QAbstractTableModel):
         image = self._thumbs.get(s.id, s.channel_files[0].file, s.content_hash)
         if image is None:
             return self._placeholder
-        pix = self._pixmaps[s.id] = QPixmap.fromImage(image)
+        pix = self._pixmaps[s.id] = QIcon(QPixmap.fromImage(image))
         while len(self._pixmaps) > 1500:
             self._pixmaps.popitem(last=False)
         return pix

@@ -21,6 +21,8 @@ from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import WorkbenchError
 from workbench.core.tiling import predict_tiled, tile_grid
 from workbench.learn import weights
+from workbench.learn.device import pick_device
+from workbench.learn.infer import pad_to_tile
 from workbench.learn.models import IMAGENET_MEAN, IMAGENET_STD
 
 FEATURE_DIM = 40 + 112  # channels of EfficientNet-Lite0 blocks 2 (stride 8) and 4 (stride 16)
@@ -33,6 +35,9 @@ class AnomalyFitError(WorkbenchError):
 
 class Lite0Features(nn.Module):
     """Stem and blocks 0-4 of EfficientNet-Lite0, returning the stride-8 and stride-16 maps."""
+
+    conv_stem: nn.Module
+    bn1: nn.Module
 
     def __init__(self, in_channels: int, pretrained: bool):
         super().__init__()
@@ -48,7 +53,7 @@ class Lite0Features(nn.Module):
             self.source = sentence
         self.conv_stem = full.conv_stem
         self.bn1 = full.bn1
-        self.blocks = nn.Sequential(*list(full.blocks.children())[:5])
+        self.blocks = nn.Sequential(*list(full.blocks.children())[:5])  # type: ignore[union-attr]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.bn1(self.conv_stem(x))
@@ -66,6 +71,14 @@ def _gaussian(sigma: float) -> torch.Tensor:
 class AnomalyModel(nn.Module):
     """``(N,C,H,W)`` in [0,1] -> ``(N,1,H,W)`` anomaly score in [0,1] (0.5 = threshold)."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+    bank: torch.Tensor
+    threshold_raw: torch.Tensor
+    sigma: torch.Tensor
+    kernel_x: torch.Tensor
+    kernel_y: torch.Tensor
+
     def __init__(self, in_channels: int, bank_size: int, feature_dim: int = FEATURE_DIM,
                  sigma: float = 4.0, pretrained: bool = False):  # fmt: skip
         super().__init__()
@@ -74,6 +87,7 @@ class AnomalyModel(nn.Module):
                 f"memory bank vectors have {feature_dim} values; this model uses {FEATURE_DIM}"
             )
         self.features = Lite0Features(in_channels, pretrained)
+        self.pretrained_source = self.features.source
         mean = [IMAGENET_MEAN[i % 3] for i in range(in_channels)] if in_channels != 1 else [0.449]
         std = [IMAGENET_STD[i % 3] for i in range(in_channels)] if in_channels != 1 else [0.226]
         self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1))
@@ -110,12 +124,14 @@ class AnomalyModel(nn.Module):
         """Smoothed nearest-neighbour distance ``(N,1,H,W)`` before normalisation."""
         feat = self.embed(x)
         emb = feat.flatten(2).transpose(1, 2)  # (N, P, D)
-        # ||a-b||^2 = ||a||^2 - 2ab + ||b||^2 as one matmul: exports to ONNX, no cdist needed.
-        dist = (emb * emb).sum(-1, keepdim=True) - 2.0 * emb @ self.bank.t() + (self.bank * self.bank).sum(-1)
-        nearest = dist.min(dim=-1).values.clamp(min=0.0).sqrt()
+        # min_b ||a-b||^2 = ||a||^2 - 2 max_b (ab - ||b||^2 / 2): one matmul (exports to ONNX, unlike
+        # cdist) and only two (N, P, bank) temporaries, which dominate memory on large tiles.
+        half_b2 = 0.5 * (self.bank * self.bank).sum(-1)
+        best = (emb @ self.bank.t() - half_b2).max(dim=-1).values
+        nearest = ((emb * emb).sum(-1) - 2.0 * best).clamp(min=0.0).sqrt()
         patch = nearest.reshape(feat.shape[0], 1, feat.shape[2], feat.shape[3])
         score = F.interpolate(patch, size=x.shape[-2:], mode="bilinear", align_corners=False)
-        r = self.kernel_x.shape[-1] // 2
+        r = int(self.kernel_x.shape[-1]) // 2
         score = F.conv2d(F.pad(score, (r, r, 0, 0), mode="replicate"), self.kernel_x)
         return F.conv2d(F.pad(score, (0, 0, r, r), mode="replicate"), self.kernel_y)
 
@@ -157,21 +173,21 @@ def _to_chw(image: np.ndarray, what: str, channels: int | None) -> np.ndarray:
 
 def _tiles(chw: np.ndarray, tile: int) -> np.ndarray:
     """Non-overlapping full tiles covering the image (reflect-padded when smaller than a tile)."""
-    _, h, w = chw.shape
-    if h < tile or w < tile:
-        mode = "reflect" if min(h, w) > 1 else "edge"
-        chw = np.pad(chw, ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w))), mode=mode)
+    chw = pad_to_tile(chw, tile)
     grid = tile_grid(chw.shape[1], chw.shape[2], tile, 0)
     return np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in grid])
 
 
-def _image_patches(model: AnomalyModel, chw: np.ndarray, tile: int, per_image: int, rng: np.random.Generator):
+def _image_patches(
+    model: AnomalyModel, chw: np.ndarray, tile: int, per_image: int, rng: np.random.Generator
+) -> torch.Tensor:
     tiles = _tiles(chw, tile)
+    dev = model.bank.device
     out = []
     with torch.inference_mode():
         for i in range(0, len(tiles), 8):
-            feat = model.embed(torch.from_numpy(tiles[i : i + 8]))
-            out.append(feat.permute(0, 2, 3, 1).reshape(-1, feat.shape[1]))
+            feat = model.embed(torch.from_numpy(tiles[i : i + 8]).to(dev))
+            out.append(feat.permute(0, 2, 3, 1).reshape(-1, feat.shape[1]).float().cpu())
     feats = torch.cat(out)
     if feats.shape[0] > per_image:
         feats = feats[torch.from_numpy(rng.choice(feats.shape[0], per_image, replace=False))]
@@ -181,7 +197,7 @@ def _image_patches(model: AnomalyModel, chw: np.ndarray, tile: int, per_image: i
 def _image_score(model: AnomalyModel, chw: np.ndarray, tile: int, overlap: int) -> float:
     def raw(batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            return model.raw_map(torch.from_numpy(batch)).numpy()
+            return model.raw_map(torch.from_numpy(batch).to(model.bank.device)).cpu().numpy()
 
     return float(predict_tiled(chw, raw, tile, overlap, batch=1).max())
 
@@ -218,11 +234,13 @@ def fit_anomaly(
     patches_per_image: int = 1024,
     max_candidates: int = 40000,
     seed: int = 0,
+    device: str = "auto",
 ) -> AnomalyModel:
     """Fit on good images (``H x W x C`` float in [0,1]); the threshold comes from validation images.
 
     ``tile``/``overlap`` must be the run's tiling so that validation scores match deployment.
     When ``val_ok`` is empty every fifth training image is held out to validate on instead.
+    Features and scores run on ``device`` (CUDA when available); the model comes back on the CPU.
     """
     token = cancel or CancelToken()
     rng = np.random.default_rng(seed)
@@ -237,7 +255,7 @@ def fit_anomaly(
         chw = _to_chw(image, f"training image {i}", channels)
         if model is None:
             channels = chw.shape[0]
-            model = AnomalyModel(channels, 0, pretrained=True).eval()
+            model = AnomalyModel(channels, 0, pretrained=True).eval().to(pick_device(device))
         if not val_ok and i % 5 == 4:
             held_out.append(chw)
             continue
@@ -246,7 +264,7 @@ def fit_anomaly(
     if model is None or not feats:
         raise AnomalyFitError("no good training images to fit the anomaly model on")
     bank = _select_bank(torch.cat(feats), bank_size, max_candidates, rng, seed, token, progress)
-    model.bank = bank
+    model.bank = bank.to(model.mean.device)
     ok_chw = [_to_chw(v, f"OK validation image {j}", channels) for j, v in enumerate(val_ok)] or held_out
     ng_chw = [_to_chw(v, f"NG validation image {j}", channels) for j, v in enumerate(val_ng or [])]
     scores: list[float] = []
@@ -255,7 +273,7 @@ def fit_anomaly(
         scores.append(_image_score(model, chw, tile, overlap))
         progress(0.8 + 0.2 * (j + 1) / (len(ok_chw) + len(ng_chw)), f"scoring validation image {j + 1}")
     model.threshold_raw.fill_(choose_threshold(scores[: len(ok_chw)], scores[len(ok_chw) :]))
-    return model
+    return model.cpu()
 
 
 def _select_bank(

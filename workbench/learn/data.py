@@ -73,7 +73,7 @@ def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
     val: list[Sample] = []
     for label in ("ok", "ng"):
         group = sorted((s for s in samples if s.label == label), key=lambda s: s.content_hash)
-        n_val = int(round(len(group) * HOLDOUT_FRACTION)) if len(group) >= 3 else 0
+        n_val = round(len(group) * HOLDOUT_FRACTION) if len(group) >= 3 else 0
         val += group[:n_val]
         train += group[n_val:]
     if not val:

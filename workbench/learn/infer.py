@@ -92,6 +92,16 @@ def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -
     return module.eval()
 
 
+def pad_to_tile(chw: np.ndarray, tile: int) -> np.ndarray:
+    """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``tile`` x ``tile``."""
+    _, h, w = chw.shape
+    widths = ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w)))
+    if widths[1][1] == 0 and widths[2][1] == 0:
+        return chw
+    # a 1-pixel axis cannot reflect
+    return np.pad(chw, widths, mode="reflect") if min(h, w) > 1 else np.pad(chw, widths, mode="edge")
+
+
 @dataclass
 class LoadedRun:
     """A run ready to predict: its config, its score module (eval mode) and the device it is on."""
@@ -130,15 +140,13 @@ class LoadedRun:
         tile, overlap = int(self.config["tile_size"]), int(self.config["overlap"])
         if self.task == "classification":
             return self._classify_tiles(chw, tile, overlap)
-        return predict_tiled(chw, self._fn(), tile, overlap, batch=self.batch)
+        # an anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile): one at a time
+        batch = 1 if self.task == "anomaly" else self.batch
+        return predict_tiled(chw, self._fn(), tile, overlap, batch=batch)
 
     def _classify_tiles(self, chw: np.ndarray, tile: int, overlap: int) -> np.ndarray:
         """Probability per class = its maximum over the image's tiles (no resize of the image)."""
-        _, h, w = chw.shape
-        pad_h, pad_w = max(0, tile - h), max(0, tile - w)
-        if pad_h or pad_w:
-            mode = "reflect" if min(h, w) > 1 else "edge"
-            chw = np.pad(chw, ((0, 0), (0, pad_h), (0, pad_w)), mode=mode)
+        chw = pad_to_tile(chw, tile)
         tiles = tile_grid(chw.shape[1], chw.shape[2], tile, overlap)
         fn = self._fn()
         best: np.ndarray | None = None

@@ -172,7 +172,7 @@ def get_model(name: str, in_channels: int, num_classes: int, pretrained: bool = 
     sentence = "no pretrained weights requested: training from scratch"
     if pretrained:
         sentence = weights.load_pretrained(model, name, in_channels)
-    model.pretrained_source = sentence
+    model.pretrained_source = sentence  # type: ignore[assignment]
     return model
 
 

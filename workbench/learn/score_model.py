@@ -22,6 +22,9 @@ class ScoreModel(nn.Module):
     the softmax probabilities of the defect classes 1..K only.
     """
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, net: nn.Module, mean: Sequence[float], std: Sequence[float], head: str = "sigmoid"):
         super().__init__()
         if head not in HEADS:

@@ -96,6 +96,7 @@ def _run(
     project: Project, run_id: str, cfg: TrainConfig, report: Reporter, cancel: CancelToken, resume: bool
 ) -> dict[str, Any]:
     start = time.monotonic()
+    cancel.raise_if_cancelled()
     run_dir = project.run_dir(run_id)
     project.run(run_id)  # raises naming the run when it does not exist
     project.update_run(run_id, status="running", pid=os.getpid(), started_at=now_iso(), error="",
@@ -125,9 +126,12 @@ def _run(
     return metrics
 
 
+TaskResult = tuple[torch.nn.Module, dict[str, Any], dict[str, Any]]
+
+
 def _train_task(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
                 classes: list[dict[str, Any]], decision: dict[str, Any], report: Reporter,
-                cancel: CancelToken, resume: bool) -> tuple[torch.nn.Module, dict[str, Any], dict[str, Any]]:  # fmt: skip
+                cancel: CancelToken, resume: bool) -> TaskResult:  # fmt: skip
     if cfg.task == "anomaly":
         from workbench.learn.train_anomaly import train_anomaly
 

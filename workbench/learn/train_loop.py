@@ -114,6 +114,7 @@ class TrainLoop:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.st = LoopState()
+        self._epoch_start = time.monotonic()
         self.best_state: dict[str, torch.Tensor] = copy.deepcopy(self.model.state_dict())
 
     # ------------------------------------------------------------------ checkpoints
@@ -180,7 +181,7 @@ class TrainLoop:
         steps = len(loader)
         total_steps = _planned_epochs(cfg, st) * steps
         self.model.train()
-        t0 = time.monotonic()
+        t0 = self._epoch_start = time.monotonic()
         losses: list[float] = []
         for i, (x, y, meta) in enumerate(loader):
             self.cancel.raise_if_cancelled()
@@ -215,7 +216,8 @@ class TrainLoop:
         by_epoch = epochs_done / max(_planned_epochs(cfg, st), 1)
         if cfg.time_limit is None:
             return min(by_epoch, 0.99)
-        return min(max(by_epoch, (st.train_time + st.val_time) / cfg.time_limit), 0.99)
+        spent = st.train_time + st.val_time + time.monotonic() - self._epoch_start
+        return min(max(by_epoch, spent / cfg.time_limit), 0.99)
 
     def _validate(self) -> dict[str, Any]:
         st = self.st

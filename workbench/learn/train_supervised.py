@@ -139,4 +139,3 @@ class _SubReporter:
 
 def _sub(report: Reporter, lo: float, hi: float, what: str) -> _SubReporter:
     return _SubReporter(report, lo, hi, what)
-

@@ -49,10 +49,10 @@ def image_score(score_map: np.ndarray) -> float:
 def tile_for(task: str, crop: int) -> tuple[int, int]:
     """Inference tile and overlap for a model trained on ``crop`` pixels.
 
-    Segmentation nets see more context at inference (fully convolutional, 512-pixel tiles);
-    a classifier must see the size it was trained on.
+    Segmentation and anomaly nets are fully convolutional and see more context at inference
+    (up to 512-pixel tiles); a classifier must see the size it was trained on.
     """
-    tile = crop if task == "classification" else max(512, crop)
+    tile = crop if task == "classification" else max(crop, min(512, 2 * crop))
     return tile, tile // 8
 
 

@@ -232,7 +232,8 @@ def load_pretrained(model: nn.Module, name: str, in_channels: int | None = None)
     state, sentence = found
     part = model.get_submodule(spec.submodule) if spec.submodule else model
     if in_channels is None:
-        in_channels = int(part.get_submodule(spec.first_conv).weight.shape[1])
+        conv = part.get_submodule(spec.first_conv)
+        in_channels = int(conv.weight.shape[1]) if isinstance(conv, nn.Conv2d) else 3
     count = load_into(part, state, spec.first_conv, in_channels, sentence, spec.skip)
     note = f"; first conv adapted from 3 to {in_channels} channels" if in_channels != 3 else ""
     return f"{sentence}: {count} tensors loaded{note}"

@@ -72,8 +72,8 @@ def classify_tiled(chw: np.ndarray, fn: TileFn, tile: int, overlap: int, batch: 
     _, h, w = chw.shape
     pad_h, pad_w = max(0, tile - h), max(0, tile - w)
     if pad_h or pad_w:
-        mode = "reflect" if min(h, w) > 1 else "edge"
-        chw = np.pad(chw, ((0, 0), (0, pad_h), (0, pad_w)), mode=mode)
+        widths = ((0, 0), (0, pad_h), (0, pad_w))
+        chw = np.pad(chw, widths, mode="reflect") if min(h, w) > 1 else np.pad(chw, widths, mode="edge")
     tiles = tile_grid(chw.shape[1], chw.shape[2], tile, overlap)
     best: np.ndarray | None = None
     for i in range(0, len(tiles), batch):

@@ -52,6 +52,30 @@ def magic_wand(
     return mask[1:-1, 1:-1].astype(bool)
 
 
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold of float values, in their own units.
+
+    Where a range of thresholds separates the classes equally well (two clean modes), the middle
+    of that range is taken, not its first value, so the cut never grazes one of the modes.
+    """
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        return lo
+    step = (hi - lo) / bins
+    idx = np.minimum(((values - lo) / step).astype(np.int64), bins - 1)
+    hist = np.bincount(idx.ravel(), minlength=bins).astype(np.float64)
+    centres = lo + (np.arange(bins) + 0.5) * step
+    w0 = np.cumsum(hist)[:-1]
+    w1 = hist.sum() - w0
+    s0 = np.cumsum(hist * centres)[:-1]
+    m0 = s0 / np.maximum(w0, 1e-12)
+    m1 = (float((hist * centres).sum()) - s0) / np.maximum(w1, 1e-12)
+    between = w0 * w1 * (m0 - m1) ** 2
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    k = int(best[len(best) // 2]) if best[-1] - best[0] + 1 == len(best) else int(best[0])
+    return lo + (k + 1) * step  # the upper edge of bin k: bins 0..k are the lower class
+
+
 def threshold_in_box(
     image: np.ndarray, rect: Rect, threshold: float | None = None, dark: bool | None = None
 ) -> tuple[np.ndarray, float]:
@@ -64,13 +88,7 @@ def threshold_in_box(
     rect = _check_rect(rect, image.shape)
     gray = _gray_float(image)[rect.slices]
     if threshold is None:
-        lo, hi = float(gray.min()), float(gray.max())
-        if hi <= lo:
-            threshold = lo
-        else:
-            scaled = np.round((gray - lo) * (255.0 / (hi - lo))).astype(np.uint8)
-            t8, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-            threshold = lo + float(t8) * (hi - lo) / 255.0
+        threshold = otsu_threshold(gray)
     above = gray > threshold
     if dark is None:
         dark = int(above.sum()) * 2 > above.size

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.core.imageio import is_image_file
 from workbench.core.importers.base import Plan, PlanImporter, PlannedItem
-from workbench.core.importers.files import find_sibling, image_files, rel_item
+from workbench.core.importers.files import find_sibling, image_files, rel_item, walk_files
 from workbench.core.importers.masks import MaskFile
 from workbench.core.project import Project
 from workbench.core.types import Label, Split
@@ -77,11 +78,14 @@ class FolderImporter(PlanImporter):
     priority = -10  # the fallback: any folder with images qualifies
 
     def detect(self, folder: Path) -> bool:
-        return any(True for _ in image_files(Path(folder), frozenset({MASK_DIR})))
+        return any(is_image_file(p) for p in walk_files(Path(folder), frozenset({MASK_DIR})))
 
     def plan(self, project: Project, folder: Path) -> Plan:
         root = Path(folder)
         plan = Plan()
+        # A project with exactly one defect class gives binary masks outside class folders that class.
+        known = project.classes()
+        fallback = known[0].name if len(known) == 1 else DEFAULT_CLASS
         for image in _drop_mask_files(image_files(root, frozenset({MASK_DIR}))):
             item = rel_item(image, root)
             dirs = list(Path(item).parts[:-1])
@@ -89,7 +93,7 @@ class FolderImporter(PlanImporter):
             mask_path = find_mask(image, root)
             mask = None
             if mask_path is not None:
-                mask = MaskFile(rel_item(mask_path, root), mask_path, defect or DEFAULT_CLASS)
+                mask = MaskFile(rel_item(mask_path, root), mask_path, defect or fallback)
             plan.items.append(
                 PlannedItem(
                     item=item,

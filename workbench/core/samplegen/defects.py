@@ -121,7 +121,8 @@ def draw_spot(
     """A soft-edged irregular blob: a stain (darker, often brownish) or a bright residue spot."""
     size = _fit(size, img.shape, 1.6)
     alpha = blob_alpha(rng, size, softness=rng.uniform(0.12, 0.5), irregularity=0.35)
-    mottle = 1.0 + 0.25 * smooth_noise(rng, *alpha.shape, cell=max(3.0, size / 4.0))
+    side = alpha.shape[0]
+    mottle = 1.0 + 0.25 * smooth_noise(rng, side, side, cell=max(3.0, size / 4.0))
     layer = alpha * mottle
     dark = rng.random() < 0.6
     tint = np.array([1.0, 1.1, 1.35] if dark and rng.random() < 0.5 else [1.0, 1.0, 1.0], np.float32)

@@ -87,8 +87,9 @@ def pcb_layout(rng: np.random.Generator, height: int, width: int) -> PcbLayout:
     area = height * width
     for _ in range(max(4, int(area / 9000))):
         _add_trace(layout, rng)
+    mx, my = min(40.0, width / 4), min(50.0, height / 4)  # keep components mostly on the image
     for _ in range(max(2, int(area / 45000))):
-        _add_component(layout, rng, _snap(rng.uniform(40, width - 40)), _snap(rng.uniform(50, height - 50)))
+        _add_component(layout, rng, _snap(rng.uniform(mx, width - mx)), _snap(rng.uniform(my, height - my)))
     return layout
 
 

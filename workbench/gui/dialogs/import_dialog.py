@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -26,32 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.errors import ImportFormatError
+from workbench.core.importers import AUTO, import_dataset, importer_names
 from workbench.core.project import Project
 from workbench.gui.workers import Task, start
-
-AUTO = ""
-
-
-def available_importers() -> dict[str, Any]:
-    """Importer objects by name, from the ``workbench.importers`` entry points (plugins included)."""
-    found: dict[str, Any] = {}
-    for ep in entry_points(group="workbench.importers"):
-        module_name, _, attr = ep.value.partition(":")
-        try:
-            obj = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            continue  # an importer that is not installed yet is simply not offered
-        found[ep.name] = obj() if isinstance(obj, type) else obj
-    return dict(sorted(found.items(), key=lambda kv: -int(getattr(kv[1], "priority", 0))))
-
-
-def detect(importers: dict[str, Any], folder: Path) -> str:
-    """Name of the first importer (highest priority) that recognises ``folder``."""
-    for name, importer in importers.items():
-        if importer.detect(folder):
-            return name
-    raise ImportFormatError(f"no importer recognises {folder}; pick the format by hand")
 
 
 class ImportDialog(QDialog):
@@ -60,7 +35,6 @@ class ImportDialog(QDialog):
     def __init__(self, project: Project, parent: QWidget | None = None, folder: str = "") -> None:
         super().__init__(parent)
         self.project = project
-        self.importers = available_importers()
         self.task: Task | None = None
         self.report: Any = None
         self.setWindowTitle(self.tr("Import images"))
@@ -81,7 +55,7 @@ class ImportDialog(QDialog):
             "mvtec": self.tr("MVTec AD layout (train/good, test/<defect>, ground_truth)"),
             "labelme": self.tr("labelme JSON polygons"),
         }
-        for name in self.importers:
+        for name in importer_names():
             self.format_combo.addItem(descriptions.get(name, name), name)
         form.addRow(self.tr("Format"), self.format_combo)
         layout.addLayout(form)
@@ -117,19 +91,13 @@ class ImportDialog(QDialog):
         if not str(folder) or not folder.is_dir():
             QMessageBox.warning(self, self.tr("Import"), self.tr("Choose an existing folder to import."))
             return
-        name = self.format_combo.currentData()
-        try:
-            name = name or detect(self.importers, folder)
-        except ImportFormatError as exc:
-            QMessageBox.warning(self, self.tr("Import"), str(exc))
-            return
-        importer, project = self.importers[name], self.project
+        fmt, project = self.format_combo.currentData(), self.project
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return importer.import_into(project, folder, progress, cancel)
+            return import_dataset(project, folder, fmt, progress, cancel)
 
         self.import_button.setEnabled(False)
-        self.status.setText(self.tr("Importing with the %1 importer…").replace("%1", name))
+        self.status.setText(self.tr("Importing…"))
         self.task = Task(work)
         self.task.signals.progress.connect(self._progress)
         self.task.signals.finished.connect(self._finished)

@@ -1,0 +1,95 @@
+"""Run folders: save_run_model then load_run predicts exactly what the trained module predicted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from workbench.core.tiling import predict_tiled
+from workbench.learn.anomaly import AnomalyModel
+from workbench.learn.device import DeviceError, pick_device, training_precision
+from workbench.learn.infer import RunLoadError, load_run, save_run_model
+from workbench.learn.models import get_model
+from workbench.learn.score_model import ScoreModel
+
+CLASSES = [{"id": 1, "name": "scratch", "color": "#E69F00"}, {"id": 2, "name": "dent", "color": "#56B4E9"}]
+
+
+def config(task: str, model: str, in_channels: int = 3, **extra: object) -> dict[str, object]:
+    base = {"task": task, "model": model, "in_channels": in_channels, "classes": CLASSES,
+            "tile_size": 64, "overlap": 16, "mean": [0.5] * in_channels, "std": [0.25] * in_channels,
+            "decision": {}}  # fmt: skip
+    return {**base, **extra}
+
+
+def run_module(module: torch.nn.Module, batch: np.ndarray) -> np.ndarray:
+    with torch.inference_mode():
+        return module(torch.from_numpy(batch)).numpy()
+
+
+def test_segmentation_round_trip_gives_the_same_score_map(tmp_path) -> None:
+    torch.manual_seed(0)
+    module = ScoreModel(get_model("fpn-effnetlite0", 1, 2, pretrained=False), [0.5], [0.25]).eval()
+    save_run_model(tmp_path / "runs" / "r1", module, config("segmentation", "fpn-effnetlite0", 1))
+    run = load_run(tmp_path, "r1", device="cpu")
+    image = (np.random.default_rng(0).random((80, 100)) * 65535).astype(np.uint16)
+    got = run.predict(image)
+    want = predict_tiled((image[None] / 65535.0).astype(np.float32), lambda b: run_module(module, b), 64, 16)
+    assert got.shape == (2, 80, 100) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert run.config["head"] == "sigmoid" and not run.score_module.training
+
+
+def test_classification_takes_the_per_class_maximum_over_tiles(tmp_path) -> None:
+    torch.manual_seed(0)
+    module = ScoreModel(get_model("cls-resnet18", 3, 2, pretrained=False), [0.5] * 3, [0.25] * 3).eval()
+    save_run_model(tmp_path / "runs" / "c1", module, config("classification", "cls-resnet18"))
+    run = load_run(tmp_path, "c1", device="cpu")
+    image = (np.random.default_rng(1).random((64, 112, 3)) * 255).astype(np.uint8)
+    got = run.predict(image)
+    x = image.astype(np.float32).transpose(2, 0, 1) / 255.0
+    tiles = np.stack([x[:, :, 0:64], x[:, :, 48:112]])  # tile_grid for width 112, tile 64, overlap 16
+    want = run_module(module, tiles).max(axis=0)
+    assert got.shape == (2, 1, 1)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_anomaly_round_trip_rebuilds_the_bank_from_the_state_dict(tmp_path) -> None:
+    torch.manual_seed(0)
+    module = AnomalyModel(3, 0).eval()
+    module.bank = torch.randn(37, 152)
+    module.threshold_raw.fill_(3.0)
+    save_run_model(tmp_path / "runs" / "a1", module, config("anomaly", "anomaly-lite0", classes=CLASSES[:1]))
+    run = load_run(tmp_path, "a1", device="cpu")
+    assert run.score_module.bank.shape == (37, 152)
+    image = np.random.default_rng(2).random((64, 64, 3)).astype(np.float32)
+    got = run.predict(image)
+    want = run_module(module, np.ascontiguousarray(image.transpose(2, 0, 1))[None])[0]
+    assert got.shape == (1, 64, 64)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_broken_runs_and_wrong_images_are_reported_by_name(tmp_path) -> None:
+    with pytest.raises(RunLoadError, match="does not exist"):
+        load_run(tmp_path, "missing")
+    module = ScoreModel(get_model("unet-resnet18", 3, 2, pretrained=False), [0.5] * 3, [0.25] * 3)
+    save_run_model(tmp_path / "runs" / "r2", module, config("segmentation", "unet-resnet18"))
+    run = load_run(tmp_path, "r2", device="cpu")
+    with pytest.raises(RunLoadError, match="1 channel"):
+        run.predict(np.zeros((64, 64), np.uint8))
+    (tmp_path / "runs" / "r2" / "model.pt").write_bytes(b"not a model")
+    with pytest.raises(RunLoadError, match=r"model\.pt is damaged"):
+        load_run(tmp_path, "r2")
+    save_run_model(tmp_path / "runs" / "r3", module, config("segmentation", "fpn-resnet34"))
+    with pytest.raises(RunLoadError, match="does not fit model 'fpn-resnet34'"):
+        load_run(tmp_path, "r3")
+
+
+def test_device_choice_and_training_precision() -> None:
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(DeviceError, match="unknown device"):
+        pick_device("tpu")
+    precision = training_precision(torch.device("cpu"))
+    assert precision.channels_last and precision.autocast_dtype in (None, torch.bfloat16)

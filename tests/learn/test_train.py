@@ -1,0 +1,122 @@
+"""The training loop in-process: determinism, presets, losses, warm start, failure recording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from tiny_project import TINY_SEG, make_tiny_project
+
+from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.project import Project
+from workbench.learn.infer import load_run
+from workbench.learn.losses import ClassificationLoss, SegmentationLoss, soft_dice_loss
+from workbench.learn.presets import ConfigError, resolve_config
+from workbench.learn.train import run_training
+from workbench.learn.warm_start import WarmStartError, warm_start
+
+
+class Recorder:
+    """Collects what the loop reports (the job's EventWriter does the same on stdout)."""
+
+    def __init__(self, cancel_at_progress: CancelToken | None = None) -> None:
+        self.metrics: list[tuple[str, float, int | None]] = []
+        self.logs: list[str] = []
+        self.artifacts: list[str] = []
+        self.cancel_at_progress = cancel_at_progress
+
+    def progress(self, fraction: float, message: str) -> None:
+        if self.cancel_at_progress is not None and "step" in message:
+            self.cancel_at_progress.cancel()
+
+    def metric(self, name: str, value: float, epoch: int | None = None) -> None:
+        self.metrics.append((name, value, epoch))
+
+    def log(self, message: str) -> None:
+        self.logs.append(message)
+
+    def artifact(self, path: str) -> None:
+        self.artifacts.append(path)
+
+
+def _train(root: Any, **over: Any) -> tuple[str, dict[str, Any], Recorder]:
+    cfg = resolve_config("segmentation", "fast", {**TINY_SEG, "max_epochs": 1, "pretrained": False, **over})
+    with Project.open(root) as project:
+        run_id = project.create_run("segmentation", cfg.to_dict()).id
+    rec = Recorder()
+    return run_id, run_training(root, run_id, cfg, rec, CancelToken()), rec
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return make_tiny_project(tmp_path_factory.mktemp("tiny"), n_ok=4, n_ng=4)
+
+
+def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
+    first, metrics, rec = _train(tiny, seed=7)
+    _, _, rec2 = _train(tiny, seed=7)
+    loss_a = [v for n, v, e in rec.metrics if n == "train.loss" and e == 1]
+    loss_b = [v for n, v, e in rec2.metrics if n == "train.loss" and e == 1]
+    assert loss_a and loss_a == loss_b
+    assert metrics["epochs"] == 1 and "auroc" in metrics["image"] and "dice" in metrics["pixel"]
+    with Project.open(tiny) as project:
+        run = project.run(first)
+        assert run.status == "completed" and run.metrics["epochs"] == 1
+        assert run.dataset["hash"] and run.dataset["train"]
+        assert run.config["tile_size"] == 128 and run.config["classes"][0]["name"] == "spot"
+    loaded = load_run(tiny, first)
+    assert loaded.predict(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)
+    # warm start from that run: every tensor fits the same architecture
+    model = loaded.score_module
+    sentence = warm_start(model, tiny / "runs" / first)
+    assert "tensors loaded" in sentence and "left fresh" not in sentence
+
+
+def test_cancel_marks_the_run_cancelled_and_keeps_the_project(tiny: Any) -> None:
+    cfg = resolve_config("segmentation", "fast", {**TINY_SEG, "pretrained": False})
+    with Project.open(tiny) as project:
+        run_id = project.create_run("segmentation", cfg.to_dict()).id
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        run_training(tiny, run_id, cfg, Recorder(cancel_at_progress=token), token)
+    with Project.open(tiny) as project:
+        assert project.run(run_id).status == "cancelled"
+        assert project.count_samples() == 8
+
+
+def test_warm_start_refuses_a_missing_or_foreign_run(tmp_path: Any) -> None:
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3))
+    with pytest.raises(WarmStartError, match="does not exist"):
+        warm_start(net, tmp_path)
+    torch.save({"other.weight": torch.zeros(2)}, tmp_path / "model.pt")
+    with pytest.raises(WarmStartError, match="no layer"):
+        warm_start(net, tmp_path)
+
+
+def test_presets_and_overrides_are_checked() -> None:
+    fast = resolve_config("segmentation", "fast")
+    assert fast.model == "unet-effnetlite0" and fast.crop == 256 and fast.time_limit
+    assert resolve_config("segmentation", "accurate").crop > fast.crop
+    assert resolve_config("classification", "fast").model.startswith("cls-")
+    assert resolve_config("segmentation", "fast", {"seed": 3}).seed == 3
+    with pytest.raises(ConfigError, match="unknown training setting"):
+        resolve_config("segmentation", "fast", {"colour": 1})
+    with pytest.raises(ConfigError, match="multiple of 32"):
+        resolve_config("segmentation", "fast", {"crop": 100})
+    with pytest.raises(ConfigError, match="unknown preset"):
+        resolve_config("segmentation", "huge")
+
+
+def test_losses_reward_the_right_answer() -> None:
+    target = torch.zeros(2, 8, 8, dtype=torch.int64)
+    target[0, 2:5, 2:5] = 1
+    good = torch.where(target.unsqueeze(1) == 1, 8.0, -8.0)
+    loss = SegmentationLoss(1)
+    assert float(loss(good, target)[0]) < 0.05 < float(loss(-good, target)[0])
+    per_crop = loss(-good, target)[1]
+    assert per_crop[0] > per_crop[1]  # the crop with the missed defect ranks as harder
+    assert float(soft_dice_loss(good, (target.unsqueeze(1) == 1).float())) < 0.01
+    cls = ClassificationLoss(0.1)
+    y = torch.tensor([[1.0], [0.0]])
+    assert float(cls(torch.tensor([[6.0], [-6.0]]), y)[0]) < float(cls(torch.tensor([[-6.0], [6.0]]), y)[0])
