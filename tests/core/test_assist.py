@@ -165,3 +165,12 @@ def test_proposals_pick_newest_completed_run(tmp_path) -> None:
     assert proposal_region(prop, (3, 3)).sum() == 16
     assert proposal_region(prop).sum() == 16 + 25
     assert not proposal_region(prop, (0, 19)).any()
+
+
+def test_otsu_threshold_lies_between_two_clean_modes() -> None:
+    from workbench.core.assist.regions import otsu_threshold
+
+    values = np.concatenate([np.full(500, 60.0), np.full(100, 200.0)])
+    t = otsu_threshold(values)
+    assert 100 < t < 160  # the middle of the gap, not grazing either mode
+    assert otsu_threshold(np.full(10, 7.0)) == 7.0

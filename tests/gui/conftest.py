@@ -15,8 +15,6 @@ from PySide6.QtCore import QSettings
 
 from workbench.core.project import Project
 
-pytestmark = pytest.mark.gui
-
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path) -> Iterator[Path]:

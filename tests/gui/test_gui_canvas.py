@@ -91,6 +91,7 @@ def test_polygon_and_grabcut_produce_masks(qtbot, project_dir: Path) -> None:
     qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=_vp(win, 45, 25))
     qtbot.mouseMove(vp, _vp(win, 115, 95))
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=_vp(win, 115, 95))
+    qtbot.waitUntil(lambda: not canvas.tasks, timeout=10000)  # GrabCut runs in the thread pool
     cut = canvas.editor.mask == 2
     assert cut[60, 80] and not cut[28, 48] and not cut[:, :44].any()
     assert 0.7 < cut.sum() / (canvas.assist_image == 200).sum() < 1.3
@@ -99,7 +100,7 @@ def test_polygon_and_grabcut_produce_masks(qtbot, project_dir: Path) -> None:
 def test_threshold_box_and_class_keys(qtbot, project_dir: Path) -> None:
     win = _window(qtbot, project_dir)
     _label(win, "part_0")
-    page, canvas = win.label_page, win.label_page.canvas
+    canvas = win.label_page.canvas
     win.actions_by_id["tool.threshold"].trigger()
     win.actions_by_id["label.class2"].trigger()
     assert canvas.options.class_id == 2 and canvas.tool.name == "threshold"
@@ -162,3 +163,43 @@ def test_sixteen_bit_window_and_channels(qtbot, tmp_path: Path) -> None:
     assert bar.channel_group.isVisibleTo(win) and not bar.window_group.isVisibleTo(win)
     bar.channel_combo.setCurrentIndex(bar.channel_combo.findData(2))  # blue plane alone
     assert win.label_page.canvas.assist_image.ndim == 2 and win.label_page.canvas.assist_image[0, 0] == 255
+
+
+def test_accept_prediction_region_and_whole(qtbot, project_dir: Path) -> None:
+    with Project.open(project_dir) as p:
+        sample = next(s for s in p.samples() if s.name == "part_0")
+        run = p.create_run("segmentation", {})
+        p.update_run(run.id, status="completed", finished_at="2026-01-01T00:00:00Z")
+        proposal = np.zeros((120, 160), np.uint8)
+        proposal[5:15, 5:15] = 1
+        proposal[80:100, 100:140] = 2
+        imageio.write_image(p.run_dir(run.id) / "proposals" / f"{sample.id}.png", proposal)
+    win = _window(qtbot, project_dir)
+    _label(win, "part_0")
+    page, canvas = win.label_page, win.label_page.canvas
+    assert canvas.proposal is not None and run.id in page.proposal_label.text()
+    page.set_tool("prediction")
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=_vp(win, 120, 90))
+    assert (canvas.editor.mask == 2).sum() == 20 * 40 and not canvas.editor.mask[5:15, 5:15].any()
+    win.actions_by_id["label.accept_all"].trigger()
+    assert np.array_equal(canvas.editor.mask, proposal)
+    page.undo()
+    page.undo()
+    assert not canvas.editor.mask.any()
+
+
+def test_zoom_pan_and_brush_size_keys(qtbot, project_dir: Path) -> None:
+    win = _window(qtbot, project_dir)
+    _label(win, "part_0")
+    page, canvas = win.label_page, win.label_page.canvas
+    win.actions_by_id["view.actual"].trigger()
+    assert canvas.zoom() == 1.0
+    win.actions_by_id["view.zoom_in"].trigger()
+    assert canvas.zoom() == pytest.approx(1.25)
+    win.actions_by_id["view.fit"].trigger()
+    assert canvas.zoom() > 2  # a 160x120 image fills the view
+    before = page.options_bar.size_spin.value()
+    win.actions_by_id["label.bigger"].trigger()
+    assert page.options_bar.size_spin.value() > before and canvas.options.brush_radius * 2 > before
+    win.actions_by_id["view.mask"].trigger()
+    assert not canvas.overlay.isVisible()

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.gui
 def test_registry_ids_and_shortcuts_are_unique() -> None:
     ids = [s.id for s in ACTIONS]
     assert len(ids) == len(set(ids))
-    keys = Counter(k for s in ACTIONS for k in ((s.shortcut,) if isinstance(s.shortcut, str) else s.shortcut) if k)
+    keys = Counter(
+        k for s in ACTIONS for k in ((s.shortcut,) if isinstance(s.shortcut, str) else s.shortcut) if k
+    )
     assert [k for k, n in keys.items() if n > 1] == []
 
 
@@ -49,7 +51,9 @@ def test_start_page_creates_project_and_pages_navigate(qtbot, tmp_path: Path) ->
         win.actions_by_id[f"page.{name}"].trigger()
         assert win.current_page() == name
         page = win.pages[name]
-        interactive = page.findChildren(QAbstractButton) + page.findChildren(QLineEdit) + page.findChildren(QComboBox)
+        interactive = (
+            page.findChildren(QAbstractButton) + page.findChildren(QLineEdit) + page.findChildren(QComboBox)
+        )
         assert interactive == []  # an honest page: nothing that pretends to work
     win.actions_by_id["file.close"].trigger()
     assert win.project is None and win.root.currentWidget() is win.start_page

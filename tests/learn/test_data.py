@@ -151,3 +151,24 @@ def test_class_lut_presence_and_metrics() -> None:
     assert image_score(score_map) == pytest.approx(1.0)
     score_map[1] = 0
     assert image_score(score_map) < 0.1
+
+
+def test_synthetic_defects_paint_only_defect_free_crops() -> None:
+    from workbench.learn.synthetic import SyntheticDefects
+
+    source = _item(200, 200, "ng", (90, 90, 12, 20))
+    painter = SyntheticDefects([source], n_classes=1, p=1.0)
+    rng = np.random.default_rng(0)
+    crop = np.full((96, 96, 3), 120, np.uint8)
+    painted = 0
+    for _ in range(6):
+        image, target = painter(crop, np.zeros((96, 96), np.uint8), rng)
+        if target.any():
+            painted += 1
+            assert set(np.unique(target)) == {0, 1}
+            assert not np.array_equal(image[target > 0], crop[target > 0])
+    assert painted >= 4
+    labelled = np.zeros((96, 96), np.uint8)
+    labelled[0, 0] = 1
+    image, target = painter(crop, labelled, rng)
+    assert image is crop and target is labelled  # crops that show a defect already are left alone

@@ -9,7 +9,7 @@ import torch
 from workbench.core.tiling import predict_tiled
 from workbench.learn.anomaly import AnomalyModel
 from workbench.learn.device import DeviceError, pick_device, training_precision
-from workbench.learn.infer import RunLoadError, load_run, save_run_model
+from workbench.learn.infer import LoadedRun, RunLoadError, load_run, save_run_model
 from workbench.learn.models import get_model
 from workbench.learn.score_model import ScoreModel
 
@@ -39,6 +39,9 @@ def test_segmentation_round_trip_gives_the_same_score_map(tmp_path) -> None:
     assert got.shape == (2, 80, 100) and got.dtype == np.float32
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert run.config["head"] == "sigmoid" and not run.score_module.training
+    training = LoadedRun(tmp_path, run.config, module.train(), torch.device("cpu"))
+    np.testing.assert_allclose(training.predict(image), want, atol=1e-5)  # predicted in eval mode
+    assert module.training, "the caller's train mode is restored"
 
 
 def test_classification_takes_the_per_class_maximum_over_tiles(tmp_path) -> None:

@@ -67,6 +67,14 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
         assert run.config["tile_size"] == 128 and run.config["classes"][0]["name"] == "spot"
     loaded = load_run(tiny, first)
     assert loaded.predict(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)
+    # resume that run from its last checkpoint for one more epoch
+    cfg = resolve_config(
+        "segmentation", "fast", {**TINY_SEG, "max_epochs": 2, "pretrained": False, "seed": 7}
+    )
+    rec3 = Recorder()
+    resumed = run_training(tiny, first, cfg, rec3, CancelToken(), resume=True)
+    assert any(m.startswith("resumed from") for m in rec3.logs)
+    assert resumed["epochs"] == 2 and [e for n, _, e in rec3.metrics if n == "train.loss"] == [2]
     # warm start from that run: every tensor fits the same architecture
     model = loaded.score_module
     sentence = warm_start(model, tiny / "runs" / first)

@@ -42,7 +42,8 @@ def test_runtime_works_without_torch(bundle_path: Path, spot, tmp_path: Path) ->
         bad = [m for m in sys.modules if m.split(".")[0] in ("torch", "PySide6")]
         print("LOADED", bad)
     """)
-    env = {"PYTHONPATH": f"{tmp_path}{':' + str(Path.cwd())}", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    repo = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": f"{tmp_path}:{repo}", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "VERDICT NG" in proc.stdout

@@ -92,3 +92,42 @@ def test_missing_folder_is_an_error(inspector: Inspector, tmp_path: Path) -> Non
 
     with pytest.raises(WorkbenchError, match="does not exist"):
         FolderWatcher(inspector, tmp_path / "nope", lambda *a: None)
+
+
+def test_watch_command_stops_cleanly_on_sigterm(bundle_path: Path, spot, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "hot"
+    folder.mkdir()
+    out = tmp_path / "line.csv"
+    cmd = [
+        sys.executable,
+        "-m",
+        "workbench.runtime",
+        "watch",
+        str(bundle_path),
+        str(folder),
+        "--poll",
+        "0.05",
+        "--out",
+        str(out),
+        "--backend",
+        "onnxruntime",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        (folder / "p1.png").write_bytes(encode_image(spot(8, spots=2), ".png"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or "p1.png" not in out.read_text()):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "p1.png\tNG" in stdout
+    assert "stopped after 1 image(s)" in stderr
+    assert out.read_text().splitlines()[0].startswith("source,verdict")

@@ -98,11 +98,13 @@ def _entry(row_a: dict[str, Any], row_b: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _kind_block(a: dict[int, dict[str, Any]], b: dict[int, dict[str, Any]], kind: str, label: str) -> dict:
+def _kind_block(
+    a: dict[int, dict[str, Any]], b: dict[int, dict[str, Any]], kind: str, label: str
+) -> dict[str, Any]:
     ids = [sid for sid in a if a[sid]["label"] == label]
     in_a = {sid for sid in ids if a[sid]["outcome"] == kind}
     in_b = {sid for sid in ids if b[sid]["outcome"] == kind}
-    return _rate_block(len(in_a), len(in_b), len(ids), len(in_a - in_b), len(in_b - in_a))
+    return _set_block(in_a, in_b, len(ids))
 
 
 def compare_evaluations(project: Project, eval_a: str, eval_b: str) -> dict[str, Any]:
@@ -130,13 +132,11 @@ def compare_evaluations(project: Project, eval_a: str, eval_b: str) -> dict[str,
         "gray_changes": other,
         "escape": _kind_block(a, b, "escape", "ng"),
         "overkill": _kind_block(a, b, "overkill", "ok"),
-        "gray": _rate_block(
-            sum(r["outcome"] == "gray" for r in a.values()),
-            sum(r["outcome"] == "gray" for r in b.values()),
-            len(order),
-            sum(a[s]["outcome"] == "gray" != b[s]["outcome"] for s in order),
-            sum(b[s]["outcome"] == "gray" != a[s]["outcome"] for s in order),
-        ),
-        "wrong": _rate_block(len(wrong_a), len(wrong_b), len(order), len(wrong_a - wrong_b),
-                             len(wrong_b - wrong_a)),  # fmt: skip
-    }
+        "gray": _set_block({s for s in order if a[s]["outcome"] == "gray"},
+                           {s for s in order if b[s]["outcome"] == "gray"}, len(order)),
+        "wrong": _set_block(wrong_a, wrong_b, len(order)),
+    }  # fmt: skip
+
+
+def _set_block(in_a: set[int], in_b: set[int], n: int) -> dict[str, Any]:
+    return _rate_block(len(in_a), len(in_b), n, len(in_a - in_b), len(in_b - in_a))

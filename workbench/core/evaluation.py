@@ -30,8 +30,11 @@ from workbench.core.project import Project
 from workbench.core.types import Sample
 
 Predictor = Callable[[np.ndarray], np.ndarray]
-# Re-deciding needs every region down to this score; thresholds below it re-prepare the maps.
-PREPARE_FLOOR = 0.05
+# Maps are prepared (regions found once) at a floor just below the thresholds in use; a floor far
+# below them makes the background one huge region that every re-decision has to split again.
+# Floors come from this ladder so a threshold slider re-prepares at most once per step down.
+FLOOR_LADDER = (0.05, 0.1, 0.2, 0.3, 0.4)
+KEEP_LEVELS = 2  # prepared floors held in memory at once
 _Q = 65535.0
 
 
@@ -105,6 +108,12 @@ def with_overrides(
         config.gray_low = config.gray_high = None
     config.validate()
     return config
+
+
+def floor_for(threshold: float) -> float:
+    """The prepare floor for a lowest threshold: the highest ladder step at or below it."""
+    below = [f for f in FLOOR_LADDER if f <= threshold]
+    return max(below) if below else max(threshold, 1e-4)
 
 
 def new_eval_id() -> str:
@@ -183,8 +192,8 @@ class EvaluationSession:
         self.class_ids = [int(c["id"]) for c in model.get("classes", [])]
         self.class_names = [str(c["name"]) for c in model.get("classes", [])]
         self.base_config = DecisionConfig.from_dict(model.get("decision", {}))
-        self._prepared: list[PreparedMap] = []
-        self._floor = PREPARE_FLOOR
+        self._levels: dict[float, list[PreparedMap]] = {}
+        self._n_classes = len(self.class_ids) or 1
         self.metrics_flat: dict[str, Any] = {}
 
     @classmethod
@@ -197,26 +206,49 @@ class EvaluationSession:
                 f"evaluation {eval_id!r} in {project.root} is missing or damaged: {exc}"
             ) from exc
         session = cls(project, eval_id, meta)
-        session._prepare(PREPARE_FLOOR)
+        session._level(floor_for(session.current_config().lowest_threshold(session._n_classes)))
         return session
+
+    def current_config(self) -> DecisionConfig:
+        """The settings last applied (``decision.json``), else those the evaluation started with."""
+        path = self.dir / "decision.json"
+        if path.is_file():
+            try:
+                return DecisionConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except ValueError as exc:
+                raise ProjectError(f"{path} is damaged: {exc}") from exc
+        return self.base_config
 
     def score_map(self, sample_id: int) -> np.ndarray:
         return load_map(self.dir / "maps" / f"{sample_id}.npz")
 
-    def _prepare(self, floor: float) -> None:
-        self._floor = floor
-        self._prepared = []
+    def _level(self, floor: float) -> list[PreparedMap]:
+        """The maps prepared at ``floor``, reading maps and images once per floor."""
+        if floor in self._levels:
+            self._levels[floor] = self._levels.pop(floor)  # most recently used last
+            return self._levels[floor]
+        while len(self._levels) >= KEEP_LEVELS:
+            del self._levels[next(iter(self._levels))]
+        prepared = []
         for case in self.cases:
             image = self.project.read_image(self.project.sample(case.sample_id), None)
-            self._prepared.append(prepare(self.score_map(case.sample_id), image, floor))
+            prepared.append(prepare(self.score_map(case.sample_id), image, floor))
+        if prepared:
+            self._n_classes = prepared[0].n_classes
+        self._levels[floor] = prepared
+        return prepared
 
     def redecide(self, config: DecisionConfig) -> list[Decision]:
-        """Decisions for every image under ``config``, from the stored maps (no model run)."""
-        n_classes = self._prepared[0].n_classes if self._prepared else 1
-        lowest = config.lowest_threshold(n_classes)
-        if lowest < self._floor:
-            self._prepare(max(lowest, 1e-4))
-        return [decide_prepared(p, config) for p in self._prepared]
+        """Decisions for every image under ``config``, from the stored maps (no model run).
+
+        Fast once the maps are prepared at the needed floor; the first threshold below the
+        prepared floors prepares them again (about as long as loading the evaluation).
+        """
+        return [decide_prepared(p, config) for p in self.prepare_for(config)]
+
+    def prepare_for(self, config: DecisionConfig) -> list[PreparedMap]:
+        """Make sure the maps are prepared low enough for ``config`` (slow only the first time)."""
+        return self._level(floor_for(config.lowest_threshold(self._n_classes)))
 
     def image_level(self, config: DecisionConfig) -> tuple[list[Decision], dict[str, Any]]:
         """Decisions and image-level metrics (escape, overkill, sweeps) under ``config``: fast."""

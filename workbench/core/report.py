@@ -15,7 +15,7 @@ from workbench.core.atomic import atomic_write_text
 from workbench.core.decisions import DecisionConfig
 from workbench.core.report_style import CSS
 from workbench.core.report_svg import histogram_chart, roc_chart, tradeoff_chart
-from workbench.core.report_thumbs import jpeg_data_uri, overlay_thumbnail
+from workbench.core.report_thumbs import MAX_BOXES, jpeg_data_uri, overlay_thumbnail
 
 if TYPE_CHECKING:
     from workbench.core.evaluation import EvaluationSession
@@ -45,8 +45,9 @@ def _ci(ci: Sequence[float] | None) -> str:
 
 
 def _card(title: str, value: str, detail: str, tone: str = "") -> str:
+    size = " long" if len(value) > 14 else ""
     return (
-        f'<div class="card {tone}"><div class="card-title">{_e(title)}</div>'
+        f'<div class="card {tone}{size}"><div class="card-title">{_e(title)}</div>'
         f'<div class="card-value">{_e(value)}</div><div class="card-detail">{_e(detail)}</div></div>'
     )
 
@@ -94,7 +95,9 @@ def _charts(m: dict[str, Any], rows: Sequence[dict[str, Any]], config: DecisionC
     operating = None
     if m.get("image.escape_rate") is not None and m.get("image.overkill_rate") is not None:
         operating = (m["image.overkill_rate"], m["image.escape_rate"])
-    gray = (config.gray_low, config.gray_high) if config.has_gray_zone else None
+    gray = None
+    if config.gray_low is not None and config.gray_high is not None:
+        gray = (config.gray_low, config.gray_high)
     ok_s = [r["image_score"] for r in rows if r["label"] == "ok"]
     ng_s = [r["image_score"] for r in rows if r["label"] == "ng"]
     figs = [
@@ -104,9 +107,11 @@ def _charts(m: dict[str, Any], rows: Sequence[dict[str, Any]], config: DecisionC
         ("ROC", roc_chart(m.get("image.roc.fpr"), m.get("image.roc.tpr"), m.get("image.auroc"))),
         ("Image scores of OK and NG parts", histogram_chart(ok_s, ng_s, _thresholds(config, n_cls), gray)),
     ]  # fmt: skip
-    return '<div class="charts">' + "".join(
-        f"<figure>{svg}<figcaption>{_e(cap)}</figcaption></figure>" for cap, svg in figs
-    ) + "</div>"
+    return (
+        '<div class="charts">'
+        + "".join(f"<figure>{svg}<figcaption>{_e(cap)}</figcaption></figure>" for cap, svg in figs)
+        + "</div>"
+    )
 
 
 def _confusion(m: dict[str, Any]) -> str:
@@ -167,8 +172,9 @@ def _reason(row: dict[str, Any], config: DecisionConfig, names: dict[int, str]) 
     if not defects:
         return f"score {row['image_score']:.3f}"
     big = max(defects, key=lambda d: d["area_px"])
+    boxed = f" ({MAX_BOXES} largest boxed)" if len(defects) > MAX_BOXES else ""
     return (
-        f"{len(defects)} defect(s) found; largest {big['class_name']} {big['area_px']} px, "
+        f"{len(defects)} defect(s) found{boxed}; largest {big['class_name']} {big['area_px']} px, "
         f"score {big['max_score']:.3f}"
     )
 
@@ -220,11 +226,12 @@ def _header(session: EvaluationSession, m: dict[str, Any], config: DecisionConfi
     meta = session.meta
     model = meta.get("model", {})
     source = f"run {model['run_id']}" if model.get("run_id") else f"bundle {model.get('bundle', '?')}"
-    split = meta.get("split") or "selection"
+    split = meta.get("split")
     locked = " (locked baseline)" if meta.get("test_locked") and split == "test" else ""
+    where = f"the {split} split{locked}" if split else "every OK/NG-labelled part"
     return (
         f"<header><h1>Evaluation {_e(session.eval_id)}</h1>"
-        f"<p>{_e(source)} ({_e(model.get('task', '?'))}) on the {_e(split)} split{_e(locked)} of project "
+        f"<p>{_e(source)} ({_e(model.get('task', '?'))}) on {_e(where)} of project "
         f"<b>{_e(session.project.name)}</b>: {m.get('image.n', 0)} parts ({m.get('image.n_ok', 0)} OK, "
         f"{m.get('image.n_ng', 0)} NG); created {_e(meta.get('created_at', ''))}.</p>"
         f"<p class=dim>Decision: {_e(_settings(config, names))}.</p></header>"
@@ -232,7 +239,10 @@ def _header(session: EvaluationSession, m: dict[str, Any], config: DecisionConfi
 
 
 def render_report(
-    session: EvaluationSession, rows: Sequence[dict[str, Any]], metrics: dict[str, Any], config: DecisionConfig
+    session: EvaluationSession,
+    rows: Sequence[dict[str, Any]],
+    metrics: dict[str, Any],
+    config: DecisionConfig,
 ) -> str:
     """The whole report page as one HTML string."""
     names = dict(zip(session.class_ids, session.class_names, strict=True))
@@ -264,7 +274,10 @@ def render_report(
 
 
 def write_report(
-    session: EvaluationSession, rows: Sequence[dict[str, Any]], metrics: dict[str, Any], config: DecisionConfig
+    session: EvaluationSession,
+    rows: Sequence[dict[str, Any]],
+    metrics: dict[str, Any],
+    config: DecisionConfig,
 ) -> Path:
     """Write ``report.html`` into the evaluation folder (atomically) and return its path."""
     path = session.dir / REPORT_NAME

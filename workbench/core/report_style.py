@@ -17,8 +17,9 @@ p{margin:4px 0}
 .card-title{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#4a5561}
 .card-value{font-size:26px;font-weight:700;margin:2px 0}
 .card-detail{font-size:12px;color:#4a5561}
+.card.long .card-value{font-size:18px;margin:6px 0}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
-.charts figure{margin:0;flex:1 1 400px}
+.charts figure{margin:0;flex:1 1 360px}
 .charts svg{width:100%;height:auto;max-width:440px;font-family:inherit}
 figcaption{font-size:12px;color:#4a5561;text-align:center}
 table{border-collapse:collapse;font-size:13px}

@@ -7,6 +7,7 @@ the report opens offline in any browser.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,14 +83,21 @@ def _polyline(f: Frame, xs: Sequence[float], ys: Sequence[float], colour: str, e
     return f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2" {extra}/>'
 
 
-def _marker(f: Frame, x: float, y: float, colour: str, label: str, below: bool = False) -> str:
-    dy = 16 if below else -8
-    anchor = "start" if f.x(x) < f.width / 2 else "end"
-    dx = 6 if anchor == "start" else -6
-    return (
-        f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="5" fill="{colour}" stroke="#fff"/>'
-        + _text(f.x(x) + dx, f.y(y) + dy, label, anchor=anchor, size=10, extra=f'fill="{colour}"')
-    )
+def _marker(f: Frame, x: float, y: float, colour: str, radius: int = 5) -> str:
+    return f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="{radius}" fill="{colour}" stroke="#fff"/>'
+
+
+def _legend(f: Frame, entries: Sequence[tuple[str, str]]) -> str:
+    """Coloured squares with labels in the top margin, left to right, wrapping to a second row."""
+    out, x, y = "", float(f.left), 12
+    for label, colour in entries:
+        width = 16 + 5.6 * len(label)  # ~5.6 px per character at font size 10
+        if x + width > f.width - f.right and x > f.left:
+            x, y = float(f.left), y + 13
+        out += f'<rect x="{x:.1f}" y="{y - 8}" width="9" height="9" fill="{colour}"/>'
+        out += _text(x + 13, y, label, anchor="start", size=10)
+        x += width + 10
+    return out
 
 
 def _no_data(f: Frame, title: str, why: str) -> str:
@@ -109,15 +117,18 @@ def tradeoff_chart(
     # Zoom on the interesting corner when every point sits at low rates.
     top = max(max(escape), operating[1] if operating else 0.0)
     right = max(max(overkill), operating[0] if operating else 0.0)
-    f = Frame(x_max=_nice_max(right), y_max=_nice_max(top))
+    f = Frame(top=34, x_max=_nice_max(right), y_max=_nice_max(top))
     # Each threshold is one (overkill, escape) point, joined in threshold order.
     body = _axes(f, "overkill rate (OK parts rejected)", "escape rate (NG parts passed)")
     body += _polyline(f, list(overkill), list(escape), CURVE_COLOUR)
+    entries = []
     if zero_escape_overkill is not None:
-        body += _marker(f, zero_escape_overkill, 0.0, OK_COLOUR, f"zero escape: {zero_escape_overkill:.1%}")
+        body += _marker(f, zero_escape_overkill, 0.0, OK_COLOUR, 7)
+        entries.append((f"zero escape: overkill {zero_escape_overkill:.1%}", OK_COLOUR))
     if operating is not None:
-        body += _marker(f, operating[0], operating[1], POINT_COLOUR, "operating point", below=True)
-    return _svg(f, body, title)
+        body += _marker(f, operating[0], operating[1], POINT_COLOUR, 4)
+        entries.append((f"current: overkill {operating[0]:.1%}, escape {operating[1]:.1%}", POINT_COLOUR))
+    return _svg(f, body + _legend(f, entries), title)
 
 
 def _nice_max(v: float) -> float:
@@ -133,7 +144,7 @@ def roc_chart(fpr: Sequence[float] | None, tpr: Sequence[float] | None, auroc: f
     title = "ROC"
     if not fpr or not tpr:
         return _no_data(Frame(), title, "needs both OK and NG images")
-    f = Frame()
+    f = Frame(top=34)
     body = _axes(f, "OK parts rejected (false positive rate)", "NG parts caught (true positive rate)")
     body += (
         f'<line x1="{f.x(0)}" y1="{f.y(0)}" x2="{f.x(1)}" y2="{f.y(1)}" stroke="{GRAY_COLOUR}" '
@@ -158,7 +169,8 @@ def histogram_chart(
     ok_h = np.histogram(np.clip(ok_scores, 0, 1), edges)[0] if len(ok_scores) else np.zeros(bins, int)
     ng_h = np.histogram(np.clip(ng_scores, 0, 1), edges)[0] if len(ng_scores) else np.zeros(bins, int)
     peak = max(int(ok_h.max()), int(ng_h.max()), 1)
-    f = Frame(y_max=float(peak))
+    # A multiple of 5 so the five grid lines fall on whole image counts.
+    f = Frame(top=34, y_max=float(5 * math.ceil(peak / 5)))
     body = _axes(f, "image score", "images", x_fmt="{:.1f}", y_fmt="{:.0f}")
     if gray is not None:
         body += (
@@ -179,11 +191,11 @@ def histogram_chart(
             f'<line x1="{f.x(t):.1f}" y1="{f.top}" x2="{f.x(t):.1f}" y2="{f.y(0):.1f}" '
             f'stroke="{POINT_COLOUR}" stroke-width="2" stroke-dasharray="6 3"/>'
         )
-        body += _text(f.x(t) + 4, f.top + 12, f"threshold {t:g}", anchor="start", size=10,
-                      extra=f'fill="{POINT_COLOUR}"')  # fmt: skip
-    legend_x = f.width - f.right - 120
-    for i, (name, colour) in enumerate((("OK parts", OK_COLOUR), ("NG parts", NG_COLOUR))):
-        y = f.top + 28 + 14 * i
-        body += f'<rect x="{legend_x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
-        body += _text(legend_x + 14, y, name, anchor="start", size=10)
-    return _svg(f, body, "Score histogram")
+        right = t > 0.7  # keep the label inside the plot near its right edge
+        label = f"threshold {t:g}"
+        colour = f'fill="{POINT_COLOUR}"'
+        body += _text(f.x(t) + (-4 if right else 4), f.top + 12, label, "end" if right else "start", 10, colour)
+    entries = [("OK parts", OK_COLOUR), ("NG parts", NG_COLOUR)]
+    if gray is not None:
+        entries.append((f"gray zone {gray[0]:g} to {gray[1]:g}", GRAY_COLOUR))
+    return _svg(f, body + _legend(f, entries), "Score histogram")

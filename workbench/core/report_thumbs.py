@@ -19,6 +19,7 @@ MAX_SIDE = 320
 HEAT_FLOOR = 0.1
 LABEL_BGR = (80, 220, 60)  # labelled defect contour: green
 BOX_BGR = (255, 60, 255)  # predicted defect boxes: magenta
+MAX_BOXES = 12
 
 
 def _to_bgr8(image: np.ndarray) -> np.ndarray:
@@ -62,7 +63,8 @@ def overlay_thumbnail(
             small[min(th - 1, int(ys.mean() * scale)), min(tw - 1, int(xs.mean() * scale))] = 1
         contours, _ = cv2.findContours(small, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(thumb, contours, -1, LABEL_BGR, 2)
-    for d in defects:
+    # A badly trained model can report thousands of specks; the largest few tell the story.
+    for d in sorted(defects, key=lambda d: -int(d.get("area_px", 0)))[:MAX_BOXES]:
         x0, y0 = int(d["x"] * scale), int(d["y"] * scale)
         x1 = max(x0 + 2, int((d["x"] + d["w"]) * scale))
         y1 = max(y0 + 2, int((d["y"] + d["h"]) * scale))

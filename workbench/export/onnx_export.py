@@ -32,7 +32,7 @@ def export_onnx(module: nn.Module, in_channels: int, tile: int) -> bytes:
             torch.onnx.export(
                 module,
                 (example,),
-                buf,
+                buf,  # type: ignore[arg-type]  # the TorchScript exporter accepts a file object
                 input_names=[INPUT_NAME],
                 output_names=[OUTPUT_NAME],
                 dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes},

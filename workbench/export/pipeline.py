@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,24 @@ def _int8_verdict(rows: list[VariantParity], torch_row: VariantParity, tol: floa
     return True, f"kept ({what} change {change:+.1f} points, tolerance {tol * 100:.1f})"
 
 
+def _cached_reference(
+    predict: Callable[[np.ndarray], np.ndarray], golden: list[ParityImage]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The torch model's map function, remembering golden images' maps so they run once."""
+    keep = {id(item.image) for item in golden}
+    cache: dict[int, np.ndarray] = {}
+
+    def reference(image: np.ndarray) -> np.ndarray:
+        if id(image) in cache:
+            return cache[id(image)]
+        scores = predict(image)
+        if id(image) in keep:
+            cache[id(image)] = scores
+        return scores
+
+    return reference
+
+
 def export_bundle(
     project_root: str | os.PathLike[str],
     run_id: str,
@@ -193,9 +212,8 @@ def export_bundle(
     manifest = _manifest(project_name, run_id, config, decision, models)
     bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
 
-    def reference(image: np.ndarray) -> np.ndarray:
-        return loaded.predict(image)
-
+    golden_items = pick_golden(items, options.golden_images)
+    reference = _cached_reference(loaded.predict, golden_items)
     variants = _variants(bundle)
     rows = [row for row, _ in variants]
     sub = lambda f, m: progress(0.5 + 0.4 * f, m)  # noqa: E731
@@ -206,11 +224,11 @@ def export_bundle(
         raise ExportError("FP32 parity failed, no bundle written:\n  " + "\n  ".join(lines))
     keep_int8, int8_text = _int8_verdict(rows, torch_row, options.int8_tolerance)
     if "openvino_int8" in models and not keep_int8:
+        entry = models.pop("openvino_int8")
         for key in ("xml", "bin"):
-            files.pop(models["openvino_int8"][key])
-        del models["openvino_int8"]
+            del files[entry[key]]
     progress(0.92, "computing golden outputs")
-    golden, golden_files = golden_entries(pick_golden(items, options.golden_images), reference, decision)
+    golden, golden_files = golden_entries(golden_items, reference, decision)
     files.update(golden_files)
     manifest["golden"] = {"images": golden, "tolerance": tolerances(rows)}
     manifest["parity"] = {

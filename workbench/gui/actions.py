@@ -160,6 +160,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("Right", "PgDown"), "next", ("label",), _labeling),
     ActionSpec("label.next_unlabeled", N_("actions", "Next &Unlabeled"),
                lambda w: w.label_page.next_unlabeled(), "U", "next_unlabeled", ("label",), _labeling),
+    ActionSpec("label.previous_unlabeled", N_("actions", "Previous Unla&beled"),
+               lambda w: w.label_page.next_unlabeled(backwards=True), "Shift+U", "", ("label",), _labeling),
     ActionSpec("label.save", N_("actions", "&Save Mask"), lambda w: w.label_page.save(), "Ctrl+S", "save",
                ("label",), _labeling),
     *(_class_key(i) for i in range(9)),

@@ -77,11 +77,14 @@ class BalanceChartWidget(QWidget):
             text.setColor(self.palette().color(QPalette.ColorRole.PlaceholderText))
             plot.addItem(text)
             text.setPos(0, 0)
-            plot.getAxis("bottom").setTicks([[]])
+            plot.getAxis("left").setTicks([[]])
             return
+        # Horizontal bars: class names sit on the left axis, where long names still fit.
         for i, c in enumerate(classes):
             colour = QColor(c.color)
-            plot.addItem(pg.BarGraphItem(x=[i], height=[per_class.get(c.name, 0)], width=0.7, brush=colour,
-                                         pen=colour))  # fmt: skip
-        plot.getAxis("bottom").setTicks([[(i, c.name) for i, c in enumerate(classes)]])
-        plot.setXRange(-0.6, len(classes) - 0.4, padding=0)
+            plot.addItem(pg.BarGraphItem(x0=[0], y=[i], width=[per_class.get(c.name, 0)], height=0.7,
+                                         brush=colour, pen=colour))  # fmt: skip
+        plot.getAxis("left").setTicks([[(i, c.name) for i, c in enumerate(classes)]])
+        plot.getAxis("bottom").setTicks(None)
+        plot.setYRange(-0.6, len(classes) - 0.4, padding=0)
+        plot.invertY(True)

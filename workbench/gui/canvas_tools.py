@@ -226,7 +226,10 @@ class BoxTool(Tool):
         if rect.width < 3 or rect.height < 3:
             self.view.message.emit(_tr("Drag a box around the defect."))
             return
-        self.view.apply_fill(self.region(self.view.assist_image, rect), class_id, self.text)
+        self.apply(self.view.assist_image, rect, class_id)
+
+    def apply(self, image: np.ndarray, rect: Rect, class_id: int) -> None:
+        self.view.apply_fill(self.region(image, rect), class_id, self.text)
 
     def region(self, image: np.ndarray, rect: Rect) -> np.ndarray:
         raise TypeError("BoxTool is a base class")
@@ -242,12 +245,12 @@ class GrabCutTool(BoxTool):
     name = "grabcut"
     text = "GrabCut"
 
+    def apply(self, image: np.ndarray, rect: Rect, class_id: int) -> None:
+        # GrabCut takes up to a second on a large box: it runs in the thread pool.
+        self.view.run_assist(lambda: grabcut_box(image, rect), class_id, self.text)
+
     def region(self, image: np.ndarray, rect: Rect) -> np.ndarray:
-        self.view.setCursor(Qt.CursorShape.WaitCursor)
-        try:
-            return grabcut_box(image, rect)
-        finally:
-            self.view.setCursor(self.cursor)
+        return grabcut_box(image, rect)
 
 
 class ThresholdTool(BoxTool):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -13,6 +13,7 @@ from workbench.core.assist import MaskEditor, Rect
 from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions
 from workbench.gui.overlay import MaskOverlayItem
 from workbench.gui.thumbnails import to_qimage
+from workbench.gui.workers import Task, start
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 
@@ -55,6 +56,8 @@ class CanvasView(QGraphicsView):
         self.options = ToolOptions()
         self.tool: Tool = TOOL_CLASSES["brush"](self)
         self._pan_from: QPointF | None = None
+        self._auto_fit = True  # keep fitting on resize until the person zooms
+        self.tasks: set[Task] = set()  # assists running in the thread pool
         self._space = False
 
     # ------------------------------------------------------------------ content
@@ -101,6 +104,29 @@ class CanvasView(QGraphicsView):
         self.refresh_rect(rect)
         self.edited.emit()
 
+    def run_assist(self, compute: Callable[[], np.ndarray], value: int, text: str) -> None:
+        """Compute a region off the GUI thread, then fill it, if the same sample is still open."""
+        editor = self.editor
+        task = Task(lambda _progress, _cancel: compute())
+        self.tasks.add(task)
+        self.viewport().setCursor(Qt.CursorShape.BusyCursor)
+        self.message.emit(self.tr("%1 running…").replace("%1", text))
+
+        def finished(region: np.ndarray) -> None:
+            self.tasks.discard(task)
+            self.viewport().setCursor(self.tool.cursor)
+            if self.editor is editor:
+                self.apply_fill(region, value, text)
+
+        def failed(message: str, _trace: str) -> None:
+            self.tasks.discard(task)
+            self.viewport().setCursor(self.tool.cursor)
+            self.message.emit(message)
+
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        start(task)
+
     def accept_proposal(self, region: np.ndarray) -> None:
         """Copy the proposal's class ids inside ``region`` into the label map."""
         if self.editor is None or self.proposal is None:
@@ -142,6 +168,7 @@ class CanvasView(QGraphicsView):
         return float(self.transform().m11())
 
     def zoom_by(self, factor: float) -> None:
+        self._auto_fit = False
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / max(self.zoom(), 1e-9)
         self.scale(factor, factor)
@@ -152,11 +179,18 @@ class CanvasView(QGraphicsView):
         if rect.isEmpty():
             return
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        self._auto_fit = True
         self.zoom_changed.emit(self.zoom())
 
     def actual_size(self) -> None:
+        self._auto_fit = False
         self.resetTransform()
         self.zoom_changed.emit(1.0)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if self._auto_fit and self.editor is not None:
+            self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -232,7 +266,10 @@ class CanvasView(QGraphicsView):
         value = image[y, x]
         shown = "/".join(str(int(v)) for v in np.atleast_1d(value))
         label = int(self.editor.mask[y, x]) if self.editor is not None else 0
-        self.cursor_info.emit(f"x {x}  y {y}  value {shown}  class {label}")
+        text = self.tr("x %1  y %2  value %3  class %4")
+        for key, value in (("%1", x), ("%2", y), ("%3", shown), ("%4", label)):
+            text = text.replace(key, str(value))
+        self.cursor_info.emit(text)
 
     def grab_image(self) -> QImage:
         return self.viewport().grab().toImage()

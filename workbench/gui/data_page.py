@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,21 +30,36 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.types import SPLITS
 from workbench.gui.balance_chart import BalanceChartWidget
-from workbench.gui.sample_query import SampleFilter, all_tags
+from workbench.gui.sample_query import SampleFilter, all_tags, sample_counts
 from workbench.gui.sample_table import SAMPLE_ID_ROLE, SampleTableModel
+from workbench.gui.thumbnail_delegate import ThumbnailDelegate, card_size
 from workbench.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
+
+
+class SampleGridView(QListView):
+    """The thumbnail grid: as many columns as fit, spread over the whole width."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        card = card_size(self.fontMetrics())
+        width = self.viewport().width() - 2
+        columns = max(1, width // card.width())
+        self.setGridSize(QSize(width // columns, card.height()))
 
 
 class DataPageWidget(QWidget):
     """Browse, filter and bulk-edit the samples of the open project."""
 
     samples_changed = Signal()  # counts changed (status bar, chart)
+    classes_changed = Signal()  # names or colours of defect classes changed
     open_in_label = Signal(list, int)  # ordered sample ids, the one to show first
     selection_changed = Signal()
 
     def __init__(self, actions: Mapping[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
+        self._choices: tuple[list[tuple[str, int]], list[tuple[str, str]]] | None = None
+        self.counts = sample_counts([], [])
         self.thumbnails = ThumbnailLoader(self)
         self.model = SampleTableModel(self.thumbnails, self)
         layout = QVBoxLayout(self)
@@ -122,7 +137,7 @@ class DataPageWidget(QWidget):
         return row
 
     def _make_grid(self) -> QListView:
-        grid = QListView()
+        grid = SampleGridView()
         grid.setModel(self.model)
         grid.setViewMode(QListView.ViewMode.IconMode)
         grid.setResizeMode(QListView.ResizeMode.Adjust)
@@ -131,8 +146,8 @@ class DataPageWidget(QWidget):
         grid.setLayoutMode(QListView.LayoutMode.Batched)
         grid.setBatchSize(500)
         grid.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
-        grid.setGridSize(QSize(THUMB_SIZE + 24, THUMB_SIZE + 34))
-        grid.setSpacing(6)
+        grid.setItemDelegate(ThumbnailDelegate(grid))
+        grid.setSpacing(4)
         grid.setWordWrap(False)
         grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -207,20 +222,27 @@ class DataPageWidget(QWidget):
             self.model.set_samples([], [])
         else:
             self.model.set_samples(self.project.samples(), self.project.classes())
+        self._choices = None
         self._fill_choice_filters()
-        self._update_counts()
+        self._filter_changed()
 
     def _fill_choice_filters(self) -> None:
+        """Offer the project's classes and tags; re-filter only when the choices changed."""
+        classes = [(c.name, c.id) for c in self.model.classes()]
+        tags = [(t, t) for t in all_tags(self.model.all_samples())]
+        if (classes, tags) == self._choices:
+            return
+        self._choices = (classes, tags)
         keep_class, keep_tag = self.class_filter.currentData(), self.tag_filter.currentData()
         for combo in (self.class_filter, self.tag_filter):
             combo.blockSignals(True)
             combo.clear()
         self.class_filter.addItem(self.tr("All classes"), None)
         self.class_filter.addItem(self.tr("no class"), 0)
-        for c in self.model.classes():
-            self.class_filter.addItem(c.name, c.id)
+        for name, class_id in classes:
+            self.class_filter.addItem(name, class_id)
         self.tag_filter.addItem(self.tr("All tags"), None)
-        for tag in all_tags(self.model.all_samples()):
+        for tag, _ in tags:
             self.tag_filter.addItem(tag, tag)
         for combo, keep in ((self.class_filter, keep_class), (self.tag_filter, keep_tag)):
             combo.setCurrentIndex(max(combo.findData(keep), 0))
@@ -244,8 +266,9 @@ class DataPageWidget(QWidget):
         self.count_label.setText(
             self.tr("%1 of %2 samples").replace("%1", str(shown)).replace("%2", str(total))
         )
-        if self.project is not None:
-            self.chart.set_counts(self.project.counts(), self.project.classes())
+        # Counted from the samples in memory: no database pass per edit, even with 20,000 samples.
+        self.counts = sample_counts(self.model.all_samples(), self.model.classes())
+        self.chart.set_counts(self.counts, self.model.classes())
         self._selection_changed()
 
     # ------------------------------------------------------------------ selection
@@ -314,6 +337,7 @@ class DataPageWidget(QWidget):
         keep = self.selected_ids()
         self.model.update_samples(self.project.samples(ids=ids))
         self._fill_choice_filters()
+        self._update_counts()
         self.select_ids(keep)
         self.samples_changed.emit()
 
@@ -351,6 +375,7 @@ class DataPageWidget(QWidget):
             ClassDialog(self.project, self).exec()
             self.reload()
             self.samples_changed.emit()
+            self.classes_changed.emit()
 
     def split_samples(self) -> None:
         from workbench.gui.dialogs.split_dialog import SplitDialog

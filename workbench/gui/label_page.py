@@ -51,6 +51,7 @@ class LabelPageWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._toolbar(actions))
+        self.options_bar.setFixedHeight(self.options_bar.sizeHint().height() + 6)
         layout.addWidget(self.options_bar)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -182,9 +183,11 @@ class LabelPageWidget(QWidget):
 
     def open_samples(self, ids: Sequence[int], current: int | None = None) -> None:
         """Label ``ids`` in this order, starting at ``current`` (or the first)."""
+        old_ids, old_index = self.ids, self.index
         self.ids = list(ids)
         start = self.ids.index(current) if current in self.ids else 0
-        self.show_index(start if self.ids else -1)
+        if not self.show_index(start if self.ids else -1) and self.sample is not None:
+            self.ids, self.index = old_ids, old_index  # still showing the previous sample
 
     def show_index(self, index: int) -> bool:
         """Save the current sample, then show the one at ``index`` of the list."""
@@ -302,11 +305,14 @@ class LabelPageWidget(QWidget):
     def step(self, delta: int) -> None:
         self.show_index(self.index + delta)
 
-    def next_unlabeled(self) -> bool:
+    def next_unlabeled(self, backwards: bool = False) -> bool:
+        """Show the next (or previous) unlabeled sample of the list, wrapping around."""
         if self.project is None:
             return False
         unlabeled = {s.id for s in self.project.samples(label="unlabeled")}
         order = self.ids[self.index + 1 :] + self.ids[: max(self.index, 0)]
+        if backwards:
+            order = self.ids[: max(self.index, 0)][::-1] + self.ids[self.index + 1 :][::-1]
         for sid in order:
             if sid in unlabeled:
                 return self.show_index(self.ids.index(sid))

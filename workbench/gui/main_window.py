@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
                                                self.open_project_dialog())  # fmt: skip
         self.start_page.sample_requested.connect(self.open_sample_project)
         self.data_page.samples_changed.connect(self.refresh)
+        self.data_page.classes_changed.connect(self.label_page.refresh_classes)
         self.data_page.selection_changed.connect(self.refresh_actions)
         self.data_page.open_in_label.connect(self._open_in_label)
         self.label_page.state_changed.connect(self.refresh_actions)
@@ -180,7 +181,7 @@ class MainWindow(QMainWindow):
             self.counts_status.setText("")
             self.setWindowTitle(self.tr("Defect Workbench"))
         else:
-            counts = self.project.counts()
+            counts = self.data_page.counts
             self.project_status.setText(f"{self.project.name} ({self.project.task})")
             self.counts_status.setText(
                 self.tr("%1 samples: %2 OK, %3 NG, %4 unlabeled").replace("%1", str(counts["total"]))
@@ -338,6 +339,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
+        QThreadPool.globalInstance().waitForDone(10000)  # an import or assist finishes its step
         if self.project is not None:
             self.label_page.set_project(None)
             self.data_page.set_project(None)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.icons import icon
+
+TEXT_WIDTH = 560
 
 
 class PlaceholderPageWidget(QWidget):
@@ -13,29 +16,30 @@ class PlaceholderPageWidget(QWidget):
 
     def __init__(self, icon_name: str, title: str, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 48, 48, 48)
+        column = QWidget()
+        column.setFixedWidth(TEXT_WIDTH)
+        layout = QVBoxLayout(column)
         layout.setSpacing(14)
-        layout.addStretch(1)
         picture = QLabel()
-        picture.setPixmap(icon(icon_name).pixmap(64, 64, icon(icon_name).Mode.Disabled))
-        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        picture.setPixmap(icon(icon_name).pixmap(64, 64, QIcon.Mode.Disabled))
         heading = QLabel(title)
         heading.setObjectName("pageTitle")
-        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body = QLabel(what)
-        body.setWordWrap(True)
-        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body.setMaximumWidth(620)
         note = QLabel(
             self.tr(
                 "This step is not available in this version of the window yet; nothing here works so far."
             )
         )
         note.setObjectName("muted")
-        note.setWordWrap(True)
-        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        note.setMaximumWidth(620)
-        for widget in (picture, heading, body, note):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
+        for label in (picture, heading, body, note):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.core.types import Sample
+from workbench.core.types import LABELS, SPLITS, DefectClass, Sample
 
 ANY = None
 COLUMNS = ("name", "label", "classes", "split", "tags", "review", "score")
@@ -75,3 +75,21 @@ def query(
 def all_tags(samples: Sequence[Sample]) -> list[str]:
     """Every tag used, sorted."""
     return sorted({t for s in samples for t in s.tags}, key=str.casefold)
+
+
+def sample_counts(samples: Sequence[Sample], classes: Sequence[DefectClass]) -> dict[str, Any]:
+    """Totals per label, split x label and class name (the keys of ``Project.counts``)."""
+    names = {c.id: c.name for c in classes}
+    out: dict[str, Any] = {
+        "total": len(samples),
+        "label": {k: 0 for k in LABELS},
+        "split_label": {k: {lab: 0 for lab in LABELS} for k in (*SPLITS, "none")},
+        "class": {c.name: 0 for c in classes},
+    }
+    for s in samples:
+        out["label"][s.label] += 1
+        out["split_label"][s.split or "none"][s.label] += 1
+        for c in s.classes:
+            key = names.get(c, f"#{c}")
+            out["class"][key] = out["class"].get(key, 0) + 1
+    return out

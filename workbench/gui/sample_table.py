@@ -15,6 +15,7 @@ from workbench.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 SAMPLE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 2
 LABEL_COLOURS = {"ok": "#1A7F37", "ng": "#CF222E", "unlabeled": "#8C959F"}
 
 
@@ -30,7 +31,7 @@ class SampleTableModel(QAbstractTableModel):
         self._filter = SampleFilter()
         self._sort = ("name", False)
         self._thumbs = thumbnails
-        blank = QPixmap(THUMB_SIZE, THUMB_SIZE * 3 // 4)
+        blank = QPixmap(THUMB_SIZE, THUMB_SIZE)
         blank.fill(QColor(128, 128, 128, 40))
         self._placeholder = QIcon(blank)
         # QPixmap conversions are kept for what is on screen; 20,000 of them would not fit.
@@ -137,6 +138,8 @@ class SampleTableModel(QAbstractTableModel):
             return self._display(s, column)
         if role == SAMPLE_ID_ROLE:
             return s.id
+        if role == SAMPLE_ROLE:
+            return s
         if role == Qt.ItemDataRole.DecorationRole and column == "name":
             return self._thumbnail(s)
         if role == Qt.ItemDataRole.ForegroundRole and column == "label":

@@ -96,6 +96,16 @@ class StartPageWidget(QWidget):
         self.folder_edit.textChanged.connect(self._update_create)
         self._update_create()
         layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addSpacing(12)
+        about = QLabel(
+            self.tr(
+                "A project is an ordinary folder: your imported images, their labels and masks, and "
+                "everything trained from them. Back it up or move it like any folder."
+            )
+        )
+        about.setObjectName("muted")
+        about.setWordWrap(True)
+        layout.addWidget(about)
         layout.addStretch(1)
         return frame
 

@@ -51,8 +51,8 @@ class Lite0Features(nn.Module):
             state, sentence = found
             weights.load_into(full, state, "conv_stem", in_channels, sentence)
             self.source = sentence
-        self.conv_stem = full.conv_stem
-        self.bn1 = full.bn1
+        self.conv_stem = full.get_submodule("conv_stem")
+        self.bn1 = full.get_submodule("bn1")
         self.blocks = nn.Sequential(*list(full.blocks.children())[:5])  # type: ignore[union-attr]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,13 +154,20 @@ def greedy_coreset(
     chosen = torch.empty(k, dtype=torch.long)
     idx = int(torch.randint(n, (1,), generator=gen))
     min_d = torch.full((n,), float("inf"))
-    for i in range(k):
-        if cancel is not None and i % 512 == 0:
-            cancel.raise_if_cancelled()
-        chosen[i] = idx
-        d = sq - 2.0 * (feats @ feats[idx]) + sq[idx]
-        torch.minimum(min_d, d, out=min_d)
-        idx = int(torch.argmax(min_d))
+    threads = torch.get_num_threads()
+    # thousands of small memory-bound steps: one thread measured several times faster than two
+    # (thread hand-offs dominate, and are far worse on a busy CPU)
+    torch.set_num_threads(1)
+    try:
+        for i in range(k):
+            if cancel is not None and i % 512 == 0:
+                cancel.raise_if_cancelled()
+            chosen[i] = idx
+            d = torch.addmv(sq, feats, feats[idx], alpha=-2.0).add_(sq[idx])
+            torch.minimum(min_d, d, out=min_d)
+            idx = int(torch.argmax(min_d))
+    finally:
+        torch.set_num_threads(threads)
     return chosen
 
 
@@ -191,7 +198,7 @@ def _image_patches(
     feats = torch.cat(out)
     if feats.shape[0] > per_image:
         feats = feats[torch.from_numpy(rng.choice(feats.shape[0], per_image, replace=False))]
-    return feats.clone()
+    return feats.clone()  # a normal tensor, not an inference-mode one the bank could not reuse
 
 
 def _image_score(model: AnomalyModel, chw: np.ndarray, tile: int, overlap: int) -> float:
@@ -245,6 +252,8 @@ def fit_anomaly(
     token = cancel or CancelToken()
     rng = np.random.default_rng(seed)
     total = len(images) if isinstance(images, Sequence) else None
+    if total:  # spread the candidate budget evenly so memory stays bounded for any image count
+        patches_per_image = min(patches_per_image, max(64, max_candidates // total))
     model: AnomalyModel | None = None
     channels: int | None = None
     feats: list[torch.Tensor] = []

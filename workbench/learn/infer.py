@@ -138,11 +138,17 @@ class LoadedRun:
         """Score map ``(K,H,W)`` (classification ``(K,1,1)``) for one stored image."""
         chw = self.to_input(image)
         tile, overlap = int(self.config["tile_size"]), int(self.config["overlap"])
-        if self.task == "classification":
-            return self._classify_tiles(chw, tile, overlap)
-        # an anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile): one at a time
-        batch = 1 if self.task == "anomaly" else self.batch
-        return predict_tiled(chw, self._fn(), tile, overlap, batch=batch)
+        # validation during training hands in a module in train mode; predict in eval, then restore
+        was_training = self.score_module.training
+        self.score_module.eval()
+        try:
+            if self.task == "classification":
+                return self._classify_tiles(chw, tile, overlap)
+            # an anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile)
+            batch = 1 if self.task == "anomaly" else self.batch
+            return predict_tiled(chw, self._fn(), tile, overlap, batch=batch)
+        finally:
+            self.score_module.train(was_training)
 
     def _classify_tiles(self, chw: np.ndarray, tile: int, overlap: int) -> np.ndarray:
         """Probability per class = its maximum over the image's tiles (no resize of the image)."""

@@ -20,6 +20,10 @@ from workbench.learn import weights
 ENTRY_POINT_GROUP = "workbench.models"
 TASKS = ("segmentation", "classification")
 Factory = Callable[[int, int, bool], nn.Module]
+# A good-only model fitted from OK images instead of trained by gradient (docs/dev/plugins.md):
+# fit(train_ok, val_ok, val_ng, progress, cancel) -> score module ((N,C,H,W) in [0,1] -> (N,1,H,W),
+# 0.5 = the threshold chosen on val_ok / val_ng); images are H x W x C float32 in [0, 1].
+FitFn = Callable[..., nn.Module]
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -50,6 +54,7 @@ class ModelInfo:
     default_crop: int
     factory: Factory = field(repr=False, compare=False)
     pretrained: PretrainedSpec | None = None
+    fit: FitFn | None = field(default=None, repr=False, compare=False)
 
 
 def _smp(arch: str, encoder: str) -> Factory:

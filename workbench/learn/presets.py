@@ -45,6 +45,7 @@ class TrainConfig:
     label_smoothing: float = 0.05
     class_mode: str = "separate"  # "separate": one channel per defect class; "merge": one "defect"
     augment: dict[str, Any] = field(default_factory=dict)
+    synthetic: float = 0.0  # share of defect-free crops painted with a synthetic defect (core.synth)
     seed: int = 0
     init_from: str | None = None  # a run folder (this or another project) to start from
     threads: int = 0  # torch CPU threads; 0 = every core
@@ -107,5 +108,5 @@ def _check(cfg: TrainConfig) -> None:
         raise ConfigError(f"time limit must be positive seconds, got {cfg.time_limit}")
     if cfg.class_mode not in ("separate", "merge"):
         raise ConfigError(f"class_mode must be 'separate' or 'merge', got {cfg.class_mode!r}")
-    if not 0.0 <= cfg.ng_fraction <= 1.0 or not 0.0 <= cfg.hard_fraction <= 1.0:
-        raise ConfigError("ng_fraction and hard_fraction must lie in [0, 1]")
+    if not all(0.0 <= v <= 1.0 for v in (cfg.ng_fraction, cfg.hard_fraction, cfg.synthetic)):
+        raise ConfigError("ng_fraction, hard_fraction and synthetic must lie in [0, 1]")

@@ -8,6 +8,8 @@ Classification runs give no pixel map, only the index.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -42,7 +44,10 @@ def write_proposals(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Predict ``samples`` with run ``run_id``; write label maps and the index; return the index."""
+    """Predict ``samples`` with run ``run_id``; write label maps and merge them into the index.
+
+    Returns the index entries of ``samples`` only (earlier entries of other samples stay in the file).
+    """
     run = load_run(project.root, run_id)
     config = DecisionConfig.from_dict(run.config.get("decision") or {})
     class_ids = [int(c["id"]) for c in run.config["classes"]]
@@ -68,6 +73,17 @@ def write_proposals(
                 entry["proposal"] = f"{sample.id}.png"
         entries[str(sample.id)] = entry
         progress((i + 1) / len(samples), f"predicted {i + 1}/{len(samples)}")
-    index = {"run_id": run_id, "created_at": now_iso(), "samples": entries}
+    previous = _read_index(out_dir / INDEX_FILE)
+    index = {"run_id": run_id, "created_at": now_iso(), "samples": {**previous, **entries}}
     atomic_write_json(out_dir / INDEX_FILE, index)
-    return index
+    return {**index, "samples": entries}
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    """Entries of an earlier prediction of other samples, kept when predicting a subset."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    samples = data.get("samples") if isinstance(data, dict) else None
+    return samples if isinstance(samples, dict) else {}

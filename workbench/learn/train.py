@@ -61,6 +61,7 @@ def nested_metrics(flat: dict[str, Any], elapsed: float) -> dict[str, Any]:
             out[group][name] = value
         elif key != "score":
             out[key] = value
+    out = {k: v for k, v in out.items() if v != {}}
     out["score"] = flat.get("score")
     out["time_s"] = round(elapsed, 1)
     return out

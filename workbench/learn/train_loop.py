@@ -114,7 +114,8 @@ class TrainLoop:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.st = LoopState()
-        self._epoch_start = time.monotonic()
+        self._started = time.monotonic()
+        self._spent_before = 0.0
         self.best_state: dict[str, torch.Tensor] = copy.deepcopy(self.model.state_dict())
 
     # ------------------------------------------------------------------ checkpoints
@@ -136,12 +137,14 @@ class TrainLoop:
         self.best_state = payload["best_model"]
         self.opt.load_state_dict(payload["optimizer"])
         self.st = LoopState(**payload["loop"])
+        self._spent_before = self.st.train_time + self.st.val_time
         if payload.get("sampler") is not None and self.parts.load_sampler_state:
             self.parts.load_sampler_state(payload["sampler"])
         self.report.log(f"resumed from {path} after epoch {self.st.epoch}")
 
     # ------------------------------------------------------------------ loop
     def run(self) -> dict[str, Any]:
+        self._started = time.monotonic()
         cfg, st = self.cfg, self.st
         start_epoch = st.epoch
         while st.epoch < _planned_epochs(cfg, st):
@@ -151,7 +154,7 @@ class TrainLoop:
             st.epochs_since_val += 1
             self.report.metric("train.loss", loss, st.epoch)
             entry: dict[str, Any] = {"epoch": st.epoch, "loss": loss}
-            last = st.epoch >= _planned_epochs(cfg, st)
+            last = st.epoch >= _planned_epochs(cfg, st) or self._out_of_time()
             if last or self._validation_due():
                 entry.update(self._validate())
             st.history.append(entry)
@@ -160,6 +163,8 @@ class TrainLoop:
             self.save_checkpoint()
             if st.since_best >= cfg.patience and st.epoch > start_epoch:
                 self.report.log(f"stopping early: no improvement in {st.since_best} validations")
+                break
+            if last:
                 break
         if st.epochs_since_val:  # the loop ended between validations: score the final weights too
             st.history[-1].update(self._validate())
@@ -181,7 +186,7 @@ class TrainLoop:
         steps = len(loader)
         total_steps = _planned_epochs(cfg, st) * steps
         self.model.train()
-        t0 = self._epoch_start = time.monotonic()
+        t0 = time.monotonic()
         losses: list[float] = []
         for i, (x, y, meta) in enumerate(loader):
             self.cancel.raise_if_cancelled()
@@ -195,6 +200,9 @@ class TrainLoop:
             st.step += 1
             frac = self._fraction(st.epoch + (i + 1) / steps)
             self.report.progress(frac, f"epoch {st.epoch + 1} step {i + 1}/{steps} loss {loss:.4f}")
+            if self._out_of_time():
+                self.report.log(f"time limit reached during epoch {st.epoch + 1} (step {i + 1}/{steps})")
+                break
         st.train_time += time.monotonic() - t0
         return float(sum(losses) / max(len(losses), 1))
 
@@ -211,13 +219,19 @@ class TrainLoop:
         self.opt.step()
         return float(loss.detach()), per_item
 
+    def _spent(self) -> float:
+        """Seconds of this run so far, including those before a resume."""
+        return self._spent_before + time.monotonic() - self._started
+
+    def _out_of_time(self) -> bool:
+        return self.cfg.time_limit is not None and self._spent() >= self.cfg.time_limit
+
     def _fraction(self, epochs_done: float) -> float:
         cfg, st = self.cfg, self.st
         by_epoch = epochs_done / max(_planned_epochs(cfg, st), 1)
         if cfg.time_limit is None:
             return min(by_epoch, 0.99)
-        spent = st.train_time + st.val_time + time.monotonic() - self._epoch_start
-        return min(max(by_epoch, spent / cfg.time_limit), 0.99)
+        return min(max(by_epoch, self._spent() / cfg.time_limit), 0.99)
 
     def _validate(self) -> dict[str, Any]:
         st = self.st

@@ -18,6 +18,7 @@ from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.models import default_normalization, get_model, model_info
 from workbench.learn.presets import ConfigError, TrainConfig
 from workbench.learn.score_model import ScoreModel
+from workbench.learn.synthetic import SyntheticDefects
 from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
 from workbench.learn.validation import tile_for, validate
 from workbench.learn.warm_start import warm_start
@@ -101,7 +102,10 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
     sampler = CropSampler(train_items, cfg.crop, cfg.ng_fraction, cfg.hard_fraction)
     aug = AugmentConfig.from_dict(cfg.augment)
     seg = cfg.task == "segmentation"
-    dataset = CropDataset(sampler, cfg.crops_per_epoch, aug, cfg.seed, n_classes=None if seg else n_classes)
+    painter = SyntheticDefects(train_items, n_classes, cfg.synthetic) if cfg.synthetic > 0 else None
+    dataset = CropDataset(
+        sampler, cfg.crops_per_epoch, aug, cfg.seed, n_classes=None if seg else n_classes, synth=painter
+    )
     loss: torch.nn.Module = (
         SegmentationLoss(n_classes, cfg.bce_weight, cfg.dice_weight, cfg.focal_gamma)
         if seg

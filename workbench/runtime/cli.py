@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import signal
 import sys
@@ -14,7 +15,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.imageio import is_image_file, read_image
 from workbench.runtime.bundle import open_bundle
 from workbench.runtime.inspector import Inspector, Result
-from workbench.runtime.output import result_row, write_overlay, write_results
+from workbench.runtime.output import CSV_COLUMNS, result_row, write_overlay, write_results
+from workbench.runtime.watch import describe_error, watch_folder
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -97,11 +99,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         try:
             image = read_image(f)
             result = inspector.inspect(image, return_scores=overlays is not None)
-        except WorkbenchError as exc:
+        except Exception as exc:  # one bad file must not stop a batch
             failed += 1
-            rows.append(result_row(None, str(f), str(exc)))
-            details.append({"source": str(f), "verdict": "ERROR", "error": str(exc)})
-            print(f"{f}: ERROR {exc}", file=sys.stderr)
+            message = describe_error(exc)
+            rows.append(result_row(None, str(f), message))
+            details.append({"source": str(f), "verdict": "ERROR", "error": message})
+            print(f"{f}: ERROR {message}", file=sys.stderr)
             continue
         result.source = str(f)
         rows.append(result_row(result, str(f)))
@@ -151,8 +154,6 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from workbench.runtime.output import CSV_COLUMNS
-    from workbench.runtime.watch import watch_folder
 
     inspector = _inspector(args)
     out = Path(args.out) if args.out else None
@@ -167,8 +168,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
             what = error or f"{row['n_defects']} defects, {row['time_ms']} ms"
             print(f"{path}\t{row['verdict']}\t{what}", flush=True)
         if out is not None:
-            import csv
-
             with out.open("a", newline="", encoding="utf-8") as fh:
                 csv.DictWriter(fh, fieldnames=CSV_COLUMNS).writerow(row)
 

@@ -41,6 +41,11 @@ class WatchOptions:
     skip_existing: bool = False
 
 
+def describe_error(exc: Exception) -> str:
+    """A workbench error's own message; anything else with its type, for the result line."""
+    return str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+
+
 def _looks_complete(path: Path) -> bool:
     """Cheap end-marker check for PNG / JPEG, so half-written files are not decoded (and logged)."""
     suffix = path.suffix.lower()
@@ -107,8 +112,8 @@ class FolderWatcher:
         try:
             result = self.inspector.inspect(image)
             result.source = str(path)
-        except WorkbenchError as exc:
-            self._finish(path, sig, None, str(exc))
+        except Exception as exc:  # the line keeps running whatever one image does to a backend
+            self._finish(path, sig, None, describe_error(exc))
             return
         self._finish(path, sig, result, "")
 

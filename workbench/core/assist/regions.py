@@ -126,9 +126,9 @@ def grabcut_box(image: np.ndarray, rect: Rect, iterations: int = 3) -> np.ndarra
     except cv2.error:
         # A box covering the whole image leaves GrabCut no background to model.
         return threshold_in_box(image, rect)[0]
-    fg = np.isin(gc_mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
+    fg: np.ndarray = np.isin(gc_mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     if scale < 1:
-        fg = cv2.resize(fg, (crop.width, crop.height), interpolation=cv2.INTER_NEAREST)
+        fg = np.asarray(cv2.resize(fg, (crop.width, crop.height), interpolation=cv2.INTER_NEAREST))
     region = np.zeros((h, w), bool)
     region[crop.slices] = fg.astype(bool)
     box_only = np.zeros((h, w), bool)

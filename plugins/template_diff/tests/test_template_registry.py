@@ -1,0 +1,70 @@
+"""The plugin as the workbench sees it: entry point, registry, run state dict, tiled prediction."""
+
+from __future__ import annotations
+
+import io
+from importlib import metadata
+
+import numpy as np
+import pytest
+from template_diff_data import pattern, sample
+
+torch = pytest.importorskip("torch")
+models = pytest.importorskip("workbench.learn.models")
+
+from workbench.core.preprocess import to_chw, to_unit_float  # noqa: E402
+from workbench.core.tiling import predict_tiled  # noqa: E402
+from workbench_template_diff.registry import NAME, TemplateDiffModule  # noqa: E402
+
+
+def _unit(images: list[np.ndarray]) -> list[np.ndarray]:
+    return [to_unit_float(img) for img in images]
+
+
+def test_the_entry_point_is_installed_and_the_registry_lists_it() -> None:
+    entries = {ep.name: ep.value for ep in metadata.entry_points(group=models.ENTRY_POINT_GROUP)}
+    assert entries.get(NAME) == "workbench_template_diff.registry:MODEL_INFO"
+    assert NAME in models.list_models()
+    assert NAME in models.list_models("anomaly")
+    info = models.model_info(NAME)
+    assert info.task == "anomaly" and info.fit is not None
+
+
+def test_fitted_module_survives_a_weights_only_state_dict_and_predicts_tiled() -> None:
+    base, rng = pattern(seed=2), np.random.default_rng(3)
+    ok = [sample(base, rng) for _ in range(7)]
+    defect = sample(base, rng, defect=True)
+    fitted = models.model_info(NAME).fit(_unit(ok[:5]), _unit(ok[5:]), [], tile=256, seed=0)
+    buf = io.BytesIO()
+    torch.save(fitted.state_dict(), buf)
+    buf.seek(0)
+    module = models.get_model(NAME, 1, 1, pretrained=False)
+    module.load_state_dict(torch.load(buf, weights_only=True))
+    direct = fitted.to_model().predict(defect)
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return module(torch.from_numpy(batch)).numpy()
+
+    # one tile larger than the image: the tiler pads bottom/right, the module scores the image part
+    tiled = predict_tiled(to_chw(to_unit_float(defect)), run, tile=192, overlap=0)
+    np.testing.assert_allclose(tiled, direct, atol=1e-4)  # the tiler's blend weights
+    assert tiled.max() > 0.5 and predict_tiled(to_chw(to_unit_float(ok[0])), run, 192, 0).max() < 0.5
+    with pytest.raises(models.ModelError, match="use a tile at least as large as the image"):
+        predict_tiled(to_chw(to_unit_float(defect)), run, tile=64, overlap=0)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch deprecates the tracing exporter
+def test_unfitted_multi_class_and_traced_uses_are_refused() -> None:
+    with pytest.raises(models.ModelError, match="cannot have 2 classes"):
+        models.get_model(NAME, 3, 2, pretrained=False)
+    empty = models.get_model(NAME, 1, 1, pretrained=False)
+    with pytest.raises(models.ModelError, match="fit it on OK images first"):
+        empty(torch.zeros(1, 1, 32, 32))
+    base, rng = pattern(), np.random.default_rng(0)
+    fitted = models.model_info(NAME).fit(
+        _unit([sample(base, rng) for _ in range(3)]), _unit([sample(base, rng)])
+    )
+    assert isinstance(fitted, TemplateDiffModule)
+    with pytest.raises(models.ModelError, match="cannot be exported as a graph"):
+        torch.jit.trace(fitted, torch.zeros(1, 1, 160, 160))
