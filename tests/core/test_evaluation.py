@@ -13,7 +13,13 @@ from eval_helpers import evaluate, fake_predictor, make_eval_project, model_info
 
 from workbench.core.decisions import DecisionConfigError
 from workbench.core.errors import ProjectError
-from workbench.core.evaluation import EvaluationSession, run_evaluation, summary_metrics, with_overrides
+from workbench.core.evaluation import (
+    EvaluationSession,
+    floor_for,
+    run_evaluation,
+    summary_metrics,
+    with_overrides,
+)
 from workbench.core.project import Project
 
 REQUIRED = ("image.escape_rate", "image.overkill_rate", "image.escape_ci95", "image.overkill_ci95",
@@ -99,3 +105,8 @@ def test_refuses_an_empty_split_and_a_bad_map(built: tuple[Project, dict]) -> No
         run_evaluation(project, fake_predictor(maps), model_info(), split="train")
     with pytest.raises(ProjectError, match="part_0"):
         run_evaluation(project, lambda img: np.zeros((4, 4), np.float32), model_info(), split="test")
+
+
+def test_prepare_floor_follows_the_lowest_threshold() -> None:
+    assert floor_for(0.5) == 0.4 and floor_for(0.35) == 0.3 and floor_for(0.1) == 0.1
+    assert floor_for(0.02) == 0.02 and floor_for(0.0) == pytest.approx(1e-4)

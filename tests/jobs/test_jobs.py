@@ -16,10 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "learn"))
 from tiny_project import TINY_SEG, make_tiny_project
 
 from workbench.cli import main as cli_main
+from workbench.core.cancel import CancelToken
 from workbench.core.project import Project
 from workbench.jobs.events import EventWriter, parse_event, read_events
 from workbench.jobs.process import JobProcess
-from workbench.jobs.runner import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+from workbench.jobs.runner import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, JOB_KINDS
 
 
 def _pid_gone(pid: int) -> bool:
@@ -80,6 +81,15 @@ def test_training_job_runs_end_to_end_then_predict(tiny: Path, tmp_path: Path) -
         assert set(index["samples"]) == {str(s.id) for s in val}
         assert all(s.last_score is not None for s in val)
     assert all((run_dir / "proposals" / f"{s.id}.png").is_file() for s in val)
+
+    # the same as a job kind (for the window): files only, the samples table is the caller's
+    out = io.StringIO()
+    spec = {"kind": "predict", "project": str(tiny), "run_id": run_id, "split": "train"}
+    result = JOB_KINDS["predict"](spec, EventWriter(out), CancelToken())
+    with Project.open(tiny, readonly=True) as project:
+        assert result["proposals"] == len(project.samples(split="train")) > 0
+    merged = json.loads((run_dir / "proposals" / "index.json").read_text())["samples"]
+    assert len(merged) == len(index["samples"]) + result["proposals"]
 
 
 def test_sigterm_cancels_cleanly(tiny: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
 
 TASK_CHOICES = ("segmentation", "classification", "anomaly")
 PRESET_CHOICES = ("fast", "balanced", "accurate")
@@ -45,22 +46,34 @@ def _overrides(args: argparse.Namespace, task: str) -> dict[str, Any]:
     return config
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def new_train_spec(project: Project, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Check ``overrides`` (task, preset, settings), record a new run, return its job spec.
+
+    Shared by `workbench train` and the window's Train page; imports no torch.
+    """
     from workbench.learn.presets import resolve_config
 
+    cfg = resolve_config(overrides.get("task", project.task), overrides.get("preset", "fast"), overrides)
+    run = project.create_run(cfg.task, cfg.to_dict(), name=cfg.preset)
+    config = {**overrides, "task": cfg.task, "preset": cfg.preset}
+    return {"kind": "train", "project": str(project.root), "run_id": run.id, "config": config}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
     with open_project(args.dir) as project:
         if args.resume:
             run = project.run(args.resume)
             spec = {"kind": "train", "project": str(project.root), "run_id": run.id,
                     "config": run.config.get("train", run.config), "resume": True}  # fmt: skip
         else:
-            task = args.task or project.task
-            overrides = _overrides(args, task)
-            cfg = resolve_config(task, args.preset, overrides)
-            run = project.create_run(cfg.task, cfg.to_dict(), name=cfg.preset)
-            spec = {"kind": "train", "project": str(project.root), "run_id": run.id, "config": overrides}
+            spec = new_train_spec(project, _overrides(args, args.task or project.task))
+            run = project.run(spec["run_id"])
         run_dir = project.run_dir(run.id)
     result = run_job(spec, run_dir, label=f"train {run.id}", quiet=args.json)
+    if result.get("status") == "failed" and not result.get("error"):
+        # The child died without a word (killed, out of memory): opening marks its run failed.
+        with open_project(args.dir, readonly=False) as project:
+            result["error"] = project.run(run.id).error or "the training process ended unexpectedly"
     if args.json:
         print_json(result)
     else:

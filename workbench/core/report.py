@@ -252,8 +252,9 @@ def render_report(
         _section("Summary", "Escape = NG part passed as OK (the costly mistake); overkill = OK part "
                  "rejected. Intervals are 95% Wilson intervals: with few parts they are wide.",
                  _cards(metrics)),
-        _section("Threshold trade-off", "Left: each point is one threshold; the orange dot is the current "
-                 "setting, the green dot the strictest threshold that passes no NG part. Middle: the closer "
+        _section("Threshold trade-off", "Left: the curve is the image score swept over every threshold; "
+                 "the orange dot is the current decision (size rules and the gray zone can put it off the "
+                 "curve), the green dot the strictest threshold that passes no NG part. Middle: the closer "
                  "the curve hugs the top-left corner, the better. Right: OK and NG scores should not overlap "
                  "around the dashed threshold.", _charts(metrics, rows, config, n_cls)),
         _section("Confusion matrix", "Rows are the labels, columns the decisions. Escapes are "

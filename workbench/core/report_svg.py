@@ -194,7 +194,9 @@ def histogram_chart(
         right = t > 0.7  # keep the label inside the plot near its right edge
         label = f"threshold {t:g}"
         colour = f'fill="{POINT_COLOUR}"'
-        body += _text(f.x(t) + (-4 if right else 4), f.top + 12, label, "end" if right else "start", 10, colour)
+        body += _text(
+            f.x(t) + (-4 if right else 4), f.top + 12, label, "end" if right else "start", 10, colour
+        )
     entries = [("OK parts", OK_COLOUR), ("NG parts", NG_COLOUR)]
     if gray is not None:
         entries.append((f"gray zone {gray[0]:g} to {gray[1]:g}", GRAY_COLOUR))

@@ -20,6 +20,7 @@ HEAT_FLOOR = 0.1
 LABEL_BGR = (80, 220, 60)  # labelled defect contour: green
 BOX_BGR = (255, 60, 255)  # predicted defect boxes: magenta
 MAX_BOXES = 12
+MIN_BOX = 10
 
 
 def _to_bgr8(image: np.ndarray) -> np.ndarray:
@@ -65,10 +66,10 @@ def overlay_thumbnail(
         cv2.drawContours(thumb, contours, -1, LABEL_BGR, 2)
     # A badly trained model can report thousands of specks; the largest few tell the story.
     for d in sorted(defects, key=lambda d: -int(d.get("area_px", 0)))[:MAX_BOXES]:
-        x0, y0 = int(d["x"] * scale), int(d["y"] * scale)
-        x1 = max(x0 + 2, int((d["x"] + d["w"]) * scale))
-        y1 = max(y0 + 2, int((d["y"] + d["h"]) * scale))
-        cv2.rectangle(thumb, (x0 - 1, y0 - 1), (x1, y1), BOX_BGR, 1)
+        cx, cy = (d["x"] + d["w"] / 2) * scale, (d["y"] + d["h"] / 2) * scale
+        # Tiny defects get a box of at least MIN_BOX pixels so they can be seen at all.
+        hw, hh = max(d["w"] * scale, MIN_BOX) / 2 + 1, max(d["h"] * scale, MIN_BOX) / 2 + 1
+        cv2.rectangle(thumb, (int(cx - hw), int(cy - hh)), (int(cx + hw), int(cy + hh)), BOX_BGR, 2)
     return thumb
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.errors import WorkbenchError
+from workbench.jobs.eval_export import evaluate_job, export_job
 from workbench.jobs.events import EventWriter
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 3
@@ -73,6 +74,8 @@ def _predict(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> 
 JOB_KINDS: dict[str, Callable[[dict[str, Any], EventWriter, CancelToken], dict[str, Any]]] = {
     "train": _train,
     "predict": _predict,
+    "evaluate": evaluate_job,
+    "export": export_job,
 }
 
 

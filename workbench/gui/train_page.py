@@ -1,0 +1,270 @@
+"""The Train page: choose task and preset, start a training job, watch it live, list the runs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.types import Run
+from workbench.gui.icons import icon
+from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.settings import app_settings
+from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget
+from workbench.jobs.events import read_events
+
+RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
+
+
+def run_key_metrics(run: Run) -> tuple[str, str, str]:
+    """Image AUROC, pixel Dice and training time of a run as short texts ('' when unknown)."""
+    m = run.metrics or {}
+    auroc = (m.get("image") or {}).get("auroc")
+    dice = (m.get("pixel") or {}).get("dice")
+    spent = m.get("time_s")
+    return (f"{auroc:.3f}" if auroc is not None else "", f"{dice:.3f}" if dice is not None else "",
+            f"{spent:.0f} s" if spent is not None else "")  # fmt: skip
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return (
+        f"{seconds // 60}:{seconds % 60:02d}"
+        if seconds < 3600
+        else f"{seconds // 3600} h {seconds // 60 % 60:02d}"
+    )
+
+
+class TrainPageWidget(QWidget):
+    """Starts training jobs in child processes; the page only shows what their events say."""
+
+    runs_changed = Signal()
+    message = Signal(str)
+
+    def __init__(self, jobs: JobRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.project: Project | None = None
+        self.job: JobClient | None = None
+        self._started = 0.0
+        self.settings = TrainSettingsWidget()
+        self.train_button = QPushButton(icon("train"), self.tr("Train"))
+        self.train_button.setObjectName("primary")
+        self.cancel_button = QPushButton(icon("close"), self.tr("Cancel training"))
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.state_label = QLabel(self.tr("No training running."))
+        self.state_label.setWordWrap(True)
+        self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=False)
+        self.epoch_label = QLabel()
+        self.eta_label = QLabel()
+        self.curves = CurvesWidget()
+        self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
+        self.log.setPlaceholderText(self.tr("Messages of the training job appear here."))
+        self.runs_table = self._make_runs_table()
+        self._layout()
+        self._restore_choices()
+        self.settings.changed.connect(self._save_choices)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ construction
+    def _make_runs_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(RUN_COLUMNS))
+        headers = (self.tr("Run"), self.tr("Preset"), self.tr("Task"), self.tr("Status"),
+                   self.tr("Image AUROC"), self.tr("Pixel Dice"), self.tr("Time"))  # fmt: skip
+        table.setHorizontalHeaderLabels(list(headers))
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._show_selected_run)
+        return table
+
+    def _layout(self) -> None:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        title = QLabel(self.tr("Train a model"), objectName="pageTitle")
+        column.addWidget(title)
+        column.addWidget(self.settings)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.cancel_button)
+        column.addLayout(buttons)
+        column.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(340)
+        right = QWidget()
+        live = QVBoxLayout(right)
+        live.addWidget(self.state_label)
+        live.addWidget(self.progress)
+        row = QHBoxLayout()
+        row.addWidget(self.epoch_label)
+        row.addStretch(1)
+        row.addWidget(self.eta_label)
+        live.addLayout(row)
+        live.addWidget(self.curves, 3)
+        live.addWidget(QLabel(self.tr("Runs"), objectName="sectionTitle"))
+        live.addWidget(self.runs_table, 2)
+        live.addWidget(self.log, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 900])
+        QVBoxLayout(self).addWidget(splitter)
+
+    def _restore_choices(self) -> None:
+        s = app_settings()
+        self.settings.set_task(str(s.value("train/task", "segmentation")))
+        self.settings.set_preset(str(s.value("train/preset", "fast")))
+
+    def _save_choices(self) -> None:
+        s = app_settings()
+        s.setValue("train/task", self.settings.task)
+        s.setValue("train/preset", self.settings.preset)
+
+    # ------------------------------------------------------------------ project
+    def set_project(self, project: Project | None) -> None:
+        self.project = project
+        if project is not None and app_settings().value("train/task") is None:
+            self.settings.set_task(project.task)
+        self.refresh_runs()
+        self._update_buttons()
+
+    @property
+    def training(self) -> bool:
+        return self.job is not None and self.job.running
+
+    def _update_buttons(self) -> None:
+        self.train_button.setEnabled(self.project is not None and not self.training)
+        self.cancel_button.setEnabled(self.training)
+        self.settings.setEnabled(not self.training)
+
+    def refresh_runs(self) -> None:
+        self.runs_table.blockSignals(True)
+        self.runs_table.setRowCount(0)
+        runs = self.project.runs() if self.project is not None else []
+        statuses = {"completed": self.tr("completed"), "failed": self.tr("failed"),
+                    "running": self.tr("running"), "cancelled": self.tr("cancelled"),
+                    "pending": self.tr("pending")}  # fmt: skip
+        for row, run in enumerate(runs):
+            self.runs_table.insertRow(row)
+            texts = (run.id, run.name, run.task, statuses.get(run.status, run.status), *run_key_metrics(run))
+            for col, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, run.id)
+                if col == 3 and run.error:
+                    item.setToolTip(run.error)
+                self.runs_table.setItem(row, col, item)
+        self.runs_table.resizeColumnsToContents()
+        self.runs_table.blockSignals(False)
+
+    # ------------------------------------------------------------------ training
+    def start_training(self) -> JobClient | None:
+        """Record a run and start its job with the chosen settings."""
+        if self.project is None or self.training:
+            return None
+        from workbench.commands.learn_cmds import new_train_spec
+
+        try:
+            spec = new_train_spec(self.project, self.settings.overrides())
+        except WorkbenchError as exc:
+            self._show_error(str(exc))
+            return None
+        run_id = spec["run_id"]
+        self.curves.clear_curves()
+        self.log.clear()
+        self.progress.setValue(0)
+        self.epoch_label.clear()
+        self.eta_label.clear()
+        self._started = time.monotonic()
+        self.state_label.setText(self.tr("Training run %1 …").replace("%1", run_id))
+        self.state_label.setObjectName("")
+        self.job = self.jobs.start(spec, self.tr("Training %1").replace("%1", run_id),
+                                   self.project.run_dir(run_id))  # fmt: skip
+        self.job.event.connect(self._on_event)
+        self.job.finished.connect(self._on_finished)
+        self.refresh_runs()
+        self._update_buttons()
+        self.runs_changed.emit()
+        return self.job
+
+    def cancel_training(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.state_label.setText(self.tr("Cancelling: the job stops at its next step …"))
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "progress":
+            fraction = float(event.get("fraction") or 0.0)
+            self.progress.setValue(int(fraction * 1000))
+            elapsed = time.monotonic() - self._started
+            if 0.02 < fraction < 1.0:
+                self.eta_label.setText(
+                    self.tr("about %1 left").replace("%1", format_eta(elapsed / fraction - elapsed))
+                )
+        elif kind == "metric":
+            if self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch")):
+                self.epoch_label.setText(self.tr("epoch %1").replace("%1", str(event.get("epoch"))))
+        elif kind in ("log", "error"):
+            self.log.appendPlainText(str(event.get("message", "")))
+
+    def _on_finished(self, state: str, result: dict[str, Any]) -> None:
+        run_id = self.job.spec["run_id"] if self.job is not None else ""
+        if state == "completed":
+            self.progress.setValue(1000)
+            self.eta_label.clear()
+            self.state_label.setText(self.tr("Run %1 completed.").replace("%1", run_id))
+        elif state == "cancelled":
+            self.state_label.setText(
+                self.tr("Run %1 was cancelled; its partial files are kept.").replace("%1", run_id)
+            )
+        else:
+            self._show_error(self.tr("Run %1 failed: %2").replace("%1", run_id)
+                             .replace("%2", str(result.get("error", ""))))  # fmt: skip
+        self.message.emit(self.state_label.text())
+        self.refresh_runs()
+        self._update_buttons()
+        self.runs_changed.emit()
+
+    def _show_error(self, text: str) -> None:
+        self.state_label.setText(text)
+        self.state_label.setObjectName("error")
+        self.state_label.setStyleSheet("color: #C0392B;")
+        self.log.appendPlainText(text)
+
+    def _show_selected_run(self) -> None:
+        """Curves of a finished run, read back from its event log, while nothing is training."""
+        items = self.runs_table.selectedItems()
+        if self.training or not items or self.project is None:
+            return
+        run_id = str(items[0].data(Qt.ItemDataRole.UserRole))
+        self.curves.clear_curves()
+        for event in read_events(self.project.run_dir(run_id) / "events.jsonl"):
+            if event["type"] == "metric":
+                self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch"))
+        run = self.project.run(run_id)
+        self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")
+        text = self.tr("Run %1: %2").replace("%1", run_id).replace("%2", run.status)
+        self.state_label.setText(text + (f" — {run.error}" if run.error else ""))

@@ -1,0 +1,77 @@
+"""Evaluate and export as jobs, so the window runs them in a child process while it holds the project.
+
+The CLI verbs `workbench evaluate` and `workbench export` take the project's write lock or run in
+the foreground; these job kinds do the same work with ``lock=False`` (a job only writes its own
+evaluation folder, export file and evaluation row) and report through the event stream.
+Spec: ``{"kind": "evaluate", "project", "run_id" | "bundle", "split": "test", "threshold"?}`` and
+``{"kind": "export", "project", "run_id", "out"?, "formats": "onnx,openvino", "device": "cpu",
+"bench_repeat": 3}``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from workbench.core.cancel import CancelToken
+from workbench.core.errors import WorkbenchError
+from workbench.jobs.events import EventWriter
+
+BENCH_SHAPE = (512, 512)  # a modest frame keeps the latency check of the export wizard short
+
+
+def evaluate_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
+    """Run a run or bundle over a split, store score maps and metrics (``evaluations/<id>/``)."""
+    from workbench.commands.eval_cmds import model_source
+    from workbench.core.evaluation import run_evaluation, summary_metrics, with_overrides
+    from workbench.core.project import Project
+
+    if not spec.get("run_id") and not spec.get("bundle"):
+        raise WorkbenchError("an evaluate job needs the 'run_id' of a run or a 'bundle' file")
+    split = spec.get("split", "test")
+    with Project.open(spec["project"], lock=False) as project:
+        events.progress(0.0, "loading the model")
+        predict, model = model_source(project.root, spec.get("run_id"), spec.get("bundle"))
+        model["decision"] = with_overrides(model["decision"], spec.get("threshold")).to_dict()
+        session = run_evaluation(
+            project, predict, model, split=None if split == "all" else split,
+            progress=events.progress, cancel=cancel, eval_id=spec.get("eval_id"),
+        )  # fmt: skip
+        events.artifact(str(session.dir))
+        return {"status": "completed", "eval_id": session.eval_id,
+                "metrics": summary_metrics(session.metrics_flat)}  # fmt: skip
+
+
+def _latency(path: Path, device: str, repeat: int) -> list[dict[str, Any]]:
+    from workbench.runtime.bench import run_bench
+    from workbench.runtime.bundle import open_bundle
+
+    rows = run_bench(open_bundle(path), repeat, BENCH_SHAPE, device)
+    return [{"setting": r.setting, "tile_ms": _finite(r.tile_ms), "tiles_per_s": _finite(r.tile_per_s),
+             "frame_ms": _finite(r.large_ms), "note": r.note} for r in rows]  # fmt: skip
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 3) if math.isfinite(value) else None
+
+
+def export_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
+    """Export a run to a `.wbx` bundle with the parity gate, then time it on this machine."""
+    from workbench.export.pipeline import export_bundle
+
+    if not spec.get("run_id"):
+        raise WorkbenchError("an export job needs the 'run_id' of a finished run")
+    formats = spec.get("formats", "onnx,openvino")
+    progress = lambda f, m: events.progress(0.85 * f, m)  # noqa: E731
+    report = export_bundle(spec["project"], spec["run_id"], spec.get("out"), formats, progress, cancel)
+    events.artifact(str(report.path))
+    latency: list[dict[str, Any]] = []
+    repeat = int(spec.get("bench_repeat", 3))
+    if repeat > 0:
+        events.progress(0.88, "measuring latency on this machine")
+        latency = _latency(report.path, str(spec.get("device", "cpu")), repeat)
+    events.progress(1.0, "export done")
+    return {"status": "completed", "path": str(report.path), "variants": report.variants,
+            "parity": report.parity, "int8": report.int8, "golden": report.golden,
+            "notes": report.notes, "lines": report.lines, "latency": latency}  # fmt: skip
