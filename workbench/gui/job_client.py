@@ -1,9 +1,9 @@
-"""A job child process seen from the window: `python -m workbench.jobs SPEC.json`, started detached.
+"""A job child process seen from the window: `python -m workbench.jobs SPEC.json` in its own session.
 
 The child writes its JSON-lines events to a file next to its spec, and the window follows that
 file with a timer, so events arrive as signals on the GUI thread and the window never blocks on
-a job. Detached means the job does not die with the window: closing it during training may let
-the job finish in the background. ``JobRegistry`` counts the running jobs for the status bar.
+a job. The child has no pipe to the window, so it does not die with it: closing the window
+during training may let the job finish in the background. ``JobRegistry`` counts the running jobs for the status bar.
 """
 
 from __future__ import annotations
@@ -12,32 +12,20 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.jobs.events import parse_event
 
 POLL_MS = 150
 CANCEL_GRACE_S = 30.0  # a job stops at its next check; after this it is killed
 STDERR_TAIL = 4000  # bytes of the child's stderr read to explain a crash
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id still exists (a detached child leaves no zombie)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 class JobClient(QObject):
@@ -60,6 +48,7 @@ class JobClient(QObject):
         self.state = "pending"
         self.result: dict[str, Any] = {}
         self.pid = 0
+        self.process: subprocess.Popen[bytes] | None = None
         self.cancel_requested: float | None = None
         self._offset = 0
         self._partial = b""
@@ -75,18 +64,21 @@ class JobClient(QObject):
         self.spec_path.parent.mkdir(parents=True, exist_ok=True)
         self.spec_path.write_text(json.dumps(self.spec, indent=2), encoding="utf-8")
         self.events_path.write_bytes(b"")
-        process = QProcess()
-        process.setProgram(sys.executable)
-        process.setArguments(["-m", "workbench.jobs", str(self.spec_path)])
-        process.setStandardOutputFile(str(self.events_path))
-        process.setStandardErrorFile(str(self.stderr_path))
-        process.setWorkingDirectory(os.getcwd())
-        ok, pid = process.startDetached()
-        if not ok:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop("QT_QPA_PLATFORM", None)  # the job never shows a window
+        try:
+            with open(self.events_path, "wb") as out, open(self.stderr_path, "ab") as err:
+                # Own session: the job outlives the window when the user lets it finish alone.
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "workbench.jobs", str(self.spec_path)], stdout=out, stderr=err,
+                    stdin=subprocess.DEVNULL, env=env, start_new_session=os.name != "nt",
+                )  # fmt: skip
+        except OSError as exc:
             self.state = "failed"
-            self.result = {"error": f"cannot start the job process ({sys.executable} -m workbench.jobs)"}
+            self.result = {"error": f"cannot start the job process ({sys.executable}): {exc}"}
             QTimer.singleShot(0, lambda: self.finished.emit(self.state, self.result))
             return self
+        pid = self.process.pid
         self.pid = int(pid)
         self.state = "running"
         self._timer.start()
@@ -120,7 +112,7 @@ class JobClient(QObject):
         """Read new events; notice the end of the process."""
         if not self.running:
             return
-        alive = pid_alive(self.pid)
+        alive = self.process is not None and self.process.poll() is None
         self._read_events()
         if alive:
             if (
