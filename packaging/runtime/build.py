@@ -16,33 +16,18 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from common import clean_env, exe_name, folder_size_mb, run_pyinstaller  # noqa: E402
 
 
 def build(dist: Path, work: Path) -> Path:
     """Run PyInstaller on the spec; returns the path of the built executable."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "PyInstaller",
-        "--noconfirm",
-        "--clean",
-        "--log-level",
-        "WARN",
-        "--distpath",
-        str(dist),
-        "--workpath",
-        str(work),
-        str(HERE / "workbench-run.spec"),
-    ]
-    subprocess.run(cmd, check=True)
-    exe = dist / "workbench-run" / ("workbench-run.exe" if sys.platform == "win32" else "workbench-run")
+    run_pyinstaller(HERE / "workbench-run.spec", dist, work)
+    exe = dist / "workbench-run" / exe_name("workbench-run")
     if not exe.is_file():
         raise SystemExit(f"PyInstaller finished but {exe} is missing")
     return exe
-
-
-def folder_size_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
 def main() -> int:
@@ -61,8 +46,7 @@ def main() -> int:
     if not args.verify:
         return 0
     # A clean environment: the frozen runtime must not lean on this machine's Python or venv.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "LANG": "C.UTF-8"}
-    return subprocess.run([str(exe), "verify", args.verify], env=env).returncode
+    return subprocess.run([str(exe), "verify", args.verify], env=clean_env()).returncode
 
 
 if __name__ == "__main__":

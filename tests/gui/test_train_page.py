@@ -48,8 +48,9 @@ def test_presets_are_described_with_their_time_cost(qtbot) -> None:  # type: ign
 
 def test_advanced_values_become_overrides(page: TrainPageWidget) -> None:
     overrides = page.settings.overrides()
-    assert overrides == {"task": "segmentation", "preset": "fast", "time_limit": None, "max_epochs": 1,
-                         "crop": 64, "batch": 4, "crops_per_epoch": 8, "model": "fpn-effnetlite0"}  # fmt: skip
+    expected = {"task": "segmentation", "preset": "fast", "time_limit": None, "max_epochs": 1, "crop": 64,
+                "batch": 4, "crops_per_epoch": 8, "model": "fpn-effnetlite0"}  # fmt: skip
+    assert overrides == expected
     assert not page.settings.advanced.isVisibleTo(page)  # folded away until asked for
 
 
@@ -84,3 +85,35 @@ def test_cancel_then_crash_are_reported(qtbot, page: TrainPageWidget) -> None:  
     assert crashed.state == "failed"
     assert "failed" in page.state_label.text() and "ended unexpectedly" in page.state_label.text()
     assert page.train_button.isEnabled()  # the window goes on
+
+
+def test_closing_the_window_asks_about_running_jobs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.gui.main_window import MainWindow
+
+    root = make_tiny_project(tmp_path, n_ok=2, n_ng=2)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.open_project(root)
+    answers: list[str] = []
+    win.ask_about_jobs = lambda titles: answers.pop(0)  # type: ignore[method-assign]
+
+    job = win.train_page.start_training()
+    assert job is not None and win.jobs_status.text().startswith("Running: Training")
+    answers.append("keep")
+    assert not win.close() and win.project is not None and job.running  # nothing lost
+    answers.append("background")
+    assert win.close()
+    assert job.state == "detached" and job.process is not None and job.process.poll() is None  # it goes on
+    job.process.terminate()  # the test ends it; the run folder records how it ended
+    assert job.process.wait(timeout=60) is not None
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.open_project(root)
+    win.ask_about_jobs = lambda titles: "cancel"  # type: ignore[method-assign]
+    job = win.train_page.start_training()
+    assert job is not None
+    run_id = job.spec["run_id"]
+    assert win.close() and job.state == "cancelled" and win.jobs_status.text() == "No jobs running"
+    with Project.open(root) as project:
+        assert project.run(run_id).status == "cancelled"

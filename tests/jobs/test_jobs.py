@@ -121,3 +121,10 @@ def test_failing_job_reports_an_error_and_leaves_the_project_intact(tiny: Path, 
         failed = [r for r in project.runs() if r.status == "failed"]
         assert failed and "no-such-net" in failed[0].error
         assert project.count_samples() == 8 and len(project.samples(label="ng")) == 4
+        run_id = project.create_run("segmentation", {}).id
+    spec = {"kind": "train", "project": str(tiny), "run_id": run_id, "config": {**TINY_SEG, "crop": 100}}
+    bad = JobProcess(spec, tmp_path / "bad.json").start()
+    errors = [e for e in bad.events() if e["type"] == "error"]
+    assert bad.wait() == EXIT_FAILED and "multiple of 32" in errors[0]["message"]
+    with Project.open(tiny) as project:
+        assert project.run(run_id).status == "failed"  # not left 'pending'

@@ -19,6 +19,7 @@ from workbench.learn.anomaly import (
     fit_anomaly,
     greedy_coreset,
 )
+from workbench.learn.models import get_model, model_info
 
 TILE, OVERLAP = 64, 16
 DYNAMIC = {"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}}
@@ -69,6 +70,19 @@ def test_state_dict_round_trips_through_weights_only_load(model: AnomalyModel) -
     x = torch.rand(1, 3, 64, 64)
     with torch.inference_mode():
         assert torch.allclose(again.eval()(x), model(x), atol=1e-6)
+
+
+def test_registry_builds_an_empty_model_that_loads_a_fitted_state(model: AnomalyModel) -> None:
+    empty = get_model("anomaly-effnetlite0", 3, 1)
+    assert "ImageNet EfficientNet-Lite0" in empty.pretrained_source and empty.bank.shape[0] == 0
+    empty.load_state_dict(model.state_dict())
+    x = torch.rand(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.allclose(empty.eval()(x), model(x), atol=1e-6)
+    fitted = model_info("anomaly-effnetlite0").fit
+    assert fitted is not None
+    with pytest.raises(AnomalyFitError, match="no good training images"):
+        fitted([], [texture(0)], tile=TILE, unknown_setting=1)
 
 
 def test_onnx_export_keeps_dynamic_size(model: AnomalyModel, tmp_path) -> None:

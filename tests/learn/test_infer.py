@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from workbench.core.tiling import predict_tiled
+from workbench.learn import models
 from workbench.learn.anomaly import AnomalyModel
 from workbench.learn.device import DeviceError, pick_device, training_precision
 from workbench.learn.infer import LoadedRun, RunLoadError, load_run, save_run_model
-from workbench.learn.models import get_model
+from workbench.learn.models import ModelInfo, get_model
 from workbench.learn.score_model import ScoreModel
 
 CLASSES = [{"id": 1, "name": "scratch", "color": "#E69F00"}, {"id": 2, "name": "dent", "color": "#56B4E9"}]
@@ -96,3 +97,34 @@ def test_device_choice_and_training_precision() -> None:
         pick_device("tpu")
     precision = training_precision(torch.device("cpu"))
     assert precision.channels_last and precision.autocast_dtype in (None, torch.bfloat16)
+
+
+class _ToyFitted(torch.nn.Module):
+    """A stand-in for a fitted plugin model: score = image mean times a fitted gain."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("gain", torch.ones(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.mean(dim=1, keepdim=True) * self.gain).clamp(0.0, 1.0)
+
+
+class _ToyEntry:
+    name = "toy-fitted"
+    value = "tests:toy"
+
+    def load(self) -> ModelInfo:
+        return ModelInfo("toy-fitted", "anomaly", "toy", 0.1, "none", 64, lambda c, k, p: _ToyFitted(),
+                         fit=lambda *args, **kwargs: _ToyFitted())  # fmt: skip
+
+
+def test_anomaly_run_of_a_fitted_plugin_model_is_rebuilt_by_name(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(models, "_plugin_entries", lambda: {"toy-fitted": _ToyEntry()})
+    monkeypatch.setattr(models, "_plugin_cache", {})
+    module = _ToyFitted()
+    module.gain.fill_(0.5)
+    save_run_model(tmp_path / "runs" / "p1", module, config("anomaly", "toy-fitted", classes=CLASSES[:1]))
+    run = load_run(tmp_path, "p1", device="cpu")
+    assert isinstance(run.score_module, _ToyFitted) and float(run.score_module.gain) == 0.5
+    np.testing.assert_allclose(run.predict(np.ones((64, 64, 3), np.float32)), 0.5)

@@ -40,6 +40,7 @@ def test_builtins_cover_both_tasks_and_describe_themselves() -> None:
         list_models("segmentation")
     )
     assert set(list_models("classification")) >= {"cls-effnetlite0", "cls-resnet18"}
+    assert "anomaly-effnetlite0" in list_models("anomaly")
     info = model_info("unet-effnetlite0")
     assert info.encoder == "tu-efficientnet_lite0" and info.default_crop % 32 == 0 and info.cost > 0
 

@@ -103,3 +103,15 @@ def test_first_conv_adaptation_keeps_the_response_to_grey_input() -> None:
     got6 = nn.functional.conv2d(grey.expand(1, 6, 16, 16), weights.adapt_first_conv(w, 6))
     assert torch.allclose(got1, want, atol=1e-5) and torch.allclose(got6, want, atol=1e-5)
     assert weights.adapt_first_conv(w, 4).shape == (8, 4, 3, 3)
+
+
+def test_building_pretrained_models_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a network connection was attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    for name in ("unet-effnetlite0", "cls-effnetlite0", "fpn-resnet34"):
+        assert get_model(name, 3, 1, pretrained=True).pretrained_source

@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
 
+    p = sub.add_parser("runs", help="list training runs with status and key metrics")
+    p.add_argument("dir", help="project folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_runs)
+
 
 def cmd_new(args: argparse.Namespace) -> int:
     with Project.create(args.dir, name=args.name, task=args.task) as project:
@@ -65,4 +70,43 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("classes: " + ("  ".join(f"{k}={v}" for k, v in info["per_class"].items()) or "none"))  # type: ignore[attr-defined]
     flags = info["flags"]
     print("health:  " + ("  ".join(f"{k}={v}" for k, v in flags.items()) if flags else "no flags"))  # type: ignore[attr-defined]
+    return 0
+
+
+KEY_METRICS = ("image.auroc", "pixel.dice")
+
+
+def metric_value(metrics: dict[str, object], key: str) -> object:
+    """A metric by dotted key, whether stored flat ("image.auroc") or nested ({"image": {...}})."""
+    if key in metrics:
+        return metrics[key]
+    node: object = metrics
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    with open_project(args.dir, readonly=True) as project:
+        runs = project.runs()
+    if args.json:
+        print_json([
+            {"id": r.id, "task": r.task, "status": r.status, "model": r.config.get("model"),
+             "preset": r.config.get("preset"), "created_at": r.created_at, "finished_at": r.finished_at,
+             "metrics": r.metrics, "error": r.error}
+            for r in runs
+        ])  # fmt: skip
+        return 0
+    if not runs:
+        print("no runs yet: `workbench train DIR` starts one")
+        return 0
+    print(f"{'run':<24} {'task':<14} {'status':<10} {'AUROC':>6} {'Dice':>6}  model")
+    for r in runs:
+        vals = [metric_value(r.metrics, k) for k in KEY_METRICS]
+        shown = [f"{v:6.3f}" if isinstance(v, (int, float)) else f"{'-':>6}" for v in vals]
+        print(f"{r.id:<24} {r.task:<14} {r.status:<10} {shown[0]} {shown[1]}  {r.config.get('model', '')}")
+        if r.error:
+            print(f"{'':<24} error: {r.error}")
     return 0

@@ -7,6 +7,7 @@ main window.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from workbench.gui.i18n import LANGUAGES, current_language, switch_language
 from workbench.gui.icons import icon
 
 Callback = Callable[[Any], None]
@@ -29,6 +31,7 @@ MENUS = (
     ("label", QT_TRANSLATE_NOOP("menus", "&Label")),
     ("help", QT_TRANSLATE_NOOP("menus", "&Help")),
 )
+SUBMENUS = {"view/language": QT_TRANSLATE_NOOP("menus", "&Language")}  # "parent/key": title
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class ActionSpec:
     checkable: bool = False
     group: str = ""  # actions sharing a group are mutually exclusive
     tip: str = ""
+    checked_when: Condition | None = None  # initial check state of a checkable action
 
 
 def _has_project(w: Any) -> bool:
@@ -92,6 +96,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "open", ("file",)),
     ActionSpec("file.sample", N_("actions", "Open &Sample Project"), lambda w: w.open_sample_project(), "",
                "sample", ("file",)),
+    ActionSpec("file.export", N_("actions", "E&xport Model…"), lambda w: w.export_page.open_wizard(),
+               "Ctrl+E", "export", ("file",), _has_project),
     ActionSpec("file.close", N_("actions", "&Close Project"), lambda w: w.close_project(), "Ctrl+W",
                "close", ("file",), _has_project),
     ActionSpec("file.quit", N_("actions", "&Quit"), lambda w: w.close(), "Ctrl+Q", "quit", ("file",)),
@@ -119,6 +125,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Ctrl+-", "zoom_out", ("view",), _labeling),
     ActionSpec("view.mask", N_("actions", "Show &Mask"), lambda w: w.label_page.toggle_mask(), "M", "mask",
                ("view", "toolbar:label"), _labeling, checkable=True),
+    *(
+        ActionSpec(f"view.language.{code}", name, lambda w, c=code: switch_language(w, c), "", "",
+                   ("view/language",), checkable=True, group="language",
+                   checked_when=lambda _w, c=code: current_language() == c)
+        for code, name in LANGUAGES.items()
+    ),
     ActionSpec("data.import", N_("actions", "&Import Images…"), lambda w: w.data_page.import_data(), "Ctrl+I",
                "import", ("data", "toolbar:data"), _has_project),
     ActionSpec("data.classes", N_("actions", "Defect &Classes…"), lambda w: w.data_page.edit_classes(), "",
@@ -192,21 +204,36 @@ def _shortcuts(s: ActionSpec) -> list[QKeySequence]:
     return [QKeySequence(k) for k in keys if k]
 
 
-def build_action(s: ActionSpec, window: Any, parent: QWidget) -> QAction:
-    """A QAction for ``s`` whose trigger calls ``s.callback(window)``."""
+def apply_texts(action: QAction, s: ActionSpec) -> None:
+    """Set the (translated) text, tooltip and status tip of ``action``; run again after a language switch."""
     text = (
         tr_text(s.text, s.id.removeprefix("label.class"))
         if s.id.startswith("label.class")
         else tr_text(s.text)
     )
-    action = QAction(icon(s.icon), text, parent)
+    action.setText(text)
+    shown = strip_mnemonic(text)
+    keys = action.shortcut().toString()
+    if s.tip:
+        action.setToolTip(f"{shown} ({keys}): {tr_text(s.tip)}" if keys else f"{shown}: {tr_text(s.tip)}")
+        action.setStatusTip(tr_text(s.tip))
+    else:
+        action.setToolTip(f"{shown} ({keys})" if keys else shown)
+
+
+def strip_mnemonic(text: str) -> str:
+    """``"&File"`` -> ``"File"``, ``"文件(&F)"`` -> ``"文件"``: the text without its Alt-key marker."""
+    return re.sub(r"\(&\w\)", "", text).replace("&", "")
+
+
+def build_action(s: ActionSpec, window: Any, parent: QWidget) -> QAction:
+    """A QAction for ``s`` whose trigger calls ``s.callback(window)``."""
+    action = QAction(icon(s.icon), "", parent)
     action.setObjectName(s.id)
     action.setShortcuts(_shortcuts(s))
     action.setCheckable(s.checkable)
-    if s.tip:
-        action.setToolTip(f"{text.replace('&', '')} ({action.shortcut().toString()}): {tr_text(s.tip)}")
-        action.setStatusTip(tr_text(s.tip))
-    elif action.shortcut().toString():
-        action.setToolTip(f"{text.replace('&', '')} ({action.shortcut().toString()})")
+    apply_texts(action, s)
+    if s.checked_when is not None:
+        action.setChecked(bool(s.checked_when(window)))
     action.triggered.connect(lambda _checked=False: s.callback(window))
     return action

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from workbench.gui.i18n import install_language
 from workbench.gui.settings import APPLICATION, ORGANIZATION
 from workbench.gui.theme import apply_theme
 
@@ -21,6 +22,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Defect Workbench")
     apply_theme(app)
+    install_language()
     return app
 
 

@@ -32,6 +32,14 @@ class BalanceChartWidget(QWidget):
         self.legend = self.label_plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self._style()
         self.counts: dict[str, Any] = {}
+        self._classes: list[DefectClass] = []
+
+    def retranslate(self) -> None:
+        """Titles and axis names again in the current language (called after a language switch)."""
+        self.label_plot.setTitle(self.tr("Labels per split"))
+        self.class_plot.setTitle(self.tr("Samples per defect class"))
+        self._style()
+        self.set_counts(self.counts, self._classes)
 
     def _style(self) -> None:
         palette = self.palette()
@@ -47,7 +55,7 @@ class BalanceChartWidget(QWidget):
 
     def set_counts(self, counts: dict[str, Any], classes: list[DefectClass]) -> None:
         """Show ``Project.counts()`` output."""
-        self.counts = counts
+        self.counts, self._classes = counts, classes
         self._draw_labels(counts.get("split_label", {}))
         self._draw_classes(counts.get("class", {}), classes)
 

@@ -3,7 +3,8 @@
 The child writes its JSON-lines events to a file next to its spec, and the window follows that
 file with a timer, so events arrive as signals on the GUI thread and the window never blocks on
 a job. The child has no pipe to the window, so it does not die with it: closing the window
-during training may let the job finish in the background. ``JobRegistry`` counts the running jobs for the status bar.
+during training may let the job finish in the background. ``JobRegistry`` counts the running
+jobs for the status bar.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ STDERR_TAIL = 4000  # bytes of the child's stderr read to explain a crash
 
 
 class JobClient(QObject):
-    """One job: ``start()``, then ``event`` for each JSON line and ``finished`` once at the end.
+    """One job: ``start()``, then ``received`` for each JSON line and ``finished`` once at the end.
 
     ``finished`` carries the final state: ``completed``, ``cancelled`` or ``failed``, and the
     ``done`` result (or ``{"error": message}`` for a failed job, including one that crashed).
     """
 
-    event = Signal(dict)
+    received = Signal(dict)
     finished = Signal(str, dict)
 
     def __init__(self, spec: dict[str, Any], spec_path: Path, title: str, parent: QObject | None = None):
@@ -142,7 +143,7 @@ class JobClient(QObject):
                 self.result = dict(event.get("result") or {})
             elif event["type"] == "error":
                 self.result = {"error": event.get("message", ""), "traceback": event.get("traceback", "")}
-            self.event.emit(event)
+            self.received.emit(event)
 
     def _finish(self) -> None:
         status = self.result.get("status")

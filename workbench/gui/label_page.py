@@ -348,7 +348,9 @@ class LabelPageWidget(QWidget):
             "%2", str(len(self.ids))))  # fmt: skip
         labels = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
         self.label_value.setText(labels[s.label])
-        self.split_value.setText(s.split or "—")
+        splits = {"train": self.tr("train"), "val": self.tr("val"), "test": self.tr("test")}
+        self.split_value.setText(splits.get(s.split, s.split) if s.split else "—")
         self.classes_value.setText(", ".join(names.get(c, f"#{c}") for c in s.classes) or "—")
-        self.size_value.setText(f"{s.width}×{s.height} {s.dtype}, {s.n_channels} ch")
+        size = self.tr("%1×%2 %3, %4 ch").replace("%1", str(s.width)).replace("%2", str(s.height))
+        self.size_value.setText(size.replace("%3", s.dtype).replace("%4", str(s.n_channels)))
         self.saved_value.setText(self.tr("unsaved changes") if self.dirty else self.tr("saved"))

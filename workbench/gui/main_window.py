@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,15 +27,24 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, is_project
-from workbench.gui.actions import ACTIONS, MENUS, PAGES, build_action
+from workbench.gui.actions import ACTIONS, MENUS, PAGES, SUBMENUS, build_action
 from workbench.gui.data_page import DataPageWidget
+from workbench.gui.eval_page import EvaluatePageWidget
+from workbench.gui.export_page import ExportPageWidget
 from workbench.gui.icons import icon
+from workbench.gui.job_client import JobRegistry
 from workbench.gui.label_page import LabelPageWidget
-from workbench.gui.placeholder_page import PlaceholderPageWidget
 from workbench.gui.sample_project import DEFAULT_SAMPLE, generate_sample_project, sample_project_path
 from workbench.gui.settings import add_recent_project, app_settings, recent_projects
 from workbench.gui.start_page import StartPageWidget
+from workbench.gui.train_page import TrainPageWidget
 from workbench.gui.workers import Task, start
+
+TASK_NAMES = {
+    "segmentation": QT_TRANSLATE_NOOP("MainWindow", "segmentation"),
+    "classification": QT_TRANSLATE_NOOP("MainWindow", "classification"),
+    "anomaly": QT_TRANSLATE_NOOP("MainWindow", "anomaly detection"),
+}
 
 
 class MainWindow(QMainWindow):
@@ -47,22 +56,20 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Defect Workbench"))
         self.setWindowIcon(icon("app"))
         self.actions_by_id = self._build_actions()
+        self.jobs = JobRegistry(self)
         self.start_page = StartPageWidget()
         self.data_page = DataPageWidget(self.actions_by_id)
         self.label_page = LabelPageWidget(self.actions_by_id)
+        self.train_page = TrainPageWidget(self.jobs)
+        self.evaluate_page = EvaluatePageWidget(self.jobs)
+        self.export_page = ExportPageWidget(self.jobs)
         self.pages: dict[str, QWidget] = {
             "data": self.data_page,
             "label": self.label_page,
-            "train": PlaceholderPageWidget("train", self.tr("Train"), self.tr(
-                "Train a segmentation, classification or anomaly model on the train split with one click, "
-                "watch its loss and validation metrics live, and cancel or resume it.")),
-            "evaluate": PlaceholderPageWidget("evaluate", self.tr("Evaluate"), self.tr(
-                "See which defective parts a model misses (escapes) and which good parts it rejects "
-                "(overkill), with confidence intervals, threshold sweeps and image galleries.")),
-            "export": PlaceholderPageWidget("export", self.tr("Export"), self.tr(
-                "Export a trained model as an ONNX / OpenVINO bundle that proves on the industrial PC "
-                "that it gives the same answers.")),
-        }  # fmt: skip
+            "train": self.train_page,
+            "evaluate": self.evaluate_page,
+            "export": self.export_page,
+        }
         self.root = QStackedWidget()
         self.root.addWidget(self.start_page)
         self.root.addWidget(self._workspace())
@@ -89,9 +96,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus: dict[str, QMenu] = {}
         for key, title in MENUS:
-            menus[key] = self.menuBar().addMenu(self.tr(title))
+            menus[key] = self.menuBar().addMenu(QCoreApplication.translate("menus", title))
         for spec in ACTIONS:
             for menu in spec.menus:
+                if menu in SUBMENUS and menu not in menus:  # made where its first action goes
+                    parent = menus[menu.split("/")[0]]
+                    parent.addSeparator()
+                    menus[menu] = parent.addMenu(QCoreApplication.translate("menus", SUBMENUS[menu]))
                 if menu in menus:
                     menus[menu].addAction(self.actions_by_id[spec.id])
             if spec.id == "file.sample":
@@ -143,6 +154,13 @@ class MainWindow(QMainWindow):
         self.label_page.sample_saved.connect(lambda sid: self.data_page.refresh_samples([sid]))
         self.label_page.sample_changed.connect(lambda sid: self.data_page.refresh_samples([sid]))
         self.label_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        for page in (self.train_page, self.evaluate_page):
+            page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.train_page.runs_changed.connect(self.evaluate_page.refresh_sources)
+        self.export_page.exported.connect(lambda _path: self.evaluate_page.refresh_sources())
+        self.evaluate_page.open_in_label.connect(self._open_in_label)
+        self.evaluate_page.samples_changed.connect(self.data_page.refresh_samples)
+        self.jobs.changed.connect(self._show_jobs)
 
     # ------------------------------------------------------------------ state
     def _restore_state(self) -> None:
@@ -182,7 +200,10 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(self.tr("Defect Workbench"))
         else:
             counts = self.data_page.counts
-            self.project_status.setText(f"{self.project.name} ({self.project.task})")
+            task = TASK_NAMES.get(self.project.task)
+            self.project_status.setText(
+                f"{self.project.name} ({self.tr(task) if task else self.project.task})"
+            )
             self.counts_status.setText(
                 self.tr("%1 samples: %2 OK, %3 NG, %4 unlabeled").replace("%1", str(counts["total"]))
                 .replace("%2", str(counts["label"]["ok"])).replace("%3", str(counts["label"]["ng"]))
@@ -206,6 +227,8 @@ class MainWindow(QMainWindow):
             self.label_page.open_samples(ids, selected[0] if selected else None)
         if name != "label":
             self.label_page.save()
+        if name == "export":
+            self.export_page.refresh()
         self.page_stack.setCurrentWidget(self.pages[name])
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(PAGES.index(name))
@@ -283,16 +306,18 @@ class MainWindow(QMainWindow):
         add_recent_project(project.root)
         self.data_page.set_project(project)
         self.label_page.set_project(project)
+        self._set_job_pages(project)
         self.root.setCurrentIndex(1)
         self.show_page("data")
         self.refresh()
 
     def close_project(self) -> None:
-        if self.project is None:
+        if self.project is None or not self.settle_jobs():
             return
         self.label_page.save()
         self.label_page.set_project(None)
         self.data_page.set_project(None)
+        self._set_job_pages(None)
         self.project.close()
         self.project = None
         self.show_start()
@@ -304,6 +329,50 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.open_project(p))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction(self.tr("No recent projects")).setEnabled(False)
+
+    # ------------------------------------------------------------------ jobs
+    def _set_job_pages(self, project: Project | None) -> None:
+        self.train_page.set_project(project)
+        self.evaluate_page.set_project(project)
+        self.export_page.set_project(project)
+
+    def _show_jobs(self) -> None:
+        running = self.jobs.running()
+        if not running:
+            self.jobs_status.setText(self.tr("No jobs running"))
+        elif len(running) == 1:
+            self.jobs_status.setText(self.tr("Running: %1").replace("%1", running[0].title))
+        else:
+            self.jobs_status.setText(self.tr("%1 jobs running").replace("%1", str(len(running))))
+        self.jobs_status.setToolTip("\n".join(job.title for job in running))
+
+    def settle_jobs(self) -> bool:
+        """Before the project goes away: cancel running jobs or let them finish alone; False keeps it."""
+        running = self.jobs.running()
+        if not running:
+            return True
+        choice = self.ask_about_jobs([job.title for job in running])
+        if choice == "cancel":
+            self.jobs.cancel_all(wait_ms=15000)
+        elif choice == "background":
+            self.jobs.detach_all()
+        else:
+            return False
+        self._show_jobs()
+        return True
+
+    def ask_about_jobs(self, titles: list[str]) -> str:
+        """``"cancel"``, ``"background"`` or ``"keep"`` (the window stays open)."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Jobs are running"), self.tr(
+            "%1 is still running. Cancel it, or let it finish in the background? A run that finishes "
+            "in the background appears on the Train page when the project is opened again.")
+            .replace("%1", ", ".join(titles)), parent=self)  # fmt: skip
+        cancel = box.addButton(self.tr("Cancel the jobs"), QMessageBox.ButtonRole.DestructiveRole)
+        background = box.addButton(self.tr("Let them finish"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Keep working"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        clicked = box.clickedButton()
+        return "cancel" if clicked is cancel else "background" if clicked is background else "keep"
 
     # ------------------------------------------------------------------ help
     def show_shortcuts(self) -> None:
@@ -338,11 +407,16 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+        if not self.settle_jobs():
+            event.ignore()
+            return
         self.save_state()
+        self.evaluate_page.shutdown()
         QThreadPool.globalInstance().waitForDone(10000)  # an import or assist finishes its step
         if self.project is not None:
             self.label_page.set_project(None)
             self.data_page.set_project(None)
+            self._set_job_pages(None)
             self.project.close()
             self.project = None
         self.data_page.thumbnails.wait(3000)

@@ -6,7 +6,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 
 from workbench.core.types import DefectClass, Sample
@@ -37,17 +44,23 @@ class SampleTableModel(QAbstractTableModel):
         # QPixmap conversions are kept for what is on screen; 20,000 of them would not fit.
         self._pixmaps: OrderedDict[int, QIcon] = OrderedDict()
         thumbnails.ready.connect(self._thumbnail_ready)
+        # Source texts, translated when a view asks, so a language switch needs no rebuild.
+        N_ = QT_TRANSLATE_NOOP
         self._headers = {
-            "name": self.tr("Name"),
-            "label": self.tr("Label"),
-            "classes": self.tr("Classes"),
-            "split": self.tr("Split"),
-            "tags": self.tr("Tags"),
-            "review": self.tr("Review"),
-            "score": self.tr("Last score"),
+            "name": N_("SampleTableModel", "Name"),
+            "label": N_("SampleTableModel", "Label"),
+            "classes": N_("SampleTableModel", "Classes"),
+            "split": N_("SampleTableModel", "Split"),
+            "tags": N_("SampleTableModel", "Tags"),
+            "review": N_("SampleTableModel", "Review"),
+            "score": N_("SampleTableModel", "Last score"),
         }
-        self._label_text = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
-        self._review_text = {"": "", "needs_review": self.tr("needs review"), "reviewed": self.tr("reviewed")}
+        self._label_text = {"ok": N_("SampleTableModel", "OK"), "ng": N_("SampleTableModel", "NG"),
+                            "unlabeled": N_("SampleTableModel", "unlabeled")}  # fmt: skip
+        self._review_text = {"": "", "needs_review": N_("SampleTableModel", "needs review"),
+                             "reviewed": N_("SampleTableModel", "reviewed")}  # fmt: skip
+        self._split_text = {"train": N_("SampleTableModel", "train"), "val": N_("SampleTableModel", "val"),
+                            "test": N_("SampleTableModel", "test")}  # fmt: skip
 
     # ------------------------------------------------------------------ contents
     def set_samples(self, samples: Sequence[Sample], classes: Sequence[DefectClass]) -> None:
@@ -126,7 +139,7 @@ class SampleTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[COLUMNS[section]]
+            return self.tr(self._headers[COLUMNS[section]])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -146,22 +159,23 @@ class SampleTableModel(QAbstractTableModel):
             return QBrush(QColor(LABEL_COLOURS[s.label]))
         if role == Qt.ItemDataRole.ToolTipRole and column == "name":
             files = ", ".join(c.original_name for c in s.channel_files)
-            return f"{s.name}\n{s.width}×{s.height} {s.dtype}, {s.n_channels} ch\n{files}"
+            size = self.tr("%1×%2 %3, %4 ch").replace("%1", str(s.width)).replace("%2", str(s.height))
+            return f"{s.name}\n{size.replace('%3', s.dtype).replace('%4', str(s.n_channels))}\n{files}"
         return None
 
     def _display(self, s: Sample, column: str) -> str:
         if column == "name":
             return s.name
         if column == "label":
-            return self._label_text[s.label]
+            return self.tr(self._label_text[s.label])
         if column == "classes":
             return ", ".join(self._classes[c].name if c in self._classes else f"#{c}" for c in s.classes)
         if column == "split":
-            return s.split or "—"
+            return self.tr(self._split_text.get(s.split, s.split)) if s.split else "—"
         if column == "tags":
             return ", ".join(s.tags)
         if column == "review":
-            return self._review_text.get(s.review, s.review)
+            return self.tr(self._review_text.get(s.review, s.review)) if s.review else ""
         return "" if s.last_score is None else f"{s.last_score:.3f}"
 
     def _thumbnail(self, s: Sample) -> QIcon:

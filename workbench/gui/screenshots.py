@@ -1,8 +1,9 @@
 """`python -m workbench.gui.screenshots OUTDIR`: PNGs of every page for the README.
 
 Opens a copy of the sample project offscreen (the original is never touched), and saves the
-start page, the data grid and table, and the canvas with a mask under each tool, in the light
-theme and a few in the dark one.
+start page, the data grid and table, the canvas with a mask under each tool, and the Train,
+Evaluate and Export pages with the project's newest run, evaluation and bundles, in the light
+theme and a few in the dark one; in English into OUTDIR and in Chinese into OUTDIR/zh.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from PySide6.QtTest import QTest
 
 from workbench.core.project import Project
 from workbench.gui.app import make_app
+from workbench.gui.i18n import install_language
 from workbench.gui.sample_project import generate_sample_project, sample_project_path
+from workbench.gui.screenshot_pages import shoot_job_pages
 from workbench.gui.settings import add_recent_project
 from workbench.gui.theme import apply_theme
 
@@ -115,8 +118,8 @@ class Shooter:
             page.undo()
 
 
-def take(outdir: Path, project: Path | None = None, dark: bool = True) -> list[Path]:
-    """Save the screenshots into ``outdir``; returns their paths."""
+def take(outdir: Path, project: Path | None = None, dark: bool = True, lang: str = "en") -> list[Path]:
+    """Save the screenshots, with the window in language ``lang``, into ``outdir``; returns their paths."""
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wb-shots-") as tmp:
         work = Path(tmp)
@@ -124,6 +127,7 @@ def take(outdir: Path, project: Path | None = None, dark: bool = True) -> list[P
         root = _project_copy(project or sample_project_path(), work)
         app = make_app()
         apply_theme(app, "light")
+        install_language(lang)
         from workbench.gui.main_window import MainWindow
 
         add_recent_project(root)
@@ -142,8 +146,7 @@ def take(outdir: Path, project: Path | None = None, dark: bool = True) -> list[P
         ids, chosen = _pick_ng_sample(root)
         win.data_page.open_in_label.emit(ids, chosen)
         shooter.canvas_tools()
-        win.show_page("train")
-        shooter.save("train-not-yet")
+        shoot_job_pages(shooter, wait)
         if dark:
             win.close()
             apply_theme(app, "dark")
@@ -171,8 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", help="folder for the PNG files (e.g. docs/screenshots)")
     parser.add_argument("--project", help="project to show (default: the sample project)")
     parser.add_argument("--no-dark", action="store_true", help="skip the dark-theme screenshots")
+    parser.add_argument(
+        "--lang", choices=("en", "zh_CN", "all"), default="all", help="window language (default: both)"
+    )
     args = parser.parse_args(argv)
-    saved = take(Path(args.outdir), Path(args.project) if args.project else None, dark=not args.no_dark)
+    project = Path(args.project) if args.project else None
+    saved = []
+    for lang in ("en", "zh_CN") if args.lang == "all" else (args.lang,):
+        # The Chinese set repeats the light pages only: the dark ones show nothing new about wording.
+        outdir = Path(args.outdir) / ("zh" if lang == "zh_CN" and args.lang == "all" else "")
+        saved += take(outdir, project, dark=not args.no_dark and lang == "en", lang=lang)
     for path in saved:
         print(path)
     return 0

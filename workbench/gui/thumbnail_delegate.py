@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -24,7 +24,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self._labels = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
+        # Source texts, translated at paint time so a language switch shows at the next repaint.
+        self._labels = {
+            "ok": QT_TRANSLATE_NOOP("ThumbnailDelegate", "OK"),
+            "ng": QT_TRANSLATE_NOOP("ThumbnailDelegate", "NG"),
+            "unlabeled": QT_TRANSLATE_NOOP("ThumbnailDelegate", "unlabeled"),
+        }
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return card_size(option.fontMetrics)  # type: ignore[attr-defined]
@@ -83,7 +88,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.0))
         font.setBold(True)
         painter.setFont(font)
-        text = self._labels[sample.label]
+        text = self.tr(self._labels[sample.label])
         width = painter.fontMetrics().horizontalAdvance(text) + 10
         chip = QRect(box.left() + 4, box.top() + 4, width, painter.fontMetrics().height() + 2)
         painter.setPen(Qt.PenStyle.NoPen)

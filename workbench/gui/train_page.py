@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import Project
+from workbench.core.project import Project, now_iso
 from workbench.core.types import Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.settings import app_settings
-from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget
+from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, styled_label
 from workbench.jobs.events import read_events
 
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
@@ -102,7 +102,7 @@ class TrainPageWidget(QWidget):
     def _layout(self) -> None:
         left = QWidget()
         column = QVBoxLayout(left)
-        title = QLabel(self.tr("Train a model"), objectName="pageTitle")
+        title = styled_label(self.tr("Train a model"), "pageTitle")
         column.addWidget(title)
         column.addWidget(self.settings)
         buttons = QHBoxLayout()
@@ -110,7 +110,8 @@ class TrainPageWidget(QWidget):
         buttons.addWidget(self.cancel_button)
         column.addLayout(buttons)
         column.addStretch(1)
-        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(left)
         scroll.setMinimumWidth(340)
         right = QWidget()
@@ -123,7 +124,7 @@ class TrainPageWidget(QWidget):
         row.addWidget(self.eta_label)
         live.addLayout(row)
         live.addWidget(self.curves, 3)
-        live.addWidget(QLabel(self.tr("Runs"), objectName="sectionTitle"))
+        live.addWidget(styled_label(self.tr("Runs"), "sectionTitle"))
         live.addWidget(self.runs_table, 2)
         live.addWidget(self.log, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -202,7 +203,7 @@ class TrainPageWidget(QWidget):
         self.state_label.setObjectName("")
         self.job = self.jobs.start(spec, self.tr("Training %1").replace("%1", run_id),
                                    self.project.run_dir(run_id))  # fmt: skip
-        self.job.event.connect(self._on_event)
+        self.job.received.connect(self._on_event)
         self.job.finished.connect(self._on_finished)
         self.refresh_runs()
         self._update_buttons()
@@ -232,6 +233,7 @@ class TrainPageWidget(QWidget):
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         run_id = self.job.spec["run_id"] if self.job is not None else ""
+        self._settle_run(run_id, state, str(result.get("error", "")))
         if state == "completed":
             self.progress.setValue(1000)
             self.eta_label.clear()
@@ -247,6 +249,17 @@ class TrainPageWidget(QWidget):
         self.refresh_runs()
         self._update_buttons()
         self.runs_changed.emit()
+
+    def _settle_run(self, run_id: str, state: str, error: str) -> None:
+        """A job killed before it could record its end (early cancel, crash) must not stay 'running'."""
+        if self.project is None or not run_id:
+            return
+        if self.project.run(run_id).status in ("pending", "running"):
+            final = state if state in ("cancelled", "failed") else "failed"
+            reason = error or (
+                "cancelled by the user" if final == "cancelled" else "the job ended unexpectedly"
+            )
+            self.project.update_run(run_id, status=final, error=reason, finished_at=now_iso())
 
     def _show_error(self, text: str) -> None:
         self.state_label.setText(text)

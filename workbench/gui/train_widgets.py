@@ -28,6 +28,14 @@ def _t(text: str) -> str:
     return QCoreApplication.translate(CTX, text)
 
 
+def styled_label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
+    """A label with a theme object name (``pageTitle``, ``sectionTitle``, ``muted``)."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    return label
+
+
 def task_text(task: str) -> tuple[str, str]:
     """(name, what it needs and gives) of a task, in plain words."""
     return {
@@ -76,24 +84,26 @@ class TrainSettingsWidget(QWidget):
         self.task_combo = QComboBox()
         for task in TASKS:
             self.task_combo.addItem(task_text(task)[0], task)
-        self.task_help = QLabel(wordWrap=True, objectName="muted")
-        layout.addWidget(QLabel(self.tr("What should the model do?"), objectName="sectionTitle"))
+        self.task_help = styled_label("", "muted", wrap=True)
+        layout.addWidget(styled_label(self.tr("What should the model do?"), "sectionTitle"))
         layout.addWidget(self.task_combo)
         layout.addWidget(self.task_help)
-        layout.addWidget(QLabel(self.tr("How long may it train?"), objectName="sectionTitle"))
+        layout.addWidget(styled_label(self.tr("How long may it train?"), "sectionTitle"))
         self.preset_group = QButtonGroup(self)
         self.preset_help: dict[str, QLabel] = {}
         for i, preset in enumerate(PRESET_NAMES):
             button = QRadioButton()
             button.setObjectName(f"preset-{preset}")
             self.preset_group.addButton(button, i)
-            help_label = QLabel(wordWrap=True, objectName="muted")
+            help_label = styled_label("", "muted", wrap=True)
             help_label.setContentsMargins(22, 0, 0, 4)
             self.preset_help[preset] = help_label
             layout.addWidget(button)
             layout.addWidget(help_label)
         self.preset_group.button(0).setChecked(True)
-        self.advanced_button = QToolButton(text=self.tr("Advanced options"), checkable=True)
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText(self.tr("Advanced options"))
+        self.advanced_button.setCheckable(True)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.toggled.connect(self._fold)
@@ -102,7 +112,7 @@ class TrainSettingsWidget(QWidget):
         self.advanced.setVisible(False)
         layout.addWidget(self.advanced)
         self.task_combo.currentIndexChanged.connect(self._task_changed)
-        self.preset_group.idToggled.connect(lambda _i, on: on and self._task_changed())
+        self.preset_group.idToggled.connect(self._preset_toggled)
         self._task_changed()
 
     def _advanced_box(self) -> QWidget:
@@ -143,6 +153,10 @@ class TrainSettingsWidget(QWidget):
 
     def set_preset(self, preset: str) -> None:
         self.preset_group.button(PRESET_NAMES.index(preset) if preset in PRESET_NAMES else 0).setChecked(True)
+
+    def _preset_toggled(self, _id: int, on: bool) -> None:
+        if on:
+            self._task_changed()
 
     def _task_changed(self) -> None:
         self.task_help.setText(task_text(self.task)[1])

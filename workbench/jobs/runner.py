@@ -79,6 +79,20 @@ JOB_KINDS: dict[str, Callable[[dict[str, Any], EventWriter, CancelToken], dict[s
 }
 
 
+def _mark_failed(spec: dict[str, Any], message: str) -> None:
+    """A train run that failed before training started (bad config) must not stay 'pending'."""
+    if spec.get("kind") != "train" or not spec.get("run_id"):
+        return
+    from workbench.core.project import Project, now_iso
+
+    try:
+        with Project.open(spec["project"], lock=False) as project:
+            if project.run(spec["run_id"]).status == "pending":
+                project.update_run(spec["run_id"], status="failed", error=message, finished_at=now_iso())
+    except WorkbenchError:
+        pass  # the project itself is the problem; the error event already says so
+
+
 def install_cancel_handlers(cancel: CancelToken) -> None:
     """SIGTERM (the GUI's or CLI's cancel) and SIGINT (Ctrl+C) set the token; work stops at its next check."""
 
@@ -112,11 +126,10 @@ def main(argv: list[str]) -> int:
     except Cancelled:
         events.done({"status": "cancelled", "run_id": spec.get("run_id")})
         return EXIT_CANCELLED
-    except WorkbenchError as exc:
-        events.error(str(exc), traceback.format_exc())
-        return EXIT_FAILED
-    except Exception as exc:  # report anything else too: the parent must learn why the job died
-        events.error(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    except Exception as exc:  # report anything: the parent must learn why the job died
+        message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+        events.error(message, traceback.format_exc())
+        _mark_failed(spec, message)
         return EXIT_FAILED
     events.done(result)
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -95,7 +96,12 @@ class AnomalyModel(nn.Module):
         self.register_buffer("bank", torch.zeros(bank_size, feature_dim))
         self.register_buffer("threshold_raw", torch.ones(1))
         self.register_buffer("sigma", torch.tensor([float(sigma)]))
-        kernel = _gaussian(sigma)
+        self._set_kernels(sigma)
+        # the bank's size is only known from the state dict being loaded
+        self.register_load_state_dict_pre_hook(_fit_loaded_shapes)
+
+    def _set_kernels(self, sigma: float) -> None:
+        kernel = _gaussian(sigma).to(self.mean.device)
         self.register_buffer("kernel_x", kernel.view(1, 1, 1, -1), persistent=False)
         self.register_buffer("kernel_y", kernel.view(1, 1, -1, 1), persistent=False)
 
@@ -137,6 +143,17 @@ class AnomalyModel(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (self.raw_map(x) / (2.0 * self.threshold_raw)).clamp(0.0, 1.0)
+
+
+def _fit_loaded_shapes(module: nn.Module, state: dict[str, Any], prefix: str, *_: Any) -> None:
+    """Resize the bank (and rebuild the blur) to match the state dict about to be loaded."""
+    assert isinstance(module, AnomalyModel)
+    bank = state.get(prefix + "bank")
+    if isinstance(bank, torch.Tensor) and bank.dim() == 2 and bank.shape[1] == FEATURE_DIM:
+        module.bank = torch.empty(bank.shape, dtype=torch.float32, device=module.mean.device)
+    sigma = state.get(prefix + "sigma")
+    if isinstance(sigma, torch.Tensor) and sigma.numel() == 1:
+        module._set_kernels(float(sigma.reshape(-1)[0]))
 
 
 def greedy_coreset(

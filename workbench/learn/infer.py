@@ -23,7 +23,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import to_chw, to_unit_float
 from workbench.core.tiling import predict_tiled, tile_grid
 from workbench.learn.device import cpu_speedups, pick_device
-from workbench.learn.models import get_model
+from workbench.learn.models import ANOMALY_BUILTIN, get_model, list_models, model_info
 from workbench.learn.score_model import ScoreModel
 
 CONFIG_NAME = "config.json"
@@ -71,12 +71,20 @@ def _read_state(run: Path) -> dict[str, torch.Tensor]:
         raise RunLoadError(f"{path} is damaged or not a state dict: {exc}") from exc
 
 
+def _fitted_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+    """A good-only run's empty module: a registered fitted model by name, else the built-in bank."""
+    name = str(config["model"])
+    if name != ANOMALY_BUILTIN and name in list_models() and model_info(name).fit is not None:
+        return get_model(name, int(config["in_channels"]), 1, pretrained=False)
+    from workbench.learn.anomaly import AnomalyModel
+
+    return AnomalyModel.from_state_dict(state)
+
+
 def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
     """Rebuild the run's score module from its config and load ``state`` into it."""
     if config["task"] == "anomaly":
-        from workbench.learn.anomaly import AnomalyModel
-
-        module: nn.Module = AnomalyModel.from_state_dict(state)
+        module: nn.Module = _fitted_module(config, state)
     else:
         n_cls = len(config["classes"])
         head = config.get("head", "sigmoid")

@@ -11,14 +11,17 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 from torch import nn
 
+from workbench.core.cancel import no_progress
 from workbench.core.errors import WorkbenchError
 from workbench.learn import weights
 
 ENTRY_POINT_GROUP = "workbench.models"
-TASKS = ("segmentation", "classification")
+TASKS = ("segmentation", "classification", "anomaly")
+ANOMALY_BUILTIN = "anomaly-effnetlite0"
 Factory = Callable[[int, int, bool], nn.Module]
 # A good-only model fitted from OK images instead of trained by gradient (docs/dev/plugins.md):
 # fit(train_ok, val_ok, val_ng, progress, cancel) -> score module ((N,C,H,W) in [0,1] -> (N,1,H,W),
@@ -87,6 +90,24 @@ def _tv_resnet18_cls(in_channels: int, num_classes: int, pretrained: bool) -> nn
     return model
 
 
+def _anomaly_factory(in_channels: int, num_classes: int, pretrained: bool) -> nn.Module:
+    from workbench.learn.anomaly import AnomalyModel
+
+    if num_classes != 1:
+        raise ModelError(
+            f"{ANOMALY_BUILTIN} gives one 'defect' score map; it cannot have {num_classes} classes"
+        )
+    return AnomalyModel(in_channels, 0)  # empty bank: fit_anomaly or load_state_dict fills it
+
+
+def _anomaly_fit(train_ok: Any, val_ok: Any, val_ng: Any = (), progress: Any = None, cancel: Any = None,
+                 **settings: Any) -> nn.Module:  # fmt: skip
+    from workbench.learn.anomaly import fit_anomaly
+
+    known = {k: v for k, v in settings.items() if k in ("tile", "overlap", "seed", "device")}
+    return fit_anomaly(train_ok, val_ok, val_ng, progress=progress or no_progress, cancel=cancel, **known)
+
+
 _LITE0_SMP = PretrainedSpec(weights.EFFNET_LITE0, "encoder.model", "conv_stem")
 
 
@@ -116,6 +137,9 @@ BUILTINS: dict[str, ModelInfo] = {
         ModelInfo("cls-resnet18", "classification", "ResNet-18 classifier; from scratch unless 'resnet18' "
                   "weights are imported", 1.0, "resnet18", 256, _tv_resnet18_cls,
                   PretrainedSpec("resnet18", "", "conv1", skip=("fc.",))),
+        ModelInfo(ANOMALY_BUILTIN, "anomaly", "Memory bank of EfficientNet-Lite0 patch features (PatchCore "
+                  "style); good images only", 0.3, "efficientnet_lite0", 256, _anomaly_factory,
+                  PretrainedSpec(weights.EFFNET_LITE0, "features", "conv_stem"), fit=_anomaly_fit),
     )
 }  # fmt: skip
 

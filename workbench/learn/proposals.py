@@ -74,7 +74,15 @@ def write_proposals(
         entries[str(sample.id)] = entry
         progress((i + 1) / len(samples), f"predicted {i + 1}/{len(samples)}")
     previous = _read_index(out_dir / INDEX_FILE)
-    index = {"run_id": run_id, "created_at": now_iso(), "samples": {**previous, **entries}}
+    merged = (run.config.get("train") or {}).get("class_mode") == "merge"
+    index = {
+        "run_id": run_id,
+        "created_at": now_iso(),
+        "classes": run.config["classes"],
+        # a merged run's one channel stands for every defect class: pick the class when accepting
+        "merged_classes": merged,
+        "samples": {**previous, **entries},
+    }
     atomic_write_json(out_dir / INDEX_FILE, index)
     return {**index, "samples": entries}
 

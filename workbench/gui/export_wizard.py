@@ -1,0 +1,293 @@
+"""The Export wizard: run -> formats and precisions -> target -> parity check and latency -> summary.
+
+The export runs as a job in a child process (``kind: export``); the wizard shows its progress,
+the parity of each variant against the torch model and the latency measured on this machine,
+and remembers the choices for next time.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from workbench.core.project import Project
+from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.settings import app_settings
+from workbench.gui.train_page import run_key_metrics
+
+FORMAT_KEYS = ("openvino", "fp16", "int8")
+
+
+def _label(text: str, muted: bool = False) -> QLabel:
+    label = QLabel(text, wordWrap=True)
+    if muted:
+        label.setObjectName("muted")
+    return label
+
+
+class RunPage(QWizardPage):
+    """Which finished run to ship."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.setTitle(self.tr("Choose the model"))
+        self.setSubTitle(self.tr("Only completed training runs can be exported."))
+        self.runs = QListWidget()
+        keep = str(app_settings().value("export/run", ""))
+        for run in project.runs():
+            if run.status != "completed":
+                continue
+            auroc, dice, _time = run_key_metrics(run)
+            parts = [run.task, run.name] + [
+                p for p in (auroc and f"AUROC {auroc}", dice and f"Dice {dice}") if p
+            ]
+            item = QListWidgetItem(f"{run.id}   ({', '.join(parts)})")
+            item.setData(Qt.ItemDataRole.UserRole, run.id)
+            self.runs.addItem(item)
+            if run.id == keep or self.runs.count() == 1:
+                self.runs.setCurrentItem(item)
+        self.runs.currentItemChanged.connect(lambda *_: self.completeChanged.emit())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.runs)
+        if not self.runs.count():
+            layout.addWidget(
+                _label(self.tr("There is no completed run yet: train one on the Train page first."))
+            )
+
+    def run_id(self) -> str:
+        item = self.runs.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def isComplete(self) -> bool:
+        return bool(self.run_id())
+
+
+class FormatsPage(QWizardPage):
+    """ONNX always; OpenVINO and its reduced precisions on request, each explained."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("Formats and precisions"))
+        self.setSubTitle(self.tr("Every bundle holds the ONNX model. Add OpenVINO for fast inference on "
+                                 "Intel CPUs."))  # fmt: skip
+        saved = str(app_settings().value("export/formats", "openvino"))
+        texts = {
+            "openvino": (self.tr("OpenVINO (full precision)"),
+                         self.tr("Usually the fastest on Intel CPUs; gives the same answers as ONNX.")),
+            "fp16": (self.tr("OpenVINO half precision (FP16)"),
+                     self.tr("Half the file size; on CPUs it computes in full precision anyway.")),
+            "int8": (self.tr("OpenVINO 8-bit (INT8)"),
+                     self.tr("Fastest on CPUs, calibrated on your images; kept only if its accuracy on the "
+                             "validation images drops by at most 2 %.")),
+        }  # fmt: skip
+        layout = QVBoxLayout(self)
+        self.boxes: dict[str, QCheckBox] = {}
+        for key in FORMAT_KEYS:
+            name, what = texts[key]
+            box = QCheckBox(name)
+            box.setChecked(key in saved.split(","))
+            self.boxes[key] = box
+            layout.addWidget(box)
+            hint = _label(what, muted=True)
+            hint.setContentsMargins(22, 0, 0, 6)
+            layout.addWidget(hint)
+        layout.addStretch(1)
+
+    def formats(self) -> str:
+        return ",".join(["onnx", *(k for k in FORMAT_KEYS if self.boxes[k].isChecked())])
+
+
+def gpu_present() -> bool:
+    from workbench.runtime.backends import nvidia_driver_present
+
+    return nvidia_driver_present()
+
+
+class TargetPage(QWizardPage):
+    """Where the bundle will run; the latency check is measured on that kind of device here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("Target"))
+        self.setSubTitle(self.tr("Where will the inspection run? The latency is measured on this computer."))
+        self.group = QButtonGroup(self)
+        self.cpu = QRadioButton(self.tr("Industrial PC without a graphics card (CPU)"))
+        self.gpu = QRadioButton(self.tr("PC with an NVIDIA graphics card (GPU, CUDA)"))
+        has_gpu = gpu_present()
+        self.gpu.setEnabled(has_gpu)
+        layout = QVBoxLayout(self)
+        for button in (self.cpu, self.gpu):
+            self.group.addButton(button)
+            layout.addWidget(button)
+        if not has_gpu:
+            layout.addWidget(_label(self.tr("No NVIDIA driver was found on this computer, so the GPU latency "
+                                            "cannot be measured here."), muted=True))  # fmt: skip
+        wanted = str(app_settings().value("export/device", "cpu"))
+        (self.gpu if wanted == "cuda" and has_gpu else self.cpu).setChecked(True)
+        layout.addStretch(1)
+
+    def device(self) -> str:
+        return "cuda" if self.gpu.isChecked() else "cpu"
+
+
+class CheckPage(QWizardPage):
+    """Runs the export job: ONNX/OpenVINO, parity against torch on validation images, latency."""
+
+    def __init__(self, wizard: ExportWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle(self.tr("Export and check"))
+        self.setSubTitle(self.tr("Converting the model, comparing every variant with the trained model on "
+                                 "the validation images, and timing it here."))  # fmt: skip
+        self.progress = QProgressBar(minimum=0, maximum=1000)
+        self.status = _label("")
+        self.log = QPlainTextEdit(readOnly=True)
+        layout = QVBoxLayout(self)
+        for w in (self.progress, self.status, self.log):
+            layout.addWidget(w)
+        self.job: JobClient | None = None
+
+    def initializePage(self) -> None:
+        if self.job is not None and self.job.running:
+            return
+        self.log.clear()
+        self.progress.setValue(0)
+        self.job = self.wiz.start_export()
+        self.job.received.connect(self._on_event)
+        self.job.finished.connect(self._on_finished)
+        self.completeChanged.emit()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event["type"] == "progress":
+            self.progress.setValue(int(float(event.get("fraction") or 0) * 1000))
+            self.status.setText(str(event.get("message", "")))
+        elif event["type"] in ("log", "error"):
+            self.log.appendPlainText(str(event.get("message", "")))
+
+    def _on_finished(self, state: str, result: dict[str, Any]) -> None:
+        if state == "completed":
+            self.progress.setValue(1000)
+            self.status.setText(self.tr("Done: every check passed."))
+            self.log.appendPlainText("\n".join(result.get("lines", [])))
+        else:
+            self.status.setText(self.tr("The export %1: %2").replace("%1", state)
+                                .replace("%2", str(result.get("error", ""))))  # fmt: skip
+            self.status.setStyleSheet("color: #C0392B;")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.job is not None and self.job.state == "completed"
+
+    def cleanupPage(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+
+
+def summary_lines(result: dict[str, Any], tr: Any) -> list[str]:
+    """What the bundle holds, how it compares with torch, and how fast it ran here."""
+    lines = [tr("Bundle: %1").replace("%1", str(result.get("path"))),
+             tr("Variants: %1").replace("%1", ", ".join(result.get("variants", []))), "",
+             tr("Parity with the trained model:"), *("  " + line for line in result.get("lines", [])),
+             tr("INT8: %1").replace("%1", str(result.get("int8"))),
+             tr("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))), "",
+             tr("Latency on this computer (512 x 512 image):")]  # fmt: skip
+    for row in result.get("latency", []):
+        frame = row.get("frame_ms")
+        shown = f"{frame:.1f} ms" if frame is not None else row.get("note", "")
+        lines.append(f"  {row['setting']}: {shown}")
+    return [*lines, *result.get("notes", [])]
+
+
+class SummaryPage(QWizardPage):
+    """The result, and a copy of the bundle saved wherever the user wants it."""
+
+    def __init__(self, wizard: ExportWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle(self.tr("Summary"))
+        self.setSubTitle(self.tr("The bundle is in the project's exports folder; save a copy for the line."))
+        self.text = QPlainTextEdit(readOnly=True)
+        self.save_button = QPushButton(self.tr("Save a copy as…"))
+        self.save_button.clicked.connect(self.save_copy)
+        self.saved = _label("")
+        layout = QVBoxLayout(self)
+        for w in (self.text, self.save_button, self.saved):
+            layout.addWidget(w)
+
+    def initializePage(self) -> None:
+        self.text.setPlainText("\n".join(summary_lines(self.wiz.export_result, self.tr)))
+
+    def save_copy(self, target: str | None = None) -> Path | None:
+        source = Path(str(self.wiz.export_result.get("path", "")))
+        if not target:
+            start = str(app_settings().value("export/save_dir", str(Path.home())))
+            suggested = str(Path(start) / source.name)
+            target, _ = QFileDialog.getSaveFileName(self, self.tr("Save bundle"), suggested,
+                                                    self.tr("Bundles (*.wbx)"))  # fmt: skip
+        if not target:
+            return None
+        out = Path(target).with_suffix(".wbx")
+        shutil.copyfile(source, out)
+        app_settings().setValue("export/save_dir", str(out.parent))
+        self.saved.setText(self.tr("Saved %1").replace("%1", str(out)))
+        return out
+
+
+class ExportWizard(QWizard):
+    """Run -> formats -> target -> check -> summary; choices are kept in the settings."""
+
+    def __init__(self, project: Project, jobs: JobRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.jobs = jobs
+        self.export_result: dict[str, Any] = {}
+        self.setWindowTitle(self.tr("Export a model"))
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.resize(720, 560)
+        self.run_page = RunPage(project)
+        self.formats_page = FormatsPage()
+        self.target_page = TargetPage()
+        self.check_page = CheckPage(self)
+        self.summary_page = SummaryPage(self)
+        for page in (self.run_page, self.formats_page, self.target_page, self.check_page, self.summary_page):
+            self.addPage(page)
+
+    def start_export(self) -> JobClient:
+        run_id = self.run_page.run_id()
+        formats, device = self.formats_page.formats(), self.target_page.device()
+        s = app_settings()
+        s.setValue("export/run", run_id)
+        s.setValue("export/formats", formats)
+        s.setValue("export/device", device)
+        spec = {"kind": "export", "project": str(self.project.root), "run_id": run_id, "formats": formats,
+                "device": device, "bench_repeat": 3}  # fmt: skip
+        job = self.jobs.start(
+            spec, self.tr("Exporting %1").replace("%1", run_id), self.project.root / "cache" / "jobs"
+        )
+        job.finished.connect(lambda _state, result: setattr(self, "export_result", result))
+        return job
+
+    def reject(self) -> None:
+        job = self.check_page.job
+        if job is not None and job.running:
+            job.cancel()
+        super().reject()
