@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,10 +63,14 @@ def exe_name(name: str) -> str:
 def run_pyinstaller(spec: Path, dist: Path, work: Path, spec_args: Sequence[str] = ()) -> None:
     """Run PyInstaller on ``spec``; ``spec_args`` reach the spec as its ``sys.argv[1:]``."""
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN"]
-    cmd += ["--distpath", str(dist), "--workpath", str(work), str(spec)]
+    dist, work = dist.resolve(), work.resolve()
+    cmd += ["--distpath", str(dist), "--workpath", str(work), str(spec.resolve())]
     if spec_args:
         cmd += ["--", *spec_args]
-    subprocess.run(cmd, check=True)
+    # Run from an empty folder: from the repo root, `-m` would put its stale *.egg-info on the
+    # path ahead of the installed metadata that copy_metadata must find.
+    with tempfile.TemporaryDirectory(prefix="pyinstaller-cwd-") as cwd:
+        subprocess.run(cmd, check=True, cwd=cwd)
 
 
 def folder_size_mb(folder: Path) -> float:

@@ -181,7 +181,7 @@ def test_frozen_desktop_app_runs_without_this_python(tmp_path: Path) -> None:
     cmd = [sys.executable, str(PACKAGING / "desktop" / "build.py"), "--dist", str(dist), "--check-train"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    for verb in ("--version", "sample", "info", "gui --smoke-test", "train"):
+    for verb in ("--version", "sample", "info", "gui --smoke-test", "train", "export"):
         assert re.search(rf"check: workbench {re.escape(verb)}\S*.*: ok", proc.stdout), verb
     folder = dist / recipe.FOLDER_NAME
     font = recipe.find_cjk_font() if recipe.wants_cjk_font() else None

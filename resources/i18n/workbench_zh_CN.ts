@@ -157,6 +157,21 @@
     </message>
 </context>
 <context>
+    <name>CompareWidget</name>
+    <message>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>Compare this evaluation with</source>
+        <translation>将此评估与以下对比</translation>
+    </message>
+    <message>
+        <source>%1 images fixed and %2 broken by %3 against %4.</source>
+        <translation>与 %4 相比，%3 修正了 %1 张图像，新错了 %2 张。</translation>
+    </message>
+</context>
+<context>
     <name>DataPageWidget</name>
     <message>
         <source>Search names, notes, tags…</source>
@@ -457,10 +472,6 @@
         <translation>待复核</translation>
     </message>
     <message>
-        <source>Compare this evaluation with</source>
-        <translation>将此评估与以下对比</translation>
-    </message>
-    <message>
         <source>Evaluate a model</source>
         <translation>评估模型</translation>
     </message>
@@ -499,10 +510,6 @@
     <message>
         <source>Evaluation %1 on %2 images. Move the threshold to see its effect.</source>
         <translation>评估 %1，共 %2 张图像。移动阈值即可查看效果。</translation>
-    </message>
-    <message>
-        <source>%1 images fixed and %2 broken by %3 against %4.</source>
-        <translation>与 %4 相比，%3 修正了 %1 张图像，新错了 %2 张。</translation>
     </message>
     <message>
         <source>%1 images tagged and marked for review in the Data page.</source>
@@ -1222,6 +1229,22 @@ Apache-2.0</translation>
         <source>unlabeled</source>
         <translation>未标注</translation>
     </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>%1 cls</source>
+        <translation>%1 类缺陷</translation>
+    </message>
 </context>
 <context>
     <name>ToolOptionsBar</name>
@@ -1786,6 +1809,13 @@ Apache-2.0</translation>
     <message>
         <source>The proposal has no defect here.</source>
         <translation>模型建议在此处没有缺陷。</translation>
+    </message>
+</context>
+<context>
+    <name>win.train_page</name>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
     </message>
 </context>
 </TS>

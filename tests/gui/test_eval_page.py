@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.gui.trained_run import trained_project
+from workbench.core.evaluation import EvaluationSession, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_page import EvaluatePageWidget
 from workbench.gui.job_client import JobRegistry
@@ -27,14 +29,9 @@ def cli_counts(root: Path, run_id: str, threshold: float) -> tuple[int, int]:
     return m["image.escapes"], m["image.overkills"]
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    return trained_project(tmp_path_factory.mktemp("evalpage"))
-
-
 @pytest.fixture
-def page(qtbot, trained: tuple[Path, str]):  # type: ignore[no-untyped-def]
-    root, run_id = trained
+def page(qtbot, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    root, run_id = trained_project(tmp_path, tmp_path_factory)
     project = Project.open(root)
     widget = EvaluatePageWidget(JobRegistry())
     qtbot.addWidget(widget)
@@ -80,7 +77,7 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
 
     gallery = page.galleries["escape"]
     with qtbot.waitSignal(page.open_in_label) as opened:
-        gallery.itemActivated.emit(gallery.item(0))
+        gallery.itemClicked.emit(gallery.item(0))
     ids, current = opened.args
     assert current == ids[0] and set(ids) == set(gallery.ids())
     qtbot.waitUntil(lambda: not gallery.item(0).icon().isNull(), timeout=30_000)  # heat-map thumbnail
@@ -90,6 +87,18 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
     assert project is not None
     tagged = [s for s in project.samples() if "escape" in s.tags]
     assert {s.id for s in tagged} == set(gallery.ids()) and all(s.review == "needs_review" for s in tagged)
+
+    # A second evaluation of the same images at another threshold (made from the stored maps).
+    other = f"{eval_id}-low"
+    shutil.copytree(project.evaluation_dir(eval_id), project.evaluation_dir(other))
+    session = EvaluationSession.load(project, other)
+    session.write_results(with_overrides(session.current_config().to_dict(), 0.05))
+    project.add_evaluation(other, run_id, None, "val", {})
+    page.refresh_sources()
+    page.compare.combo.setCurrentIndex(page.compare.combo.findData(other))
+    result = page.compare.compare()
+    assert result is not None and result["a"] == other and result["b"] == eval_id
+    assert page.compare.table.rowCount() >= 2 and "fixed" in page.compare.label.text()
 
     page.set_project(None)
     project.close()  # the CLI takes the project's write lock

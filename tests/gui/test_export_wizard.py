@@ -14,8 +14,8 @@ from workbench.gui.job_client import JobRegistry
 JOB_TIMEOUT_MS = 180_000
 
 
-def test_wizard_exports_a_verified_bundle(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root, run_id = trained_project(tmp_path)
+def test_wizard_exports_a_verified_bundle(qtbot, tmp_path: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    root, run_id = trained_project(tmp_path, tmp_path_factory)
     jobs = JobRegistry()
     with Project.open(root) as project:
         wizard = ExportWizard(project, jobs)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
+    QGraphicsView,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -84,9 +87,24 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
                     for c in range(model.columnCount()) if not w.isColumnHidden(c)]  # fmt: skip
             out += [(name + ".cell", str(model.data(model.index(r, c)) or ""))
                     for r in range(min(model.rowCount(), 3)) for c in range(model.columnCount())]  # fmt: skip
+        if isinstance(w, QGraphicsView) and w.scene() is not None:
+            out += plot_texts(w)
         if w.toolTip():
             out.append((name + ".tooltip", w.toolTip()))
     return out
+
+
+def plot_texts(view: QGraphicsView) -> list[tuple[str, str]]:
+    """Titles, axis labels and notes that pyqtgraph draws in ``view``."""
+    out: list[tuple[str, str]] = []
+    for item in view.scene().items():
+        if isinstance(item, pg.LabelItem) and item.isVisible():
+            out.append(("plot label", str(item.text)))
+        elif isinstance(item, pg.AxisItem) and item.isVisible():
+            out.append(("plot axis", str(item.labelText)))
+        elif isinstance(item, pg.TextItem) and item.isVisible():
+            out.append(("plot note", item.toPlainText()))
+    return sorted(out)
 
 
 def menu_texts(win: MainWindow) -> list[tuple[str, str]]:
@@ -112,8 +130,10 @@ def test_every_string_of_the_window_is_translated(tmp_path: Path) -> None:
     script.I18N = tmp_path  # rescan the code into a copy; the shipped file stays as it is
     script.update("zh_CN")
     text = ts.read_text(encoding="utf-8")
-    unfinished = re.findall(r"<source>(.*?)</source>\s*<translation type=\"unfinished\"", text, re.S)
-    assert unfinished == [], "run packaging/i18n_update.py and translate these"
+    finished = {(m.context, m.source) for m in read_ts(ts)}
+    every = {(c.findtext("name"), m.findtext("source")) for c in ET.parse(ts).getroot().iter("context")
+             for m in c.iter("message")}  # fmt: skip
+    assert sorted(every - finished) == [], "run packaging/i18n_update.py and translate these"
     assert text == i18n.ts_path("zh_CN").read_text(encoding="utf-8"), "the .ts is older than the code"
 
 
@@ -168,6 +188,13 @@ def test_installed_chinese_translates_and_sets_a_cjk_font(qapp) -> None:  # type
     assert qapp.translate("menus", "&File") == "&File"
 
 
+def test_missing_compiled_translation_falls_back_to_english(qapp, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(i18n, "I18N_DIR", tmp_path)
+    with pytest.warns(UserWarning, match="workbench_zh_CN.qm"):
+        assert i18n.install_language("zh_CN") == "en"
+    assert i18n.current_language() == "en" and qapp.translate("menus", "&File") == "&File"
+
+
 # ---------------------------------------------------------------------------------------- the window
 def _window(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
     win = MainWindow()
@@ -214,6 +241,9 @@ def test_switching_to_chinese_leaves_no_english_and_keeps_the_work(qtbot, projec
     mask = win.label_page.canvas.editor.mask.copy()  # type: ignore[union-attr]
     win.actions_by_id["view.language.zh_CN"].trigger()
     assert i18n.current_language() == "zh_CN" and i18n.chosen_language() == "zh_CN"
+    assert win.actions_by_id["view.language.zh_CN"].isChecked()
+    assert win.menus["view/language"].title() == "语言(&A)"
+    assert win.data_page.chart.label_plot.titleLabel.text == "各数据集的标签"  # drawn by pyqtgraph
     assert win.project is not None and win.current_page() == "label"
     assert win.label_page.dirty and win.label_page.can_undo  # the stroke is still there, unsaved
     assert (win.label_page.canvas.editor.mask == mask).all()  # type: ignore[union-attr]

@@ -25,19 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.compare import compare_evaluations
-from workbench.core.errors import WorkbenchError
 from workbench.core.evaluation import EvaluationSession, new_eval_id, with_overrides
 from workbench.core.project import Project
+from workbench.gui.eval_compare import CompareWidget
 from workbench.gui.eval_widgets import (
     ConfusionTableWidget,
     GalleryWidget,
     OperatingCurveWidget,
     SummaryCardsWidget,
     class_table,
-    compare_table,
     fill_class_table,
-    fill_compare_table,
     heat_thumbnail,
 )
 from workbench.gui.icons import icon
@@ -95,6 +92,7 @@ class EvaluatePageWidget(QWidget):
         self.evaluate_button.setObjectName("primary")
         self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=False)
         self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
         self.eval_combo = QComboBox(minimumContentsLength=24)
         self.state_label = QLabel(self.tr("Choose a trained run and a split, then Evaluate."), wordWrap=True)
         self.cards = SummaryCardsWidget()
@@ -106,10 +104,7 @@ class EvaluatePageWidget(QWidget):
         self.confusion = ConfusionTableWidget()
         self.classes = class_table()
         self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
-        self.compare_combo = QComboBox(minimumContentsLength=24)
-        self.compare_button = QPushButton(self.tr("Compare"))
-        self.compare = compare_table()
-        self.compare_label = QLabel(wordWrap=True)
+        self.compare = CompareWidget()
         self.send_button = QPushButton(icon("label"), self.tr("Send mistakes to labeling"))
         self.send_button.setToolTip(
             self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
@@ -120,7 +115,6 @@ class EvaluatePageWidget(QWidget):
         self.eval_combo.activated.connect(lambda _i: self.load_evaluation(str(self.eval_combo.currentData())))
         self.slider.valueChanged.connect(self._slider_moved)
         self.curve.threshold_picked.connect(self.set_threshold)
-        self.compare_button.clicked.connect(self.compare_with)
         self.send_button.clicked.connect(self.send_mistakes)
         for gallery in self.galleries.values():
             gallery.open_sample.connect(lambda sid, g=gallery: self.open_in_label.emit(g.ids(), sid))
@@ -150,16 +144,7 @@ class EvaluatePageWidget(QWidget):
         tabs.addTab(self.galleries["escape"], self.tr("Escapes"))
         tabs.addTab(self.galleries["overkill"], self.tr("Overkill"))
         tabs.addTab(self.galleries["gray"], self.tr("To review"))
-        compare_page = QWidget()
-        ccol = QVBoxLayout(compare_page)
-        crow = QHBoxLayout()
-        crow.addWidget(QLabel(self.tr("Compare this evaluation with")))
-        crow.addWidget(self.compare_combo, 1)
-        crow.addWidget(self.compare_button)
-        ccol.addLayout(crow)
-        ccol.addWidget(self.compare)
-        ccol.addWidget(self.compare_label)
-        tabs.addTab(compare_page, self.tr("Compare"))
+        tabs.addTab(self.compare, self.tr("Compare"))
         self.tabs = tabs
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -193,7 +178,7 @@ class EvaluatePageWidget(QWidget):
         keep = self.source_combo.currentData()
         self.source_combo.clear()
         self.eval_combo.clear()
-        self.compare_combo.clear()
+        self.compare.set_evaluations(self.project, [])
         if self.project is None:
             return
         for run in self.project.runs():
@@ -206,10 +191,11 @@ class EvaluatePageWidget(QWidget):
             )
         if keep is not None and self.source_combo.findData(keep) >= 0:
             self.source_combo.setCurrentIndex(self.source_combo.findData(keep))
-        for ev in self.project.evaluations():
-            text = f"{ev['id']} ({ev.get('split') or self.tr('all')})"
-            self.eval_combo.addItem(text, ev["id"])
-            self.compare_combo.addItem(text, ev["id"])
+        stored = [(ev["id"], f"{ev['id']} ({ev.get('split') or self.tr('all')})")
+                  for ev in self.project.evaluations()]  # fmt: skip
+        for eval_id, text in stored:
+            self.eval_combo.addItem(text, eval_id)
+        self.compare.set_evaluations(self.project, stored)
         if self.session is not None:
             self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(self.session.eval_id)))
         self._update_buttons()
@@ -228,7 +214,8 @@ class EvaluatePageWidget(QWidget):
             self.project is not None and self.source_combo.count() > 0 and not running
         )
         loaded = self.session is not None
-        for w in (self.slider, self.send_button, self.compare_button):
+        self.compare.set_current(self.session.eval_id if self.session is not None else None)
+        for w in (self.slider, self.send_button):
             w.setEnabled(loaded)
 
     # ------------------------------------------------------------------ evaluation job
@@ -249,6 +236,7 @@ class EvaluatePageWidget(QWidget):
             self.tr("Evaluating on the %1 split …").replace("%1", self.split_combo.currentText())
         )
         self.progress.setValue(0)
+        self.progress.setVisible(True)
         self._update_buttons()
         return self.job
 
@@ -259,6 +247,7 @@ class EvaluatePageWidget(QWidget):
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         self._update_buttons()
+        self.progress.setVisible(False)
         if state == "completed":
             self.progress.setValue(1000)
             self.refresh_sources()
@@ -392,23 +381,7 @@ class EvaluatePageWidget(QWidget):
                 if sid in thumbs:
                     gallery.set_thumbnail(sid, thumbs[sid])
 
-    # ------------------------------------------------------------------ compare and feedback
-    def compare_with(self) -> None:
-        if self.project is None or self.session is None:
-            return
-        other = str(self.compare_combo.currentData())
-        try:
-            result = compare_evaluations(self.project, other, self.session.eval_id)
-        except WorkbenchError as exc:
-            self.compare_label.setText(str(exc))
-            self.compare.setRowCount(0)
-            return
-        fill_compare_table(self.compare, result)
-        text = self.tr("%1 images fixed and %2 broken by %3 against %4.")
-        self.compare_label.setText(
-            fill(text, len(result["fixed"]), len(result["broken"]), result["b"], result["a"])
-        )
-
+    # ------------------------------------------------------------------ feedback
     def send_mistakes(self) -> None:
         """Save the decisions at this threshold, then tag its mistakes for review (worker thread)."""
         if self.project is None or self.session is None:

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.preprocess import to_unit_float
-from workbench.gui.train_widgets import styled_label
+from workbench.gui.train_widgets import style_plot, styled_label
 
 CTX = "EvaluatePage"
 THUMB = 150
@@ -33,15 +33,15 @@ def _t(text: str) -> str:
     return QCoreApplication.translate(CTX, text)
 
 
-def rate_text(k: int | None, n: int | None, ci: Sequence[float] | None) -> str:
-    """``3 / 40 = 7.5 %`` and the 95 % interval, or just the counts when there is no rate."""
+def rate_text(k: int | None, n: int | None, ci: Sequence[float] | None) -> tuple[str, str]:
+    """(``3 / 40 = 7.5 %``, its 95 % interval); just the counts when there is no rate."""
     if not n:
-        return f"{k or 0} / {n or 0}"
+        return f"{k or 0} / {n or 0}", ""
     head = f"{k} / {n} = {100 * (k or 0) / n:.1f} %"
-    if ci:
-        head += "\n" + _t("95% interval %1 to %2 %").replace("%1", f"{100 * ci[0]:.1f}").replace(
-            "%2", f"{100 * ci[1]:.1f}")  # fmt: skip
-    return head
+    if not ci:
+        return head, ""
+    low, high = f"{100 * ci[0]:.1f}", f"{100 * ci[1]:.1f}"
+    return head, _t("95% interval %1 to %2 %").replace("%1", low).replace("%2", high)
 
 
 class CardWidget(QFrame):
@@ -54,12 +54,14 @@ class CardWidget(QFrame):
         self.title = styled_label(title, "sectionTitle")
         self.value = QLabel("—")
         self.value.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.detail = QLabel()
         self.hint = styled_label(hint, "muted", wrap=True)
-        for w in (self.title, self.value, self.hint):
+        for w in (self.title, self.value, self.detail, self.hint):
             layout.addWidget(w)
 
-    def set_value(self, text: str) -> None:
+    def set_value(self, text: str, detail: str = "") -> None:
         self.value.setText(text)
+        self.detail.setText(detail)
 
 
 class SummaryCardsWidget(QWidget):
@@ -80,16 +82,16 @@ class SummaryCardsWidget(QWidget):
 
     def show_metrics(self, m: dict[str, Any]) -> None:
         self.escape.set_value(
-            rate_text(m.get("image.escapes"), m.get("image.n_ng"), m.get("image.escape_ci95"))
+            *rate_text(m.get("image.escapes"), m.get("image.n_ng"), m.get("image.escape_ci95"))
         )
         self.overkill.set_value(
-            rate_text(m.get("image.overkills"), m.get("image.n_ok"), m.get("image.overkill_ci95"))
+            *rate_text(m.get("image.overkills"), m.get("image.n_ok"), m.get("image.overkill_ci95"))
         )
         self.gray.set_value(f"{m.get('image.n_gray', 0)} / {m.get('image.n', 0)}")
         zero = m.get("image.overkill_at_zero_escape")
         auroc = m.get("image.auroc")
         text = f"{100 * zero:.1f} %" if zero is not None else "—"
-        self.zero.set_value(text + (f"\nAUROC {auroc:.3f}" if auroc is not None else ""))
+        self.zero.set_value(text, f"AUROC {auroc:.3f}" if auroc is not None else "")
 
 
 class OperatingCurveWidget(pg.PlotWidget):
@@ -100,9 +102,10 @@ class OperatingCurveWidget(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(200)
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        style_plot(self.getPlotItem(), self.palette())
         self.setLabel("bottom", _t("overkill (OK parts rejected)"))
         self.setLabel("left", _t("escape (NG parts passed)"))
-        self.showGrid(x=True, y=True, alpha=0.25)
         self.setXRange(0, 1)
         self.setYRange(0, 1)
         self.curve = self.plot([], [], pen=pg.mkPen("#0072B2", width=2))
@@ -146,7 +149,8 @@ def heat_thumbnail(image: np.ndarray, score_map: np.ndarray, size: int = THUMB) 
     small = cv2.resize(rgb, dims, interpolation=cv2.INTER_AREA)
     heat = cv2.resize(score_map.max(axis=0).astype(np.float32), dims, interpolation=cv2.INTER_LINEAR)
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
-    alpha = (np.clip(heat, 0, 1) * 0.6)[..., None]
+    # Low scores stay clear so the part itself remains visible under the heat map.
+    alpha = (np.clip((heat - 0.2) / 0.8, 0, 1) * 0.65)[..., None]
     return np.ascontiguousarray((small * (1 - alpha) + colour * alpha).astype(np.uint8))
 
 
@@ -156,7 +160,7 @@ def to_pixmap(rgb: np.ndarray) -> QPixmap:
 
 
 class GalleryWidget(QListWidget):
-    """Thumbnails of one kind of outcome; a double click asks to open the image in the canvas."""
+    """Thumbnails of one kind of outcome; a click asks to open the image in the label canvas."""
 
     open_sample = Signal(int)
 
@@ -168,16 +172,14 @@ class GalleryWidget(QListWidget):
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
         self.setWordWrap(True)
-        self.itemActivated.connect(
-            lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole)))
-        )
+        self.itemClicked.connect(lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole))))
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.clear()
         for r in rows:
             item = QListWidgetItem(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
             item.setData(Qt.ItemDataRole.UserRole, int(r["sample_id"]))
-            item.setToolTip(_t("Double-click to open it in the label canvas"))
+            item.setToolTip(_t("Click to open it in the label canvas and fix its label"))
             self.addItem(item)
 
     def ids(self) -> list[int]:
@@ -190,7 +192,7 @@ class GalleryWidget(QListWidget):
                 item.setIcon(QIcon(to_pixmap(rgb)))
 
 
-def _table(headers: Sequence[str]) -> QTableWidget:
+def make_table(headers: Sequence[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
@@ -199,7 +201,7 @@ def _table(headers: Sequence[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
@@ -227,7 +229,7 @@ class ConfusionTableWidget(QTableWidget):
 
 
 def class_table() -> QTableWidget:
-    return _table(
+    return make_table(
         [_t("Defect class"), _t("NG images"), _t("Escapes"), _t("Escape rate"), _t("Flagged OK images")]
     )
 
@@ -242,21 +244,4 @@ def fill_class_table(table: QTableWidget, m: dict[str, Any], names: dict[int, st
         rate_shown = f"{100 * rate:.1f} %" if rate is not None else "—"
         rows.append([names.get(c, str(c)), m.get(p + "n_ng", 0), m.get(p + "escapes", 0), rate_shown,
                      m.get(p + "overkills", 0)])  # fmt: skip
-    _fill(table, rows)
-
-
-def compare_table() -> QTableWidget:
-    return _table([_t("Outcome"), _t("Before"), _t("After"), _t("Change (95% interval)")])
-
-
-def fill_compare_table(table: QTableWidget, result: dict[str, Any]) -> None:
-    names = {"escape": _t("escapes"), "overkill": _t("overkill"), "gray": _t("to review")}
-    rows = []
-    for key, label in names.items():
-        b = result.get(key) or {}
-        if not b.get("n"):
-            continue
-        lo, hi = b["delta_ci95"]
-        rows.append([label, f"{b['a']} / {b['n']}", f"{b['b']} / {b['n']}",
-                     f"{100 * b['delta']:+.1f} % ({100 * lo:+.1f} to {100 * hi:+.1f})"])  # fmt: skip
-    _fill(table, rows)
+    fill_table(table, rows)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -44,12 +45,13 @@ class ExportPageWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         what = QLabel(self.tr(
             "A bundle (.wbx) holds the model as ONNX and, on request, OpenVINO, the decision rules and a "
             "few golden images. On the industrial PC, `workbench-run verify BUNDLE` proves that it gives "
             "the same answers there; `workbench-run predict` inspects images."))  # fmt: skip
         what.setWordWrap(True)
+        what.setMaximumWidth(760)
         what.setObjectName("muted")
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QCoreApplication, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGraphicsView,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTreeWidget,
     QWidget,
+    QWizardPage,
 )
 
 from workbench.gui.actions import ACTIONS, apply_texts, strip_mnemonic
@@ -233,9 +236,31 @@ def retext_widget(w: QWidget, retext: Retexter) -> None:
         if hasattr(w, "suffix"):
             t.set("suffix", w.suffix, w.setSuffix)  # type: ignore[attr-defined]
             t.set("prefix", w.prefix, w.setPrefix)  # type: ignore[attr-defined]
+    if isinstance(w, QWizardPage):
+        t.set("subtitle", w.subTitle, w.setSubTitle)
+        t.set("title", w.title, w.setTitle)
     _retext_items(w, t)
     if isinstance(w, QAbstractItemView) and w.model() is not None:
         _refresh_model(w.model())
+    if isinstance(w, QGraphicsView) and w.scene() is not None:
+        _retext_plots(w, retext)
+
+
+def _retext_plots(view: QGraphicsView, retext: Retexter) -> None:
+    """Plot titles, axis labels, legends and notes of pyqtgraph plots (scene items, not widgets)."""
+    contexts = _contexts(view)
+    for item in view.scene().items():
+        if not isinstance(item, QObject):
+            continue
+        t = _Target(item, contexts, retext)
+        if isinstance(item, pg.LabelItem):
+            t.set("text", lambda i=item: str(i.text), item.setText)
+        elif isinstance(item, pg.AxisItem) and item.labelText:
+            t.set(
+                "text", lambda i=item: str(i.labelText), lambda text, i=item: i.setLabel(text, i.labelUnits)
+            )
+        elif isinstance(item, pg.TextItem):
+            t.set("text", item.toPlainText, item.setText)
 
 
 def _refresh_model(model: QAbstractItemModel) -> None:

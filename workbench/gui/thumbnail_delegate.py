@@ -30,6 +30,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             "ng": QT_TRANSLATE_NOOP("ThumbnailDelegate", "NG"),
             "unlabeled": QT_TRANSLATE_NOOP("ThumbnailDelegate", "unlabeled"),
         }
+        self._splits = {
+            "train": QT_TRANSLATE_NOOP("ThumbnailDelegate", "train"),
+            "val": QT_TRANSLATE_NOOP("ThumbnailDelegate", "val"),
+            "test": QT_TRANSLATE_NOOP("ThumbnailDelegate", "test"),
+        }
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return card_size(option.fontMetrics)  # type: ignore[attr-defined]
@@ -75,9 +80,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         metrics = option.fontMetrics  # type: ignore[attr-defined]
         name = metrics.elidedText(sample.name, Qt.TextElideMode.ElideMiddle, THUMB_SIZE)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft, name)
-        detail = " · ".join(
-            x for x in (sample.split or "", f"{len(sample.classes)} cls" if sample.classes else "") if x
-        )
+        split = self.tr(self._splits[sample.split]) if sample.split in self._splits else sample.split or ""
+        classes = self.tr("%1 cls").replace("%1", str(len(sample.classes))) if sample.classes else ""
+        detail = " · ".join(x for x in (split, classes) if x)
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         painter.drawText(text_rect.translated(0, line), Qt.AlignmentFlag.AlignLeft,
                          metrics.elidedText(detail, Qt.TextElideMode.ElideRight, THUMB_SIZE))  # fmt: skip

@@ -274,10 +274,15 @@ class TrainPageWidget(QWidget):
             return
         run_id = str(items[0].data(Qt.ItemDataRole.UserRole))
         self.curves.clear_curves()
+        self.log.clear()
         for event in read_events(self.project.run_dir(run_id) / "events.jsonl"):
             if event["type"] == "metric":
                 self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch"))
+            elif event["type"] in ("log", "error"):
+                self.log.appendPlainText(str(event.get("message", "")))
         run = self.project.run(run_id)
+        self.progress.setValue(1000 if run.status == "completed" else 0)
+        self.eta_label.clear()
         self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")
         text = self.tr("Run %1: %2").replace("%1", run_id).replace("%2", run.status)
         self.state_label.setText(text + (f" — {run.error}" if run.error else ""))

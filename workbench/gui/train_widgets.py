@@ -6,6 +6,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -194,16 +195,30 @@ class TrainSettingsWidget(QWidget):
         return out
 
 
+def style_plot(plot: pg.PlotItem, palette: QPalette, title: str = "") -> None:
+    """Plot colours from the window palette (pyqtgraph's default is white on black)."""
+    text = palette.color(QPalette.ColorRole.Text)
+    if title:
+        plot.setTitle(title, color=text.name())
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
+        axis.setTextPen(pg.mkPen(text))
+    plot.showGrid(x=True, y=True, alpha=0.25)
+
+
 class CurvesWidget(pg.GraphicsLayoutWidget):
     """Training loss and validation score per epoch, drawn as the events arrive."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(220)
-        self.loss_plot = self.addPlot(title=_t("Training loss"))
-        self.val_plot = self.addPlot(title=_t("Validation score (higher is better)"))
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.loss_plot = self.addPlot()
+        self.val_plot = self.addPlot()
+        style_plot(self.loss_plot, self.palette(), _t("Training loss"))
+        style_plot(self.val_plot, self.palette(), _t("Validation score (higher is better)"))
         for plot in (self.loss_plot, self.val_plot):
-            plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", _t("epoch"))
             plot.setMouseEnabled(x=False, y=False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#0072B2", width=2), symbol="o",

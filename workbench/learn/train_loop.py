@@ -57,6 +57,7 @@ class LoopParts:
     on_epoch_end: Callable[[], None] | None = None
     sampler_state: Callable[[], Any] | None = None
     load_sampler_state: Callable[[Any], None] | None = None
+    val_cost_steps: float = 0.0  # a validation's cost in training steps, until one is measured
 
 
 @dataclass
@@ -224,7 +225,17 @@ class TrainLoop:
         return self._spent_before + time.monotonic() - self._started
 
     def _out_of_time(self) -> bool:
-        return self.cfg.time_limit is not None and self._spent() >= self.cfg.time_limit
+        """True once training plus the validation still to come would pass the time limit."""
+        if self.cfg.time_limit is None:
+            return False
+        st = self.st
+        n_val = len([h for h in st.history if "score" in h])
+        if n_val:
+            val_estimate = st.val_time / n_val
+        else:
+            step_time = (self._spent() - st.val_time) / max(st.step, 1)
+            val_estimate = self.parts.val_cost_steps * step_time
+        return self._spent() + val_estimate >= self.cfg.time_limit
 
     def _fraction(self, epochs_done: float) -> float:
         cfg, st = self.cfg, self.st
