@@ -353,6 +353,10 @@
         <translation>被误判的 OK 图像</translation>
     </message>
     <message>
+        <source>Click to open it in the label canvas and fix its label</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
@@ -367,10 +371,6 @@
     <message>
         <source>Change (95% interval)</source>
         <translation>变化（95% 区间）</translation>
-    </message>
-    <message>
-        <source>Double-click to open it in the label canvas</source>
-        <translation>双击在标注画布中打开</translation>
     </message>
     <message>
         <source>called OK</source>
@@ -936,13 +936,6 @@ Apache-2.0</translation>
     <message>
         <source>The current mask could not be saved. Close anyway and lose the last strokes?</source>
         <translation>当前掩膜无法保存。仍要关闭并丢失最近的笔画吗？</translation>
-    </message>
-</context>
-<context>
-    <name>PlaceholderPageWidget</name>
-    <message>
-        <source>This step is not available in this version of the window yet; nothing here works so far.</source>
-        <translation>此版本的界面尚未提供这一步，这里目前还没有可用的功能。</translation>
     </message>
 </context>
 <context>

@@ -14,9 +14,14 @@ from workbench.runtime.inspector import score_summary
 
 
 def pick_golden(items: list[ParityImage], count: int) -> list[ParityImage]:
-    """Up to ``count`` images, alternating NG and OK labels so both verdicts are covered."""
-    ng = [i for i in items if i.label == "ng"]
-    rest = [i for i in items if i.label != "ng"]
+    """Up to ``count`` images, alternating NG and OK labels so both verdicts are covered.
+
+    Borderline images (decision flips within the parity margin) come last: a golden image must
+    decide the same on any machine whose scores agree within tolerance.
+    """
+    ordered = [i for i in items if not i.borderline] + [i for i in items if i.borderline]
+    ng = [i for i in ordered if i.label == "ng"]
+    rest = [i for i in ordered if i.label != "ng"]
     out: list[ParityImage] = []
     while len(out) < count and (ng or rest):
         for pool in (ng, rest):

@@ -13,6 +13,33 @@ from workbench.core.decisions import Decision, DecisionConfig, decide
 from workbench.runtime.inspector import Inspector
 
 FP32_TOLERANCE = 1e-3
+# A reference decision that flips when every threshold moves by this much is "borderline": a
+# backend whose scores agree within tolerance may legitimately decide it the other way.
+BORDERLINE_MARGIN = 2 * FP32_TOLERANCE
+
+
+def shifted(config: DecisionConfig, delta: float) -> DecisionConfig:
+    """The same rules with every threshold moved by ``delta`` (kept inside (0, 1])."""
+    clamp = lambda t: min(max(t + delta, 1e-4), 1.0)  # noqa: E731
+    data = config.to_dict()
+    for rule in data["classes"]:
+        rule["threshold"] = clamp(rule["threshold"])
+    for key in ("gray_low", "gray_high"):
+        if data[key] is not None:
+            data[key] = clamp(data[key])
+    data["default_threshold"] = clamp(data["default_threshold"])
+    return DecisionConfig.from_dict(data)
+
+
+def _key(decision: Decision) -> tuple[str, int]:
+    return decision.verdict, len(decision.defects)
+
+
+def is_borderline(ref: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None) -> bool:
+    """True when the reference decision changes within +-BORDERLINE_MARGIN of the thresholds."""
+    low = decide(ref, shifted(config, -BORDERLINE_MARGIN), image=image)
+    high = decide(ref, shifted(config, BORDERLINE_MARGIN), image=image)
+    return _key(low) != _key(high)
 
 
 @dataclass
@@ -22,6 +49,7 @@ class ParityImage:
     name: str
     label: str
     image: np.ndarray
+    borderline: bool = False
 
 
 @dataclass
@@ -36,6 +64,7 @@ class VariantParity:
     n_values: int = 0
     verdict_changes: list[str] = field(default_factory=list)
     count_changes: list[str] = field(default_factory=list)
+    borderline_changes: list[str] = field(default_factory=list)
     correct: int = 0
     labelled: int = 0
     images: int = 0
@@ -50,21 +79,34 @@ class VariantParity:
 
     @property
     def passed(self) -> bool:
-        """FP32 gate: scores within 1e-3 and every decision identical."""
+        """FP32 gate: scores within 1e-3 and every decision identical except borderline ones."""
         return self.max_abs <= FP32_TOLERANCE and not self.verdict_changes and not self.count_changes
 
     def add(
-        self, ref: np.ndarray, ref_dec: Decision, out: np.ndarray, dec: Decision, item: ParityImage
+        self,
+        ref: np.ndarray,
+        ref_dec: Decision,
+        out: np.ndarray,
+        dec: Decision,
+        item: ParityImage,
+        borderline: bool = False,
     ) -> None:
         diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
         self.max_abs = max(self.max_abs, float(diff.max()))
         self.abs_sum += float(diff.sum())
         self.n_values += diff.size
         self.images += 1
+        change = ""
         if dec.verdict != ref_dec.verdict:
-            self.verdict_changes.append(f"{item.name}: {ref_dec.verdict}->{dec.verdict}")
+            change = f"{item.name}: {ref_dec.verdict}->{dec.verdict}"
         elif len(dec.defects) != len(ref_dec.defects):
-            self.count_changes.append(f"{item.name}: {len(ref_dec.defects)}->{len(dec.defects)} defects")
+            change = f"{item.name}: {len(ref_dec.defects)}->{len(dec.defects)} defects"
+        if change and borderline:
+            self.borderline_changes.append(change + " (borderline)")
+        elif change and dec.verdict != ref_dec.verdict:
+            self.verdict_changes.append(change)
+        elif change:
+            self.count_changes.append(change)
         if item.label in ("ok", "ng"):
             self.labelled += 1
             self.correct += int(dec.verdict == item.label.upper())
@@ -78,6 +120,7 @@ class VariantParity:
             "mean_abs_diff": self.mean_abs,
             "decisions_changed": self.verdict_changes,
             "defect_counts_changed": self.count_changes,
+            "borderline_changes": self.borderline_changes,
             "accuracy": self.accuracy,
             "gate": self.gate,
             "passed": self.passed,
@@ -89,7 +132,8 @@ class VariantParity:
         return (
             f"{self.label:34} max|d| {self.max_abs:9.2e}  mean|d| {self.mean_abs:9.2e}  "
             f"decisions changed {len(self.verdict_changes):3d}  defect counts changed "
-            f"{len(self.count_changes):3d}  accuracy {acc}  {verdict}"
+            f"{len(self.count_changes):3d}  borderline {len(self.borderline_changes):2d}  "
+            f"accuracy {acc}  {verdict}"
         )
 
 
@@ -101,7 +145,11 @@ def measure(
     progress: Progress,
     cancel: CancelToken | None = None,
 ) -> VariantParity:
-    """Fill every variant's parity; returns the torch reference's own accuracy as a row."""
+    """Fill every variant's parity; returns the torch reference's own accuracy as a row.
+
+    Items whose reference decision is borderline get ``item.borderline = True`` (golden images
+    are picked among the others, so that ``verify`` on another machine is stable).
+    """
     torch_row = VariantParity("torch (reference)", "fp32", gate=False)
     for i, item in enumerate(items):
         if cancel is not None:
@@ -109,9 +157,10 @@ def measure(
         progress(i / max(len(items), 1), f"parity on {item.name}")
         ref = reference(item.image)
         ref_dec = decide(ref, config, image=item.image)
+        item.borderline = is_borderline(ref, config, item.image)
         torch_row.add(ref, ref_dec, ref, ref_dec, item)
         for row, inspector in variants:
             out = inspector.scores(item.image, item.name)
-            row.add(ref, ref_dec, out, decide(out, config, image=item.image), item)
+            row.add(ref, ref_dec, out, decide(out, config, image=item.image), item, item.borderline)
     progress(1.0, "parity done")
     return torch_row

@@ -212,12 +212,12 @@ def export_bundle(
     manifest = _manifest(project_name, run_id, config, decision, models)
     bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
 
-    golden_items = pick_golden(items, options.golden_images)
-    reference = _cached_reference(loaded.predict, golden_items)
+    reference = _cached_reference(loaded.predict, items)
     variants = _variants(bundle)
     rows = [row for row, _ in variants]
     sub = lambda f, m: progress(0.5 + 0.4 * f, m)  # noqa: E731
     torch_row = measure(items, reference, variants, decision, sub, cancel)
+    golden_items = pick_golden(items, options.golden_images)
     lines = [torch_row.line()] + [r.line() for r in rows]
     failed = [r for r in rows if r.gate and not r.passed]
     if failed:

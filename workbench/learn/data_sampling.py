@@ -54,8 +54,9 @@ def cut(array: np.ndarray, y0: int, x0: int, size: int) -> np.ndarray:
     if pad_y == (0, 0) and pad_x == (0, 0):
         return win
     pads = [pad_y, pad_x] + [(0, 0)] * (array.ndim - 2)
-    mode = "reflect" if min(h, w) > 1 else "edge"
-    return np.pad(win, pads, mode=mode)
+    if min(h, w) > 1:
+        return np.pad(win, pads, mode="reflect")
+    return np.pad(win, pads, mode="edge")  # a 1-pixel axis cannot reflect
 
 
 def _origin(center: int, extent: int, size: int, rng: np.random.Generator) -> int:
