@@ -354,7 +354,7 @@
     </message>
     <message>
         <source>Click to open it in the label canvas and fix its label</source>
-        <translation type="unfinished"></translation>
+        <translation>单击在标注画布中打开并修正其标签</translation>
     </message>
     <message>
         <source>Outcome</source>

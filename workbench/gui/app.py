@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from workbench.gui.fonts import register_bundled_fonts
 from workbench.gui.i18n import install_language
 from workbench.gui.settings import APPLICATION, ORGANIZATION
 from workbench.gui.theme import apply_theme
@@ -22,6 +23,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Defect Workbench")
     apply_theme(app)
+    register_bundled_fonts()  # before the language: Chinese needs a CJK font on bare Linux
     install_language()
     return app
 

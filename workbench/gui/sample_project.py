@@ -10,7 +10,21 @@ from workbench.core.cancel import CancelToken, Progress
 from workbench.core.project import is_project
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SAMPLE = REPO / "sample_projects" / "demo"
+
+
+def _default_sample() -> Path:
+    # In a source checkout the sample sits beside the code; an installed or frozen app keeps it
+    # in the user's data folder, since its own folder may be read-only.
+    in_repo = REPO / "sample_projects"
+    if in_repo.is_dir() and os.access(in_repo, os.W_OK):
+        return in_repo / "demo"
+    base = (
+        os.environ.get("LOCALAPPDATA") or os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    )
+    return Path(base) / "defect-workbench" / "sample-project"
+
+
+DEFAULT_SAMPLE = _default_sample()
 
 
 def sample_project_path() -> Path | None:
