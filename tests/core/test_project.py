@@ -236,3 +236,20 @@ def test_counts(project: Project, tmp_path: Path) -> None:
     counts = project.counts()
     assert counts["total"] == 2 and counts["label"]["ng"] == 1 and counts["class"]["pit"] == 1
     assert counts["split"]["train"] == 1 and counts["split"]["none"] == 1 and counts["with_mask"] == 1
+
+
+def test_runs_left_by_dead_processes_are_failed_on_open(tmp_path: Path) -> None:
+    """A 'running' run whose process is gone, and a 'pending' one that never started, both fail."""
+    folder = tmp_path / "p"
+    with Project.create(folder) as project:
+        running = project.create_run("segmentation", {})
+        project.update_run(running.id, status="running", pid=2**22 + 12345)  # no such process
+        stuck = project.create_run("segmentation", {})
+        fresh = project.create_run("segmentation", {})
+        with project.transaction() as conn:
+            conn.execute("UPDATE runs SET created_at='2000-01-01T00:00:00Z' WHERE id=?", (stuck.id,))
+    with Project.open(folder) as project:
+        assert project.run(running.id).status == "failed"
+        assert "ended unexpectedly" in project.run(running.id).error
+        assert project.run(stuck.id).status == "failed"
+        assert project.run(fresh.id).status == "pending"  # may still be starting

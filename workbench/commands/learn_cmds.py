@@ -144,6 +144,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with open_project(args.dir) as project:
         project.run(args.run)  # names the run when it does not exist
         samples = project.samples(ids=args.samples, split=args.split)
+        if args.samples is None and args.split is None and project.test_locked:
+            # Proposals invite "accept prediction": keep the locked baseline free of model input
+            # unless the test split is asked for by name.
+            samples = [s for s in samples if s.split != "test"]
         if not samples:
             raise WorkbenchError(f"no samples selected in {project.root}")
         bar = ProgressBar(f"predict {args.run}", enabled=not args.json)

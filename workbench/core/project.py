@@ -39,6 +39,7 @@ from workbench.core.types import (
 )
 
 DB_NAME = "project.db"
+PENDING_GRACE_S = 120
 TASKS = ("segmentation", "classification", "anomaly")
 SUBDIRS = ("images", "masks", "runs", "evaluations", "exports", "cache")
 # Distinct, colour-blind-friendly defaults (Okabe-Ito plus extras) for new classes.
@@ -668,11 +669,19 @@ class Project:
         return out
 
     def fail_orphan_runs(self) -> list[str]:
-        """Mark runs left 'running'/'pending' by a process that no longer exists as failed."""
+        """Mark runs left 'running'/'pending' by a process that no longer exists as failed.
+
+        A pending run without a pid is given PENDING_GRACE_S to start (its job may be launching).
+        """
+        rows = self._rows(
+            "SELECT id, pid, status, created_at FROM runs WHERE status IN ('running', 'pending')"
+        )
+        stale = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - PENDING_GRACE_S))
         orphans = [
             r["id"]
-            for r in self._rows("SELECT id, pid, status FROM runs WHERE status IN ('running', 'pending')")
-            if r["status"] == "running" and not _pid_alive(r["pid"])
+            for r in rows
+            if not _pid_alive(r["pid"])
+            and (r["status"] == "running" or (r["pid"] or r["created_at"] < stale))
         ]
         for run_id in orphans:
             self.update_run(

@@ -212,6 +212,14 @@ def _retext_items(w: QWidget, t: _Target) -> None:
             header = w.horizontalHeaderItem(column)
             if header is not None:
                 t.set(f"header{column}", header.text, header.setText)
+        for row in range(w.rowCount()):
+            header = w.verticalHeaderItem(row)
+            if header is not None:
+                t.set(f"row{row}", header.text, header.setText)
+            for column in range(w.columnCount()):
+                cell = w.item(row, column)
+                if cell is not None:
+                    t.set(f"cell{row}.{column}", cell.text, cell.setText)
     elif isinstance(w, QTreeWidget):
         tree_header = w.headerItem()
         t.set_each("header", tree_header.columnCount(), tree_header.text, tree_header.setText)
