@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from workbench.core.atomic import atomic_open
 from workbench.runtime.bundle import MANIFEST, check_member_name, sha256_hex
 
 
@@ -23,21 +22,10 @@ def manifest_with_hashes(manifest: dict[str, Any], files: dict[str, bytes]) -> d
 def write_bundle(path: str | os.PathLike[str], manifest: dict[str, Any], files: dict[str, bytes]) -> Path:
     """Write the zip to a temporary file beside ``path`` and rename it into place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     full = manifest_with_hashes(manifest, files)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wbx", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                text = json.dumps(full, indent=2, ensure_ascii=False) + "\n"
-                zf.writestr(MANIFEST, text.encode("utf-8"))
-                for name, data in sorted(files.items()):
-                    zf.writestr(name, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        text = json.dumps(full, indent=2, ensure_ascii=False) + "\n"
+        zf.writestr(MANIFEST, text.encode("utf-8"))
+        for name, data in sorted(files.items()):
+            zf.writestr(name, data)
     return target
