@@ -128,3 +128,18 @@ def test_losses_reward_the_right_answer() -> None:
     cls = ClassificationLoss(0.1)
     y = torch.tensor([[1.0], [0.0]])
     assert float(cls(torch.tensor([[6.0], [-6.0]]), y)[0]) < float(cls(torch.tensor([[-6.0], [6.0]]), y)[0])
+
+
+def test_dice_weighs_a_missed_tiny_defect_like_a_missed_large_one() -> None:
+    """Per-crop Dice: missing a 4-pixel defect costs as much as missing a 400-pixel one."""
+    truth = torch.zeros(2, 1, 32, 32)
+    truth[0, 0, :20, :20] = 1.0  # large defect, found
+    truth[1, 0, 5:7, 5:7] = 1.0  # tiny defect, missed
+    logits = torch.where(truth > 0, 8.0, -8.0)
+    logits[1] = -8.0
+    loss = float(soft_dice_loss(logits, truth))
+    # Crop 1 misses all 4 pixels: 1 - (0 + 1) / (4 + 1) = 0.8; crop 0 ~0; mean ~0.4. Pooled over
+    # the batch the same miss would cost 1 - (800 + 1) / (800 + 4 + 1) ~ 0.005.
+    assert 0.35 < loss < 0.45
+    empty = torch.zeros(1, 1, 8, 8)
+    assert float(soft_dice_loss(torch.full((1, 1, 8, 8), -8.0), empty)) == 0.0
