@@ -2,33 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>Bundle: %1</source>
-        <translation>部署包：%1</translation>
-    </message>
-    <message>
-        <source>Variants: %1</source>
-        <translation>变体：%1</translation>
-    </message>
-    <message>
-        <source>Parity with the trained model:</source>
-        <translation>与训练模型的一致性：</translation>
-    </message>
-    <message>
-        <source>INT8: %1</source>
-        <translation>INT8：%1</translation>
-    </message>
-    <message>
-        <source>Golden images for `workbench-run verify`: %1</source>
-        <translation>供 `workbench-run verify` 使用的基准图像：%1</translation>
-    </message>
-    <message>
-        <source>Latency on this computer (512 x 512 image):</source>
-        <translation>本机延迟（512 x 512 图像）：</translation>
-    </message>
-</context>
-<context>
     <name>BalanceChartWidget</name>
     <message>
         <source>Labels per split</source>
@@ -553,6 +526,33 @@
     <message>
         <source>Bundles of this project</source>
         <translation>本项目的部署包</translation>
+    </message>
+</context>
+<context>
+    <name>ExportSummary</name>
+    <message>
+        <source>Parity with the trained model:</source>
+        <translation>与训练模型的一致性：</translation>
+    </message>
+    <message>
+        <source>Latency on this computer (512 x 512 image):</source>
+        <translation>本机延迟（512 x 512 图像）：</translation>
+    </message>
+    <message>
+        <source>Bundle: %1</source>
+        <translation>部署包：%1</translation>
+    </message>
+    <message>
+        <source>Variants: %1</source>
+        <translation>变体：%1</translation>
+    </message>
+    <message>
+        <source>INT8: %1</source>
+        <translation>INT8：%1</translation>
+    </message>
+    <message>
+        <source>Golden images for `workbench-run verify`: %1</source>
+        <translation>供 `workbench-run verify` 使用的基准图像：%1</translation>
     </message>
 </context>
 <context>
@@ -1349,8 +1349,40 @@ Apache-2.0</translation>
         <translation>约 %1 分钟</translation>
     </message>
     <message>
+        <source>segmentation</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <source>classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>anomaly detection</source>
+        <translation>异常检测</translation>
+    </message>
+    <message>
         <source>Quick</source>
         <translation>快速</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>等待中</translation>
     </message>
     <message>
         <source>At most %1 on this computer. Enough to check the labels and see whether the idea works; the least accurate of the three.</source>
@@ -1438,26 +1470,6 @@ Apache-2.0</translation>
     <message>
         <source>Runs</source>
         <translation>训练历史</translation>
-    </message>
-    <message>
-        <source>completed</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <source>failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>running</source>
-        <translation>运行中</translation>
-    </message>
-    <message>
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <source>pending</source>
-        <translation>等待中</translation>
     </message>
     <message>
         <source>Training run %1 …</source>
@@ -1802,13 +1814,6 @@ Apache-2.0</translation>
     <message>
         <source>The proposal has no defect here.</source>
         <translation>模型建议在此处没有缺陷。</translation>
-    </message>
-</context>
-<context>
-    <name>win.train_page</name>
-    <message>
-        <source>completed</source>
-        <translation>已完成</translation>
     </message>
 </context>
 </TS>

@@ -40,7 +40,7 @@ from workbench.gui.eval_widgets import (
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.settings import app_settings
-from workbench.gui.train_widgets import styled_label
+from workbench.gui.train_widgets import short_name, styled_label
 from workbench.gui.workers import Task, start
 
 
@@ -183,7 +183,7 @@ class EvaluatePageWidget(QWidget):
             return
         for run in self.project.runs():
             if run.status == "completed":
-                text = fill(self.tr("run %1 (%2, %3)"), run.id, run.task, run.name)
+                text = fill(self.tr("run %1 (%2, %3)"), run.id, short_name(run.task), short_name(run.name))
                 self.source_combo.addItem(text, ("run", run.id))
         for bundle in sorted((self.project.root / "exports").glob("*.wbx")):
             self.source_combo.addItem(
@@ -191,7 +191,9 @@ class EvaluatePageWidget(QWidget):
             )
         if keep is not None and self.source_combo.findData(keep) >= 0:
             self.source_combo.setCurrentIndex(self.source_combo.findData(keep))
-        stored = [(ev["id"], f"{ev['id']} ({ev.get('split') or self.tr('all')})")
+        combo = self.split_combo
+        splits = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+        stored = [(ev["id"], f"{ev['id']} ({splits.get(ev.get('split') or 'all', ev.get('split'))})")
                   for ev in self.project.evaluations()]  # fmt: skip
         for eval_id, text in stored:
             self.eval_combo.addItem(text, eval_id)

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -202,14 +202,18 @@ class CheckPage(QWizardPage):
             self.job.cancel()
 
 
-def summary_lines(result: dict[str, Any], tr: Any) -> list[str]:
+def _t(text: str) -> str:
+    return QCoreApplication.translate("ExportSummary", text)
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
     """What the bundle holds, how it compares with torch, and how fast it ran here."""
-    lines = [tr("Bundle: %1").replace("%1", str(result.get("path"))),
-             tr("Variants: %1").replace("%1", ", ".join(result.get("variants", []))), "",
-             tr("Parity with the trained model:"), *("  " + line for line in result.get("lines", [])),
-             tr("INT8: %1").replace("%1", str(result.get("int8"))),
-             tr("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))), "",
-             tr("Latency on this computer (512 x 512 image):")]  # fmt: skip
+    lines = [_t("Bundle: %1").replace("%1", str(result.get("path"))),
+             _t("Variants: %1").replace("%1", ", ".join(result.get("variants", []))), "",
+             _t("Parity with the trained model:"), *("  " + line for line in result.get("lines", [])),
+             _t("INT8: %1").replace("%1", str(result.get("int8"))),
+             _t("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))), "",
+             _t("Latency on this computer (512 x 512 image):")]  # fmt: skip
     for row in result.get("latency", []):
         frame = row.get("frame_ms")
         shown = f"{frame:.1f} ms" if frame is not None else row.get("note", "")
@@ -234,7 +238,7 @@ class SummaryPage(QWizardPage):
             layout.addWidget(w)
 
     def initializePage(self) -> None:
-        self.text.setPlainText("\n".join(summary_lines(self.wiz.export_result, self.tr)))
+        self.text.setPlainText("\n".join(summary_lines(self.wiz.export_result)))
 
     def save_copy(self, target: str | None = None) -> Path | None:
         source = Path(str(self.wiz.export_result.get("path", "")))

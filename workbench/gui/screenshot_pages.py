@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from workbench.gui.train_widgets import short_name
+
 Wait = Callable[[int], None]
 
 
@@ -27,7 +29,7 @@ def _wait_until(condition: Callable[[], bool], wait: Wait, timeout_s: float) -> 
 def _select_newest_run(win: Any) -> None:
     table = win.train_page.runs_table
     for row in range(table.rowCount()):
-        if table.item(row, 3).text() == win.train_page.tr("completed"):
+        if table.item(row, 3).text() == short_name("completed"):
             table.selectRow(row)
             return
 

@@ -28,7 +28,7 @@ from workbench.core.types import Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.settings import app_settings
-from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, styled_label
+from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
 from workbench.jobs.events import read_events
 
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
@@ -165,12 +165,10 @@ class TrainPageWidget(QWidget):
         self.runs_table.blockSignals(True)
         self.runs_table.setRowCount(0)
         runs = self.project.runs() if self.project is not None else []
-        statuses = {"completed": self.tr("completed"), "failed": self.tr("failed"),
-                    "running": self.tr("running"), "cancelled": self.tr("cancelled"),
-                    "pending": self.tr("pending")}  # fmt: skip
         for row, run in enumerate(runs):
             self.runs_table.insertRow(row)
-            texts = (run.id, run.name, run.task, statuses.get(run.status, run.status), *run_key_metrics(run))
+            texts = (run.id, short_name(run.name), short_name(run.task), short_name(run.status),
+                     *run_key_metrics(run))  # fmt: skip
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, run.id)
@@ -284,5 +282,5 @@ class TrainPageWidget(QWidget):
         self.progress.setValue(1000 if run.status == "completed" else 0)
         self.eta_label.clear()
         self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")
-        text = self.tr("Run %1: %2").replace("%1", run_id).replace("%2", run.status)
+        text = self.tr("Run %1: %2").replace("%1", run_id).replace("%2", short_name(run.status))
         self.state_label.setText(text + (f" — {run.error}" if run.error else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,6 +35,26 @@ def styled_label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(wrap)
     return label
+
+
+SHORT_NAMES = {
+    "segmentation": QT_TRANSLATE_NOOP("TrainPage", "segmentation"),
+    "classification": QT_TRANSLATE_NOOP("TrainPage", "classification"),
+    "anomaly": QT_TRANSLATE_NOOP("TrainPage", "anomaly detection"),
+    "fast": QT_TRANSLATE_NOOP("TrainPage", "Quick"),
+    "balanced": QT_TRANSLATE_NOOP("TrainPage", "Balanced"),
+    "accurate": QT_TRANSLATE_NOOP("TrainPage", "Thorough"),
+    "completed": QT_TRANSLATE_NOOP("TrainPage", "completed"),
+    "failed": QT_TRANSLATE_NOOP("TrainPage", "failed"),
+    "running": QT_TRANSLATE_NOOP("TrainPage", "running"),
+    "cancelled": QT_TRANSLATE_NOOP("TrainPage", "cancelled"),
+    "pending": QT_TRANSLATE_NOOP("TrainPage", "pending"),
+}
+
+
+def short_name(key: str) -> str:
+    """A task, preset or run state as a person reads it ("fast" -> "Quick"), translated."""
+    return _t(SHORT_NAMES[key]) if key in SHORT_NAMES else key
 
 
 def task_text(task: str) -> tuple[str, str]:
