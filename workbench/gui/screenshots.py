@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -179,11 +180,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     project = Path(args.project) if args.project else None
-    saved = []
-    for lang in ("en", "zh_CN") if args.lang == "all" else (args.lang,):
-        # The Chinese set repeats the light pages only: the dark ones show nothing new about wording.
-        outdir = Path(args.outdir) / ("zh" if lang == "zh_CN" and args.lang == "all" else "")
-        saved += take(outdir, project, dark=not args.no_dark and lang == "en", lang=lang)
+    if args.lang == "all":
+        # One process per language: a second window in the same QApplication after the first was
+        # torn down crashes Qt when the style is set again, and a fresh process is cheap.
+        for lang, sub in (("en", ""), ("zh_CN", "zh")):
+            cmd = [
+                sys.executable,
+                "-m",
+                "workbench.gui.screenshots",
+                str(Path(args.outdir) / sub),
+                "--lang",
+                lang,
+            ]
+            cmd += ["--project", args.project] if args.project else []
+            cmd += ["--no-dark"] if args.no_dark or lang != "en" else []
+            if subprocess.call(cmd) != 0:
+                return 1
+        return 0
+    # The Chinese set repeats the light pages only: the dark ones show nothing new about wording.
+    saved = take(Path(args.outdir), project, dark=not args.no_dark and args.lang == "en", lang=args.lang)
     for path in saved:
         print(path)
     return 0
