@@ -11,7 +11,6 @@ import importlib
 import sys
 
 from workbench import __version__
-from workbench.core.errors import WorkbenchError
 
 VERB_MODULES = (
     "workbench.commands.project_cmds",
@@ -44,19 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.func(args) or 0)
-    except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    from workbench.runtime.cli import dispatch
+
+    return dispatch(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -189,7 +189,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    return dispatch(build_parser(), argv)
+
+
+def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse, run the chosen verb's ``func``; user errors become one line on stderr and exit 1."""
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
