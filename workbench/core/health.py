@@ -8,6 +8,7 @@ dominant size, near-duplicates) are re-applied to every sample on each scan.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -205,10 +206,9 @@ def _channel_stats(
     key = s.channel_files[idx].sha256
     entry = cache.get(key)
     if entry is not None:
-        try:
+        # A damaged or hand-edited entry is measured again.
+        with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
             return ImageStats.from_json(entry), False
-        except (KeyError, TypeError, ValueError, IndexError):
-            pass  # a damaged or hand-edited entry: measure again
     stats = measure_image(project.read_image(s, idx))
     cache[key] = stats.to_json()
     return stats, True

@@ -26,10 +26,8 @@ def thumbnail_path(project_root: Path, content_hash: str) -> Path:
 def make_thumbnail(image_path: Path, cache_path: Path) -> np.ndarray:
     """Read the cached thumbnail, or make it from the image and cache it (RGB or grey uint8)."""
     if cache_path.is_file():
-        try:
+        with contextlib.suppress(WorkbenchError):  # a damaged cache file is made again
             return imageio.read_image(cache_path)
-        except WorkbenchError:
-            pass  # a damaged cache file is made again
     img = imageio.to_uint8(imageio.read_image(image_path))
     if img.ndim == 3 and img.shape[2] not in (3,):
         img = img[..., :3] if img.shape[2] >= 3 else img[..., 0]

@@ -9,6 +9,7 @@ Exit status: 0 done, 1 failed (an ``error`` event says why), 3 cancelled (``done
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -85,12 +86,10 @@ def _mark_failed(spec: dict[str, Any], message: str) -> None:
         return
     from workbench.core.project import Project, now_iso
 
-    try:
-        with Project.open(spec["project"], lock=False) as project:
-            if project.run(spec["run_id"]).status == "pending":
-                project.update_run(spec["run_id"], status="failed", error=message, finished_at=now_iso())
-    except WorkbenchError:
-        pass  # the project itself is the problem; the error event already says so
+    # When the project itself is the problem, the error event already says so.
+    with contextlib.suppress(WorkbenchError), Project.open(spec["project"], lock=False) as project:
+        if project.run(spec["run_id"]).status == "pending":
+            project.update_run(spec["run_id"], status="failed", error=message, finished_at=now_iso())
 
 
 def install_cancel_handlers(cancel: CancelToken) -> None:
