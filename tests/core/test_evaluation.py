@@ -110,3 +110,22 @@ def test_refuses_an_empty_split_and_a_bad_map(built: tuple[Project, dict]) -> No
 def test_prepare_floor_follows_the_lowest_threshold() -> None:
     assert floor_for(0.5) == 0.4 and floor_for(0.35) == 0.3 and floor_for(0.1) == 0.1
     assert floor_for(0.02) == 0.02 and floor_for(0.0) == pytest.approx(1e-4)
+
+
+def test_a_merged_defect_channel_is_not_counted_as_project_class_1(tmp_path: Path) -> None:
+    """A fast-preset model merges every class into one "defect" channel with id 1; its false
+    alarms must not be reported as overkills caused by the project's class 1 ("scratch")."""
+    project, maps = make_eval_project(tmp_path / "p")
+    merged = model_info()
+    merged["classes"] = [{"id": 1, "name": "defect", "color": "#ff0000"}]
+    merged["decision"]["classes"][0]["name"] = "defect"
+    session = run_evaluation(project, fake_predictor(maps), merged, split="test", eval_id="merged")
+    _, metrics = session.image_level(session.base_config)
+    assert not session.classes_match_project
+    assert "image.class.1.overkills" not in metrics  # no per-class overkill for a merged channel
+    assert metrics["image.class.1.n_ng"] > 0  # escapes per project class are still there
+    html = (session.dir / "report.html").read_text(encoding="utf-8")
+    assert "scratch" in html and "n/a" in html
+    normal = evaluate(project, maps, "normal")
+    assert normal.classes_match_project
+    assert "image.class.1.overkills" in normal.image_level(normal.base_config)[1]

@@ -191,6 +191,12 @@ class EvaluationSession:
         model = meta["model"]
         self.class_ids = [int(c["id"]) for c in model.get("classes", [])]
         self.class_names = [str(c["name"]) for c in model.get("classes", [])]
+        # Overkill per class is only meaningful when the model's classes are the project's
+        # (same id, same name); a merged "defect" channel must not be counted as project class 1.
+        project_names = {c.id: c.name for c in project.classes()}
+        self.classes_match_project = bool(self.class_ids) and all(
+            project_names.get(i) == n for i, n in zip(self.class_ids, self.class_names, strict=True)
+        )
         self.base_config = DecisionConfig.from_dict(model.get("decision", {}))
         self._levels: dict[float, list[PreparedMap]] = {}
         self._n_classes = len(self.class_ids) or 1
@@ -258,7 +264,9 @@ class EvaluationSession:
             [d.image_score for d in decisions],
             [d.verdict for d in decisions],
             classes_per_image=[c.classes for c in self.cases],
-            predicted_classes=[[f.class_id for f in d.defects] for d in decisions],
+            predicted_classes=[[f.class_id for f in d.defects] for d in decisions]
+            if self.classes_match_project
+            else None,
         )
         return decisions, metrics
 

@@ -134,7 +134,10 @@ def _fmt(v: object, pct: bool = False) -> str:
     return f"{v:.3f}" if isinstance(v, float) else _e(v)
 
 
-def _per_class(m: dict[str, Any], names: dict[int, str]) -> str:
+def _per_class(m: dict[str, Any], names: dict[int, str], model_classes: bool = True) -> str:
+    """Rows per class. With ``model_classes`` False (a model that merges every class into one
+    "defect" channel) the rows are the project's classes and only their escapes are per class;
+    pixel, region and overkill figures exist for the merged channel only (the total row)."""
     ids = sorted(names)
     if not ids:
         return "<p>No defect classes.</p>"
@@ -145,6 +148,13 @@ def _per_class(m: dict[str, Any], names: dict[int, str]) -> str:
     for c in ids:
         p = f"image.class.{c}"
         found = f"{m.get(f'region.class.{c}.n_found', 0)} / {m.get(f'region.class.{c}.n_true', 0)}"
+        if not model_classes:
+            rows += (
+                f"<tr><th>{_e(names[c])} <span class=dim>(id {c})</span></th>"
+                f"<td>{_fmt(m.get(f'{p}.n_ng', 0))}</td><td>{_fmt(m.get(f'{p}.escapes', 0))}</td>"
+                f"<td>{_fmt(m.get(f'{p}.escape_rate'), True)}</td>" + "<td>n/a</td>" * 5 + "</tr>"
+            )
+            continue
         rows += (
             f"<tr><th>{_e(names[c])} <span class=dim>(id {c})</span></th>"
             f"<td>{_fmt(m.get(f'{p}.n_ng', 0))}</td><td>{_fmt(m.get(f'{p}.escapes', 0))}</td>"
@@ -246,6 +256,8 @@ def render_report(
 ) -> str:
     """The whole report page as one HTML string."""
     names = dict(zip(session.class_ids, session.class_names, strict=True))
+    model_classes = session.classes_match_project
+    table_names = names if model_classes else {c.id: c.name for c in session.project.classes()}
     n_cls = max(len(names), 1)
     parts = [
         _header(session, metrics, config, names),
@@ -261,7 +273,8 @@ def render_report(
                  "labelled NG / called OK; overkills labelled OK / called NG.", _confusion(metrics)),
         _section("Per defect class", "Escapes per class count NG parts that carry that class; Dice and "
                  "IoU compare predicted and labelled defect pixels (1.0 = perfect); region recall is the "
-                 "share of labelled defect regions the model touched.", _per_class(metrics, names)),
+                 "share of labelled defect regions the model touched.",
+                 _per_class(metrics, table_names, model_classes)),
     ]  # fmt: skip
     for kind, title, how in GALLERIES:
         parts.append(_section(title, how, _gallery(session, rows, kind, config, names), anchor=kind))

@@ -243,5 +243,5 @@ def fill_class_table(table: QTableWidget, m: dict[str, Any], names: dict[int, st
         rate = m.get(p + "escape_rate")
         rate_shown = f"{100 * rate:.1f} %" if rate is not None else "—"
         rows.append([names.get(c, str(c)), m.get(p + "n_ng", 0), m.get(p + "escapes", 0), rate_shown,
-                     m.get(p + "overkills", 0)])  # fmt: skip
+                     m.get(p + "overkills", "—")])  # fmt: skip
     fill_table(table, rows)
