@@ -15,9 +15,12 @@ from workbench.core.tiling import predict_tiled
 from workbench.learn.anomaly import (
     AnomalyFitError,
     AnomalyModel,
+    RawScores,
     choose_threshold,
     fit_anomaly,
     greedy_coreset,
+    normal_spread,
+    raw_image_score,
 )
 from workbench.learn.models import get_model, model_info
 
@@ -41,7 +44,7 @@ def model() -> AnomalyModel:
     return fit_anomaly([texture(i) for i in range(6)], val, tile=TILE, overlap=OVERLAP)
 
 
-def score_map(model: AnomalyModel, image: np.ndarray) -> np.ndarray:
+def score_map(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
     def fn(batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             return model(torch.from_numpy(batch)).numpy()
@@ -55,8 +58,14 @@ def test_defect_scores_above_threshold_and_good_images_below(model: AnomalyModel
     assert good.shape == bad.shape == (96, 96)
     assert good.min() >= 0.0 and bad.max() <= 1.0
     assert np.quantile(good, 0.99) < 0.5 < bad.max()
-    assert bad.max() > good.max() + 0.2
-    ys, xs = np.unravel_index(np.argmax(bad), bad.shape)
+    # the normalised map saturates at 1 around the defect: peaks are compared on the raw scale
+    good_raw = score_map(RawScores(model), texture(99))
+    bad_raw = score_map(RawScores(model), texture(98, defect=True))
+    assert bad_raw.max() > 4 * good_raw.max() > 0
+    assert raw_image_score(model, np.ascontiguousarray(texture(99).transpose(2, 0, 1)), TILE, OVERLAP) == (
+        pytest.approx(float(good_raw.max()), rel=1e-5)
+    )
+    ys, xs = np.unravel_index(np.argmax(bad_raw), bad_raw.shape)
     assert 30 <= ys <= 62 and 20 <= xs <= 60, "the peak sits on the defect"
 
 
@@ -128,3 +137,28 @@ def test_fit_without_val_images_holds_out_training_images_and_honours_cancel() -
         fit_anomaly([texture(0, size=64)], [texture(1, size=64)], cancel=token, tile=TILE)
     with pytest.raises(AnomalyFitError, match="training image 1"):
         fit_anomaly([texture(0, size=64), np.zeros((64, 64, 1), np.float32)], [], tile=TILE)
+
+
+def test_normal_spread_looks_at_other_images_only() -> None:
+    # image 0: two near copies; image 1: one vector 5 away from both
+    cands = torch.tensor([[0.0, 0.0], [0.1, 0.0], [0.0, 5.0]])
+    owner = torch.tensor([0, 0, 1], dtype=torch.int32)
+    spread = normal_spread(cands, owner, cands, owner, k=1)
+    assert spread[0] == pytest.approx(5.0) and spread[1] == pytest.approx(float(np.hypot(0.1, 5.0)))
+    assert spread[2] == pytest.approx(5.0)
+    assert torch.equal(normal_spread(cands, torch.zeros(3, dtype=torch.int32), cands,
+                                     torch.zeros(3, dtype=torch.int32)), torch.zeros(3))  # fmt: skip
+
+
+def test_a_model_saved_without_spread_loads_as_plain_nearest_distance(model: AnomalyModel) -> None:
+    state = {k: v for k, v in model.state_dict().items() if k != "spread"}
+    old = AnomalyModel.from_state_dict(state)
+    old.load_state_dict(state)
+    assert torch.count_nonzero(old.spread) == 0 and old.spread.shape == model.spread.shape
+    x = torch.rand(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.all(old.raw_map(x) >= model.raw_map(x) - 1e-5)
+
+
+def test_threshold_headroom_without_ng_counts_the_subtracted_spread() -> None:
+    assert choose_threshold([1.0, 2.0], baseline=10.0) == pytest.approx(2.0 + 0.1 * 12.0)

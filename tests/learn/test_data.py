@@ -7,6 +7,7 @@ import pytest
 import torch
 from tiny_project import make_tiny_project
 
+from workbench.core.decisions import ClassRule, DecisionConfig, decide, image_score
 from workbench.core.project import Project
 from workbench.learn.augment import AugmentConfig, augment
 from workbench.learn.data import (
@@ -19,7 +20,7 @@ from workbench.learn.data import (
     presence,
 )
 from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points
-from workbench.learn.validation import auroc, image_score
+from workbench.learn.validation import auroc
 
 NO_PHOTO = AugmentConfig(flips=True, rot90=True, brightness=0, contrast=0, blur_p=0, noise_p=0)
 
@@ -145,12 +146,16 @@ def test_class_lut_presence_and_metrics() -> None:
     assert auroc([0.1, 0.4, 0.35, 0.8], [False, False, True, True]) == pytest.approx(0.75)
     assert auroc([0.5, 0.5], [False, True]) == pytest.approx(0.5)
     assert auroc([0.2], [True]) is None
+    # validation scores an image as the decision does: one stray pixel above the threshold is NG
     score_map = np.zeros((2, 20, 20), np.float32)
-    score_map[1, 5:10, 5:10] = 1.0
-    score_map[0, 15, 15] = 1.0  # one stray pixel is smoothed away
-    assert image_score(score_map) == pytest.approx(1.0)
-    score_map[1] = 0
-    assert image_score(score_map) < 0.1
+    score_map[1, 5:10, 5:10] = 0.4
+    score_map[0, 15, 15] = 0.6
+    assert image_score(score_map) == pytest.approx(0.6)
+    rules = DecisionConfig([ClassRule(1, "a"), ClassRule(2, "b")])
+    decision = decide(score_map, rules)
+    assert decision.verdict == "NG" and decision.image_score == pytest.approx(0.6)
+    score_map[0, 15, 15] = 0.45
+    assert image_score(score_map) == pytest.approx(0.45) and decide(score_map, rules).verdict == "OK"
 
 
 def test_synthetic_defects_paint_only_defect_free_crops() -> None:

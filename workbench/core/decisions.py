@@ -189,6 +189,16 @@ class Decision:
         )
 
 
+def image_score(score_map: np.ndarray) -> float:
+    """The score of a whole ``(K,H,W)`` map: its highest pixel over every class.
+
+    The one definition used by training validation, evaluation, sweeps and the runtime: it is the
+    threshold at which the image turns NG when no area, length or contrast rule applies, so an
+    AUROC or a sweep over these scores describes the decisions that will be deployed.
+    """
+    return float(np.max(score_map)) if np.size(score_map) else 0.0
+
+
 def _area_mm2(area_px: int, config: DecisionConfig) -> float | None:
     return None if config.pixel_size_mm is None else area_px * config.pixel_size_mm**2
 

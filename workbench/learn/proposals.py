@@ -17,11 +17,10 @@ import numpy as np
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decisions import DecisionConfig, decide
+from workbench.core.decisions import DecisionConfig, decide, image_score
 from workbench.core.project import Project, now_iso
 from workbench.core.types import Sample
 from workbench.learn.infer import load_run
-from workbench.learn.validation import image_score
 
 INDEX_FILE = "index.json"
 

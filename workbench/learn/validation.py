@@ -1,21 +1,20 @@
 """Validation during training: full-resolution score maps of the val images, image AUROC, pixel Dice.
 
-The image score of a map is the maximum of its lightly smoothed defect map (the max over
-classes), so one stray pixel does not make an image NG while a thin crack still does.
+The image score is ``core.decisions.image_score`` (the map's highest pixel), the same score that
+evaluation, sweeps and the runtime use, so a validation AUROC describes the deployed decisions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import cv2
 import numpy as np
 
 from workbench.core.cancel import CancelToken
+from workbench.core.decisions import image_score
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
 
-SMOOTH_KERNEL = 5
 PIXEL_THRESHOLD = 0.5
 
 
@@ -39,13 +38,6 @@ def auroc(scores: list[float], positives: list[bool]) -> float | None:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def image_score(score_map: np.ndarray) -> float:
-    """Max over the smoothed, class-maxed ``(K,H,W)`` map."""
-    defect = score_map.max(axis=0).astype(np.float32)
-    k = min(SMOOTH_KERNEL, defect.shape[0], defect.shape[1])
-    return float(cv2.blur(defect, (k, k)).max()) if k > 1 else float(defect.max())
-
-
 def tile_for(task: str, crop: int) -> tuple[int, int]:
     """Inference tile and overlap for a model trained on ``crop`` pixels.
 
@@ -56,33 +48,50 @@ def tile_for(task: str, crop: int) -> tuple[int, int]:
     return tile, tile // 8
 
 
+class ValidationTally:
+    """Image scores and defect-pixel counts of val images, added one score map at a time."""
+
+    def __init__(self, pixels: bool = True) -> None:
+        self.pixels = pixels
+        self.scores: list[float] = []
+        self.positives: list[bool] = []
+        self.tp = self.fp = self.fn = 0
+
+    def add(self, probs: np.ndarray, item: TrainItem) -> None:
+        """Count one image's ``(K,H,W)`` score map against its label and mask."""
+        self.scores.append(image_score(probs))
+        self.positives.append(item.label == "ng")
+        if not self.pixels or (item.label == "ng" and not item.points):
+            return  # NG without a mask: counts for AUROC only
+        pred = probs.max(axis=0) >= PIXEL_THRESHOLD
+        truth = item.target > 0
+        self.tp += int(np.count_nonzero(pred & truth))
+        self.fp += int(np.count_nonzero(pred & ~truth))
+        self.fn += int(np.count_nonzero(~pred & truth))
+
+    def result(self) -> dict[str, Any]:
+        """``image_auroc``, then ``pixel_dice`` (or ``image_accuracy``), and their mean ``score``."""
+        out: dict[str, Any] = {"image_auroc": auroc(self.scores, self.positives)}
+        if self.pixels:
+            counted = self.tp + self.fp + self.fn
+            out["pixel_dice"] = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if counted else None
+        else:
+            hits = [(s >= PIXEL_THRESHOLD) == p for s, p in zip(self.scores, self.positives)]
+            out["image_accuracy"] = float(np.mean(hits)) if hits else None
+        out["score"] = _combined(*out.values())
+        return out
+
+
 def validate(
     predictor: LoadedRun, items: list[TrainItem], cancel: CancelToken, pixels: bool = True
 ) -> dict[str, Any]:
     """Image AUROC (val OK vs NG) and, with ``pixels``, Dice of defect pixels over every val image
     whose mask is known; maps come from the same tiled prediction as evaluation."""
-    scores, positives = [], []
-    tp = fp = fn = 0
+    tally = ValidationTally(pixels)
     for item in items:
         cancel.raise_if_cancelled()
-        probs = predictor.predict(item.image)
-        scores.append(image_score(probs))
-        positives.append(item.label == "ng")
-        if not pixels or (item.label == "ng" and not item.points):
-            continue  # NG without a mask: counts for AUROC only
-        pred = probs.max(axis=0) >= PIXEL_THRESHOLD
-        truth = item.target > 0
-        tp += int(np.count_nonzero(pred & truth))
-        fp += int(np.count_nonzero(pred & ~truth))
-        fn += int(np.count_nonzero(~pred & truth))
-    roc = auroc(scores, positives)
-    out: dict[str, Any] = {"image_auroc": roc}
-    if pixels:
-        out["pixel_dice"] = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else None
-    else:
-        out["image_accuracy"] = float(np.mean([(s >= 0.5) == p for s, p in zip(scores, positives)]))
-    out["score"] = _combined(*out.values())
-    return out
+        tally.add(predictor.predict(item.image), item)
+    return tally.result()
 
 
 def _combined(*values: float | None) -> float:

@@ -1,7 +1,10 @@
 """A printed-circuit-board-like surface: solder mask, traces, silkscreen, pads and vias.
 
 The layout (where every pad is) is drawn separately from the pixels so that a "missing part"
-defect can leave one pad, or a piece of it, out and label exactly that footprint.
+defect can leave one pad, or a piece of it, out and label exactly that footprint. Like a real
+line, every board is the same product: one design of BOARD x BOARD pixels, repeated as a panel
+when the camera sees more than one board, placed with a small fixture shift and lit a little
+differently per image.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import numpy as np
 from workbench.core.samplegen.shapes import smooth_noise
 
 GRID = 8  # traces and pads snap to this pitch, like a real board's routing grid
+MAX_SHIFT = 6  # pixels a board may sit off its nominal place in the fixture
+BOARD = 512  # side of one board design; larger images show a panel of copies
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class PcbLayout:
     height: int
     width: int
     board: np.ndarray
+    metal: np.ndarray
     traces: list[tuple[np.ndarray, int]] = field(default_factory=list)
     pads: list[Pad] = field(default_factory=list)
     silk: list[tuple[int, int, int, int]] = field(default_factory=list)
@@ -48,19 +54,48 @@ def _snap(value: float) -> int:
     return round(value / GRID) * GRID
 
 
-def _add_component(layout: PcbLayout, rng: np.random.Generator, cx: int, cy: int) -> None:
-    """An IC footprint: two rows of rectangular pads and a silkscreen outline."""
+def _component(rng: np.random.Generator, cx: int, cy: int) -> tuple[list[Pad], tuple[int, int, int, int]]:
+    """An IC footprint: two rows of rectangular pads, and its silkscreen outline."""
     n = int(rng.integers(3, 9))
     pitch = int(rng.choice([12, 16, 20]))
     pad_w = int(pitch * rng.uniform(0.45, 0.6))
     pad_h = int(rng.integers(14, 26))
     body = int(rng.integers(24, 56))
     x0 = cx - (n - 1) * pitch // 2
-    for i in range(n):
-        for sign in (-1, 1):
-            layout.pads.append(Pad(x0 + i * pitch, cy + sign * (body // 2 + pad_h // 2), pad_w, pad_h))
+    pads = [Pad(x0 + i * pitch, cy + sign * (body // 2 + pad_h // 2), pad_w, pad_h)
+            for i in range(n) for sign in (-1, 1)]  # fmt: skip
     half_w = (n - 1) * pitch // 2 + pitch
-    layout.silk.append((cx - half_w, cy - body // 2 + 3, cx + half_w, cy + body // 2 - 3))
+    return pads, (cx - half_w, cy - body // 2 + 3, cx + half_w, cy + body // 2 - 3)
+
+
+def _footprint(pads: list[Pad], margin: int) -> tuple[int, int, int, int]:
+    """Box around the pads, grown by ``margin`` on every side."""
+    x0 = min(p.x - p.w // 2 for p in pads)
+    y0 = min(p.y - p.h // 2 for p in pads)
+    x1 = max(p.x + p.w // 2 for p in pads)
+    y1 = max(p.y + p.h // 2 for p in pads)
+    return x0 - margin, y0 - margin, x1 + margin, y1 + margin
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_components(layout: PcbLayout, rng: np.random.Generator, count: int) -> None:
+    """Components where they fit: a good board never has two parts on top of each other."""
+    mx, my = min(40.0, layout.width / 4), min(50.0, layout.height / 4)  # mostly on the image
+    taken: list[tuple[int, int, int, int]] = []
+    for _ in range(count):
+        for _attempt in range(20):
+            cx = _snap(rng.uniform(mx, layout.width - mx))
+            cy = _snap(rng.uniform(my, layout.height - my))
+            pads, silk = _component(rng, cx, cy)
+            box = _footprint(pads, GRID)
+            if not any(_overlaps(box, other) for other in taken):
+                taken.append(box)
+                layout.pads.extend(pads)
+                layout.silk.append(silk)
+                break
 
 
 def _add_trace(layout: PcbLayout, rng: np.random.Generator) -> None:
@@ -80,17 +115,31 @@ def _add_trace(layout: PcbLayout, rng: np.random.Generator) -> None:
 
 
 def pcb_layout(rng: np.random.Generator, height: int, width: int) -> PcbLayout:
-    """A random board layout whose density does not depend on the image size."""
+    """A random board design whose density does not depend on the image size."""
     green = rng.random() < 0.8
     board = np.array([0.10, 0.33, 0.17] if green else [0.30, 0.32, 0.31], np.float32)
-    layout = PcbLayout(height, width, board * (1.0 + rng.uniform(-0.1, 0.1, 3)).astype(np.float32))
+    metal = np.array([0.82, 0.7, 0.42] if rng.random() < 0.6 else [0.78, 0.78, 0.76], np.float32)
+    board = board * (1.0 + rng.uniform(-0.1, 0.1, 3)).astype(np.float32)
+    layout = PcbLayout(height, width, board, metal)
     area = height * width
     for _ in range(max(4, int(area / 9000))):
         _add_trace(layout, rng)
-    mx, my = min(40.0, width / 4), min(50.0, height / 4)  # keep components mostly on the image
-    for _ in range(max(2, int(area / 45000))):
-        _add_component(layout, rng, _snap(rng.uniform(mx, width - mx)), _snap(rng.uniform(my, height - my)))
+    _place_components(layout, rng, max(2, int(area / 45000)))
     return layout
+
+
+def placed(design: PcbLayout, rng: np.random.Generator, height: int, width: int) -> PcbLayout:
+    """What a ``height x width`` camera sees of a panel of ``design`` copies sitting in the
+    fixture a few pixels off its nominal place."""
+    dx, dy = (int(v) for v in rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, 2))
+    out = PcbLayout(height, width, design.board, design.metal)
+    for oy in range(0, height + MAX_SHIFT, design.height):
+        for ox in range(0, width + MAX_SHIFT, design.width):
+            x, y = ox + dx, oy + dy
+            out.traces += [(pts + np.array([x, y], np.int32), t) for pts, t in design.traces]
+            out.pads += [Pad(p.x + x, p.y + y, p.w, p.h, p.round) for p in design.pads]
+            out.silk += [(x0 + x, y0 + y, x1 + x, y1 + y) for x0, y0, x1, y1 in design.silk]
+    return out
 
 
 def draw_pads(layout: PcbLayout, pads: list[Pad] | None = None) -> np.ndarray:
@@ -126,7 +175,7 @@ def render_pcb(layout: PcbLayout, rng: np.random.Generator, missing: np.ndarray 
     if missing is not None:
         holes[missing] = 0
     copper = layout.board * np.array([1.45, 1.35, 1.4], np.float32)
-    metal = np.array([0.82, 0.7, 0.42] if rng.random() < 0.6 else [0.78, 0.78, 0.76], np.float32)
+    metal = layout.metal
     for layer, colour in ((traces, copper), (silk, np.array([0.9, 0.9, 0.86], np.float32))):
         alpha = (layer.astype(np.float32) / 255.0)[..., None]
         img = img * (1.0 - alpha) + alpha * colour

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 
 from workbench.core.samplegen.defects import DRAWERS, draw_hole, missing_pad
-from workbench.core.samplegen.pcb import pcb_layout, render_pcb
+from workbench.core.samplegen.pcb import BOARD, PcbLayout, pcb_layout, placed, render_pcb
 from workbench.core.samplegen.plan import DefectPlan, SamplePlan
 from workbench.core.samplegen.surfaces import finish, render_metal, render_weave
+
+# Entropy word of the board-design stream: one design per project seed.
+_DESIGN_STREAM = 0x9CB0A7
+
+
+@functools.lru_cache(maxsize=4)
+def _design(seed: int) -> PcbLayout:
+    """The product every board in the project is a copy of."""
+    return pcb_layout(np.random.Generator(np.random.PCG64([seed, _DESIGN_STREAM])), BOARD, BOARD)
 
 
 def _render_pcb(
     plan: SamplePlan, rng: np.random.Generator, mask: np.ndarray, class_ids: Mapping[str, int]
 ) -> tuple[np.ndarray, list[DefectPlan]]:
     """A board with its missing-part defects baked in (pads left out); other defects still to draw."""
-    layout = pcb_layout(rng, plan.height, plan.width)
+    layout = placed(_design(plan.seed[0]), rng, plan.height, plan.width)
     missing = np.zeros((plan.height, plan.width), bool)
     later = []
     for d in plan.defects:
