@@ -143,3 +143,16 @@ def test_dice_weighs_a_missed_tiny_defect_like_a_missed_large_one() -> None:
     assert 0.35 < loss < 0.45
     empty = torch.zeros(1, 1, 8, 8)
     assert float(soft_dice_loss(torch.full((1, 1, 8, 8), -8.0), empty)) == 0.0
+
+
+def test_a_small_confident_false_alarm_ranks_a_crop_as_hard() -> None:
+    """Mining must find the 8x8 spot that rejects a good part, not only crops with much mild error."""
+    target = torch.zeros(2, 64, 64, dtype=torch.int64)
+    logits = torch.full((2, 1, 64, 64), -1.5)  # crop 0: unsure everywhere (mean BCE ~0.2)
+    logits[1] = -8.0
+    logits[1, 0, 20:28, 20:28] = 6.0  # crop 1: sure everywhere but one confident 8x8 false alarm
+    _, hard = SegmentationLoss(1)(logits, target)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    plain = bce(logits, torch.zeros_like(logits), reduction="none").mean(dim=(1, 2, 3))
+    assert plain[0] > plain[1]  # a mean over the crop ranks them the wrong way round
+    assert hard[1] > hard[0]

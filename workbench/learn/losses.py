@@ -60,9 +60,24 @@ class SegmentationLoss(nn.Module):
         pixel = focal_bce(logits, onehot, self.gamma)
         per_crop = pixel.mean(dim=(1, 2, 3))
         loss = self.bce_weight * per_crop.mean() + self.dice_weight * soft_dice_loss(logits, onehot)
-        # Hard-example mining ranks crops by error where the truth is (misses) or is not (false alarms).
-        miss = (pixel * onehot).sum(dim=(1, 2, 3)) / onehot.sum(dim=(1, 2, 3)).clamp(min=1.0)
-        return loss, (per_crop + miss).detach()
+        return loss, hardness(pixel.detach(), onehot).detach()
+
+
+FALSE_ALARM_PIXELS = 64  # about an 8x8 spot: the size of the smallest defect worth rejecting a part for
+
+
+def hardness(pixel: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
+    """Per crop, how wrong the model is there: for hard-example mining.
+
+    Mean pixel error, plus the mean error on defect pixels (misses), plus the mean error of the
+    worst ``FALSE_ALARM_PIXELS`` background pixels: a small confident false alarm on a good part
+    (what makes overkill) barely moves a crop's mean error, so it is counted on its own.
+    """
+    per_crop = pixel.mean(dim=(1, 2, 3))
+    miss = (pixel * onehot).sum(dim=(1, 2, 3)) / onehot.sum(dim=(1, 2, 3)).clamp(min=1.0)
+    background = (pixel * (1.0 - onehot)).flatten(1)
+    worst = background.topk(min(FALSE_ALARM_PIXELS, background.shape[1]), dim=1).values.mean(dim=1)
+    return per_crop + miss + worst
 
 
 class ClassificationLoss(nn.Module):
