@@ -1,4 +1,4 @@
-"""Anomaly training from good images only: fit the memory-bank model, then validate like the others."""
+"""Anomaly training from good images only: fit the model, set its threshold on val, validate."""
 
 from __future__ import annotations
 
