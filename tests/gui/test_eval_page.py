@@ -100,6 +100,16 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
     assert result is not None and result["a"] == other and result["b"] == eval_id
     assert page.compare.table.rowCount() >= 2 and "fixed" in page.compare.label.text()
 
+    # Reopening the project on this page shows its newest evaluation, the one the list names.
+    page.set_project(None)
+    page.show()
+    page.set_project(project)
+    newest = page.eval_combo.itemData(0)
+    qtbot.waitUntil(lambda: page.session is not None and page.idle, timeout=30_000)
+    assert page.session.eval_id == newest == page.eval_combo.currentData()
+    m = page.metrics
+    assert page.cards.escape.value.text().startswith(f"{m['image.escapes']} / {m['image.n_ng']}")
+
     page.set_project(None)
     project.close()  # the CLI takes the project's write lock
     assert cli_counts(project.root, run_id, 0.995) == high

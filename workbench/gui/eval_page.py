@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -172,6 +173,17 @@ class EvaluatePageWidget(QWidget):
         self.split_combo.setCurrentIndex(max(0, self.split_combo.findData(split)))
         self.refresh_sources()
         self._update_buttons()
+        if self.isVisible():
+            self._open_newest()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._open_newest()
+
+    def _open_newest(self) -> None:
+        """Show the newest stored evaluation when none is shown: the list names it as current."""
+        if self.project is not None and self.session is None and not self._busy and self.eval_combo.count():
+            self.load_evaluation(str(self.eval_combo.itemData(0)))
 
     def refresh_sources(self) -> None:
         """Completed runs and the project's bundles; stored evaluations, newest first."""
