@@ -63,7 +63,7 @@ def test_defect_scores_above_threshold_and_good_images_below(model: AnomalyModel
     bad_raw = score_map(RawScores(model), texture(98, defect=True))
     assert bad_raw.max() > 4 * good_raw.max() > 0
     assert raw_image_score(model, np.ascontiguousarray(texture(99).transpose(2, 0, 1)), TILE, OVERLAP) == (
-        pytest.approx(float(good_raw.max()), rel=1e-5)
+        pytest.approx(float(good_raw.max()), rel=1e-4)
     )
     ys, xs = np.unravel_index(np.argmax(bad_raw), bad_raw.shape)
     assert 30 <= ys <= 62 and 20 <= xs <= 60, "the peak sits on the defect"
@@ -162,3 +162,21 @@ def test_a_model_saved_without_spread_loads_as_plain_nearest_distance(model: Ano
 
 def test_threshold_headroom_without_ng_counts_the_subtracted_spread() -> None:
     assert choose_threshold([1.0, 2.0], baseline=10.0) == pytest.approx(2.0 + 0.1 * 12.0)
+
+
+def test_score_is_continuous_where_two_bank_vectors_are_equally_near() -> None:
+    """Float rounding must not flip which spread is subtracted (ONNX vs torch parity)."""
+    model = AnomalyModel(3, 0)
+    bank = torch.zeros(6, 152)
+    bank[0, 0], bank[1, 0] = 1.0, -1.0  # equally near to queries on the x0 = 0 plane
+    bank[2:, 1] = torch.tensor([40.0, 50.0, 60.0, 70.0])  # far away
+    model.bank, model.spread = bank, torch.tensor([0.0, 2.0, 9.0, 9.0, 9.0, 9.0])
+    query = torch.zeros(1, 3, 152)
+    query[0, :, 2] = 3.0
+    query[0, 0, 0], query[0, 1, 0] = 1e-5, -1e-5  # either side of the tie
+    query[0, 2, 0] = 0.8  # clearly nearer to vector 0
+    with torch.inference_mode():
+        side_a, side_b, near_0 = model.excess(query)[0].tolist()
+    assert abs(side_a - side_b) < 1e-3  # a hard nearest-vector choice differs by the full 2.0
+    assert side_a == pytest.approx(float(np.sqrt(10.0)) - 1.0, abs=1e-3)  # the two spreads blended
+    assert near_0 == pytest.approx(float(np.hypot(0.2, 3.0)), abs=5e-3)  # away from ties: its own spread
