@@ -202,3 +202,22 @@ def test_cli_sample_with_recipe_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "already holds a project" in capsys.readouterr().err
     assert main(["sample", str(tmp_path / "neg"), "--seed", "-1"]) == 1
     assert "non-negative" in capsys.readouterr().err
+
+
+def test_pcb_boards_are_one_product_without_overlapping_parts() -> None:
+    from workbench.core.samplegen.pcb import BOARD, MAX_SHIFT, _overlaps, pcb_layout, placed
+
+    design = pcb_layout(np.random.default_rng(3), BOARD, BOARD)
+    assert len(design.silk) >= 4
+    silk = design.silk
+    assert not any(_overlaps(a, b) for i, a in enumerate(silk) for b in silk[i + 1 :])
+    pads = [p for p in design.pads if not p.round]
+    rects = [(p.x - p.w // 2, p.y - p.h // 2, p.x + p.w // 2, p.y + p.h // 2) for p in pads]
+    assert not any(_overlaps(a, b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    one = placed(design, np.random.default_rng(1), BOARD, BOARD)
+    panel = placed(design, np.random.default_rng(2), 2 * BOARD + 100, BOARD)
+    dx, dy = one.pads[0].x - design.pads[0].x, one.pads[0].y - design.pads[0].y
+    assert max(abs(dx), abs(dy)) <= MAX_SHIFT
+    assert all((p.x - q.x, p.y - q.y) == (dx, dy) for p, q in zip(one.pads, design.pads))  # same design
+    # a taller view shows the next boards of the panel (plus a strip revealed by the fixture shift)
+    assert len(panel.pads) == 3 * 2 * len(design.pads)
