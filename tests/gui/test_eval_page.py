@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.gui.trained_run import trained_project
@@ -113,3 +114,22 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
     page.set_project(None)
     project.close()  # the CLI takes the project's write lock
     assert cli_counts(project.root, run_id, 0.995) == high
+
+
+def test_gallery_thumbnail_shows_a_tiny_false_alarm_and_the_labelled_defect() -> None:
+    from workbench.gui.eval_widgets import heat_thumbnail
+
+    image = np.full((2048, 2448, 3), 128, np.uint8)
+    scores = np.zeros((1, 2048, 2448), np.float32)
+    scores[0, 1000:1005, 600:605] = 0.9  # a 5x5 px false alarm: a fraction of one thumbnail pixel
+    truth = np.zeros((2048, 2448), np.uint8)
+    truth[300:340, 1800:1840] = 2
+    thumb = heat_thumbnail(image, scores, truth=truth)
+    assert thumb.shape == (125, 150, 3)
+    spot = thumb[58:65, 33:40].astype(int)  # around (1002, 602) * 150 / 2448
+    assert np.abs(spot - 128).max() > 60, "the false alarm is visible"
+    green = (thumb[..., 1] > 200) & (thumb[..., 0] < 40)
+    ys, xs = np.nonzero(green)
+    assert len(ys) and 16 <= ys.mean() <= 22 and 108 <= xs.mean() <= 114, "outline around the label"
+    plain = heat_thumbnail(image, np.zeros_like(scores))
+    assert np.abs(plain.astype(int) - 128).max() <= 1

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import MaskError
 from workbench.core.evaluation import EvaluationSession, new_eval_id, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_compare import CompareWidget
@@ -381,9 +382,13 @@ class EvaluatePageWidget(QWidget):
             for sid in missing:
                 if cancel.cancelled:
                     break
-                out[sid] = heat_thumbnail(
-                    project.read_image(project.sample(sid), None), session.score_map(sid)
-                )
+                sample = project.sample(sid)
+                try:
+                    truth = project.read_mask(sample) if sample.has_mask else None
+                except MaskError:  # a damaged mask file: the heat map without the outline
+                    truth = None
+                image = project.read_image(sample, None)
+                out[sid] = heat_thumbnail(image, session.score_map(sid), truth=truth)
             return out
 
         self._run(work, self._thumbnails_ready)

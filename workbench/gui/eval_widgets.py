@@ -139,19 +139,36 @@ class OperatingCurveWidget(pg.PlotWidget):
         self.threshold_picked.emit(float(self._thresholds[int(np.argmin(d))]))
 
 
-def heat_thumbnail(image: np.ndarray, score_map: np.ndarray, size: int = THUMB) -> np.ndarray:
-    """An RGB thumbnail of the image with the defect scores laid over it as a heat map."""
+def heat_thumbnail(
+    image: np.ndarray, score_map: np.ndarray, size: int = THUMB, truth: np.ndarray | None = None
+) -> np.ndarray:
+    """An RGB thumbnail of the image with the defect scores laid over it as a heat map, and the
+    outline of the labelled defects (``truth``, a label map) in green."""
     rgb = (to_unit_float(image)[..., :3] * 255).astype(np.uint8)
     if rgb.shape[2] == 1:
         rgb = np.repeat(rgb, 3, axis=2)
     scale = size / max(rgb.shape[:2])
     dims = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
     small = cv2.resize(rgb, dims, interpolation=cv2.INTER_AREA)
-    heat = cv2.resize(score_map.max(axis=0).astype(np.float32), dims, interpolation=cv2.INTER_LINEAR)
+    heat = _shrink_keeping_peaks(score_map.max(axis=0).astype(np.float32), scale, dims)
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
     # Low scores stay clear so the part itself remains visible under the heat map.
     alpha = (np.clip((heat - 0.2) / 0.8, 0, 1) * 0.65)[..., None]
-    return np.ascontiguousarray((small * (1 - alpha) + colour * alpha).astype(np.uint8))
+    out = np.ascontiguousarray((small * (1 - alpha) + colour * alpha).astype(np.uint8))
+    if truth is not None and np.any(truth):
+        marks = _shrink_keeping_peaks((truth > 0).astype(np.float32), scale, dims) > 0
+        ring = cv2.dilate(marks.astype(np.uint8), np.ones((3, 3), np.uint8)) - marks.astype(np.uint8)
+        out[ring > 0] = (0, 230, 0)
+    return out
+
+
+def _shrink_keeping_peaks(values: np.ndarray, scale: float, dims: tuple[int, int]) -> np.ndarray:
+    """Resize ``values`` to ``dims``; spots that would fall below one thumbnail pixel grow first
+    to about two pixels, so a 5 px false alarm on a 5 MP image still shows in the gallery."""
+    grow = round(2.0 / scale)
+    if grow > 1:
+        values = cv2.dilate(values, np.ones((grow, grow), np.uint8))
+    return cv2.resize(values, dims, interpolation=cv2.INTER_AREA)
 
 
 def to_pixmap(rgb: np.ndarray) -> QPixmap:
