@@ -1504,6 +1504,10 @@ Apache-2.0</translation>
         <translation>训练 %1 失败：%2</translation>
     </message>
     <message>
+        <source>This run has no training log: it was trained outside the window (for example by a benchmark). The table shows its final metrics.</source>
+        <translation>这条训练记录没有训练日志：它是在本程序之外训练的（例如由基准测试）。表格中是它的最终指标。</translation>
+    </message>
+    <message>
         <source>Run %1: %2</source>
         <translation>训练 %1：%2</translation>
     </message>

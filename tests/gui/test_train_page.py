@@ -66,6 +66,13 @@ def test_tiny_training_completes_with_curve_points(qtbot, page: TrainPageWidget)
     run = page.project.run(job.spec["run_id"])
     assert run.status == "completed" and page.runs_table.item(0, 3).text() == "completed"
     assert page.train_button.isEnabled() and not page.jobs.running()
+    # Selecting the finished run reads its curves back; without an event log the log says why.
+    page.runs_table.selectRow(0)
+    assert page.curves.points["loss"] and "no training log" not in page.log.toPlainText()
+    (page.project.run_dir(run.id) / "events.jsonl").unlink()
+    page.runs_table.clearSelection()
+    page.runs_table.selectRow(0)
+    assert not page.curves.points["loss"] and "no training log" in page.log.toPlainText()
 
 
 def test_cancel_then_crash_are_reported(qtbot, page: TrainPageWidget) -> None:  # type: ignore[no-untyped-def]

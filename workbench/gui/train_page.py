@@ -273,7 +273,13 @@ class TrainPageWidget(QWidget):
         run_id = str(items[0].data(Qt.ItemDataRole.UserRole))
         self.curves.clear_curves()
         self.log.clear()
-        for event in read_events(self.project.run_dir(run_id) / "events.jsonl"):
+        events = read_events(self.project.run_dir(run_id) / "events.jsonl")
+        if not events:
+            self.log.appendPlainText(self.tr(
+                "This run has no training log: it was trained outside the window (for example by "
+                "a benchmark). The table shows its final metrics."
+            ))  # fmt: skip
+        for event in events:
             if event["type"] == "metric":
                 self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch"))
             elif event["type"] in ("log", "error"):
