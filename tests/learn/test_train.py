@@ -71,9 +71,16 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
     cfg = resolve_config(
         "segmentation", "fast", {**TINY_SEG, "max_epochs": 2, "pretrained": False, "seed": 7}
     )
+    before = torch.load(tiny / "runs" / first / "checkpoints" / "last.pt", weights_only=True)
+    assert before["sampler"]["scan"] == 2
     rec3 = Recorder()
     resumed = run_training(tiny, first, cfg, rec3, CancelToken(), resume=True)
     assert any(m.startswith("resumed from") for m in rec3.logs)
+    # each validation also scanned training images whole (2 of the 4 per turn: half the val
+    # pixels) for false alarms and misses; the resumed run went on from where the scan was
+    assert any(m.startswith("scan of 2 training image(s):") for m in rec.logs + rec3.logs)
+    ckpt = torch.load(tiny / "runs" / first / "checkpoints" / "last.pt", weights_only=True)
+    assert set(ckpt["sampler"]) == {"hard", "scan"} and ckpt["sampler"]["scan"] == 0  # 2 + 2 of 4
     assert resumed["epochs"] == 2 and [e for n, _, e in rec3.metrics if n == "train.loss"] == [2]
     # warm start from that run: every tensor fits the same architecture
     model = loaded.score_module

@@ -3,7 +3,8 @@
 Crops are cut at full resolution (never resized); an image smaller than the crop is padded by
 reflection. Defect crops pick a class first (uniformly over the classes present) so rare defect
 classes are seen as often as common ones. Hard-example mining keeps the places whose crops had
-the highest loss (false alarms on OK areas, missed defects) and draws there more often.
+the highest loss (false alarms on OK areas, missed defects), and the places where a scan of whole
+training images found them (``learn.mining``), and draws there more often.
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ class CropSampler:
         for (idx, y0, x0), loss in zip(windows.tolist(), losses.tolist()):
             key = (int(idx), int(y0), int(x0))
             self.hard[key] = max(float(loss), 1e-6)
+        self._trim()
+
+    def add_hard_window(self, idx: int, cy: int, cx: int) -> None:
+        """Put the window centred on ``(cy, cx)`` of item ``idx`` in the pool, ranked with the worst.
+
+        For places found wrong by scanning whole images; once drawn, its crop loss replaces the rank.
+        """
+        h, w = self.items[idx].shape
+        y0 = int(np.clip(cy - self.size // 2, 0, h - self.size)) if h > self.size else (h - self.size) // 2
+        x0 = int(np.clip(cx - self.size // 2, 0, w - self.size)) if w > self.size else (w - self.size) // 2
+        self.hard[(idx, y0, x0)] = max([1.0, *self.hard.values()])
+        self._trim()
+
+    def _trim(self) -> None:
         if len(self.hard) > HARD_POOL_SIZE:
             keep = sorted(self.hard.items(), key=lambda kv: (-kv[1], kv[0]))[:HARD_POOL_SIZE]
             self.hard = dict(keep)

@@ -41,6 +41,9 @@ class TrainConfig:
     patience: int = 8  # validations without improvement before stopping
     ng_fraction: float = 0.5  # share of crops centred on a defect pixel
     hard_fraction: float = 0.3  # share of the other crops drawn from the hard-example pool
+    # With each validation, training images are predicted whole (up to this share of the val
+    # images' pixels) and their false alarms and misses join the hard-example pool (segmentation).
+    scan_share: float = 0.5
     bce_weight: float = 1.0
     dice_weight: float = 1.0
     focal_gamma: float = 0.0
@@ -114,3 +117,5 @@ def _check(cfg: TrainConfig) -> None:
         raise ConfigError(f"class_mode must be 'separate' or 'merge', got {cfg.class_mode!r}")
     if not all(0.0 <= v <= 1.0 for v in (cfg.ng_fraction, cfg.hard_fraction, cfg.synthetic)):
         raise ConfigError("ng_fraction, hard_fraction and synthetic must lie in [0, 1]")
+    if not 0.0 <= cfg.scan_share <= 10.0:
+        raise ConfigError(f"scan_share must lie in [0, 10] (a share of the val pixels), got {cfg.scan_share}")

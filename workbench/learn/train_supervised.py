@@ -15,6 +15,7 @@ from workbench.learn.data_sampling import CropSampler, TrainItem
 from workbench.learn.device import training_precision
 from workbench.learn.infer import LoadedRun
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss
+from workbench.learn.mining import TrainingScanner
 from workbench.learn.models import default_normalization, get_model, model_info
 from workbench.learn.presets import ConfigError, TrainConfig
 from workbench.learn.score_model import ScoreModel
@@ -81,7 +82,7 @@ def train_supervised(
     model = build_model(cfg, in_channels, len(classes), report)
     config = run_config(cfg, model, in_channels, classes, decision)
     device = pick_device(cfg.device)
-    parts = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir, cancel)
+    parts = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir, report, cancel)
     precision = training_precision(device)
     report.log(
         f"training on {device} ({torch.get_num_threads()} threads, channels_last={precision.channels_last},"
@@ -98,7 +99,7 @@ def train_supervised(
 
 def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_items: list[TrainItem],
            val_items: list[TrainItem], n_classes: int, device: torch.device, run_dir: Path,
-           cancel: CancelToken) -> LoopParts:  # fmt: skip
+           report: Reporter, cancel: CancelToken) -> LoopParts:  # fmt: skip
     sampler = CropSampler(train_items, cfg.crop, cfg.ng_fraction, cfg.hard_fraction)
     aug = AugmentConfig.from_dict(cfg.augment)
     seg = cfg.task == "segmentation"
@@ -112,12 +113,30 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         else ClassificationLoss(cfg.label_smoothing)
     )
 
+    val_pixels = sum(it.shape[0] * it.shape[1] for it in val_items)
+    scanner = None
+    if seg and cfg.hard_fraction > 0 and cfg.scan_share > 0:
+        # the scan runs with each validation, so the loop's validation budget paces it too
+        scanner = TrainingScanner(train_items, sampler, int(cfg.scan_share * val_pixels))
+
     def run_validation(m: ScoreModel) -> dict[str, Any]:
         predictor = LoadedRun(run_dir, config, m, device, batch=2)
-        return validate(predictor, val_items, cancel, pixels=seg)
+        metrics = validate(predictor, val_items, cancel, pixels=seg)
+        if scanner is not None:
+            report.log(str(scanner.scan(predictor, cancel)))
+        return metrics
 
     def record(meta: torch.Tensor, per_item: torch.Tensor) -> None:
         sampler.record_losses(meta.numpy(), per_item.numpy())
+
+    def state() -> dict[str, Any]:
+        return {"hard": sampler.state(), "scan": scanner.state() if scanner else 0}
+
+    def load_state(saved: Any) -> None:
+        # checkpoints from before the scan hold the hard pool's rows alone
+        sampler.load_state(saved["hard"] if isinstance(saved, dict) else saved)
+        if scanner is not None and isinstance(saved, dict):
+            scanner.load_state(int(saved.get("scan", 0)))
 
     return LoopParts(
         model=model,
@@ -126,10 +145,10 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         validate=run_validation,
         on_losses=record if cfg.hard_fraction > 0 else None,
         on_epoch_end=sampler.age,
-        sampler_state=sampler.state,
-        load_sampler_state=sampler.load_state,
+        sampler_state=state,
+        load_sampler_state=load_state,
         # inference costs about a third of a training step per pixel
-        val_cost_steps=sum(it.shape[0] * it.shape[1] for it in val_items) / (3 * cfg.batch * cfg.crop**2),
+        val_cost_steps=(1 + (cfg.scan_share if scanner else 0)) * val_pixels / (3 * cfg.batch * cfg.crop**2),
     )
 
 

@@ -1,0 +1,104 @@
+"""Scanning training images with the current model for the places where it is wrong.
+
+Crop losses only rank crops that happened to be drawn, and a few-pixel false alarm barely moves a
+crop's loss. Alongside each validation, a scan predicts some training images whole, the way
+evaluation does, and hands the hard-example pool a window around every false alarm (a predicted
+region touching no labelled defect) and every missed labelled region, so those places are drawn
+more often from then on. False alarms on good parts are what makes overkill on the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from workbench.core.cancel import CancelToken
+from workbench.learn.data_sampling import CropSampler, TrainItem
+from workbench.learn.infer import LoadedRun
+
+THRESHOLD = 0.5  # the default decision threshold: what would be called a defect
+MAX_REGIONS_PER_IMAGE = 4
+TOUCH_PX = 2  # a predicted region this close to a labelled pixel is that defect, not a false alarm
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """Centre of a wrong region and how wrong it is (peak score of a false alarm, 1 - peak of a miss)."""
+
+    y: int
+    x: int
+    badness: float
+    kind: str  # "false_alarm" or "miss"
+
+
+def _regions(mask: np.ndarray) -> list[tuple[slice, slice, np.ndarray, tuple[float, float]]]:
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        box = (slice(y, y + h), slice(x, x + w))
+        out.append((box[0], box[1], labels[box] == i, (float(centres[i][1]), float(centres[i][0]))))
+    return out
+
+
+def find_mistakes(probs: np.ndarray, target: np.ndarray) -> list[Mistake]:
+    """False alarms and misses of one ``(K,H,W)`` map against its ``H x W`` target, worst first."""
+    score = probs.max(axis=0)
+    pred = score >= THRESHOLD
+    truth = target > 0
+    near = cv2.dilate(truth.astype(np.uint8), np.ones((2 * TOUCH_PX + 1,) * 2, np.uint8)) > 0
+    found: list[Mistake] = []
+    for rows, cols, member, (cy, cx) in _regions(pred):
+        if not near[rows, cols][member].any():
+            found.append(Mistake(round(cy), round(cx), float(score[rows, cols][member].max()), "false_alarm"))
+    for rows, cols, member, (cy, cx) in _regions(truth):
+        if not pred[rows, cols][member].any():
+            found.append(Mistake(round(cy), round(cx), 1.0 - float(score[rows, cols][member].max()), "miss"))
+    found.sort(key=lambda m: -m.badness)
+    return found[:MAX_REGIONS_PER_IMAGE]
+
+
+@dataclass
+class ScanReport:
+    images: int = 0
+    false_alarms: int = 0
+    misses: int = 0
+
+    def __str__(self) -> str:
+        return (f"scan of {self.images} training image(s): {self.false_alarms} false alarm(s), "
+                f"{self.misses} missed defect(s) added to the hard examples")  # fmt: skip
+
+
+class TrainingScanner:
+    """Predicts training images in turn, up to a pixel budget per call, and feeds the sampler."""
+
+    def __init__(self, items: list[TrainItem], sampler: CropSampler, pixel_budget: int) -> None:
+        self.items = items
+        self.sampler = sampler
+        self.pixel_budget = max(1, pixel_budget)
+        self.next = 0
+
+    def scan(self, predictor: LoadedRun, cancel: CancelToken) -> ScanReport:
+        """One turn: the next training images (at least one) until the budget is spent."""
+        report = ScanReport()
+        pixels = 0
+        while report.images < len(self.items) and (report.images == 0 or pixels < self.pixel_budget):
+            cancel.raise_if_cancelled()
+            idx = self.next
+            self.next = (self.next + 1) % len(self.items)
+            item = self.items[idx]
+            for m in find_mistakes(predictor.predict(item.image), item.target):
+                self.sampler.add_hard_window(idx, m.y, m.x)
+                report.false_alarms += m.kind == "false_alarm"
+                report.misses += m.kind == "miss"
+            pixels += item.shape[0] * item.shape[1]
+            report.images += 1
+        return report
+
+    def state(self) -> int:
+        return self.next
+
+    def load_state(self, position: int) -> None:
+        self.next = int(position) % max(1, len(self.items))
