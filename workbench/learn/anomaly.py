@@ -275,7 +275,7 @@ def choose_threshold(
 ) -> float:
     """Raw threshold: F1-optimal between OK and NG image scores, else headroom over the worst OK.
 
-    ``baseline`` is what was subtracted from the scores (the model's typical normal spread); the
+    ``baseline`` is what was subtracted from the scores (the bank's median normal spread); the
     headroom is a fraction of score plus baseline.
     """
     ok = np.sort(np.asarray(ok_scores, dtype=np.float64))
@@ -366,9 +366,12 @@ def _above(score: float, baseline: float) -> float:
     return score + (OK_HEADROOM - 1.0) * (score + baseline)
 
 
-def typical_spread(model: AnomalyModel) -> float:
-    """The median normal spread of the bank: the baseline of :func:`choose_threshold`."""
-    return float(model.spread.median()) if model.spread.numel() else 0.0
+def set_threshold(model: AnomalyModel, ok_scores: Sequence[float], ng_scores: Sequence[float]) -> float:
+    """Choose and store the raw threshold from raw image scores of OK and NG validation images."""
+    baseline = float(model.spread.median()) if model.spread.numel() else 0.0
+    cut = choose_threshold(ok_scores, ng_scores, baseline)
+    model.threshold_raw.fill_(cut)
+    return cut
 
 
 def fit_anomaly(
@@ -404,8 +407,7 @@ def fit_anomaly(
         token.raise_if_cancelled()
         scores.append(raw_image_score(model, chw, tile, overlap))
         progress(0.8 + 0.2 * (j + 1) / (len(ok_chw) + len(ng_chw)), f"scoring validation image {j + 1}")
-    cut = choose_threshold(scores[: len(ok_chw)], scores[len(ok_chw) :], typical_spread(model))
-    model.threshold_raw.fill_(cut)
+    set_threshold(model, scores[: len(ok_chw)], scores[len(ok_chw) :])
     return model.cpu()
 
 

@@ -12,14 +12,7 @@ from workbench.core.cancel import CancelToken
 from workbench.core.decisions import image_score
 from workbench.core.preprocess import to_unit_float
 from workbench.core.project import Project
-from workbench.learn.anomaly import (
-    AnomalyModel,
-    RawScores,
-    choose_threshold,
-    fit_bank,
-    raw_image_score,
-    typical_spread,
-)
+from workbench.learn.anomaly import AnomalyModel, RawScores, fit_bank, raw_image_score, set_threshold
 from workbench.learn.data import SplitSamples, class_lut, load_items
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.device import pick_device
@@ -101,8 +94,7 @@ def _fit_builtin(
     ok = [image_score(m) for m, it in zip(maps, val) if it.label == "ok"]
     ok += [raw_image_score(model, chw, tile, overlap) for chw in held_out]
     ng = [image_score(m) for m, it in zip(maps, val) if it.label == "ng"]
-    threshold = choose_threshold(ok, ng, typical_spread(model))
-    model.threshold_raw.fill_(threshold)
+    threshold = set_threshold(model, ok, ng)
     tally = ValidationTally(pixels=True)
     for raw, item in zip(maps, val):
         tally.add(np.clip(raw.astype(np.float32) / (2.0 * threshold), 0.0, 1.0), item)
