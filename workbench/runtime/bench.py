@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
 from workbench.runtime.backends import backend_installed
 from workbench.runtime.bundle import Bundle
+from workbench.runtime.cpu_info import CpuInfo
 from workbench.runtime.inspector import Inspector
 
 LARGE_SHAPE = (2048, 2448)  # a 5 MP camera frame (rows, columns)
@@ -88,12 +90,28 @@ def run_bench(
     return rows
 
 
-def format_rows(rows: list[BenchRow], tile: int, large: tuple[int, int]) -> str:
+def format_rows(rows: list[BenchRow], tile: int, large: tuple[int, int], cpu: CpuInfo | None = None) -> str:
+    """The table of figures; with ``cpu``, headed by the CPU line the figures belong to."""
     head = (
         f"{'setting':34} {'tile ' + str(tile) + ' ms':>12} {'tiles/s':>9} "
         f"{str(large[1]) + 'x' + str(large[0]) + ' ms':>14}  backend"
     )
-    lines = [head, "-" * len(head)]
+    lines = [cpu.summary()] if cpu is not None else []
+    lines += [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r.setting:34} {r.tile_ms:12.2f} {r.tile_per_s:9.1f} {r.large_ms:14.1f}  {r.note}")
     return "\n".join(lines)
+
+
+def report_dict(rows: list[BenchRow], tile: int, large: tuple[int, int], cpu: CpuInfo) -> dict[str, Any]:
+    """The figures as JSON-ready data; NaN (a setting that could not start) becomes ``None``."""
+
+    def clean(row: BenchRow) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in asdict(row).items()}
+
+    return {
+        "cpu": cpu.to_dict(),
+        "tile": tile,
+        "large": {"height": large[0], "width": large[1]},
+        "rows": [clean(r) for r in rows],
+    }

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle")
     p.add_argument("--repeat", type=int, default=10)
     p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true", help="print the figures and the CPU as JSON")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("watch", help="hot folder: inspect each new image once it is fully written")
     p.add_argument("bundle")
@@ -137,11 +138,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from workbench.runtime.bench import LARGE_SHAPE, format_rows, run_bench
+    from workbench.runtime.bench import LARGE_SHAPE, format_rows, report_dict, run_bench
+    from workbench.runtime.cpu_info import cpu_info
 
     bundle = open_bundle(args.bundle)
     rows = run_bench(bundle, repeat=args.repeat, device=args.device)
-    print(format_rows(rows, bundle.tile, LARGE_SHAPE))
+    cpu = cpu_info()
+    if args.json:
+        report = report_dict(rows, bundle.tile, LARGE_SHAPE, cpu)
+        print(json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        print(format_rows(rows, bundle.tile, LARGE_SHAPE, cpu))
     return 0
 
 
