@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import cv2
@@ -134,14 +133,13 @@ def test_non_ascii_path(tmp_path: Path) -> None:
         read_image(folder / "零件 2.png")
 
 
-def test_large_image_round_trip_is_quick(tmp_path: Path) -> None:
+def test_large_image_round_trip(tmp_path: Path) -> None:
+    # 5 MP is the usual camera frame; its speed is measured by bench/imageio_speed.py
     img = np.zeros((2048, 2448), np.uint8)
     img[::7] = 255
-    start = time.perf_counter()
     write_image(tmp_path / "big.png", img)
     back = read_image(tmp_path / "big.png")
-    assert time.perf_counter() - start < 3.0
-    assert back.shape == (2048, 2448)
+    np.testing.assert_array_equal(back, img)
     assert image_info(back).width == 2448 and image_info(back).height == 2048
 
 

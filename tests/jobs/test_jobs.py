@@ -6,7 +6,6 @@ import io
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +99,9 @@ def test_sigterm_cancels_cleanly(tiny: Path, tmp_path: Path) -> None:
             run_id = event["message"].split()[1].rstrip(":")
         if event["type"] == "progress" and "step" in event.get("message", ""):
             break
-    start = time.monotonic()
+    # A job that ignored SIGTERM would be killed after the grace period and exit with -SIGKILL,
+    # so EXIT_CANCELLED itself proves that it stopped on its own at its next cancel check.
     assert job.cancel(grace_s=60) == EXIT_CANCELLED
-    assert time.monotonic() - start < 60
     assert _pid_gone(job.pid)
     assert run_id is not None
     with Project.open(tiny) as project:  # opening marks orphans; a cancelled run is not one
