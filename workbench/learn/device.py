@@ -55,15 +55,32 @@ def cpu_has_fast_bf16() -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
-def training_precision(device: torch.device) -> Precision:
-    """The settings that measured fastest for the segmentation forward+backward.
+def precision_candidates(device: torch.device) -> list[Precision]:
+    """The settings worth timing on ``device`` at the start of a run; the first is the fallback.
 
-    bench/cpu_speed.py (unet-effnetlite0, 256x256, batch 8, forward+backward, AdamW step) on the
-    2-core development VM (Intel Xeon with AVX512-BF16/AMX, torch 2.14, 2 threads), ratios to
-    float32 (1.44 s/step): channels_last 1.24x, bf16 autocast 1.61x, both 1.84x. So channels_last
-    is always on and bf16 autocast is used where the CPU has native bf16 (it is emulated, hence
-    slower, without it). On CUDA, float16 autocast with channels_last is the usual winner.
+    On CUDA, float16 autocast with channels_last is the usual winner and is not re-measured. On a
+    CPU, channels_last helps some kernels and hurts others (depthwise convolutions on AVX2), and
+    bf16 autocast is only a candidate where the CPU computes bf16 natively (AVX512-BF16 or AMX):
+    elsewhere it is emulated and slower. ``TrainLoop`` times its first steps with each candidate
+    and keeps the fastest, so the choice is a measurement on this machine, not a guess.
     """
     if device.type == "cuda":
-        return Precision(channels_last=True, autocast_dtype=torch.float16)
-    return Precision(channels_last=True, autocast_dtype=torch.bfloat16 if cpu_has_fast_bf16() else None)
+        return [Precision(channels_last=True, autocast_dtype=torch.float16)]
+    out = [
+        Precision(channels_last=False, autocast_dtype=None),
+        Precision(channels_last=True, autocast_dtype=None),
+    ]
+    if cpu_has_fast_bf16():
+        out += [Precision(channels_last=True, autocast_dtype=torch.bfloat16),
+                Precision(channels_last=False, autocast_dtype=torch.bfloat16)]  # fmt: skip
+    return out
+
+
+def describe_precision(p: Precision) -> str:
+    dtype = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}.get(p.autocast_dtype, "fp32")
+    return f"{dtype}{' channels_last' if p.channels_last else ''}"
+
+
+def training_precision(device: torch.device) -> Precision:
+    """The fallback before anything is measured (the first candidate)."""
+    return precision_candidates(device)[0]

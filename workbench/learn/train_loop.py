@@ -2,8 +2,14 @@
 
 The learning rate warms up, then follows a cosine over the epochs that fit the time budget; that
 plan is re-estimated from the measured epoch time, so a run ends near its time limit with a low
-learning rate instead of being cut off mid-schedule. Validation runs as often as its cost allows
-(at most a third of the training time), and the best validated weights are what the run keeps.
+learning rate instead of being cut off mid-schedule. Validation runs as often as its cost allows,
+and the best validated weights are what the run keeps.
+
+The time budget is a contract on any CPU, so the loop measures before it plans: its first steps
+are real training steps timed with each precision candidate (``device.precision_candidates``),
+the fastest is kept, and one timed inference pass gives the seconds per pixel from which the task
+sizes its validation set (``LoopParts.plan``). Validation plus the training scan then take at most
+``VAL_SHARE`` of the budget, and the run log ends with one line saying where the time went.
 """
 
 from __future__ import annotations
@@ -17,17 +23,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.cancel import CancelToken
-from workbench.learn.device import Precision
+from workbench.learn.device import Precision, describe_precision
 from workbench.learn.presets import TrainConfig
 from workbench.learn.score_model import ScoreModel
 
-VAL_SHARE = 0.33  # validation may take at most this fraction of the training time
+VAL_SHARE = 0.15  # validation and the training scan together take at most this share of the budget
+TARGET_VALIDATIONS = 6  # a run should be able to validate about this often in its budget
+TRIAL_STEPS = 2  # timed steps per precision candidate (after one warm-up step)
 LR_FLOOR = 0.02  # the cosine ends at this fraction of the peak learning rate
 
 
@@ -52,12 +61,18 @@ class LoopParts:
     model: ScoreModel
     dataset: Dataset[Any]
     loss: nn.Module  # (logits, target) -> (loss, per-item loss)
-    validate: Callable[[ScoreModel], dict[str, Any]]  # returns metrics with a "score" (higher = better)
+    # returns metrics with a "score" (higher = better); an optional "scan_s" (seconds of the training
+    # scan inside it) is taken out of the metrics and accounted apart
+    validate: Callable[[ScoreModel], dict[str, Any]]
+    # (inference seconds per pixel, seconds one validation may take) -> a line for the log
+    plan: Callable[[float, float], str] | None = None
+    on_best: Callable[[], None] | None = None  # the validation just run is the best so far
     on_losses: Callable[[torch.Tensor, torch.Tensor], None] | None = None
     on_epoch_end: Callable[[], None] | None = None
     sampler_state: Callable[[], Any] | None = None
     load_sampler_state: Callable[[Any], None] | None = None
     val_cost_steps: float = 0.0  # a validation's cost in training steps, until one is measured
+    loading_s: float = 0.0  # seconds spent reading images before the loop (for the time line)
 
 
 @dataclass
@@ -70,7 +85,12 @@ class LoopState:
     since_best: int = 0
     train_time: float = 0.0
     val_time: float = 0.0
+    scan_time: float = 0.0  # part of val_time
+    n_val: int = 0
     epochs_since_val: int = 0
+    precision: int = -1  # index into the precision candidates; -1 until the trial has chosen
+    trial: list[float] = field(default_factory=list)  # seconds of the timed trial steps
+    infer_s_per_px: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -98,7 +118,7 @@ class TrainLoop:
         parts: LoopParts,
         cfg: TrainConfig,
         device: torch.device,
-        precision: Precision,
+        candidates: list[Precision],
         ckpt_dir: Path,
         report: Reporter,
         cancel: CancelToken,
@@ -106,17 +126,19 @@ class TrainLoop:
         self.parts = parts
         self.cfg = cfg
         self.device = device
-        self.precision = precision
+        self.candidates = candidates
+        self.precision = candidates[0]
         self.ckpt_dir = ckpt_dir
         self.report = report
         self.cancel = cancel
         self.model = parts.model.to(device)
-        if precision.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self._use(candidates[0])
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.st = LoopState()
         self._started = time.monotonic()
         self._spent_before = 0.0
+        self._planned = False
+        self._last_x: torch.Tensor | None = None
         self.best_state: dict[str, torch.Tensor] = copy.deepcopy(self.model.state_dict())
 
     # ------------------------------------------------------------------ checkpoints
@@ -139,6 +161,8 @@ class TrainLoop:
         self.opt.load_state_dict(payload["optimizer"])
         self.st = LoopState(**payload["loop"])
         self._spent_before = self.st.train_time + self.st.val_time
+        if 0 <= self.st.precision < len(self.candidates):
+            self._use(self.candidates[self.st.precision])
         if payload.get("sampler") is not None and self.parts.load_sampler_state:
             self.parts.load_sampler_state(payload["sampler"])
         self.report.log(f"resumed from {path} after epoch {self.st.epoch}")
@@ -167,16 +191,31 @@ class TrainLoop:
                 break
             if last:
                 break
-        if st.epochs_since_val:  # the loop ended between validations: score the final weights too
+        # the loop ended between validations: score the final weights too, unless the time is up
+        if st.epochs_since_val and (st.n_val == 0 or not self._past_limit()):
             st.history[-1].update(self._validate())
         self.model.load_state_dict(self.best_state)
+        self.report.log(self.time_line())
         return dict(st.best_metrics, epochs=st.epoch, best_epoch=st.best_epoch)
+
+    def time_line(self) -> str:
+        """Where the run's time went, in one line."""
+        st = self.st
+        per_step = st.train_time / max(st.step, 1)
+        return (
+            f"time: loading {self.parts.loading_s:.0f} s, training {st.train_time:.0f} s ({st.step} steps"
+            f" of {self.cfg.batch} crops, {per_step:.2f} s/step, {describe_precision(self.precision)}),"
+            f" validation {st.val_time - st.scan_time:.0f} s ({st.n_val}x), scan {st.scan_time:.0f} s"
+        )
+
+    def _past_limit(self) -> bool:
+        return self.cfg.time_limit is not None and self._spent() >= self.cfg.time_limit
 
     def _validation_due(self) -> bool:
         st = self.st
         if st.val_time == 0.0 or st.epoch <= 1:
             return True
-        per_val = st.val_time / max(1, len([h for h in st.history if "score" in h]))
+        per_val = st.val_time / max(1, st.n_val)
         per_epoch = st.train_time / st.epoch
         return st.epochs_since_val * per_epoch * VAL_SHARE >= per_val
 
@@ -194,7 +233,14 @@ class TrainLoop:
             lr = _lr_at(cfg, st.step, total_steps)
             for group in self.opt.param_groups:
                 group["lr"] = lr
+            trial = self._trial_choice()
+            t_step = time.monotonic()
             loss, per_item = self._step(x, y)
+            if trial is not None:
+                self._trial_record(trial, time.monotonic() - t_step, x)
+            self._last_x = x
+            if st.precision >= 0 and not self._planned:
+                self._plan(x)
             if self.parts.on_losses:
                 self.parts.on_losses(meta, per_item.cpu())
             losses.append(loss)
@@ -206,6 +252,65 @@ class TrainLoop:
                 break
         st.train_time += time.monotonic() - t0
         return float(sum(losses) / max(len(losses), 1))
+
+    # ------------------------------------------------------------------ speed probe
+    def _use(self, precision: Precision) -> None:
+        self.precision = precision
+        fmt = torch.channels_last if precision.channels_last else torch.contiguous_format
+        self.model = self.model.to(memory_format=fmt)
+
+    def _trial_choice(self) -> int | None:
+        """The candidate the next step is timed with, or None once the choice is made."""
+        st = self.st
+        if st.precision >= 0:
+            return None
+        if len(self.candidates) == 1:
+            st.precision = 0
+            return None
+        done = len(st.trial)  # timed steps so far; the first step warms up and is not counted
+        index = min(max(done - 1, 0) // TRIAL_STEPS, len(self.candidates) - 1)
+        if self.candidates[index] != self.precision:
+            self._use(self.candidates[index])
+        return index
+
+    def _trial_record(self, index: int, seconds: float, x: torch.Tensor) -> None:
+        st = self.st
+        st.trial.append(seconds)
+        if len(st.trial) < 1 + TRIAL_STEPS * len(self.candidates):
+            return
+        timed = st.trial[1:]
+        per = [min(timed[i * TRIAL_STEPS : (i + 1) * TRIAL_STEPS]) for i in range(len(self.candidates))]
+        st.precision = int(np.argmin(per))
+        self._use(self.candidates[st.precision])
+        self.report.log("precision trial (s/step): " + ", ".join(
+            f"{describe_precision(c)} {t:.2f}" for c, t in zip(self.candidates, per)
+        ) + f"; using {describe_precision(self.precision)}")  # fmt: skip
+        self._plan(x)
+
+    def _plan(self, x: torch.Tensor) -> None:
+        """Time one inference pass on ``x`` and let the task size its validation from it."""
+        st = self.st
+        self._planned = True
+        if not st.infer_s_per_px:
+            self.model.eval()
+            with torch.no_grad():
+                xi = x.to(self.device)
+                if self.precision.channels_last:
+                    xi = xi.contiguous(memory_format=torch.channels_last)
+                times = []
+                for _ in range(2):  # the first pass in eval mode pays for allocations
+                    t0 = time.monotonic()
+                    self.model(xi)
+                    times.append(time.monotonic() - t0)
+                st.infer_s_per_px = min(times) / max(xi.numel() // xi.shape[1], 1)
+            self.model.train()
+        if self.parts.plan is None:
+            return
+        step_s = min(st.trial[1:]) if len(st.trial) > 1 else st.train_time / max(st.step, 1)
+        total = (
+            self.cfg.time_limit or step_s * self.cfg.max_epochs * self.cfg.crops_per_epoch / self.cfg.batch
+        )
+        self.report.log(self.parts.plan(st.infer_s_per_px, VAL_SHARE * total / TARGET_VALIDATIONS))
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
         x, y = x.to(self.device), y.to(self.device)
@@ -229,9 +334,8 @@ class TrainLoop:
         if self.cfg.time_limit is None:
             return False
         st = self.st
-        n_val = len([h for h in st.history if "score" in h])
-        if n_val:
-            val_estimate = st.val_time / n_val
+        if st.n_val:
+            val_estimate = st.val_time / st.n_val
         else:
             step_time = (self._spent() - st.val_time) / max(st.step, 1)
             val_estimate = self.parts.val_cost_steps * step_time
@@ -246,11 +350,15 @@ class TrainLoop:
 
     def _validate(self) -> dict[str, Any]:
         st = self.st
+        if not self._planned and self._last_x is not None:  # an epoch shorter than the trial
+            self._plan(self._last_x)
         t0 = time.monotonic()
         self.model.eval()
         with torch.no_grad():
-            metrics = self.parts.validate(self.model)
+            metrics = dict(self.parts.validate(self.model))
+        st.scan_time += float(metrics.pop("scan_s", 0.0))
         st.val_time += time.monotonic() - t0
+        st.n_val += 1
         st.epochs_since_val = 0
         for name, value in metrics.items():
             if isinstance(value, (int, float)) and value is not None:
@@ -259,6 +367,8 @@ class TrainLoop:
             st.best_score, st.best_epoch, st.best_metrics = metrics["score"], st.epoch, dict(metrics)
             st.since_best = 0
             self.best_state = copy.deepcopy(self.model.state_dict())
+            if self.parts.on_best:
+                self.parts.on_best()
         else:
             st.since_best += 1
         self.report.log(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from workbench.core.cancel import CancelToken
+from workbench.core.decisions import DecisionConfig
+from workbench.core.operating_point import choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
 from workbench.learn.augment import AugmentConfig
 from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
 from workbench.learn.data_sampling import CropSampler, TrainItem
-from workbench.learn.device import training_precision
+from workbench.learn.device import precision_candidates
 from workbench.learn.infer import LoadedRun
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
@@ -21,7 +24,8 @@ from workbench.learn.presets import ConfigError, TrainConfig
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
 from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
-from workbench.learn.validation import tile_for, validate
+from workbench.learn.val_plan import ValPlan, plan_validation
+from workbench.learn.validation import ValidationTally, tile_for, validate_plan
 from workbench.learn.warm_start import warm_start
 
 
@@ -76,30 +80,64 @@ def train_supervised(
 
     ids = [c["id"] for c in classes] if cfg.class_mode == "separate" else [0]
     lut = class_lut(ids)
+    t0 = time.monotonic()
     train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel)
     val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
+    loading_s = time.monotonic() - t0
     in_channels = int(train_items[0].image.shape[2])
     model = build_model(cfg, in_channels, len(classes), report)
     config = run_config(cfg, model, in_channels, classes, decision)
     device = pick_device(cfg.device)
-    parts = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir, report, cancel)
-    precision = training_precision(device)
+    parts, validation = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir,
+                               report, cancel)  # fmt: skip
+    parts.loading_s = loading_s
     report.log(
-        f"training on {device} ({torch.get_num_threads()} threads, channels_last={precision.channels_last},"
-        f" autocast={precision.autocast_dtype}); {len(train_items)} train / {len(val_items)} val images"
+        f"training on {device} ({torch.get_num_threads()} threads); {len(train_items)} train / "
+        f"{len(val_items)} val images"
     )
     ckpt_dir = run_dir / "checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    loop = TrainLoop(parts, cfg, device, precision, ckpt_dir, report, cancel)
+    loop = TrainLoop(parts, cfg, device, precision_candidates(device), ckpt_dir, report, cancel)
     if resume and (ckpt_dir / "last.pt").is_file():
         loop.load_checkpoint(ckpt_dir / "last.pt")
     metrics = loop.run()
+    config["decision"], config["decision_origin"] = _ship_decision(
+        config["decision"], validation, train_items + val_items, cfg.task, report
+    )
     return loop.model.cpu().to(memory_format=torch.contiguous_format), config, metrics
+
+
+def _ship_decision(decision: dict[str, Any], validation: _Validation, items: list[TrainItem], task: str,
+                   report: Reporter) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """Thresholds and minimum area chosen on the best validation's maps (``core.operating_point``)."""
+    records = validation.best.records if validation.best is not None else []
+    smallest = smallest_defect_px([it.target for it in items]) if task == "segmentation" else None
+    chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision), smallest)
+    for origin in origins:
+        report.log("decision " + describe(origin))
+    return chosen.to_dict(), origins
+
+
+MIN_VAL_PIXELS = 4 * 512 * 512
+
+
+class _Validation:
+    """The validation plan (made once the loop has measured its speed) and the best tally."""
+
+    def __init__(self, items: list[TrainItem], size: int, seed: int) -> None:
+        self.items, self.size, self.seed = items, size, seed
+        self.plan: ValPlan | None = None
+        self.last: ValidationTally | None = None
+        self.best: ValidationTally | None = None
+
+    def make_plan(self, pixel_budget: int) -> ValPlan:
+        self.plan = plan_validation(self.items, self.size, max(pixel_budget, 1), self.seed)
+        return self.plan
 
 
 def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_items: list[TrainItem],
            val_items: list[TrainItem], n_classes: int, device: torch.device, run_dir: Path,
-           report: Reporter, cancel: CancelToken) -> LoopParts:  # fmt: skip
+           report: Reporter, cancel: CancelToken) -> tuple[LoopParts, _Validation]:  # fmt: skip
     sampler = CropSampler(train_items, cfg.crop, cfg.ng_fraction, cfg.hard_fraction)
     aug = AugmentConfig.from_dict(cfg.augment)
     seg = cfg.task == "segmentation"
@@ -114,17 +152,42 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
     )
 
     val_pixels = sum(it.shape[0] * it.shape[1] for it in val_items)
+    # a classifier is validated on whole images (tiles of its trained size), the others on windows
+    window = int(config["tile_size"]) if seg else 1 << 30
+    validation = _Validation(val_items, window, cfg.seed)
     scanner = None
     if seg and cfg.hard_fraction > 0 and cfg.scan_share > 0:
         # the scan runs with each validation, so the loop's validation budget paces it too
         scanner = TrainingScanner(train_items, sampler, int(cfg.scan_share * val_pixels))
 
+    def plan(infer_s_per_px: float, seconds: float) -> str:
+        share = 1.0 + (cfg.scan_share if scanner else 0.0)
+        # at least a few tiles' worth: a short run still validates on something meaningful
+        budget = max(int(seconds / share / max(infer_s_per_px, 1e-12)), MIN_VAL_PIXELS)
+        made = validation.make_plan(budget)
+        if scanner is not None:
+            scanner.pixel_budget = max(1, int(cfg.scan_share * made.pixels))
+        scan = " with the training scan" if scanner else ""
+        return (
+            f"inference {infer_s_per_px * 1e6:.2f} us/px: {made.describe(len(val_items))};"
+            f" about {seconds:.0f} s per validation{scan}"
+        )
+
     def run_validation(m: ScoreModel) -> dict[str, Any]:
         predictor = LoadedRun(run_dir, config, m, device, batch=2)
-        metrics = validate(predictor, val_items, cancel, pixels=seg)
+        if validation.plan is None:  # no speed measured (e.g. a one-step run): validate everything
+            report.log(validation.make_plan(val_pixels).describe(len(val_items)))
+        assert validation.plan is not None
+        validation.last = validate_plan(predictor, val_items, validation.plan, cancel, pixels=seg, keep=True)
+        metrics = validation.last.result()
         if scanner is not None:
+            t0 = time.monotonic()
             report.log(str(scanner.scan(predictor, cancel)))
+            metrics["scan_s"] = time.monotonic() - t0
         return metrics
+
+    def on_best() -> None:
+        validation.best = validation.last
 
     def record(meta: torch.Tensor, per_item: torch.Tensor) -> None:
         sampler.record_losses(meta.numpy(), per_item.numpy())
@@ -143,13 +206,15 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         dataset=dataset,
         loss=loss,
         validate=run_validation,
+        plan=plan,
+        on_best=on_best,
         on_losses=record if cfg.hard_fraction > 0 else None,
         on_epoch_end=sampler.age,
         sampler_state=state,
         load_sampler_state=load_state,
         # inference costs about a third of a training step per pixel
         val_cost_steps=(1 + (cfg.scan_share if scanner else 0)) * val_pixels / (3 * cfg.batch * cfg.crop**2),
-    )
+    ), validation
 
 
 class _SubReporter:

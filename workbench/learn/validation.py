@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import image_score
+from workbench.core.operating_point import ScoredImage
+from workbench.core.tiling import TILE_MULTIPLE
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
+from workbench.learn.val_plan import ValPlan, Window
 
 PIXEL_THRESHOLD = 0.5
 
@@ -51,23 +55,35 @@ def tile_for(task: str, crop: int) -> tuple[int, int]:
 class ValidationTally:
     """Image scores and defect-pixel counts of val images, added one score map at a time."""
 
-    def __init__(self, pixels: bool = True) -> None:
+    def __init__(self, pixels: bool = True, keep: bool = False) -> None:
         self.pixels = pixels
+        self.keep = keep  # keep the maps for choosing thresholds (``learn.operating_point``)
         self.scores: list[float] = []
         self.positives: list[bool] = []
+        self.records: list[ScoredImage] = []
         self.tp = self.fp = self.fn = 0
 
     def add(self, probs: np.ndarray, item: TrainItem) -> None:
         """Count one image's ``(K,H,W)`` score map against its label and mask."""
-        self.scores.append(image_score(probs))
+        self.add_windows([probs], [item.target], item)
+
+    def add_windows(self, maps: list[np.ndarray], targets: list[np.ndarray], item: TrainItem) -> None:
+        """Count the windows of one image: its score is their highest pixel."""
+        masked = not (item.label == "ng" and not item.points)
+        self.scores.append(max(image_score(m) for m in maps))
         self.positives.append(item.label == "ng")
-        if not self.pixels or (item.label == "ng" and not item.points):
+        if self.keep:
+            channels = frozenset(int(v) - 1 for v in np.unique(item.target) if v > 0)
+            # float16 keeps a best validation's maps small until the thresholds are chosen
+            self.records.append(ScoredImage(item.label, channels, [m.astype(np.float16) for m in maps]))
+        if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
-        pred = probs.max(axis=0) >= PIXEL_THRESHOLD
-        truth = item.target > 0
-        self.tp += int(np.count_nonzero(pred & truth))
-        self.fp += int(np.count_nonzero(pred & ~truth))
-        self.fn += int(np.count_nonzero(~pred & truth))
+        for probs, target in zip(maps, targets):
+            pred = probs.max(axis=0) >= PIXEL_THRESHOLD
+            truth = target > 0
+            self.tp += int(np.count_nonzero(pred & truth))
+            self.fp += int(np.count_nonzero(pred & ~truth))
+            self.fn += int(np.count_nonzero(~pred & truth))
 
     def result(self) -> dict[str, Any]:
         """``image_auroc``, then ``pixel_dice`` (or ``image_accuracy``), and their mean ``score``."""
@@ -92,6 +108,76 @@ def validate(
         cancel.raise_if_cancelled()
         tally.add(predictor.predict(item.image), item)
     return tally.result()
+
+
+def validate_plan(
+    predictor: LoadedRun,
+    items: list[TrainItem],
+    plan: ValPlan,
+    cancel: CancelToken,
+    pixels: bool = True,
+    keep: bool = False,
+    batch_pixels: int = 4 * 256 * 256,
+) -> ValidationTally:
+    """Validate on the planned windows: whole small images, defect and good windows of large ones.
+
+    Windows are padded to the next multiple of 32 (reflect) and windows of one padded shape are
+    predicted in batches of about ``batch_pixels``.
+    """
+    tally = ValidationTally(pixels, keep)
+    if predictor.task == "classification":  # a classifier sees its trained size: tiles of whole images
+        maps = [
+            predictor.predict(items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w]) for w in plan.windows
+        ]
+    else:
+        maps = predict_windows(predictor, items, plan.windows, cancel, batch_pixels)
+    for idx in plan.images:
+        mine = [i for i, w in enumerate(plan.windows) if w.item == idx]
+        wins = [plan.windows[i] for i in mine]
+        targets = [items[idx].target[w.y : w.y + w.h, w.x : w.x + w.w] for w in wins]
+        tally.add_windows([maps[i] for i in mine], targets, items[idx])
+    return tally
+
+
+def predict_windows(
+    predictor: LoadedRun, items: list[TrainItem], windows: list[Window], cancel: CancelToken,
+    batch_pixels: int,
+) -> list[np.ndarray]:  # fmt: skip
+    """``(K,h,w)`` score maps of ``windows``, batched by padded shape."""
+    inputs = []
+    for w in windows:
+        chw = predictor.to_input(items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w])
+        inputs.append(pad_to_multiple(chw, TILE_MULTIPLE))
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, chw in enumerate(inputs):
+        groups.setdefault((chw.shape[1], chw.shape[2]), []).append(i)
+    out: list[np.ndarray] = [np.zeros(0)] * len(windows)
+    for (ph, pw), members in groups.items():
+        per_batch = max(1, batch_pixels // (ph * pw))
+        for start in range(0, len(members), per_batch):
+            cancel.raise_if_cancelled()
+            chunk = members[start : start + per_batch]
+            pred = _run_batch(predictor, np.stack([inputs[i] for i in chunk]))
+            for i, p in zip(chunk, pred):
+                out[i] = p[:, : windows[i].h, : windows[i].w]
+    return out
+
+
+def _run_batch(predictor: LoadedRun, batch: np.ndarray) -> np.ndarray:
+    with torch.inference_mode():
+        x = torch.from_numpy(np.ascontiguousarray(batch)).to(predictor.device)
+        return predictor.score_module(x).float().cpu().numpy()
+
+
+def pad_to_multiple(chw: np.ndarray, multiple: int) -> np.ndarray:
+    """Reflect-pad ``(C,H,W)`` at the bottom/right to the next multiple of ``multiple``."""
+    _, h, w = chw.shape
+    ph, pw = -h % multiple, -w % multiple
+    if ph == 0 and pw == 0:
+        return chw
+    if min(h, w) > 1:
+        return np.pad(chw, ((0, 0), (0, ph), (0, pw)), mode="reflect")
+    return np.pad(chw, ((0, 0), (0, ph), (0, pw)), mode="edge")  # a 1-pixel axis cannot reflect
 
 
 def _combined(*values: float | None) -> float:

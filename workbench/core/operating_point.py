@@ -1,0 +1,159 @@
+"""The decision a run ships with: class thresholds and a minimum area chosen on validation images.
+
+A fixed 0.5 is wrong for most real models (a well-ranking model can reject every good part at
+0.5), so a run ends by placing each class's threshold where its validation images say:
+
+- with NG val images of the class: the highest threshold at which none of them escapes, lowered
+  by up to ``MARGIN`` (a tenth) toward fewer escapes as long as that rejects no further val good
+  part; the val overkill this costs is recorded;
+- without: the ``OK_QUANTILE`` quantile of the good val images' scores (about 1 % overkill
+  expected), stated as a guess from good parts only;
+- without any val image: the contract's default 0.5.
+
+The minimum area is a quarter of the smallest labelled defect region (specks under
+``SPECK_PX`` pixels are treated as label noise), so isolated false-alarm pixels do not reject a
+part while the smallest real defect still does; the thresholds are chosen with that area rule in
+force, so a val NG image counts as found only where the shipped rule finds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from workbench.core.decisions import DecisionConfig
+
+MARGIN = 0.1
+OK_QUANTILE = 0.99
+SPECK_PX = 4
+AREA_SHARE = 0.25
+LOWEST = 0.01
+HIGHEST = 0.99
+_BISECT_STEPS = 14
+
+
+@dataclass
+class ScoredImage:
+    """A validation image: its label, the model channels labelled in it, and its window maps."""
+
+    label: str  # "ok" or "ng"
+    channels: frozenset[int]
+    maps: list[np.ndarray] = field(default_factory=list)  # (K,h,w) each
+
+
+def smallest_defect_px(targets: Sequence[np.ndarray]) -> int | None:
+    """Pixel area of the smallest labelled region (8-connected, any class) over ``targets``."""
+    smallest: int | None = None
+    for target in targets:
+        if not np.any(target):
+            continue
+        n, _, stats, _ = cv2.connectedComponentsWithStats((target > 0).astype(np.uint8), connectivity=8)
+        areas = [int(a) for a in stats[1:n, cv2.CC_STAT_AREA] if a >= SPECK_PX]
+        if areas:
+            smallest = min(areas) if smallest is None else min(smallest, *areas)
+    return smallest
+
+
+def min_area_for(smallest: int | None) -> int:
+    return max(1, int(AREA_SHARE * smallest)) if smallest else 0
+
+
+def _largest_region(mask: np.ndarray) -> int:
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return int(stats[1:n, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+
+
+def rule_score(plane: np.ndarray, min_area: int) -> float:
+    """Highest threshold at which ``plane`` holds a region of at least ``min_area`` pixels."""
+    top = float(plane.max()) if plane.size else 0.0
+    if min_area <= 1 or plane.size <= 1:
+        return top
+    if _largest_region(plane >= top) >= min_area:
+        return top
+    lo, hi = 0.0, top  # the region at lo qualifies (or lo is 0), the one at hi does not
+    if _largest_region(plane > 0) < min_area:
+        return 0.0
+    for _ in range(_BISECT_STEPS):
+        mid = 0.5 * (lo + hi)
+        if _largest_region(plane >= mid) >= min_area:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def image_rule_score(image: ScoredImage, channel: int, min_area: int) -> float:
+    return max((rule_score(np.asarray(m[channel], np.float32), min_area) for m in image.maps), default=0.0)
+
+
+def _positive(image: ScoredImage, channel: int, n_channels: int) -> bool:
+    """An NG image counts for a channel it is labelled with, or for the only channel of a merged
+    model (which also covers NG images without a mask)."""
+    return image.label == "ng" and (channel in image.channels or n_channels == 1)
+
+
+def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> tuple[float, dict[str, Any]]:
+    """One class's threshold from its val NG and OK rule scores, with how it was chosen."""
+    ok = np.asarray(ok_scores, np.float64)
+    if len(ng_scores):
+        zero_escape = float(min(ng_scores))
+        floor = zero_escape * (1.0 - MARGIN)
+        below = ok[ok < zero_escape]
+        # lower toward fewer escapes, but stop above the next good part's score
+        t = max(floor, float(below.max()) + 1e-4) if below.size else floor
+        t = float(np.clip(min(t, zero_escape), LOWEST, HIGHEST))
+        return t, {"method": "val_zero_escape", "zero_escape_threshold": round(zero_escape, 4),
+                   "val_ng": len(ng_scores), "val_ok": int(ok.size),
+                   "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
+    if ok.size:
+        t = float(np.clip(np.quantile(ok, OK_QUANTILE), LOWEST, HIGHEST))
+        return t, {"method": "ok_quantile", "quantile": OK_QUANTILE, "val_ng": 0, "val_ok": int(ok.size),
+                   "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
+    return 0.5, {"method": "default", "val_ng": 0, "val_ok": 0}
+
+
+def choose_decision(
+    images: Sequence[ScoredImage], decision: DecisionConfig, smallest_px: int | None
+) -> tuple[DecisionConfig, list[dict[str, Any]]]:
+    """``decision`` with every class threshold and minimum area set from ``images``.
+
+    Returns the new config and, per class rule (channel order), how its values were chosen.
+    """
+    n = len(decision.classes)
+    min_area = min_area_for(smallest_px)
+    origins: list[dict[str, Any]] = []
+    for channel, rule in enumerate(decision.classes):
+        ng = [image_rule_score(im, channel, min_area) for im in images if _positive(im, channel, n)]
+        ok = [image_rule_score(im, channel, min_area) for im in images if im.label == "ok"]
+        rule.threshold, origin = choose_threshold(ng, ok)
+        rule.threshold = round(rule.threshold, 4)
+        rule.min_area_px = min_area
+        origin.update(class_id=rule.class_id, name=rule.name, threshold=rule.threshold,
+                      min_area_px=min_area, smallest_defect_px=smallest_px)  # fmt: skip
+        origins.append(origin)
+    if decision.classes:
+        decision.default_threshold = min(r.threshold for r in decision.classes)
+    decision.validate()
+    return decision, origins
+
+
+def describe(origin: dict[str, Any]) -> str:
+    """One line for logs and the CLI: the threshold, the area rule and how they were chosen."""
+    head = f"{origin.get('name', 'class')}: threshold {origin['threshold']:.3f}"
+    if origin.get("min_area_px"):
+        head += f", min area {origin['min_area_px']} px"
+        head += f" (smallest labelled defect {origin['smallest_defect_px']} px)"
+    method = origin["method"]
+    if method == "val_zero_escape":
+        return (f"{head}; no escape among {origin['val_ng']} val NG image(s) (zero-escape point "
+                f"{origin['zero_escape_threshold']:.3f}), {origin['val_overkill']} of {origin['val_ok']} "
+                "val good part(s) rejected")  # fmt: skip
+    if method == "ok_quantile":
+        return (f"{head}; no NG image in validation: a guess from good parts only, the "
+                f"{origin['quantile']:.0%} quantile of {origin['val_ok']} val good part(s); label NG parts "
+                "to place it on defects")  # fmt: skip
+    return f"{head}; the default (no val images)"
