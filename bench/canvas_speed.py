@@ -26,6 +26,7 @@ from workbench.core.project import Project
 from workbench.gui.app import make_app
 from workbench.gui.canvas_view import CanvasView
 from workbench.gui.display import default_window, display_image
+from workbench.runtime.cpu_info import cpu_info
 
 H, W = 2048, 2448
 TARGET_MS = 16.0
@@ -45,6 +46,7 @@ def _make_project(root: Path) -> int:
 
 
 def main() -> int:
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
         sid = _make_project(Path(tmp))

@@ -13,6 +13,7 @@ import torch
 
 from workbench.learn.device import cpu_speedups
 from workbench.learn.models import get_model
+from workbench.runtime.cpu_info import cpu_info
 
 
 def step_time(channels_last: bool, bf16: bool, steps: int) -> float:
@@ -40,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=3)
     args = parser.parse_args()
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     cpu_speedups()
     print(f"threads={torch.get_num_threads()}")
     base = step_time(False, False, args.steps)

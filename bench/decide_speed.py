@@ -16,6 +16,7 @@ import numpy as np
 
 from workbench.core.decision_regions import prepare
 from workbench.core.decisions import ClassRule, DecisionConfig, decide, redecide
+from workbench.runtime.cpu_info import cpu_info
 
 
 def synthetic_map(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +33,7 @@ def synthetic_map(rng: np.random.Generator, height: int, width: int) -> tuple[np
 
 
 def main() -> None:
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     rng = np.random.default_rng(0)
     data = [synthetic_map(rng, 512, 512) for _ in range(200)]
     data += [synthetic_map(rng, 2048, 2448) for _ in range(3)]

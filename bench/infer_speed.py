@@ -24,6 +24,7 @@ from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.onnx_export import export_onnx
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
 from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.runtime.cpu_info import cpu_info
 from workbench.runtime.inspector import Inspector
 
 LARGE = (2048, 2448)  # rows, columns: a 5 MP camera frame
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for every backend (0: all)")
     args = parser.parse_args()
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     threads = args.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     module, config = run_model(args.project, args.run) if args.run else fast_preset_model()

@@ -23,6 +23,7 @@ from workbench.core.decisions import decide
 from workbench.core.evaluation import EvaluationSession, run_evaluation, with_overrides
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.runtime.cpu_info import cpu_info
 
 
 def synthetic(rng: np.random.Generator, h: int, w: int, background: float) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--background", type=float, default=0.3, help="top of the background score noise")
     args = parser.parse_args()
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         project, maps = build(Path(tmp), args.background)

@@ -30,6 +30,7 @@ from workbench.learn.losses import SegmentationLoss
 from workbench.learn.presets import resolve_config
 from workbench.learn.train import run_training
 from workbench.learn.validation import validate
+from workbench.runtime.cpu_info import cpu_info
 
 BASE_SIZE = 256
 
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=420.0, help="training seconds for each recipe")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    print(cpu_info().summary(), flush=True)  # figures are only comparable between like CPUs
     cpu_speedups()
     cfg = resolve_config("segmentation", "fast", {"time_limit": args.budget, "seed": args.seed})
     with Project.open(args.project) as project:

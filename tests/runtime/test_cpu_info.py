@@ -66,7 +66,7 @@ def test_summary_names_the_model_and_each_feature(tmp_path: Path) -> None:
     path.write_text(AVX2_ONLY, encoding="utf-8")
     info = cpu_info.cpu_info(path)
     assert info.source == "cpuinfo"
-    assert info.summary().startswith("CPU: AMD EPYC 7B12 (")
+    assert str(info) == info.summary() and info.summary().startswith("CPU: AMD EPYC 7B12 (")
     assert "AVX2 yes, FMA yes, AVX-512F no" in info.summary()
     assert json.loads(json.dumps(info.to_dict()))["features"]["AVX512_VNNI"] is False
 

@@ -43,6 +43,9 @@ class CpuInfo:
         feats = ", ".join(f"{name} {marks[value]}" for name, value in self.features.items())
         return f"CPU: {self.model} ({self.cpus} CPUs usable) | {feats}"
 
+    def __str__(self) -> str:
+        return self.summary()
+
     def to_dict(self) -> dict[str, object]:
         return {
             "model": self.model,
