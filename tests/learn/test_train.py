@@ -65,6 +65,12 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
         assert run.status == "completed" and run.metrics["epochs"] == 1
         assert run.dataset["hash"] and run.dataset["train"]
         assert run.config["tile_size"] == 128 and run.config["classes"][0]["name"] == "spot"
+        # the decision the run ships was placed on its validation images, with how
+        origin = run.config["decision_origin"][0]
+        assert origin["method"] in ("val_zero_escape", "ok_quantile")
+        assert run.config["decision"]["classes"][0]["threshold"] == origin["threshold"]
+        assert origin["min_area_px"] == max(1, origin["smallest_defect_px"] // 4)
+    assert any(m.startswith("time: loading") and "validation" in m and "scan" in m for m in rec.logs)
     loaded = load_run(tiny, first)
     assert loaded.predict(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)
     # resume that run from its last checkpoint for one more epoch
@@ -163,3 +169,13 @@ def test_a_small_confident_false_alarm_ranks_a_crop_as_hard() -> None:
     plain = bce(logits, torch.zeros_like(logits), reduction="none").mean(dim=(1, 2, 3))
     assert plain[0] > plain[1]  # a mean over the crop ranks them the wrong way round
     assert hard[1] > hard[0]
+
+
+def test_first_steps_time_each_precision_and_size_validation(tiny: Any) -> None:
+    # 2 steps per epoch: the warm-up step and two timed steps per CPU candidate fit in 3 epochs
+    _, metrics, rec = _train(tiny, max_epochs=3, seed=1)
+    trial = [m for m in rec.logs if m.startswith("precision trial")]
+    assert len(trial) == 1 and "fp32 channels_last" in trial[0] and "using" in trial[0]
+    plan = [m for m in rec.logs if m.startswith("inference ")]
+    assert len(plan) == 1 and "us/px" in plan[0] and "4 image(s)" in plan[0]
+    assert metrics["epochs"] == 3

@@ -285,7 +285,6 @@ class TrainLoop:
         self.report.log("precision trial (s/step): " + ", ".join(
             f"{describe_precision(c)} {t:.2f}" for c, t in zip(self.candidates, per)
         ) + f"; using {describe_precision(self.precision)}")  # fmt: skip
-        self._plan(x)
 
     def _plan(self, x: torch.Tensor) -> None:
         """Time one inference pass on ``x`` and let the task size its validation from it."""

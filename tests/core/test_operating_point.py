@@ -1,0 +1,104 @@
+"""Thresholds and minimum area chosen on validation maps (core.operating_point)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.core.decisions import ClassRule, DecisionConfig, decide
+from workbench.core.operating_point import (
+    ScoredImage,
+    choose_decision,
+    choose_threshold,
+    describe,
+    min_area_for,
+    rule_score,
+    smallest_defect_px,
+)
+
+
+def _map(size: int, peak: float, spot: int, base: float = 0.0) -> np.ndarray:
+    m = np.full((1, size, size), base, np.float32)
+    m[0, 10 : 10 + spot, 10 : 10 + spot] = peak
+    return m
+
+
+def _config() -> DecisionConfig:
+    return DecisionConfig(classes=[ClassRule(class_id=1, name="defect")])
+
+
+def test_threshold_where_half_is_clearly_wrong() -> None:
+    # a model that ranks perfectly but whose good parts score 0.6-0.8: 0.5 rejects every good part
+    ok = [ScoredImage("ok", frozenset(), [_map(64, 0.6 + 0.02 * i, 12)]) for i in range(10)]
+    ng = [ScoredImage("ng", frozenset({0}), [_map(64, 0.9 + 0.005 * i, 12)]) for i in range(5)]
+    config, origins = choose_decision(ok + ng, _config(), smallest_px=None)
+    t = config.classes[0].threshold
+    assert 0.78 < t <= 0.9  # above every good part, at or below the lowest NG
+    assert origins[0]["method"] == "val_zero_escape" and origins[0]["val_overkill"] == 0
+    verdicts = [decide(im.maps[0], config).verdict for im in ok + ng]
+    assert verdicts == ["OK"] * 10 + ["NG"] * 5
+    # at the shipped default every good part would have been rejected
+    assert all(decide(im.maps[0], _config()).verdict == "NG" for im in ok)
+
+
+def test_margin_toward_fewer_escapes_stops_at_the_next_good_part() -> None:
+    t, origin = choose_threshold([0.8, 0.9], [0.1, 0.2])
+    assert abs(t - 0.72) < 1e-9 and origin["zero_escape_threshold"] == 0.8  # a full tenth lower
+    t, _ = choose_threshold([0.8, 0.9], [0.1, 0.79])
+    assert 0.79 < t <= 0.8  # only down to just above the good part at 0.79
+    t, origin = choose_threshold([0.5], [0.7, 0.1])  # overlapping: zero escape costs overkill
+    assert t <= 0.5 and origin["val_overkill"] == 1
+
+
+def test_without_ng_the_threshold_is_a_stated_quantile_of_good_parts() -> None:
+    ok_scores = list(np.linspace(0.05, 0.45, 200))
+    t, origin = choose_threshold([], ok_scores)
+    assert origin["method"] == "ok_quantile" and origin["quantile"] == 0.99
+    assert 0.44 < t < 0.45 and origin["val_overkill"] == 2
+    assert "guess from good parts only" in describe({**origin, "name": "x", "threshold": t})
+    assert choose_threshold([], [])[0] == 0.5
+
+
+def test_minimum_area_from_the_smallest_labelled_defect_ignores_specks() -> None:
+    target = np.zeros((64, 64), np.uint8)
+    target[5:15, 5:15] = 1  # 100 px
+    target[40:60, 40:60] = 2  # 400 px
+    target[0, 63] = 1  # a 1-px speck: label noise
+    assert smallest_defect_px([target, np.zeros((8, 8), np.uint8)]) == 100
+    assert min_area_for(100) == 25 and min_area_for(None) == 0 and min_area_for(4) == 1
+
+
+def test_rule_score_is_the_threshold_where_a_big_enough_region_remains() -> None:
+    plane = np.zeros((40, 40), np.float32)
+    plane[2, 2] = 0.95  # a single hot pixel
+    plane[20:26, 20:26] = 0.6  # 36 px at 0.6
+    assert rule_score(plane, 1) == np.float32(0.95)
+    assert abs(rule_score(plane, 20) - 0.6) < 1e-3
+    assert rule_score(plane, 100) == 0.0
+
+
+def test_thresholds_are_chosen_with_the_area_rule_in_force() -> None:
+    # good parts have bright specks (2x2 at 0.95), defects are 6x6 regions at 0.7: with the area
+    # rule of a quarter of the smallest labelled defect (36 px -> 9 px) the specks do not count
+    ok = [ScoredImage("ok", frozenset(), [_map(48, 0.95, 2)]) for _ in range(6)]
+    ng = [ScoredImage("ng", frozenset({0}), [_map(48, 0.7, 6)]) for _ in range(4)]
+    config, origins = choose_decision(ok + ng, _config(), smallest_px=36)
+    rule = config.classes[0]
+    assert rule.min_area_px == 9 and 0.6 <= rule.threshold <= 0.7
+    assert [decide(im.maps[0], config).verdict for im in ok + ng] == ["OK"] * 6 + ["NG"] * 4
+    assert origins[0]["val_overkill"] == 0 and "min area 9 px" in describe(origins[0])
+
+
+def test_each_class_gets_its_own_threshold() -> None:
+    def two(peak_a: float, peak_b: float) -> np.ndarray:
+        return np.concatenate([_map(32, peak_a, 8), _map(32, peak_b, 8)])
+
+    images = [
+        ScoredImage("ok", frozenset(), [two(0.3, 0.7)]),
+        ScoredImage("ng", frozenset({0}), [two(0.5, 0.7)]),
+        ScoredImage("ng", frozenset({1}), [two(0.3, 0.95)]),
+    ]
+    rules = [ClassRule(class_id=1, name="a"), ClassRule(class_id=2, name="b")]
+    config, origins = choose_decision(images, DecisionConfig(classes=rules), smallest_px=None)
+    ta, tb = (r.threshold for r in config.classes)
+    assert 0.3 < ta <= 0.5 and 0.7 < tb <= 0.95
+    assert [o["val_ng"] for o in origins] == [1, 1]
