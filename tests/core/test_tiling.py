@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from workbench.core.cancel import Cancelled, CancelToken
-from workbench.core.tiling import predict_tiled, tile_grid
+from workbench.core.tiling import (
+    classify_tiled,
+    classify_tiled_many,
+    plan_tiles,
+    predict_tiled,
+    predict_tiled_many,
+    tile_grid,
+)
 
 
 def _sigmoid_fn(batch: np.ndarray) -> np.ndarray:
@@ -133,3 +140,111 @@ def test_cancel_stops_between_batches():
             np.zeros((1, 256, 256), dtype=np.float32), fn, tile=64, overlap=0, batch=2, cancel=token
         )
     assert len(calls) == 1  # 16 tiles in batches of 2, stopped after the first batch
+
+
+def _box3_fn(batch: np.ndarray) -> np.ndarray:
+    """A tiny conv net: 3x3 box filter (zero padding at the tile border) then a sigmoid."""
+    padded = np.pad(batch[:, :1], ((0, 0), (0, 0), (1, 1), (1, 1)))
+    h, w = batch.shape[2:]
+    box = sum(padded[:, :, dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)) / 9.0
+    return (1.0 / (1.0 + np.exp(-(box * 4.0 - 2.0)))).astype(np.float32)
+
+
+def test_plan_pads_small_axes_to_the_next_multiple_not_to_the_tile():
+    small = plan_tiles(300, 300, 512, 64)
+    assert (small.padded_h, small.padded_w, len(small.tiles), small.tile_shape) == (320, 320, 1, (320, 320))
+    legacy = plan_tiles(300, 300, 512, 64, pad_multiple=None)
+    assert (legacy.padded_h, legacy.padded_w, legacy.tile_shape) == (512, 512, (512, 512))
+    # one short axis, one long: a row of 320-high full-width tiles with the usual overlap
+    strip = plan_tiles(300, 1000, 512, 64)
+    assert strip.padded_h == 320 and strip.padded_w == 1000
+    assert [(t.x, t.h, t.w) for t in strip.tiles] == [(0, 320, 512), (448, 320, 512), (488, 320, 512)]
+    assert plan_tiles(500, 33, 512, 64).tile_shape == (512, 64)  # never above the tile
+    assert plan_tiles(1, 1, 512, 0).tile_shape == (32, 32)
+    large = plan_tiles(1100, 700, 512, 64)
+    assert (large.padded_h, large.padded_w) == (1100, 700) and large.tiles == tuple(
+        tile_grid(1100, 700, 512, 64)
+    )
+
+
+def _mixed_images(channels: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(5)
+    sizes = [(300, 300), (100, 200), (300, 300), (700, 530), (37, 50), (300, 300)]
+    return [rng.random((channels, h, w), dtype=np.float32) for h, w in sizes]
+
+
+def test_batched_images_equal_the_single_image_path_and_the_whole_image_fn():
+    images = _mixed_images()
+    calls: list[tuple[int, ...]] = []
+    single_calls: list[tuple[int, ...]] = []
+
+    def fn(batch: np.ndarray, log: list[tuple[int, ...]] = calls) -> np.ndarray:
+        log.append(batch.shape)
+        return _sigmoid_fn(batch)
+
+    maps = predict_tiled_many(images, fn, tile=256, overlap=32, max_pixels=8 * 256 * 256)
+    for image, got in zip(images, maps, strict=True):
+        assert got.dtype == np.float32 and got.shape == (1, *image.shape[1:])
+        alone = predict_tiled(image, lambda b: fn(b, single_calls), tile=256, overlap=32, batch=8)
+        np.testing.assert_array_equal(got, alone)
+        np.testing.assert_array_equal(got, _sigmoid_fn(image[None])[0])
+    assert all(n * h * w <= 8 * 256 * 256 for n, _, h, w in calls)
+    # the same tiles, fewer calls: the 256x256 tiles of four images share them
+    assert sorted(calls) != sorted(single_calls) and len(calls) < len(single_calls)
+    assert sum(n for n, *_ in calls) == sum(n for n, *_ in single_calls)
+
+
+def test_conv_fn_batched_equals_single_and_small_receptive_fields_ignore_the_pad_size():
+    images = _mixed_images()
+    maps = predict_tiled_many(images, _box3_fn, tile=256, overlap=32, max_pixels=3 * 256 * 256)
+    for image, got in zip(images, maps, strict=True):
+        alone = predict_tiled(image, _box3_fn, tile=256, overlap=32, batch=1)
+        np.testing.assert_allclose(got, alone, rtol=0, atol=1e-6)
+        # Reflect padding is the same whatever its length, so a net whose receptive field fits in
+        # the padding gives today's map; deep nets see a little less padding and can differ near
+        # the bottom/right border of images smaller than a tile.
+        legacy = predict_tiled(image, _box3_fn, tile=256, overlap=32, pad_multiple=None)
+        np.testing.assert_allclose(got, legacy, rtol=0, atol=1e-6)
+
+
+def test_small_images_are_batched_by_pixels_not_by_count():
+    images = [np.zeros((1, 100, 100), np.float32)] * 7 + [np.zeros((1, 200, 250), np.float32)]
+    calls: list[tuple[int, ...]] = []
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        calls.append(batch.shape)
+        return batch
+
+    predict_tiled_many(images, fn, tile=512, overlap=64, max_pixels=512 * 512)
+    # 128x128 tiles: 16 fit the budget, so all seven go at once; the 224x256 one alone
+    assert calls == [(7, 1, 128, 128), (1, 1, 224, 256)]
+
+
+def test_batched_classification_takes_each_images_maximum_over_full_tiles():
+    rng = np.random.default_rng(3)
+    images = [rng.random((2, h, w), dtype=np.float32) for h, w in ((40, 50), (64, 112), (30, 30))]
+    seen: list[tuple[int, ...]] = []
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        seen.append(batch.shape)
+        return batch.reshape(batch.shape[0], 2, -1).mean(axis=2)  # (N, K) like a classifier head
+
+    maps = classify_tiled_many(images, fn, tile=64, overlap=16, max_pixels=8 * 64 * 64)
+    assert seen == [(4, 2, 64, 64)]  # classifiers always see whole tiles; 1 + 2 + 1 tiles, one call
+    for image, got in zip(images, maps, strict=True):
+        assert got.shape == (2, 1, 1)
+        np.testing.assert_array_equal(got, classify_tiled(image, fn, tile=64, overlap=16))
+
+
+def test_batched_cancel_and_bad_outputs():
+    token = CancelToken()
+    images = [np.zeros((1, 64, 64), np.float32)] * 4
+
+    def fn(batch: np.ndarray) -> np.ndarray:
+        token.cancel()
+        return batch
+
+    with pytest.raises(Cancelled):
+        predict_tiled_many(images, fn, tile=64, overlap=0, max_pixels=2 * 64 * 64, cancel=token)
+    with pytest.raises(ValueError, match="for 2 tiles"):
+        predict_tiled_many(images[:2], lambda b: b[:1], tile=64, overlap=0, max_pixels=2 * 64 * 64)

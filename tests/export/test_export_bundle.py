@@ -81,7 +81,7 @@ def test_full_export_passes_parity_and_verifies(tiny_run: tuple[Path, str], caps
     manifest = bundle.manifest
     assert manifest["parity"]["int8"] == report["int8"]
     assert manifest["models"]["openvino_int8"]["precision"] == "int8"
-    assert manifest["tiling"] == {"tile": 64, "overlap": 16, "merge": "blend"}
+    assert manifest["tiling"] == {"tile": 64, "overlap": 16, "merge": "blend", "pad_multiple": 32}
     assert manifest["normalisation"]["in_graph"] is True
     assert manifest["classes"][0]["name"] == "spot"
     assert manifest["decision"]["classes"][0]["min_area_px"] == 10

@@ -11,6 +11,7 @@ from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
 from workbench.core.evaluation import (
+    BatchedPredictor,
     EvaluationSession,
     Predictor,
     run_evaluation,
@@ -93,13 +94,16 @@ def model_source(
         loaded = load_run(project_root, run_id)
         cfg = loaded.config
         info = {"task": cfg["task"], "classes": cfg["classes"], "decision": cfg.get("decision") or {}}
-        return loaded.predict, {**info, "run_id": run_id}
+        return BatchedPredictor(loaded.predict, loaded.predict_many), {**info, "run_id": run_id}
     from workbench.runtime import Inspector
 
     inspector = Inspector(str(bundle))
     manifest = inspector.bundle.manifest
     info = {"task": manifest["task"], "classes": manifest["classes"], "decision": manifest["decision"]}
-    return inspector.scores, {**info, "bundle": str(Path(str(bundle)).resolve())}
+    return BatchedPredictor(inspector.scores, inspector.scores_many), {
+        **info,
+        "bundle": str(Path(str(bundle)).resolve()),
+    }
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import io
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,11 @@ from workbench.core.project import Project
 from workbench.core.types import Sample
 
 Predictor = Callable[[np.ndarray], np.ndarray]
+ManyPredictor = Callable[[Sequence[np.ndarray], CancelToken | None], list[np.ndarray]]
+# Images handed to a batched predictor at once: enough small images for their tiles to fill
+# model batches, few enough that their pixels and float maps stay a small share of memory.
+CHUNK_PIXELS = 4_000_000
+CHUNK_IMAGES = 64
 # Maps are prepared (regions found once) at a floor just below the thresholds in use; a floor far
 # below them makes the background one huge region that every re-decision has to split again.
 # Floors come from this ladder so a threshold slider re-prepares at most once per step down.
@@ -56,6 +61,20 @@ def save_map(path: Path, score_map: np.ndarray) -> None:
 def load_map(path: Path) -> np.ndarray:
     with np.load(path, allow_pickle=False) as data:
         return dequantise(data["scores"])
+
+
+@dataclass(frozen=True)
+class BatchedPredictor:
+    """A predictor that also scores several images in one call (their tiles share model batches).
+
+    Called with one image it is a plain ``Predictor``; ``run_evaluation`` uses ``many``.
+    """
+
+    one: Predictor
+    many: ManyPredictor
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        return self.one(image)
 
 
 @dataclass(frozen=True)
@@ -148,16 +167,20 @@ def run_evaluation(
     eval_id = eval_id or new_eval_id()
     out = project.evaluation_dir(eval_id)
     (out / "maps").mkdir(parents=True, exist_ok=True)
-    cases = []
-    for i, s in enumerate(samples):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        progress(i / len(samples), f"predicting {s.name}")
-        score_map = np.asarray(predict(project.read_image(s, None)), dtype=np.float32)
-        if score_map.ndim != 3:
-            raise ProjectError(f"the model returned a score map of shape {score_map.shape} for {s.name}")
-        save_map(out / "maps" / f"{s.id}.npz", score_map)
-        cases.append(ImageCase(s.id, s.name, s.label, s.classes))
+    cases: list[ImageCase] = []
+    for chunk, images in _chunks(project, samples, isinstance(predict, BatchedPredictor), cancel):
+        more = f" and {len(chunk) - 1} more" if len(chunk) > 1 else ""
+        progress(len(cases) / len(samples), f"predicting {chunk[0].name}{more}")
+        if isinstance(predict, BatchedPredictor):
+            maps = predict.many(images, cancel)
+        else:
+            maps = [predict(images[0])]
+        for s, raw in zip(chunk, maps, strict=True):
+            score_map = np.asarray(raw, dtype=np.float32)
+            if score_map.ndim != 3:
+                raise ProjectError(f"the model returned a score map of shape {score_map.shape} for {s.name}")
+            save_map(out / "maps" / f"{s.id}.npz", score_map)
+            cases.append(ImageCase(s.id, s.name, s.label, s.classes))
     meta = {
         "id": eval_id,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -175,6 +198,27 @@ def run_evaluation(
     )
     progress(1.0, "evaluation written")
     return session
+
+
+def _chunks(
+    project: Project, samples: Sequence[Sample], batched: bool, cancel: CancelToken | None
+) -> Iterator[tuple[list[Sample], list[np.ndarray]]]:
+    """Samples with their images, one at a time, or for a batched predictor as many as fit a chunk."""
+    chunk: list[Sample] = []
+    images: list[np.ndarray] = []
+    pixels = 0
+    for s in samples:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        image = project.read_image(s, None)
+        chunk.append(s)
+        images.append(image)
+        pixels += int(image.shape[0]) * int(image.shape[1])
+        if not batched or pixels >= CHUNK_PIXELS or len(chunk) >= CHUNK_IMAGES:
+            yield chunk, images
+            chunk, images, pixels = [], [], 0
+    if chunk:
+        yield chunk, images
 
 
 class EvaluationSession:

@@ -1,13 +1,15 @@
-"""Tiled inference: cut an image into overlapping tiles, run a model on batches, blend back.
+"""Tiled inference: cut images into overlapping tiles, run a model on batches, blend back.
 
-Evaluation, in-process prediction and the runtime all stitch through ``predict_tiled`` so that
-what is evaluated is what is deployed.
+Evaluation, in-process prediction and the runtime all plan and stitch through this module so that
+what is evaluated is what is deployed. An image smaller than a tile is padded only up to the next
+multiple of ``TILE_MULTIPLE`` per axis (fully convolutional nets accept that), not to a whole
+tile; tiles of several images that share a shape run through the model in one batch.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,30 @@ class Tile:
     x: int
     h: int
     w: int
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """How one image is cut: its size, the size it is padded to, and its tiles (all one shape)."""
+
+    height: int
+    width: int
+    padded_h: int
+    padded_w: int
+    tiles: tuple[Tile, ...]
+
+    @property
+    def tile_shape(self) -> tuple[int, int]:
+        return self.tiles[0].h, self.tiles[0].w
+
+
+def pad_multiple_for(task: str) -> int | None:
+    """How small images of a task are padded: ``None`` (to a whole tile) for classifiers.
+
+    A classifier must see the input size it was trained on; segmentation and anomaly nets are
+    fully convolutional and take any multiple of ``TILE_MULTIPLE``.
+    """
+    return None if task == "classification" else TILE_MULTIPLE
 
 
 def _starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -57,6 +83,29 @@ def tile_grid(height: int, width: int, tile: int, overlap: int) -> list[Tile]:
     return [Tile(y, x, th, tw) for y in _starts(height, tile, overlap) for x in _starts(width, tile, overlap)]
 
 
+def padded_length(length: int, tile: int, pad_multiple: int | None = TILE_MULTIPLE) -> int:
+    """An axis' length after padding: unchanged from one tile up, else the next multiple (at most
+    the tile), or the whole tile when ``pad_multiple`` is ``None``."""
+    if length >= tile:
+        return length
+    if pad_multiple is None:
+        return tile
+    return min(tile, -(-length // pad_multiple) * pad_multiple)
+
+
+def plan_tiles(
+    height: int, width: int, tile: int, overlap: int, pad_multiple: int | None = TILE_MULTIPLE
+) -> TilePlan:
+    """The padding and tiles of a ``height x width`` image for a model run on ``tile`` squares."""
+    if tile % TILE_MULTIPLE:
+        raise ValueError(f"tile size must be a multiple of {TILE_MULTIPLE}, got {tile}")
+    if pad_multiple is not None and pad_multiple < 1:
+        raise ValueError(f"pad multiple must be positive, got {pad_multiple}")
+    ph = padded_length(height, tile, pad_multiple)
+    pw = padded_length(width, tile, pad_multiple)
+    return TilePlan(height, width, ph, pw, tuple(tile_grid(ph, pw, tile, overlap)))
+
+
 def _ramp(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> np.ndarray:
     """1-D blending weight: a raised-cosine ramp over ``overlap`` pixels at inner edges.
 
@@ -81,10 +130,10 @@ def _weights(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
     return np.outer(wy, wx)
 
 
-def _pad_to(image: np.ndarray, tile: int) -> np.ndarray:
-    """Reflect-pad ``(C,H,W)`` to at least ``tile`` along H and W (bottom/right only)."""
+def pad_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``height x width``."""
     _, h, w = image.shape
-    ph, pw = max(0, tile - h), max(0, tile - w)
+    ph, pw = max(0, height - h), max(0, width - w)
     if ph == 0 and pw == 0:
         return image
     # numpy reflects repeatedly when the pad exceeds the axis; a 1-pixel axis cannot reflect.
@@ -94,11 +143,91 @@ def _pad_to(image: np.ndarray, tile: int) -> np.ndarray:
     return np.pad(image, pad, mode="edge")
 
 
-def _check_output(out: np.ndarray, n: int, tile: int) -> np.ndarray:
-    if out.ndim != 4 or out.shape[0] != n or out.shape[2:] != (tile, tile):
+def _check_image(image: np.ndarray) -> np.ndarray:
+    if image.ndim != 3:
+        raise ValueError(f"expected a (C,H,W) image, got shape {tuple(image.shape)}")
+    return np.asarray(image, dtype=np.float32)
+
+
+def _check_map(pred: np.ndarray, tile: Tile) -> None:
+    if pred.ndim != 3 or pred.shape[1:] != (tile.h, tile.w):
         raise ValueError(
-            f"tile function returned shape {tuple(out.shape)}, expected ({n}, K, {tile}, {tile})"
+            f"tile function returned {tuple(pred.shape)} per tile, expected (K, {tile.h}, {tile.w})"
         )
+
+
+def run_tiles(
+    padded: Sequence[np.ndarray],
+    plans: Sequence[TilePlan],
+    fn: TileFn,
+    max_pixels: int,
+    cancel: CancelToken | None = None,
+) -> Iterator[tuple[int, Tile, np.ndarray]]:
+    """Run ``fn`` on every tile of every padded image; yield ``(image index, tile, fn output)``.
+
+    Tiles of equal shape, from any image, share a call of at most ``max_pixels`` input pixels
+    (at least one tile): memory follows the pixels, whatever the images' sizes.
+    """
+    groups: dict[tuple[int, int], list[tuple[int, Tile]]] = {}
+    for i, plan in enumerate(plans):
+        groups.setdefault(plan.tile_shape, []).extend((i, t) for t in plan.tiles)
+    for (h, w), jobs in groups.items():
+        per_call = max(1, max_pixels // (h * w))
+        for start in range(0, len(jobs), per_call):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            group = jobs[start : start + per_call]
+            inp = np.stack([padded[i][:, t.y : t.y + t.h, t.x : t.x + t.w] for i, t in group])
+            out = np.asarray(fn(inp))
+            if out.ndim < 2 or out.shape[0] != len(group):
+                raise ValueError(
+                    f"tile function returned shape {tuple(out.shape)} for {len(group)} tiles, "
+                    f"expected ({len(group)}, K, ...)"
+                )
+            yield from ((i, t, o) for (i, t), o in zip(group, out))
+
+
+def predict_tiled_many(
+    images: Sequence[np.ndarray],
+    fn: TileFn,
+    tile: int,
+    overlap: int,
+    max_pixels: int,
+    pad_multiple: int | None = TILE_MULTIPLE,
+    cancel: CancelToken | None = None,
+) -> list[np.ndarray]:
+    """Score maps ``(K,H,W)`` float32 of several ``(C,H,W)`` images, their tiles run together.
+
+    ``fn`` maps ``(N,C,h,w)`` float32 to ``(N,K,h,w)``; tile shapes come from ``plan_tiles``.
+    Each image's map is what ``predict_tiled`` gives for it alone: batching only changes which
+    tiles share a call of ``fn``.
+    """
+    arrays = [_check_image(im) for im in images]
+    plans = [plan_tiles(a.shape[1], a.shape[2], tile, overlap, pad_multiple) for a in arrays]
+    padded = [pad_image(a, p.padded_h, p.padded_w) for a, p in zip(arrays, plans)]
+    maps: list[np.ndarray | None] = [None] * len(arrays)
+    norms: list[np.ndarray | None] = [None] * len(arrays)
+    for i, t, pred in run_tiles(padded, plans, fn, max_pixels, cancel):
+        plan = plans[i]
+        _check_map(pred, t)
+        if len(plan.tiles) == 1:  # every weight is 1: the blend is the tile's own output
+            maps[i] = np.ascontiguousarray(pred[:, : plan.height, : plan.width], dtype=np.float32)
+            continue
+        if maps[i] is None:
+            # float64 sums keep a pointwise fn exact after the final cast to float32.
+            maps[i] = np.zeros((pred.shape[0], plan.padded_h, plan.padded_w), dtype=np.float64)
+            norms[i] = np.zeros((plan.padded_h, plan.padded_w), dtype=np.float64)
+        acc, norm = maps[i], norms[i]
+        assert acc is not None and norm is not None
+        wt = _weights(t, plan.padded_h, plan.padded_w, overlap)
+        acc[:, t.y : t.y + t.h, t.x : t.x + t.w] += pred * wt
+        norm[t.y : t.y + t.h, t.x : t.x + t.w] += wt
+    out = []
+    for plan, acc, norm in zip(plans, maps, norms):
+        assert acc is not None  # every plan has at least one tile
+        if norm is not None:
+            acc = np.ascontiguousarray((acc / norm)[:, : plan.height, : plan.width], dtype=np.float32)
+        out.append(acc)
     return out
 
 
@@ -109,38 +238,46 @@ def predict_tiled(
     overlap: int,
     batch: int = 4,
     cancel: CancelToken | None = None,
+    pad_multiple: int | None = TILE_MULTIPLE,
 ) -> np.ndarray:
     """Run ``fn`` over overlapping tiles of a ``(C,H,W)`` image and blend to ``(K,H,W)`` float32.
 
-    ``fn`` maps ``(N,C,tile,tile)`` float32 to ``(N,K,tile,tile)``. Images smaller than a tile
-    are reflect-padded to a full tile and the result cropped. For a pointwise ``fn`` the result
-    equals ``fn`` applied to the whole image.
+    ``fn`` maps ``(N,C,h,w)`` float32 to ``(N,K,h,w)``. An axis shorter than ``tile`` is
+    reflect-padded to the next multiple of ``pad_multiple`` (``None``: to ``tile``) and the result
+    cropped; ``batch`` full tiles' worth of pixels go to each call. For a pointwise ``fn`` the
+    result equals ``fn`` applied to the whole image.
     """
-    if image_chw.ndim != 3:
-        raise ValueError(f"expected a (C,H,W) image, got shape {tuple(image_chw.shape)}")
-    if tile % TILE_MULTIPLE:
-        raise ValueError(f"tile size must be a multiple of {TILE_MULTIPLE}, got {tile}")
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
-    _, height, width = image_chw.shape
-    padded = _pad_to(np.asarray(image_chw, dtype=np.float32), tile)
-    ph, pw = padded.shape[1:]
-    tiles = tile_grid(ph, pw, tile, overlap)
-    acc: np.ndarray | None = None
-    norm = np.zeros((ph, pw), dtype=np.float64)
-    for i in range(0, len(tiles), batch):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        group = tiles[i : i + batch]
-        inp = np.stack([padded[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in group])
-        out = _check_output(np.asarray(fn(inp)), len(group), tile)
-        if acc is None:
-            acc = np.zeros((out.shape[1], ph, pw), dtype=np.float64)
-        for t, pred in zip(group, out):
-            wt = _weights(t, ph, pw, overlap)
-            # float64 sums keep a pointwise fn exact after the final cast to float32.
-            acc[:, t.y : t.y + t.h, t.x : t.x + t.w] += pred * wt
-            norm[t.y : t.y + t.h, t.x : t.x + t.w] += wt
-    assert acc is not None  # tile_grid always yields at least one tile
-    acc /= norm
-    return np.ascontiguousarray(acc[:, :height, :width], dtype=np.float32)
+    return predict_tiled_many([image_chw], fn, tile, overlap, batch * tile * tile, pad_multiple, cancel)[0]
+
+
+def classify_tiled_many(
+    images: Sequence[np.ndarray],
+    fn: TileFn,
+    tile: int,
+    overlap: int,
+    max_pixels: int,
+    cancel: CancelToken | None = None,
+) -> list[np.ndarray]:
+    """Classification maps ``(K,1,1)``: each class's probability maximised over an image's tiles.
+
+    A classifier sees whole ``tile x tile`` squares only (small images padded to a full tile), as
+    in training; tiles of several images share calls of ``fn``.
+    """
+    arrays = [_check_image(im) for im in images]
+    plans = [plan_tiles(a.shape[1], a.shape[2], tile, overlap, None) for a in arrays]
+    padded = [pad_image(a, p.padded_h, p.padded_w) for a, p in zip(arrays, plans)]
+    best: list[np.ndarray | None] = [None] * len(arrays)
+    for i, _, pred in run_tiles(padded, plans, fn, max_pixels, cancel):
+        top = pred.reshape(pred.shape[0], -1).max(axis=1)
+        prev = best[i]
+        best[i] = top if prev is None else np.maximum(prev, top)
+    return [np.asarray(b, dtype=np.float32).reshape(-1, 1, 1) for b in best]
+
+
+def classify_tiled(
+    chw: np.ndarray, fn: TileFn, tile: int, overlap: int, batch: int = 4, cancel: CancelToken | None = None
+) -> np.ndarray:
+    """Classification map ``(K,1,1)`` of one image (see ``classify_tiled_many``)."""
+    return classify_tiled_many([chw], fn, tile, overlap, batch * tile * tile, cancel)[0]

@@ -14,6 +14,7 @@ from workbench import __version__
 from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.project import Project, now_iso
+from workbench.core.tiling import pad_multiple_for
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.errors import ExportError
 from workbench.export.golden import golden_entries, pick_golden, tolerances
@@ -113,16 +114,25 @@ def _manifest(
             "std": config.get("std") or [1.0] * channels,
             "in_graph": True,
         },
-        "tiling": {
-            "tile": int(config["tile_size"]),
-            "overlap": int(config["overlap"]),
-            "merge": "max" if config["task"] == "classification" else "blend",
-        },
+        "tiling": _tiling(config),
         "decision": decision.to_dict(),
         "models": models,
         "precision": {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"},
         "files": {},
     }
+
+
+def _tiling(config: dict[str, Any]) -> dict[str, Any]:
+    """Tile, overlap, merge rule and small-image padding: the runtime plans tiles as the workbench does."""
+    tiling = {
+        "tile": int(config["tile_size"]),
+        "overlap": int(config["overlap"]),
+        "merge": "max" if config["task"] == "classification" else "blend",
+    }
+    multiple = pad_multiple_for(str(config["task"]))
+    if multiple is not None:
+        tiling["pad_multiple"] = multiple
+    return tiling
 
 
 def _variants(bundle: Bundle) -> list[tuple[VariantParity, Inspector]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ import torch
 from torch import nn
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json
+from workbench.core.cancel import CancelToken
 from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import to_chw, to_unit_float
-from workbench.core.tiling import predict_tiled, tile_grid
+from workbench.core.tiling import classify_tiled_many, pad_image, pad_multiple_for, predict_tiled_many
 from workbench.learn.device import cpu_speedups, pick_device
 from workbench.learn.models import ANOMALY_BUILTIN, get_model, list_models, model_info
 from workbench.learn.score_model import ScoreModel
@@ -102,12 +103,7 @@ def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -
 
 def pad_to_tile(chw: np.ndarray, tile: int) -> np.ndarray:
     """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``tile`` x ``tile``."""
-    _, h, w = chw.shape
-    widths = ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w)))
-    if widths[1][1] == 0 and widths[2][1] == 0:
-        return chw
-    # a 1-pixel axis cannot reflect
-    return np.pad(chw, widths, mode="reflect") if min(h, w) > 1 else np.pad(chw, widths, mode="edge")
+    return pad_image(chw, max(tile, chw.shape[1]), max(tile, chw.shape[2]))
 
 
 @dataclass
@@ -142,35 +138,33 @@ class LoadedRun:
             )
         return to_chw(unit)
 
+    def max_pixels(self) -> int:
+        """Input pixels per model call: ``batch`` full tiles, one for the good-only model."""
+        tile = int(self.config["tile_size"])
+        # an anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile)
+        return tile * tile * (1 if self.task == "anomaly" else self.batch)
+
     def predict(self, image: np.ndarray) -> np.ndarray:
         """Score map ``(K,H,W)`` (classification ``(K,1,1)``) for one stored image."""
-        chw = self.to_input(image)
+        return self.predict_many([image])[0]
+
+    def predict_many(
+        self, images: Sequence[np.ndarray], cancel: CancelToken | None = None
+    ) -> list[np.ndarray]:
+        """Score maps of several stored images; their tiles share model calls (same maps as ``predict``)."""
+        chws = [self.to_input(image) for image in images]
         tile, overlap = int(self.config["tile_size"]), int(self.config["overlap"])
         # validation during training hands in a module in train mode; predict in eval, then restore
         was_training = self.score_module.training
         self.score_module.eval()
         try:
             if self.task == "classification":
-                return self._classify_tiles(chw, tile, overlap)
-            # an anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile)
-            batch = 1 if self.task == "anomaly" else self.batch
-            return predict_tiled(chw, self._fn(), tile, overlap, batch=batch)
+                return classify_tiled_many(chws, self._fn(), tile, overlap, self.max_pixels(), cancel)
+            return predict_tiled_many(
+                chws, self._fn(), tile, overlap, self.max_pixels(), pad_multiple_for(self.task), cancel
+            )
         finally:
             self.score_module.train(was_training)
-
-    def _classify_tiles(self, chw: np.ndarray, tile: int, overlap: int) -> np.ndarray:
-        """Probability per class = its maximum over the image's tiles (no resize of the image)."""
-        chw = pad_to_tile(chw, tile)
-        tiles = tile_grid(chw.shape[1], chw.shape[2], tile, overlap)
-        fn = self._fn()
-        best: np.ndarray | None = None
-        for i in range(0, len(tiles), self.batch):
-            group = tiles[i : i + self.batch]
-            out = fn(np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in group]))
-            top = out.reshape(out.shape[0], out.shape[1], -1).max(axis=(0, 2))
-            best = top if best is None else np.maximum(best, top)
-        assert best is not None  # tile_grid always yields at least one tile
-        return best.astype(np.float32).reshape(-1, 1, 1)
 
 
 def load_run(

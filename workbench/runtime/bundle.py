@@ -19,7 +19,9 @@ from typing import Any
 from workbench.core.errors import WorkbenchError
 
 BUNDLE_FORMAT = "defect-workbench-bundle"
-FORMAT_VERSION = 1
+# 2: ``tiling.pad_multiple`` (small images padded to a multiple, not to a whole tile); a bundle
+# without it is run as version 1 bundles were exported and verified.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # A bundle holds models of at most a few hundred MB; refuse absurd members (zip bombs).
 MAX_MEMBER_BYTES = 2 * 1024**3
@@ -75,6 +77,12 @@ class Bundle:
     @property
     def overlap(self) -> int:
         return int(self.manifest["tiling"]["overlap"])
+
+    @property
+    def pad_multiple(self) -> int | None:
+        """What an axis shorter than a tile is padded up to a multiple of; ``None``: the whole tile."""
+        value = self.manifest["tiling"].get("pad_multiple")
+        return None if value is None else int(value)
 
     @property
     def models(self) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """`Inspector`: bundle + image -> OK/NG with defects; the code that runs on the industrial PC.
 
-The pipeline is the workbench's own: ``read_image`` -> ``to_unit_float`` -> ``predict_tiled``
+The pipeline is the workbench's own: ``read_image`` -> ``to_unit_float`` -> ``predict_tiled_many``
 (backend as the tile function) -> ``decide``. Nothing here imports torch.
 """
 
@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from workbench.core.cancel import CancelToken
 from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.errors import WorkbenchError
 from workbench.core.imageio import read_image
 from workbench.core.preprocess import to_chw, to_unit_float
-from workbench.core.tiling import TileFn, predict_tiled, tile_grid
+from workbench.core.tiling import classify_tiled_many, predict_tiled_many
 from workbench.runtime.backends import make_backend
 from workbench.runtime.bundle import Bundle, open_bundle
 
@@ -63,28 +65,6 @@ def score_summary(score_map: np.ndarray, threshold: float = 0.5) -> dict[str, li
     }
 
 
-def classify_tiled(chw: np.ndarray, fn: TileFn, tile: int, overlap: int, batch: int = 4) -> np.ndarray:
-    """Classification map ``(K, 1, 1)``: each class's probability maximised over the image's tiles.
-
-    The same rule as ``workbench.learn.infer.LoadedRun.predict`` for classification runs (there
-    on torch); the export parity gate compares the two on every golden image.
-    """
-    _, h, w = chw.shape
-    pad_h, pad_w = max(0, tile - h), max(0, tile - w)
-    if pad_h or pad_w:
-        widths = ((0, 0), (0, pad_h), (0, pad_w))
-        chw = np.pad(chw, widths, mode="reflect") if min(h, w) > 1 else np.pad(chw, widths, mode="edge")
-    tiles = tile_grid(chw.shape[1], chw.shape[2], tile, overlap)
-    best: np.ndarray | None = None
-    for i in range(0, len(tiles), batch):
-        group = tiles[i : i + batch]
-        out = np.asarray(fn(np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in group])))
-        top = out.reshape(out.shape[0], out.shape[1], -1).max(axis=(0, 2))
-        best = top if best is None else np.maximum(best, top)
-    assert best is not None  # tile_grid always yields at least one tile
-    return best.astype(np.float32).reshape(-1, 1, 1)
-
-
 def prepare(image: np.ndarray, in_channels: int, source: object = "image") -> np.ndarray:
     """Stored image -> ``(C, H, W)`` float32 in [0, 1], checked against the model's channels."""
     unit = to_unit_float(image, drop_alpha=in_channels != 4)
@@ -121,10 +101,23 @@ class Inspector:
 
     def scores(self, image: np.ndarray, source: object = "image") -> np.ndarray:
         """The ``(K, H, W)`` score map of a stored image (any dtype, ``H x W [x C]``)."""
-        chw = prepare(image, self.bundle.in_channels, source)
+        return self.scores_many([image], sources=[source])[0]
+
+    def scores_many(
+        self,
+        images: Sequence[np.ndarray],
+        cancel: CancelToken | None = None,
+        sources: Sequence[object] | None = None,
+    ) -> list[np.ndarray]:
+        """Score maps of several stored images; their tiles share backend calls (same maps as ``scores``)."""
+        names = sources if sources is not None else [f"image {i}" for i in range(len(images))]
+        chws = [prepare(im, self.bundle.in_channels, name) for im, name in zip(images, names, strict=True)]
+        max_pixels = self.batch * self.tile * self.tile
         if self.bundle.task == "classification":
-            return classify_tiled(chw, self.backend, self.tile, self.overlap, batch=self.batch)
-        return predict_tiled(chw, self.backend, self.tile, self.overlap, batch=self.batch)
+            return classify_tiled_many(chws, self.backend, self.tile, self.overlap, max_pixels, cancel)
+        return predict_tiled_many(
+            chws, self.backend, self.tile, self.overlap, max_pixels, self.bundle.pad_multiple, cancel
+        )
 
     def inspect(self, image: np.ndarray | str | os.PathLike[str], return_scores: bool = False) -> Result:
         """Inspect an image array or file; the verdict is ``"OK"``, ``"NG"`` or ``"GRAY"``."""
