@@ -58,6 +58,8 @@ def _print_import(report: ImportReport) -> None:
           f"{report.duplicates} duplicate(s), {len(report.skipped)} file(s) skipped")  # fmt: skip
     if report.resumed:
         print(f"resumed an interrupted import: {report.resumed} item(s) were done before")
+    for note in report.notes():
+        print(f"note: {note}")
     if report.skipped:
         print("skipped:")
         for item, reason in report.skipped:

@@ -38,11 +38,23 @@ class ImportReport:
     sample_ids: list[int] = field(default_factory=list)
     cancelled: bool = False
     health: dict[str, int] = field(default_factory=dict)
+    # Masks with grey values (anti-aliasing, resizing, JPEG) cut at half their range: imported, not skipped.
+    masks_thresholded: int = 0
 
     @property
     def succeeded(self) -> bool:
         """True unless nothing at all came in (every file refused, or none found)."""
         return bool(self.imported or self.duplicates or self.resumed)
+
+    def notes(self) -> list[str]:
+        """Sentences about what was imported with some interpretation (not refused, but worth knowing)."""
+        notes = []
+        if self.masks_thresholded:
+            notes.append(
+                f"{self.masks_thresholded} mask(s) had grey values (anti-aliased edges, resizing or JPEG) "
+                "and were thresholded at half their range"
+            )
+        return notes
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -69,13 +81,24 @@ class Importer(Protocol):
     ) -> ImportReport: ...
 
 
+@dataclass(frozen=True)
+class ReadMask:
+    """A label map and whether grey values had to be thresholded to get it (the report counts those)."""
+
+    labels: np.ndarray
+    thresholded: bool = False
+
+
 class MaskSource(Protocol):
-    """Where a planned item's mask comes from; ``item`` names it in skip records."""
+    """Where a planned item's mask comes from; ``item`` names it in skip records.
+
+    ``load`` returns the label map, or a :class:`ReadMask` when it says how the map was read.
+    """
 
     @property
     def item(self) -> str: ...
 
-    def load(self, project: Project) -> np.ndarray: ...
+    def load(self, project: Project) -> np.ndarray | ReadMask: ...
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,15 @@
 
 - ``OK`` or ``good`` (any case) -> label ok; ``NG`` -> ng; any other folder name is a defect
   class and means ng (``NG/<defect>/`` works too). Images at the top level are unlabeled.
-- Masks are matched by name: ``<name>_mask.png`` beside the image, or ``masks/<name>.png`` in a
-  folder beside it (for an ``images/`` folder, also ``../masks/<name>.png``).
-- A binary mask takes the class of the image's folder ("defect" for ``NG/`` and top-level
-  images); a label map with values 1..k needs those class ids to exist.
+- Masks are matched by name: ``<name>_mask.png`` beside the image, or ``masks/<name>.png`` (or
+  ``masks/<name>_mask.png``) in a folder beside it; for an ``images/`` folder also
+  ``../masks/<name>.png``, so ``images/`` + ``masks/`` with matching names imports as is.
+  PNG, BMP and TIFF masks are preferred; JPEG masks are read too.
+- A binary mask takes the class of the image's folder, else the project's only class, else
+  "defect"; a label map with values 1..k needs those class ids to exist. Masks with grey edges
+  are thresholded only when the class is known (a class folder, the project's only class, or
+  "defect" under ``NG/``), not for top-level or ``images/`` images of a project with no or
+  several classes: see :mod:`workbench.core.importers.masks`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ OK_NAMES = frozenset({"ok", "good"})
 NG_NAME = "ng"
 IMAGE_DIR_NAMES = frozenset({"images", "imgs"})  # hold images only; say nothing about labels
 MASK_DIR = "masks"
-MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")  # lossless only: JPEG blurs class values
+# Lossless first, so a PNG wins over a JPEG of the same name; JPEG masks are thresholded.
+MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")
 DEFAULT_CLASS = "defect"
 
 
@@ -58,6 +64,7 @@ def find_mask(image: Path, root: Path) -> Path | None:
     """The mask file of ``image`` (below ``root``) by either naming convention, or None."""
     found = find_sibling(image.parent, image.stem + "_mask", MASK_SUFFIXES)
     found = found or find_sibling(image.parent / MASK_DIR, image.stem, MASK_SUFFIXES)
+    found = found or find_sibling(image.parent / MASK_DIR, image.stem + "_mask", MASK_SUFFIXES)
     if found is None and image.parent != root and image.parent.name.lower() in IMAGE_DIR_NAMES:
         found = find_sibling(image.parent.parent / MASK_DIR, image.stem, MASK_SUFFIXES)
     return found
@@ -85,7 +92,7 @@ class FolderImporter(PlanImporter):
         plan = Plan()
         # A project with exactly one defect class gives binary masks outside class folders that class.
         known = project.classes()
-        fallback = known[0].name if len(known) == 1 else DEFAULT_CLASS
+        fallback = known[0].name if len(known) == 1 else None
         for image in _drop_mask_files(image_files(root, frozenset({MASK_DIR}))):
             item = rel_item(image, root)
             dirs = list(Path(item).parts[:-1])
@@ -93,7 +100,9 @@ class FolderImporter(PlanImporter):
             mask_path = find_mask(image, root)
             mask = None
             if mask_path is not None:
-                mask = MaskFile(rel_item(mask_path, root), mask_path, defect or fallback)
+                # NG/ names the generic class; top-level and images/ images name none.
+                name = defect or fallback or (DEFAULT_CLASS if label == "ng" else None)
+                mask = MaskFile(rel_item(mask_path, root), mask_path, name or DEFAULT_CLASS, name is not None)
             plan.items.append(
                 PlannedItem(
                     item=item,

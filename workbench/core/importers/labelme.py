@@ -2,8 +2,9 @@
 
 Shapes become mask pixels, each shape's label a defect class (created when missing); an image
 with shapes is NG; ``flags`` ``{"OK": true}`` / ``{"NG": true}`` set the label otherwise.
-``imagePath`` is relative to the JSON; embedded ``imageData`` is used only when that file is
-missing. Images without a JSON are imported unlabeled.
+``imagePath`` is relative to the JSON (or absolute); when it does not resolve, the file of
+that name beside the JSON is used, and embedded ``imageData`` only when that is missing too.
+Images without a JSON are imported unlabeled.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import binascii
 import hashlib
 import json
 import shutil
-from pathlib import Path, PureWindowsPath
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from workbench.core.cancel import CancelToken, Progress
@@ -56,8 +57,17 @@ def _image_path(json_path: Path, data: dict[str, Any]) -> Path | None:
     raw = str(data.get("imagePath") or "")
     if not raw:
         return None
-    parts = PureWindowsPath(raw).parts if "\\" in raw else Path(raw).parts  # written on Windows
-    return json_path.parent.joinpath(*parts)
+    windows = "\\" in raw or bool(PureWindowsPath(raw).drive)  # written on Windows
+    path: PurePath = PureWindowsPath(raw) if windows else PurePosixPath(raw)
+    stored: Path | None = json_path.parent.joinpath(*path.parts)
+    if path.is_absolute():  # resolves only on the kind of system that wrote it
+        stored = Path(*path.parts) if Path(*path.parts).is_absolute() else None
+    if stored is not None and stored.is_file():
+        return stored
+    # Folders get moved and copied after labelling, and an absolute path from another machine
+    # never resolves: the image of that name beside its JSON is the one meant.
+    beside = json_path.parent / path.name
+    return beside if beside.is_file() or stored is None else stored
 
 
 def _write_embedded(data: dict[str, Any], json_path: Path, scratch: Path, image: Path | None) -> Path:

@@ -18,7 +18,7 @@ from workbench.core.types import Split
 SPLIT_DIRS: tuple[tuple[str, Split], ...] = (("train", "train"), ("validation", "val"), ("test", "test"))
 GOOD = "good"
 GROUND_TRUTH = "ground_truth"
-MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")
+MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")  # lossless first
 
 
 def _mask_for(root: Path, defect: str, image: Path) -> Path | None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import ImportFormatError, MaskError, WorkbenchError
-from workbench.core.importers.base import FLAG_MASK_SKIPPED, ImportReport, Plan, PlannedItem
+from workbench.core.importers.base import FLAG_MASK_SKIPPED, ImportReport, Plan, PlannedItem, ReadMask
 from workbench.core.project import Project
 from workbench.core.types import Sample
 
@@ -74,10 +74,13 @@ def run_plan(
 
 def _import_one(project: Project, import_id: int, planned: PlannedItem, report: ImportReport) -> None:
     mask: np.ndarray | None = None
+    thresholded = False
     flags: tuple[str, ...] = ()
     if planned.mask is not None:
         try:
-            mask = planned.mask.load(project)
+            loaded = planned.mask.load(project)
+            read = loaded if isinstance(loaded, ReadMask) else ReadMask(loaded)
+            mask, thresholded = read.labels, read.thresholded
         except FILE_ERRORS as exc:
             project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
             flags = (FLAG_MASK_SKIPPED,)
@@ -88,6 +91,7 @@ def _import_one(project: Project, import_id: int, planned: PlannedItem, report: 
             assert planned.mask is not None  # only a mask raises MaskError here
             project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
             flags = (FLAG_MASK_SKIPPED,)
+            thresholded = False
             sample, created = _add(project, import_id, planned, None, flags)
     except FILE_ERRORS as exc:
         project.record_import_item(import_id, planned.item, "skipped", str(exc))
@@ -97,6 +101,7 @@ def _import_one(project: Project, import_id: int, planned: PlannedItem, report: 
     if created:
         report.imported += 1
         report.sample_ids.append(sample.id)
+        report.masks_thresholded += int(thresholded)
     else:
         report.duplicates += 1
 
