@@ -40,6 +40,8 @@ class ImportReport:
     health: dict[str, int] = field(default_factory=dict)
     # Masks with grey values (anti-aliasing, resizing, JPEG) cut at half their range: imported, not skipped.
     masks_thresholded: int = 0
+    # Masks refused by an earlier import, read now and given to those samples (counted as duplicates).
+    masks_added: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -53,6 +55,10 @@ class ImportReport:
             notes.append(
                 f"{self.masks_thresholded} mask(s) had grey values (anti-aliased edges, resizing or JPEG) "
                 "and were thresholded at half their range"
+            )
+        if self.masks_added:
+            notes.append(
+                f"{self.masks_added} sample(s) already in the project got the mask an earlier import refused"
             )
         return notes
 

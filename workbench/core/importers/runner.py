@@ -104,6 +104,31 @@ def _import_one(project: Project, import_id: int, planned: PlannedItem, report: 
         report.masks_thresholded += int(thresholded)
     else:
         report.duplicates += 1
+        if mask is not None and _add_refused_mask(project, import_id, planned, sample, mask):
+            report.masks_added += 1
+            report.masks_thresholded += int(thresholded)
+
+
+def _add_refused_mask(
+    project: Project, import_id: int, planned: PlannedItem, sample: Sample, mask: np.ndarray
+) -> bool:
+    """Give a sample whose mask an earlier import refused the mask read now.
+
+    Refusals tell the user to fix the cause (a class folder, a class colour) and import again;
+    without this the second import would find only duplicates and the masks would stay out.
+    """
+    if sample.has_mask or FLAG_MASK_SKIPPED not in sample.flags or not mask.any():
+        return False
+    try:
+        project.write_mask(sample.id, mask)
+    except MaskError as exc:
+        assert planned.mask is not None  # only planned masks are read
+        project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
+        return False
+    project.set_flags(sample.id, remove=[FLAG_MASK_SKIPPED])
+    if sample.label == "unlabeled":  # as for a new sample: drawn defects make it NG
+        project.update_samples([sample.id], label="ng")
+    return True
 
 
 def _add(
