@@ -481,6 +481,10 @@
         <translation>正在加载评估 %1 …</translation>
     </message>
     <message>
+        <source>chosen on the run&apos;s validation images</source>
+        <translation>训练记录在验证集上选定的阈值</translation>
+    </message>
+    <message>
         <source>Evaluation %1 on %2 images. Move the threshold to see its effect.</source>
         <translation>评估 %1，共 %2 张图像。移动阈值即可查看效果。</translation>
     </message>
@@ -1407,6 +1411,50 @@ Apache-2.0</translation>
     <message>
         <source>Training loss</source>
         <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>%1: threshold %2</source>
+        <translation>%1：阈值 %2</translation>
+    </message>
+    <message>
+        <source>highest threshold with no escape among %1 val NG parts (zero-escape point %2), rejects %3 of %4 val good parts</source>
+        <translation>%1 张验证集 NG 图像中无漏检的最高阈值（零漏检点 %2），%4 张验证集良品中过检 %3 张</translation>
+    </message>
+    <message>
+        <source>a guess from good parts only: the %1 % quantile of %2 val good parts; label NG parts to place it on defects</source>
+        <translation>仅根据良品估计：%2 张验证集良品得分的 %1 % 分位数；请标注 NG 样本，让阈值按缺陷确定</translation>
+    </message>
+    <message>
+        <source>default (no validation images)</source>
+        <translation>默认值（无验证图像）</translation>
+    </message>
+    <message>
+        <source>chosen by the model&apos;s own fit</source>
+        <translation>由模型自身拟合确定</translation>
+    </message>
+    <message>
+        <source>the default threshold</source>
+        <translation>默认阈值</translation>
+    </message>
+    <message>
+        <source>%1: threshold %2, min area %3 px (smallest labelled defect %4 px)</source>
+        <translation>%1：阈值 %2，最小面积 %3 px（最小标注缺陷 %4 px）</translation>
+    </message>
+    <message>
+        <source>%1: threshold %2, min area %3 px</source>
+        <translation>%1：阈值 %2，最小面积 %3 px</translation>
+    </message>
+    <message>
+        <source>Shipped decision</source>
+        <translation>交付的判定规则</translation>
+    </message>
+    <message>
+        <source>Evaluation and export use it unless you change it.</source>
+        <translation>评估和导出都使用这些规则，除非您更改它们。</translation>
+    </message>
+    <message>
+        <source>all classes</source>
+        <translation>所有类别</translation>
     </message>
     <message>
         <source>Validation score (higher is better)</source>

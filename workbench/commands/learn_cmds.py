@@ -74,6 +74,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         # The child died without a word (killed, out of memory): opening marks its run failed.
         with open_project(args.dir, readonly=False) as project:
             result["error"] = project.run(run.id).error or "the training process ended unexpectedly"
+    if result.get("status") == "completed":
+        with open_project(args.dir, readonly=True) as project:
+            result["decision_origin"] = project.run(run.id).config.get("decision_origin") or []
     if args.json:
         print_json(result)
     else:
@@ -135,6 +138,10 @@ def _print_result(result: dict[str, Any]) -> None:
              f"{m.get('epochs')} epochs" if m.get("epochs") is not None else "",
              f"{m.get('time_s')} s" if m.get("time_s") is not None else ""]  # fmt: skip
     print(f"run {run_id} completed: " + ", ".join(p for p in parts if p))
+    from workbench.core.operating_point import describe
+
+    for origin in result.get("decision_origin") or []:
+        print("decision " + describe(origin))
     print(run_id)
 
 

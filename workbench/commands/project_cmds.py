@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from workbench.commands.common import open_project, print_json
+from workbench.core.decisions import DecisionConfig
 from workbench.core.project import TASKS, Project
+from workbench.core.types import Run
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,6 +91,25 @@ def metric_value(metrics: dict[str, object], key: str) -> object:
     return node
 
 
+def shipped_thresholds(run: Run) -> list[dict[str, Any]]:
+    """Class, threshold and how it was chosen, per class rule of a completed run's decision."""
+    if run.status != "completed" or "decision" not in run.config:
+        return []
+    decision = DecisionConfig.from_dict(run.config.get("decision") or {})
+    methods = {o.get("class_id"): o.get("method") for o in run.config.get("decision_origin") or []}
+    fit = "model_fit" if run.task == "anomaly" else "default"
+    if not decision.classes:
+        return [{"class_id": None, "name": "", "threshold": decision.default_threshold, "method": fit}]
+    return [{"class_id": r.class_id, "name": r.name, "threshold": decision.ng_threshold(r),
+             "method": methods.get(r.class_id, fit)} for r in decision.classes]  # fmt: skip
+
+
+def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
+    """'0.831/0.607?' (a ? marks a guess from good parts only); '-' when there is none."""
+    marks = {"ok_quantile": "?"}
+    return "/".join(f"{s['threshold']:.3f}{marks.get(s['method'], '')}" for s in shipped) or "-"
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_project(args.dir, readonly=True) as project:
         runs = project.runs()
@@ -95,18 +117,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print_json([
             {"id": r.id, "task": r.task, "status": r.status, "model": r.config.get("model"),
              "preset": r.config.get("preset"), "created_at": r.created_at, "finished_at": r.finished_at,
-             "metrics": r.metrics, "error": r.error}
+             "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r)}
             for r in runs
         ])  # fmt: skip
         return 0
     if not runs:
         print("no runs yet: `workbench train DIR` starts one")
         return 0
-    print(f"{'run':<24} {'task':<14} {'status':<10} {'AUROC':>6} {'Dice':>6}  model")
+    print(f"{'run':<24} {'task':<14} {'status':<10} {'AUROC':>6} {'Dice':>6}  {'threshold':<13} model")
+    guessed = False
     for r in runs:
         vals = [metric_value(r.metrics, k) for k in KEY_METRICS]
         shown = [f"{v:6.3f}" if isinstance(v, (int, float)) else f"{'-':>6}" for v in vals]
-        print(f"{r.id:<24} {r.task:<14} {r.status:<10} {shown[0]} {shown[1]}  {r.config.get('model', '')}")
+        thresholds = _thresholds_text(shipped_thresholds(r))
+        guessed = guessed or "?" in thresholds
+        print(f"{r.id:<24} {r.task:<14} {r.status:<10} {shown[0]} {shown[1]}  {thresholds:<13} "
+              f"{r.config.get('model', '')}")  # fmt: skip
         if r.error:
             print(f"{'':<24} error: {r.error}")
+    if guessed:
+        print("? = threshold guessed from good parts only (no NG validation image); label NG parts")
     return 0

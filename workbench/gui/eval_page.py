@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.errors import MaskError
+from workbench.core.decisions import DecisionConfig
+from workbench.core.errors import MaskError, ProjectError
 from workbench.core.evaluation import EvaluationSession, new_eval_id, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_compare import CompareWidget
@@ -42,6 +43,7 @@ from workbench.gui.eval_widgets import (
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.settings import app_settings
+from workbench.gui.shipped_decision import chosen_on_validation
 from workbench.gui.train_widgets import short_name, styled_label
 from workbench.gui.workers import Task, start
 
@@ -103,6 +105,7 @@ class EvaluatePageWidget(QWidget):
         self.slider.setRange(1, STEPS)
         self.slider.setValue(STEPS // 2)
         self.threshold_label = QLabel()
+        self.threshold_origin = styled_label("", "muted")
         self.confusion = ConfusionTableWidget()
         self.classes = class_table()
         self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
@@ -135,6 +138,7 @@ class EvaluatePageWidget(QWidget):
         slider_row.addWidget(QLabel(self.tr("NG threshold")))
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.threshold_label)
+        slider_row.addWidget(self.threshold_origin)
         left = QWidget()
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +172,7 @@ class EvaluatePageWidget(QWidget):
         self.session = None
         self.metrics, self.rows = {}, []
         self._thumbs.clear()
+        self.threshold_origin.clear()
         for gallery in self.galleries.values():
             gallery.clear()
         split = str(app_settings().value("evaluate/split", "test"))
@@ -299,6 +304,8 @@ class EvaluatePageWidget(QWidget):
         self.slider.setValue(max(1, round(threshold * STEPS)))
         self.slider.blockSignals(False)
         self._show(threshold, decisions, metrics)
+        shipped = self._run_chose(session, config)
+        self.threshold_origin.setText(self.tr("chosen on the run's validation images") if shipped else "")
         self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(session.eval_id)))
         text = self.tr("Evaluation %1 on %2 images. Move the threshold to see its effect.")
         self.state_label.setText(fill(text, session.eval_id, len(session.cases)))
@@ -312,8 +319,19 @@ class EvaluatePageWidget(QWidget):
     def set_threshold(self, value: float) -> None:
         self.slider.setValue(max(1, min(STEPS, round(value * STEPS))))
 
+    def _run_chose(self, session: EvaluationSession, config: DecisionConfig) -> bool:
+        """Whether ``config`` holds the thresholds its run chose on its validation images."""
+        run_id = session.meta.get("model", {}).get("run_id")
+        if self.project is None or not run_id:
+            return False
+        try:
+            return chosen_on_validation(self.project.run(str(run_id)), config)
+        except ProjectError:
+            return False  # the run was deleted; its evaluation stays
+
     def _slider_moved(self, _value: int) -> None:
         self.threshold_label.setText(f"{self.threshold:.3f}")
+        self.threshold_origin.clear()  # the slider sets every class to one threshold of the user's
         self._debounce.start()
 
     def _redecide_now(self) -> None:

@@ -28,6 +28,7 @@ from workbench.core.types import Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.settings import app_settings
+from workbench.gui.shipped_decision import ShippedDecisionWidget
 from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
 from workbench.jobs.events import read_events
 
@@ -80,6 +81,7 @@ class TrainPageWidget(QWidget):
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
         self.log.setPlaceholderText(self.tr("Messages of the training job appear here."))
         self.runs_table = self._make_runs_table()
+        self.decision_block = ShippedDecisionWidget()
         self._layout()
         self._restore_choices()
         self.settings.changed.connect(self._save_choices)
@@ -126,6 +128,7 @@ class TrainPageWidget(QWidget):
         live.addWidget(self.curves, 3)
         live.addWidget(styled_label(self.tr("Runs"), "sectionTitle"))
         live.addWidget(self.runs_table, 2)
+        live.addWidget(self.decision_block)
         live.addWidget(self.log, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
@@ -177,6 +180,7 @@ class TrainPageWidget(QWidget):
                 self.runs_table.setItem(row, col, item)
         self.runs_table.resizeColumnsToContents()
         self.runs_table.blockSignals(False)
+        self.decision_block.show_run(None)  # the selection is gone with the old rows
 
     # ------------------------------------------------------------------ training
     def start_training(self) -> JobClient | None:
@@ -285,6 +289,7 @@ class TrainPageWidget(QWidget):
             elif event["type"] in ("log", "error"):
                 self.log.appendPlainText(str(event.get("message", "")))
         run = self.project.run(run_id)
+        self.decision_block.show_run(run)
         self.progress.setValue(1000 if run.status == "completed" else 0)
         self.eta_label.clear()
         self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")

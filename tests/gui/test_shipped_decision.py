@@ -1,0 +1,125 @@
+"""Train page: the selected completed run shows its shipped thresholds and how they were chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workbench.core.decisions import DecisionConfig
+from workbench.core.project import Project
+from workbench.gui import i18n
+from workbench.gui.job_client import JobRegistry
+from workbench.gui.retranslate import retranslate_window
+from workbench.gui.shipped_decision import chosen_on_validation
+from workbench.gui.train_page import TrainPageWidget
+
+ZERO_ESCAPE = {"method": "val_zero_escape", "class_id": 1, "name": "scratch", "threshold": 0.8312,
+               "min_area_px": 25, "smallest_defect_px": 100, "val_ng": 12, "val_ok": 40, "val_overkill": 1,
+               "zero_escape_threshold": 0.9234}  # fmt: skip
+QUANTILE = {"method": "ok_quantile", "class_id": 2, "name": "spot", "threshold": 0.6071,
+            "min_area_px": 25, "smallest_defect_px": 100, "val_ng": 0, "val_ok": 40, "val_overkill": 1,
+            "quantile": 0.99}  # fmt: skip
+
+
+def _decision(*origins: dict[str, Any]) -> dict[str, Any]:
+    rules = [{"class_id": o["class_id"], "name": o["name"], "threshold": o["threshold"],
+              "min_area_px": o["min_area_px"]} for o in origins]  # fmt: skip
+    return DecisionConfig.from_dict({"classes": rules}).to_dict()
+
+
+def _add_run(project: Project, task: str, config: dict[str, Any]) -> str:
+    run = project.create_run(task, {"task": task, "model": "tiny", **config}, name="fast")
+    project.update_run(run.id, status="completed", metrics={"image": {"auroc": 0.9}})
+    return run.id
+
+
+@pytest.fixture
+def page(qtbot, project_dir: Path) -> Iterator[tuple[TrainPageWidget, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    project = Project.open(project_dir)
+    shipped = {"decision": _decision(ZERO_ESCAPE, QUANTILE), "decision_origin": [ZERO_ESCAPE, QUANTILE]}
+    ids = {
+        "val": _add_run(project, "segmentation", shipped),
+        "anomaly": _add_run(project, "anomaly", {"decision": DecisionConfig().to_dict()}),
+    }
+    widget = TrainPageWidget(JobRegistry())
+    qtbot.addWidget(widget)
+    widget.set_project(project)
+    yield widget, ids
+    i18n.install_language("en")
+    widget.set_project(None)
+    project.close()
+
+
+def _select(page: TrainPageWidget, run_id: str) -> None:
+    table = page.runs_table
+    ids = [table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())]  # type: ignore[union-attr]
+    rows = [r for r, i in enumerate(ids) if i == run_id]
+    table.selectRow(rows[0])
+
+
+def test_block_shows_thresholds_and_how_they_were_chosen(page) -> None:  # type: ignore[no-untyped-def]
+    widget, ids = page
+    block = widget.decision_block
+    assert not block.isVisibleTo(widget)  # nothing selected yet
+    _select(widget, ids["val"])
+    assert block.isVisibleTo(widget) and block.title.text() == "Shipped decision"
+    zero, quantile = block.texts()
+    assert zero.startswith("scratch: threshold 0.831, min area 25 px")
+    assert "no escape among 12 val NG parts (zero-escape point 0.923)" in zero
+    assert "rejects 1 of 40 val good parts" in zero
+    assert quantile.startswith("⚠ spot: threshold 0.607")
+    assert "guess from good parts only: the 99 % quantile of 40 val good parts" in quantile
+    assert "label NG parts" in quantile
+    assert block.lines[1].styleSheet() and not block.lines[0].styleSheet()  # only the guess is a warning
+
+    _select(widget, ids["anomaly"])
+    assert block.texts() == ["all classes: threshold 0.500 — chosen by the model's own fit"]
+
+
+def test_block_follows_a_switch_to_chinese(page) -> None:  # type: ignore[no-untyped-def]
+    widget, ids = page
+    _select(widget, ids["val"])
+    i18n.install_language("zh_CN")
+    retranslate_window(widget, "en")
+    block = widget.decision_block
+    zero, quantile = block.texts()
+    assert block.title.text() == "交付的判定规则"
+    assert zero.startswith("scratch：阈值 0.831，最小面积 25 px")
+    assert "12 张验证集 NG 图像中无漏检" in zero and "0.923" in zero and "40 张验证集良品中过检 1 张" in zero
+    assert "仅根据良品估计" in quantile and "99 %" in quantile
+    assert "chosen" not in " ".join(block.texts()) and "threshold" not in " ".join(block.texts())
+
+
+def test_chosen_on_validation_compares_every_class(page) -> None:  # type: ignore[no-untyped-def]
+    widget, ids = page
+    assert widget.project is not None
+    run = widget.project.run(ids["val"])
+    shipped = DecisionConfig.from_dict(run.config["decision"])
+    assert chosen_on_validation(run, shipped)
+    shipped.classes[1].threshold = 0.5
+    assert not chosen_on_validation(run, shipped)
+    assert not chosen_on_validation(widget.project.run(ids["anomaly"]), DecisionConfig())
+
+
+def test_evaluate_page_names_the_validation_chosen_threshold(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from workbench.gui.eval_page import EvaluatePageWidget
+
+    widget, ids = page
+    evaluate = EvaluatePageWidget(JobRegistry())
+    qtbot.addWidget(evaluate)
+    evaluate.project = widget.project
+    assert widget.project is not None
+    shipped = DecisionConfig.from_dict(widget.project.run(ids["val"]).config["decision"])
+    session = SimpleNamespace(meta={"model": {"run_id": ids["val"]}})
+    assert evaluate._run_chose(session, shipped)  # type: ignore[arg-type]
+    assert not evaluate._run_chose(SimpleNamespace(meta={"model": {"run_id": "gone"}}), shipped)  # type: ignore[arg-type]
+    assert not evaluate._run_chose(SimpleNamespace(meta={"model": {"bundle": "b.wbx"}}), shipped)  # type: ignore[arg-type]
+    evaluate.threshold_origin.setText("chosen on the run's validation images")
+    evaluate.slider.setValue(evaluate.slider.value() + 10)
+    assert evaluate.threshold_origin.text() == ""  # the user's own threshold now

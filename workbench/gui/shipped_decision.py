@@ -1,0 +1,129 @@
+"""The decision a run ships with, as the Train page shows it: per class threshold, area and why.
+
+The texts are composed from the run's ``decision`` and ``decision_origin`` (see
+:mod:`workbench.core.operating_point`); the widget recomposes them after a language switch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from workbench.core.decisions import DecisionConfig
+from workbench.core.types import Run
+
+CTX = "TrainPage"
+WARNING_STYLE = "color: #D55E00;"  # vermillion: readable on the light and the dark theme
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate(CTX, text)
+
+
+def _fill(text: str, *args: object) -> str:
+    for i, arg in enumerate(args, start=1):
+        text = text.replace(f"%{i}", str(arg))
+    return text
+
+
+def _head(name: str, threshold: float, min_area: int, smallest: int | None) -> str:
+    if min_area and smallest:
+        return _fill(_t("%1: threshold %2, min area %3 px (smallest labelled defect %4 px)"),
+                     name, f"{threshold:.3f}", min_area, smallest)  # fmt: skip
+    if min_area:
+        return _fill(_t("%1: threshold %2, min area %3 px"), name, f"{threshold:.3f}", min_area)
+    return _fill(_t("%1: threshold %2"), name, f"{threshold:.3f}")
+
+
+def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
+    """How one class's threshold was chosen, and whether that deserves a warning."""
+    method = origin.get("method")
+    if method == "val_zero_escape":
+        text = _t("highest threshold with no escape among %1 val NG parts (zero-escape point %2), "
+                  "rejects %3 of %4 val good parts")  # fmt: skip
+        zero = float(origin.get("zero_escape_threshold", origin["threshold"]))
+        return _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
+                     origin.get("val_ok", 0)), False  # fmt: skip
+    if method == "ok_quantile":
+        text = _t("a guess from good parts only: the %1 % quantile of %2 val good parts; label NG parts "
+                  "to place it on defects")  # fmt: skip
+        quantile = 100 * float(origin.get("quantile", 0.99))
+        return _fill(text, f"{quantile:g}", origin.get("val_ok", 0)), True
+    return _t("default (no validation images)"), False
+
+
+def decision_lines(run: Run) -> list[tuple[str, bool]]:
+    """One (text, warning) per class rule of ``run``'s shipped decision."""
+    origins = run.config.get("decision_origin") or []
+    if origins:
+        out = []
+        for o in origins:
+            how, warn = origin_how(o)
+            head = _head(str(o.get("name", "")), float(o["threshold"]), int(o.get("min_area_px") or 0),
+                         o.get("smallest_defect_px"))  # fmt: skip
+            out.append((f"{'⚠ ' if warn else ''}{head} — {how}", warn))
+        return out
+    decision = DecisionConfig.from_dict(run.config.get("decision") or {})
+    how = _t("chosen by the model's own fit") if run.task == "anomaly" else _t("the default threshold")
+    rules = decision.classes
+    if not rules:
+        return [(_head(_t("all classes"), decision.default_threshold, 0, None) + f" — {how}", False)]
+    return [(_head(r.name, r.threshold, r.min_area_px, None) + f" — {how}", False) for r in rules]
+
+
+def chosen_on_validation(run: Run, decision: DecisionConfig) -> bool:
+    """Whether ``decision``'s class thresholds are the ones ``run`` chose on its validation images."""
+    origins = run.config.get("decision_origin") or []
+    if not origins or any(o.get("method") == "default" for o in origins):
+        return False
+    shipped = [float(o["threshold"]) for o in origins]
+    used = [decision.ng_threshold(r) for r in decision.classes]
+    return len(used) == len(shipped) and all(abs(a - b) < 1e-6 for a, b in zip(used, shipped, strict=True))
+
+
+class ShippedDecisionWidget(QWidget):
+    """A compact block: the thresholds and minimum areas a completed run ships with, and why."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run: Run | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 4, 0, 0)
+        self._layout.setSpacing(2)
+        self.title = QLabel()
+        self.title.setObjectName("sectionTitle")
+        self.note = QLabel()
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.lines: list[QLabel] = []
+        self._layout.addWidget(self.title)
+        self.setVisible(False)
+
+    def show_run(self, run: Run | None) -> None:
+        """Show ``run``'s decision; hidden for no run or one that did not complete."""
+        self.run = run if run is not None and run.status == "completed" else None
+        for label in self.lines:
+            self._layout.removeWidget(label)
+            label.deleteLater()
+        self.lines = []
+        self._layout.removeWidget(self.note)
+        self.setVisible(self.run is not None)
+        if self.run is None:
+            return
+        self.title.setText(_t("Shipped decision"))
+        for text, warn in decision_lines(self.run):
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setStyleSheet(WARNING_STYLE if warn else "")
+            self.lines.append(label)
+            self._layout.addWidget(label)
+        self.note.setText(_t("Evaluation and export use it unless you change it."))
+        self._layout.addWidget(self.note)
+
+    def texts(self) -> list[str]:
+        return [label.text() for label in self.lines]
+
+    def retranslate(self) -> None:
+        self.show_run(self.run)
