@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from workbench.core.cancel import CancelToken
+from workbench.core.tiling import tile_grid
 from workbench.learn.data_sampling import CropSampler, TrainItem
 from workbench.learn.infer import LoadedRun
 
@@ -72,33 +73,45 @@ class ScanReport:
 
 
 class TrainingScanner:
-    """Predicts training images in turn, up to a pixel budget per call, and feeds the sampler."""
+    """Predicts training images in turn, a part at a time, up to a pixel budget per call.
 
-    def __init__(self, items: list[TrainItem], sampler: CropSampler, pixel_budget: int) -> None:
+    Images are visited as parts of at most ``part`` x ``part`` pixels (a small image is one part),
+    so one turn's cost stays within its budget even on 5 MP images.
+    """
+
+    def __init__(
+        self, items: list[TrainItem], sampler: CropSampler, pixel_budget: int, part: int = 512
+    ) -> None:
         self.items = items
         self.sampler = sampler
         self.pixel_budget = max(1, pixel_budget)
+        self.parts = [(i, t) for i, it in enumerate(items) for t in tile_grid(*it.shape, part, 0)]
         self.next = 0
 
     def scan(self, predictor: LoadedRun, cancel: CancelToken) -> ScanReport:
-        """One turn: the next training images (at least one) until the budget is spent."""
+        """One turn: the next parts (at least one) until the budget is spent."""
         report = ScanReport()
         pixels = 0
-        while report.images < len(self.items) and (report.images == 0 or pixels < self.pixel_budget):
+        seen: set[int] = set()
+        done = 0
+        while done < len(self.parts) and (done == 0 or pixels < self.pixel_budget):
             cancel.raise_if_cancelled()
-            idx = self.next
-            self.next = (self.next + 1) % len(self.items)
+            idx, t = self.parts[self.next]
+            self.next = (self.next + 1) % len(self.parts)
             item = self.items[idx]
-            for m in find_mistakes(predictor.predict(item.image), item.target):
-                self.sampler.add_hard_window(idx, m.y, m.x)
+            window = (slice(t.y, t.y + t.h), slice(t.x, t.x + t.w))
+            for m in find_mistakes(predictor.predict(item.image[window]), item.target[window]):
+                self.sampler.add_hard_window(idx, t.y + m.y, t.x + m.x)
                 report.false_alarms += m.kind == "false_alarm"
                 report.misses += m.kind == "miss"
-            pixels += item.shape[0] * item.shape[1]
-            report.images += 1
+            pixels += t.h * t.w
+            done += 1
+            seen.add(idx)
+        report.images = len(seen)
         return report
 
     def state(self) -> int:
         return self.next
 
     def load_state(self, position: int) -> None:
-        self.next = int(position) % max(1, len(self.items))
+        self.next = int(position) % max(1, len(self.parts))

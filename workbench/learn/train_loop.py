@@ -35,7 +35,7 @@ from workbench.learn.presets import TrainConfig
 from workbench.learn.score_model import ScoreModel
 
 VAL_SHARE = 0.15  # validation and the training scan together take at most this share of the budget
-TARGET_VALIDATIONS = 6  # a run should be able to validate about this often in its budget
+TARGET_VALIDATIONS = 4  # a run should be able to validate about this often in its budget
 TRIAL_STEPS = 2  # timed steps per precision candidate (after one warm-up step)
 LR_FLOOR = 0.02  # the cosine ends at this fraction of the peak learning rate
 
@@ -64,14 +64,14 @@ class LoopParts:
     # returns metrics with a "score" (higher = better); an optional "scan_s" (seconds of the training
     # scan inside it) is taken out of the metrics and accounted apart
     validate: Callable[[ScoreModel], dict[str, Any]]
-    # (inference seconds per pixel, seconds one validation may take) -> a line for the log
-    plan: Callable[[float, float], str] | None = None
+    # (inference seconds per pixel, seconds one validation may take) -> (a line for the log,
+    # the seconds one validation of the plan is expected to take)
+    plan: Callable[[float, float], tuple[str, float]] | None = None
     on_best: Callable[[], None] | None = None  # the validation just run is the best so far
     on_losses: Callable[[torch.Tensor, torch.Tensor], None] | None = None
     on_epoch_end: Callable[[], None] | None = None
     sampler_state: Callable[[], Any] | None = None
     load_sampler_state: Callable[[Any], None] | None = None
-    val_cost_steps: float = 0.0  # a validation's cost in training steps, until one is measured
     loading_s: float = 0.0  # seconds spent reading images before the loop (for the time line)
 
 
@@ -91,6 +91,7 @@ class LoopState:
     precision: int = -1  # index into the precision candidates; -1 until the trial has chosen
     trial: list[float] = field(default_factory=list)  # seconds of the timed trial steps
     infer_s_per_px: float = 0.0
+    val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -309,7 +310,8 @@ class TrainLoop:
         total = (
             self.cfg.time_limit or step_s * self.cfg.max_epochs * self.cfg.crops_per_epoch / self.cfg.batch
         )
-        self.report.log(self.parts.plan(st.infer_s_per_px, VAL_SHARE * total / TARGET_VALIDATIONS))
+        line, st.val_estimate_s = self.parts.plan(st.infer_s_per_px, VAL_SHARE * total / TARGET_VALIDATIONS)
+        self.report.log(line)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
         x, y = x.to(self.device), y.to(self.device)
@@ -335,9 +337,8 @@ class TrainLoop:
         st = self.st
         if st.n_val:
             val_estimate = st.val_time / st.n_val
-        else:
-            step_time = (self._spent() - st.val_time) / max(st.step, 1)
-            val_estimate = self.parts.val_cost_steps * step_time
+        else:  # before the first validation: the plan's estimate, or the share a validation may take
+            val_estimate = st.val_estimate_s or VAL_SHARE * self.cfg.time_limit / TARGET_VALIDATIONS
         return self._spent() + val_estimate >= self.cfg.time_limit
 
     def _fraction(self, epochs_done: float) -> float:

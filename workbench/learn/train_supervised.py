@@ -160,7 +160,7 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         # the scan runs with each validation, so the loop's validation budget paces it too
         scanner = TrainingScanner(train_items, sampler, int(cfg.scan_share * val_pixels))
 
-    def plan(infer_s_per_px: float, seconds: float) -> str:
+    def plan(infer_s_per_px: float, seconds: float) -> tuple[str, float]:
         share = 1.0 + (cfg.scan_share if scanner else 0.0)
         # at least a few tiles' worth: a short run still validates on something meaningful
         budget = max(int(seconds / share / max(infer_s_per_px, 1e-12)), MIN_VAL_PIXELS)
@@ -168,10 +168,11 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         if scanner is not None:
             scanner.pixel_budget = max(1, int(cfg.scan_share * made.pixels))
         scan = " with the training scan" if scanner else ""
+        expected = made.pixels * share * infer_s_per_px
         return (
             f"inference {infer_s_per_px * 1e6:.2f} us/px: {made.describe(len(val_items))};"
-            f" about {seconds:.0f} s per validation{scan}"
-        )
+            f" about {expected:.0f} s per validation{scan}"
+        ), expected
 
     def run_validation(m: ScoreModel) -> dict[str, Any]:
         predictor = LoadedRun(run_dir, config, m, device, batch=2)
@@ -212,8 +213,6 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
         on_epoch_end=sampler.age,
         sampler_state=state,
         load_sampler_state=load_state,
-        # inference costs about a third of a training step per pixel
-        val_cost_steps=(1 + (cfg.scan_share if scanner else 0)) * val_pixels / (3 * cfg.batch * cfg.crop**2),
     ), validation
 
 
