@@ -103,12 +103,28 @@ def _lr_at(cfg: TrainConfig, step: int, total: int) -> float:
 
 
 def _planned_epochs(cfg: TrainConfig, st: LoopState) -> int:
-    """Epochs that fit the time limit at the measured pace (all of max_epochs without a limit)."""
+    """Epochs that fit the time limit at the measured pace (all of max_epochs without a limit).
+
+    A started epoch counts: on a slow CPU one epoch can be a large part of the budget, and the
+    epoch loop stops at the time limit anyway (``TrainLoop._out_of_time``), so the remaining time
+    is used for a partial epoch rather than left idle.
+    """
     if cfg.time_limit is None or st.epoch == 0:
         return cfg.max_epochs
     per_epoch = (st.train_time + st.val_time) / st.epoch
-    fit = st.epoch + int((cfg.time_limit - st.train_time - st.val_time) / max(per_epoch, 1e-6))
+    fit = st.epoch + math.ceil((cfg.time_limit - st.train_time - st.val_time) / max(per_epoch, 1e-6))
     return max(st.epoch, min(cfg.max_epochs, fit))
+
+
+def _planned_steps(cfg: TrainConfig, st: LoopState, steps_per_epoch: int) -> int:
+    """Steps the cosine schedule spans: the planned epochs, or fewer when the measured step time
+    says the time limit comes first (so the learning rate is low when the run ends)."""
+    by_epochs = _planned_epochs(cfg, st) * steps_per_epoch
+    if cfg.time_limit is None or st.step == 0 or st.train_time == 0:
+        return by_epochs
+    step_s = st.train_time / st.step
+    left = (cfg.time_limit - st.train_time - st.val_time) * (1 - VAL_SHARE)
+    return max(st.step + 1, min(by_epochs, st.step + int(left / step_s)))
 
 
 class TrainLoop:
@@ -225,7 +241,7 @@ class TrainLoop:
         self.parts.dataset.set_epoch(st.epoch)  # type: ignore[attr-defined]
         loader = DataLoader(self.parts.dataset, batch_size=cfg.batch, shuffle=False, drop_last=False)
         steps = len(loader)
-        total_steps = _planned_epochs(cfg, st) * steps
+        total_steps = _planned_steps(cfg, st, steps)
         self.model.train()
         t0 = time.monotonic()
         losses: list[float] = []
