@@ -62,7 +62,17 @@ def test_segmentation_batches_small_images_padded_to_a_multiple_of_32() -> None:
     # 40x50 -> 64x64 (not the 128 tile), and both 40x50 images with the 64x64 one in one call
     assert (3, 3, 64, 64) in batched and all(s[2] <= 128 and s[3] <= 128 for s in batched)
     assert len(batched) < len(recorder.shapes)
-    assert all(n * h * w <= 4 * 128 * 128 for n, _, h, w in batched)
+    assert all(n * h * w <= 128 * 128 for n, _, h, w in batched)  # on a CPU: one tile's pixels a call
+
+
+def test_pixels_per_call_by_device_and_task() -> None:
+    seg = _run("segmentation", nn.Identity(), tile=128, batch=4)
+    assert seg.max_pixels() == 128 * 128
+    seg.device = torch.device("cuda")  # only read, never used: no GPU needed
+    assert seg.max_pixels() == 4 * 128 * 128
+    anomaly = _run("anomaly", nn.Identity(), tile=128, batch=4)
+    anomaly.device = torch.device("cuda")
+    assert anomaly.max_pixels() == 128 * 128
 
 
 def test_anomaly_calls_hold_one_tile_of_pixels_at_most() -> None:

@@ -17,13 +17,14 @@ from workbench.runtime.inspector import Inspector
 SIZES = ((40, 50), (96, 128), (40, 50), (150, 200))
 
 
-def _bundle(pad_multiple: int | None) -> Bundle:
+def _bundle(pad_multiple: int | None, task: str = "segmentation") -> Bundle:
     onnx_bytes = conv_onnx()
     xml, bin_ = serialize(convert_onnx(onnx_bytes))
     files = {"model.onnx": onnx_bytes, "fp32.xml": xml, "fp32.bin": bin_}
     models = {"onnx": {"path": "model.onnx"}, "openvino_fp32": {"xml": "fp32.xml", "bin": "fp32.bin"}}
     manifest = base_manifest(models)
     manifest["tiling"] = {"tile": 128, "overlap": 16}
+    manifest["task"] = task
     if pad_multiple is not None:
         manifest["tiling"]["pad_multiple"] = pad_multiple
     return Bundle(Path("<memory>"), manifest_with_hashes(manifest, files), files)
@@ -63,3 +64,15 @@ def test_bundle_without_pad_multiple_pads_small_images_to_the_tile() -> None:
     inspector.backend = recording  # type: ignore[assignment]
     inspector.scores_many([spot_image(0, 40, 50), spot_image(1, 96, 128)])
     assert recording.shapes == [(2, 3, 128, 128)]
+
+
+def test_anomaly_bundles_hold_one_tile_of_pixels_a_call() -> None:
+    images = [spot_image(i, 96, 128) for i in range(3)]  # 96x128: three quarters of a 128 tile
+    shapes = {}
+    for task in ("segmentation", "anomaly"):
+        inspector = Inspector(_bundle(32, task), backend="onnxruntime", device="cpu", batch=4)
+        recording = _Recording(inspector.backend)
+        inspector.backend = recording  # type: ignore[assignment]
+        inspector.scores_many(images)
+        shapes[task] = recording.shapes
+    assert shapes == {"segmentation": [(3, 3, 96, 128)], "anomaly": [(1, 3, 96, 128)] * 3}

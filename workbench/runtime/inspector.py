@@ -112,7 +112,8 @@ class Inspector:
         """Score maps of several stored images; their tiles share backend calls (same maps as ``scores``)."""
         names = sources if sources is not None else [f"image {i}" for i in range(len(images))]
         chws = [prepare(im, self.bundle.in_channels, name) for im, name in zip(images, names, strict=True)]
-        max_pixels = self.batch * self.tile * self.tile
+        # an anomaly tile holds a (patches x bank) distance matrix: one tile's pixels a call at most
+        max_pixels = self.tile * self.tile * (1 if self.bundle.task == "anomaly" else self.batch)
         if self.bundle.task == "classification":
             return classify_tiled_many(chws, self.backend, self.tile, self.overlap, max_pixels, cancel)
         return predict_tiled_many(
