@@ -1,0 +1,322 @@
+"""Real factory data on this PC: the user's path through the CLI against a plain baseline.
+
+For each real set found in ``../shared/datasets`` (crackforest, bsdata, elpv-mono) the parts
+are written with a fixed, seeded test split (bench/real_sets.py), then
+
+- ours: ``workbench new`` -> ``import`` -> ``split --lock-test`` -> ``train --preset fast`` ->
+  ``evaluate`` on the test split, each as a user runs it (a subprocess);
+- baseline: bench/real_baseline.py (same backbone and ImageNet weights, same time budget).
+
+It prints the CPU (or GPU) first, then per set image AUROC, overkill at zero escape, escapes
+and overkill at the default decision (ours: the run's own thresholds; baseline: 0.5), pixel
+Dice, train and evaluate minutes, and ours / baseline.
+
+    .venv/bin/python bench/real_data.py [--only crackforest,bsdata] [--minutes M] [--json-out F]
+
+Smoke run: ``--max-images 12 --minutes 0.3``. Sets missing from the datasets folder are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from real_sets import SETS, Prepared, prepare
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATASETS = REPO.parent / "shared" / "datasets"
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
+# (key in the row, header, format); rates print as %, counts as k/n.
+COLUMNS = (("auroc", "AUROC", "{:.3f}"), ("overkill_at_zero_escape", "ovk@0esc", "{:.1%}"),
+           ("escapes", "escapes", None), ("overkills", "overkill", None), ("dice", "Dice", "{:.3f}"),
+           ("train_min", "train min", "{:.2f}"), ("eval_min", "eval min", "{:.2f}"))  # fmt: skip
+
+
+def cpu_description() -> dict[str, Any]:
+    """What a figure depends on: CPU model and vector features, cores, GPU name if torch sees one."""
+    try:
+        from workbench.runtime.cpu_info import cpu_info
+    except ImportError:  # older checkouts lack it: read the flags here
+        out = _proc_cpuinfo()
+    else:
+        info = cpu_info()
+        out = {**info.to_dict(), "summary": info.summary()}
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            out["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return out
+
+
+def _proc_cpuinfo() -> dict[str, Any]:
+    path = Path("/proc/cpuinfo")
+    text = path.read_text(errors="ignore") if path.is_file() else ""
+    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("model name")), "")
+    flags = set(text.split())
+    features = [f for f in CPU_FLAGS if f in flags]
+    model = model or platform.processor() or platform.machine()
+    summary = f"CPU: {model} ({os.cpu_count()} CPUs) | {', '.join(features) or 'no AVX2'}"
+    return {"model": model, "cpus": os.cpu_count(), "features": features, "summary": summary}
+
+
+def machine_line(cpu: dict[str, Any]) -> str:
+    return cpu["summary"] + (f" | GPU: {cpu['gpu']}" if cpu.get("gpu") else "")
+
+
+def workbench_cmd() -> list[str]:
+    """The ``workbench`` command installed beside this interpreter (the user's entry point)."""
+    beside = Path(sys.executable).with_name("workbench")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("workbench")
+    return (
+        [found]
+        if found
+        else [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())"]
+    )
+
+
+def cli(args: list[str], log: Path) -> tuple[Any, float]:
+    """Run one ``workbench`` verb; return its JSON (when it prints JSON) and wall seconds."""
+    start = time.monotonic()
+    proc = subprocess.run([*workbench_cmd(), *args], capture_output=True, text=True)
+    wall = time.monotonic() - start
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"$ workbench {' '.join(args)}\n[exit {proc.returncode}, {wall:.1f} s]\n")
+        fh.write(f"{proc.stdout}\n{proc.stderr}\n")
+    if proc.returncode != 0:
+        last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-3:]
+        raise RuntimeError(f"`workbench {args[0]}` exited {proc.returncode}: {' | '.join(last)} (log: {log})")
+    try:
+        return json.loads(proc.stdout), wall
+    except ValueError:
+        return None, wall
+
+
+def run_ours(prep: Prepared, project: Path, seconds: float | None, seed: int) -> dict[str, Any]:
+    """The user's path through the CLI; returns the test-split metrics and wall times."""
+    info, log = prep.info, project.parent / "workbench-cli.log"
+    if project.exists():
+        shutil.rmtree(project)
+    cli(["new", str(project), "--task", info.task, "--class", info.defect_class], log)
+    report, _ = cli(["import", str(project), str(prep.folder), "--json"], log)
+    notes = [f"import skipped {s['item']}: {s['reason']}" for s in report.get("skipped", [])]
+    written = sum(sum(c.values()) for c in prep.parts.values())
+    if report.get("imported") != written:
+        notes.append(f"wrote {written} parts, import took in {report.get('imported')} "
+                     f"({report.get('duplicates')} counted as duplicates)")  # fmt: skip
+    if report.get("importer") != "folder":
+        notes.append(f"import auto-detected the {report.get('importer')!r} format, not 'folder'")
+    split, _ = cli(["split", str(project), "--lock-test", "--json"], log)
+    notes += _split_mismatch(prep, split)
+    train = ["train", str(project), "--preset", "fast", "--seed", str(seed), "--json"]
+    result, train_s = cli(train + (["--time-limit", f"{seconds:g}"] if seconds else []), log)
+    run_id = result.get("run_id")
+    if result.get("status") != "completed" or not run_id:
+        raise RuntimeError(f"training did not complete: {result.get('error') or result.get('status')}")
+    try:
+        evaluation, eval_s = cli(["evaluate", str(project), "--run", run_id, "--json"], log)
+    except RuntimeError as exc:
+        # Still measure the trained model on the locked test split, through another verb.
+        notes.append(f"{exc}; image metrics from `workbench predict --split test` instead")
+        index, eval_s = cli(["predict", str(project), "--run", run_id, "--split", "test", "--json"], log)
+        row = metric_row(metrics_from_index(index), info.task, train_s, eval_s)
+        return {**row, "run_id": run_id, "metrics_from": "predict", "notes": notes}
+    metrics = json.loads((Path(evaluation["dir"]) / "metrics.json").read_text(encoding="utf-8"))
+    row = metric_row(metrics, info.task, train_s, eval_s)
+    return {**row, "run_id": run_id, "metrics_from": "evaluate", "eval_id": evaluation["eval_id"],
+            "report": evaluation["report"], "notes": notes}  # fmt: skip
+
+
+def metrics_from_index(index: dict[str, Any]) -> dict[str, Any]:
+    """Image metrics (the workbench's definitions) from `workbench predict` scores and verdicts;
+    the label is in the part's folder name (``test/NG/...`` or ``test/OK/...``)."""
+    from workbench.core.metrics_image import image_metrics
+
+    entries = list(index["samples"].values())
+    labels = ["ng" if "NG" in e["name"].split("/")[:-1] else "ok" for e in entries]
+    return image_metrics(labels, [e["score"] for e in entries], [e["verdict"] for e in entries])
+
+
+def _split_mismatch(prep: Prepared, split: dict[str, Any]) -> list[str]:
+    """The project's splits must be the ones written (a re-deal would break the fixed test set)."""
+    notes = []
+    for name, counts in prep.parts.items():
+        got = split["per_split"].get(name, {})
+        if any(got.get(label, 0) != n for label, n in counts.items()):
+            notes.append(f"split {name}: wrote {dict(counts)}, project has {got}")
+    if split["per_split"].get("none") and any(split["per_split"]["none"].values()):
+        notes.append(f"samples without a split: {split['per_split']['none']}")
+    if split.get("leaks"):
+        notes.append(
+            f"{len(split['leaks'])} near-duplicate pair(s) across splits reported by `workbench split`"
+        )
+    return notes
+
+
+def run_baseline(prep: Prepared, seconds: float, seed: int, out: Path) -> dict[str, Any]:
+    script = Path(__file__).with_name("real_baseline.py")
+    cmd = [sys.executable, str(script), str(prep.folder), "--task", prep.info.task,
+           "--seconds", f"{seconds:g}", "--seed", str(seed), "--json-out", str(out)]  # fmt: skip
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"baseline exited {proc.returncode}: {proc.stderr.strip()[-600:]}")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    row = metric_row(result["metrics"], prep.info.task, result["train_s"], result["eval_s"])
+    keep = ("steps", "planned_steps", "crop", "batch", "device", "autocast", "n_fit")
+    return {**row, **{k: result[k] for k in keep}, "process_wall_min": wall / 60}
+
+
+def metric_row(m: dict[str, Any], task: str, train_s: float, eval_s: float) -> dict[str, Any]:
+    """The table's numbers from a flat metrics dict (the workbench's key names)."""
+    return {
+        "auroc": m.get("image.auroc"),
+        "overkill_at_zero_escape": m.get("image.overkill_at_zero_escape"),
+        "escapes": [m.get("image.escapes"), m.get("image.n_ng")],
+        "overkills": [m.get("image.overkills"), m.get("image.n_ok")],
+        "gray": m.get("image.n_gray"),  # parts sent to a person: neither escape nor overkill
+        "dice": m.get("pixel.dice") if task == "segmentation" else None,
+        "train_min": train_s / 60,
+        "eval_min": eval_s / 60,
+    }
+
+
+def _value(row: dict[str, Any], key: str) -> float | None:
+    v = row.get(key)
+    if isinstance(v, list):
+        return v[0] / v[1] if v[0] is not None and v[1] else None
+    return v
+
+
+def ratio_row(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
+    """ours / baseline per column (None where either is missing or the baseline is 0)."""
+    out = {}
+    for key, _, _ in COLUMNS:
+        a, b = _value(ours, key), _value(base, key)
+        out[key] = a / b if a is not None and b else None
+    return out
+
+
+def _cell(row: dict[str, Any] | None, key: str, fmt: str | None, ratio: bool) -> str:
+    if row is None:
+        return "-"
+    v = row.get(key)
+    if ratio:
+        return "-" if v is None else f"{v:.2f}x"
+    if isinstance(v, list):
+        return "-" if v[0] is None or not v[1] else f"{v[0]}/{v[1]} {v[0] / v[1]:.0%}"
+    return "-" if v is None or fmt is None else fmt.format(v)
+
+
+def print_table(name: str, entry: dict[str, Any]) -> None:
+    data = entry.get("data", {})
+    parts = data.get("parts", {})
+    shown = "  ".join(f"{s} {c.get('ng', 0)} NG / {c.get('ok', 0)} OK" for s, c in parts.items())
+    print(f"\n{name}: {sum(data.get('sources', {}).values())} source images; parts {shown}; "
+          f"{data.get('ambiguous_pieces', 0)} ambiguous pieces left out")  # fmt: skip
+    print(f"{'':10}" + "".join(f"{h:>16}" for _, h, _ in COLUMNS))
+    for label, key, is_ratio in (("ours", "ours", False), ("baseline", "baseline", False),
+                                 ("ours/base", "ratio", True)):  # fmt: skip
+        row = entry.get(key)
+        if key == "ours" and row and row.get("metrics_from") == "predict":
+            label = "ours*"  # the note below says why
+        print(f"{label:10}" + "".join(f"{_cell(row, k, f, is_ratio):>16}" for k, _, f in COLUMNS))
+    print(f"{'':10}(ours/base below 1 is better for ovk@0esc, escapes, overkill and minutes)")
+    notes = entry.get("errors", []) + (entry.get("ours") or {}).get("notes", [])
+    for side in ("ours", "baseline"):
+        if (entry.get(side) or {}).get("gray"):
+            notes.append(f"{side}: {entry[side]['gray']} test part(s) in the gray zone (sent to review)")
+    for note in notes:
+        print(f"  note: {note}")
+
+
+def budget(task: str, minutes: float | None) -> float:
+    from workbench.learn.presets import resolve_config
+
+    if minutes is not None:
+        return minutes * 60
+    return float(resolve_config(task, "fast").time_limit or 0.0)
+
+
+def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    entry: dict[str, Any] = {"errors": []}
+    try:
+        prep = prepare(name, args.datasets / name, work / name / "parts", args.seed, args.max_images,
+                       args.min_defect_px)  # fmt: skip
+    except (OSError, ValueError, KeyError) as exc:  # a damaged or partial copy of the set
+        entry["errors"].append(f"preparing the parts failed: {exc}")
+        return entry
+    entry["data"] = prep.to_dict()
+    seconds = budget(prep.info.task, args.minutes)
+    entry["budget_s"] = seconds
+    if not args.skip_ours:
+        try:
+            entry["ours"] = run_ours(
+                prep, work / name / "project", seconds if args.minutes else None, args.seed
+            )
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            entry["errors"].append(f"ours: {exc}")
+    if not args.skip_baseline:
+        try:
+            entry["baseline"] = run_baseline(prep, seconds, args.seed, work / name / "baseline.json")
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            entry["errors"].append(f"baseline: {exc}")
+    if entry.get("ours") and entry.get("baseline"):
+        entry["ratio"] = ratio_row(entry["ours"], entry["baseline"])
+    return entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS, help="folder holding the sets")
+    parser.add_argument("--only", default=",".join(SETS), help="comma-separated set names")
+    parser.add_argument("--minutes", type=float, help="training budget for both (default: the fast preset's)")
+    parser.add_argument("--work", type=Path, help="scratch folder, kept (default: a temp folder, removed)")
+    parser.add_argument("--max-images", type=int, help="at most this many source images per set (smoke runs)")
+    parser.add_argument("--min-defect-px", type=int, default=20, help="defect pixels that make a piece NG")
+    parser.add_argument("--seed", type=int, default=0, help="splits, training and baseline seed")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--skip-ours", action="store_true")
+    parser.add_argument("--json-out", type=Path, help="write the tables as JSON here")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SETS]
+    if unknown:
+        parser.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
+    cpu = cpu_description()
+    print(machine_line(cpu))
+    work = args.work or Path(tempfile.mkdtemp(prefix="real-data-"))
+    report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "max_images": args.max_images, "sets": {}}
+    try:
+        for name in names:
+            if not (args.datasets / name).is_dir():
+                print(f"\n{name}: not found in {args.datasets}, skipped")
+                continue
+            print(f"\n{name}: running (work folder {work / name}) ...", flush=True)
+            report["sets"][name] = entry = bench_set(name, args, work)
+            print_table(name, entry)
+            if args.json_out:
+                args.json_out.write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+            print(f"\n{work} removed; pass --work DIR to keep the parts, projects, reports and CLI logs")
+    return 0 if all(not e["errors"] for e in report["sets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
