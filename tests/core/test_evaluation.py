@@ -129,3 +129,16 @@ def test_a_merged_defect_channel_is_not_counted_as_project_class_1(tmp_path: Pat
     normal = evaluate(project, maps, "normal")
     assert normal.classes_match_project
     assert "image.class.1.overkills" in normal.image_level(normal.base_config)[1]
+
+
+def test_a_classifier_is_evaluated_on_images_without_pixel_metrics(tmp_path: Path) -> None:
+    """A classification run returns (K,1,1) scores: image metrics, no pixel comparison (it crashed)."""
+    project, maps = make_eval_project(tmp_path / "p")
+    image_level = {k: m.max(axis=(1, 2), keepdims=True) for k, m in maps.items()}
+    info = model_info()
+    info["task"] = "classification"
+    session = run_evaluation(project, fake_predictor(image_level), info, split="test", eval_id="cls")
+    metrics = session.metrics_flat
+    assert metrics["image.auroc"] is not None and metrics["image.n_ng"] > 0
+    assert "pixel.dice" not in metrics
+    project.close()

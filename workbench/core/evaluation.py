@@ -67,11 +67,13 @@ def load_map(path: Path) -> np.ndarray:
 class BatchedPredictor:
     """A predictor that also scores several images in one call (their tiles share model batches).
 
-    Called with one image it is a plain ``Predictor``; ``run_evaluation`` uses ``many``.
+    Called with one image it is a plain ``Predictor``; ``run_evaluation`` uses ``many`` and stores
+    what ``describe`` says after the run (which engine computed the maps) with the evaluation.
     """
 
     one: Predictor
     many: ManyPredictor
+    describe: Callable[[], str] | None = None
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         return self.one(image)
@@ -189,6 +191,8 @@ def run_evaluation(
         "model": model,
         "cases": [c.to_dict() for c in cases],
     }
+    if isinstance(predict, BatchedPredictor) and predict.describe is not None:
+        meta["inference"] = predict.describe()
     atomic_write_json(out / "meta.json", meta)
     progress(0.95, "deciding and measuring")
     session = EvaluationSession.load(project, eval_id)
@@ -321,11 +325,16 @@ class EvaluationSession:
         thresholds = [config.ng_threshold(r) for r in rules]
         truths, preds = [], []
         for case in self.cases:
+            score_map = self.score_map(case.sample_id)
+            if score_map.shape[1:] == (1, 1):
+                continue  # an image-level (classification) score has no pixels to compare
             mask = self.project.read_mask(case.sample_id)
             if len(ids) == 1:  # one-class models (anomaly, binary) are scored on "any defect"
                 mask = np.where(mask > 0, ids[0], 0).astype(np.uint8)
             truths.append(mask)
-            preds.append(label_map_from_scores(self.score_map(case.sample_id), ids, thresholds))
+            preds.append(label_map_from_scores(score_map, ids, thresholds))
+        if not truths:
+            return {}
         out = pixel_metrics(truths, preds, ids)
         out.update(region_metrics(truths, preds, ids))
         return out
