@@ -21,7 +21,7 @@ def proj_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project, maps = make_eval_project(tmp_path / "proj")
     project.close()
 
-    def source(root: Path, run_id: str | None, bundle: str | None) -> tuple:
+    def source(root: Path, run_id: str | None, bundle: str | None, engine: str = "auto") -> tuple:
         assert run_id == "r1" and bundle is None
         return fake_predictor(maps), model_info(threshold=0.5)
 

@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="id of a finished training run")
     source.add_argument("--bundle", help="a deploy bundle (.wbx), run through the runtime")
+    p.add_argument(
+        "--engine", choices=("auto", "torch"), default="auto",
+        help="for --run on a CPU: 'auto' runs the run's graph exported in memory through OpenVINO once "
+        "it matched torch (within 1e-3) and was faster on the first images; 'torch' never does",
+    )  # fmt: skip
     p.add_argument("--split", default="test", help="split to evaluate (default test; 'all' = every split)")
     p.add_argument("--id", dest="eval_id", help="evaluation id (default: time stamp)")
     _add_decision_args(p)
@@ -85,22 +90,38 @@ def parse_gray(text: str | None) -> tuple[float, float] | None:
 
 
 def model_source(
-    project_root: Path, run_id: str | None, bundle: str | None
+    project_root: Path, run_id: str | None, bundle: str | None, engine: str = "auto"
 ) -> tuple[Predictor, dict[str, Any]]:
-    """The predictor and model description of a run (torch, in process) or a bundle (runtime)."""
+    """The predictor and model description of a run (in process) or a bundle (runtime).
+
+    A run predicts on torch; with ``engine="auto"`` on a CPU, through its exported graph once that
+    agreed with torch and was faster on the first chunk of images (``workbench.export.fast_eval``).
+    """
     if run_id is not None:
         from workbench.learn.infer import load_run
 
         loaded = load_run(project_root, run_id)
         cfg = loaded.config
         info = {"task": cfg["task"], "classes": cfg["classes"], "decision": cfg.get("decision") or {}}
-        return BatchedPredictor(loaded.predict, loaded.predict_many), {**info, "run_id": run_id}
+        if engine == "auto" and loaded.device.type == "cpu":
+            from workbench.export.fast_eval import ExportedOrTorch
+
+            chooser = ExportedOrTorch(loaded)
+            predict = BatchedPredictor(chooser.one, chooser.many, chooser.describe)
+        else:
+            predict = BatchedPredictor(
+                loaded.predict, loaded.predict_many, lambda: f"torch on {loaded.device}"
+            )
+        return predict, {**info, "run_id": run_id}
     from workbench.runtime import Inspector
 
     inspector = Inspector(str(bundle))
     manifest = inspector.bundle.manifest
     info = {"task": manifest["task"], "classes": manifest["classes"], "decision": manifest["decision"]}
-    return BatchedPredictor(inspector.scores, inspector.scores_many), {
+    predict = BatchedPredictor(
+        inspector.scores, inspector.scores_many, lambda: f"bundle: {inspector.describe()}"
+    )
+    return predict, {
         **info,
         "bundle": str(Path(str(bundle)).resolve()),
     }
@@ -110,7 +131,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     gray = parse_gray(args.gray)
     bar = ProgressBar("evaluate", enabled=not args.json)
     with open_project(args.dir) as project:
-        predict, model = model_source(project.root, args.run, args.bundle)
+        predict, model = model_source(project.root, args.run, args.bundle, args.engine)
         model["decision"] = with_overrides(model["decision"], args.threshold, gray).to_dict()
         split = None if args.split == "all" else args.split
         session = run_evaluation(project, predict, model, split=split, progress=bar, eval_id=args.eval_id)

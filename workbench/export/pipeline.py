@@ -114,7 +114,7 @@ def _manifest(
             "std": config.get("std") or [1.0] * channels,
             "in_graph": True,
         },
-        "tiling": _tiling(config),
+        "tiling": tiling_manifest(config),
         "decision": decision.to_dict(),
         "models": models,
         "precision": {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"},
@@ -122,7 +122,7 @@ def _manifest(
     }
 
 
-def _tiling(config: dict[str, Any]) -> dict[str, Any]:
+def tiling_manifest(config: dict[str, Any]) -> dict[str, Any]:
     """Tile, overlap, merge rule and small-image padding: the runtime plans tiles as the workbench does."""
     tiling = {
         "tile": int(config["tile_size"]),

@@ -3,7 +3,8 @@
 The CLI verbs `workbench evaluate` and `workbench export` take the project's write lock or run in
 the foreground; these job kinds do the same work with ``lock=False`` (a job only writes its own
 evaluation folder, export file and evaluation row) and report through the event stream.
-Spec: ``{"kind": "evaluate", "project", "run_id" | "bundle", "split": "test", "threshold"?}`` and
+Spec: ``{"kind": "evaluate", "project", "run_id" | "bundle", "split": "test", "threshold"?,
+"engine": "auto" | "torch"}`` and
 ``{"kind": "export", "project", "run_id", "out"?, "formats": "onnx,openvino", "device": "cpu",
 "bench_repeat": 3}``.
 """
@@ -32,7 +33,9 @@ def evaluate_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken)
     split = spec.get("split", "test")
     with Project.open(spec["project"], lock=False) as project:
         events.progress(0.0, "loading the model")
-        predict, model = model_source(project.root, spec.get("run_id"), spec.get("bundle"))
+        predict, model = model_source(
+            project.root, spec.get("run_id"), spec.get("bundle"), spec.get("engine", "auto")
+        )
         model["decision"] = with_overrides(model["decision"], spec.get("threshold")).to_dict()
         session = run_evaluation(
             project, predict, model, split=None if split == "all" else split,
