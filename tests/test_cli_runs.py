@@ -18,8 +18,9 @@ def test_runs_list_shipped_thresholds(tmp_path: Path, capsys: pytest.CaptureFixt
                {"method": "ok_quantile", "class_id": 2, "name": "spot", "threshold": 0.6071}]  # fmt: skip
     rules = [{"class_id": o["class_id"], "name": o["name"], "threshold": o["threshold"]} for o in origins]
     with Project.create(root, name="p") as project:
-        run = project.create_run("segmentation", {"model": "tiny", "decision": {"classes": rules},
-                                                  "decision_origin": origins})  # fmt: skip
+        config = {"model": "tiny", "decision": {"classes": rules}, "decision_origin": origins,
+                  "train": {"preset": "fast"}}  # fmt: skip
+        run = project.create_run("segmentation", config)
         project.update_run(run.id, status="completed")
         plain = project.create_run("anomaly", {"model": "bank", "decision": DecisionConfig().to_dict()})
         project.update_run(plain.id, status="completed")
@@ -37,3 +38,5 @@ def test_runs_list_shipped_thresholds(tmp_path: Path, capsys: pytest.CaptureFixt
     assert out[plain.id]["thresholds"] == [{"class_id": None, "name": "", "threshold": 0.5,
                                             "method": "model_fit"}]  # fmt: skip
     assert out[pending.id]["thresholds"] == [] and "metrics" in out[pending.id]
+    # a completed run keeps its training settings under "train": its preset is still reported
+    assert out[run.id]["preset"] == "fast"

@@ -110,13 +110,18 @@ def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
     return "/".join(f"{s['threshold']:.3f}{marks.get(s['method'], '')}" for s in shipped) or "-"
 
 
+def _preset(config: dict[str, Any]) -> Any:
+    """A running run's config is the training config; a completed run's holds it under "train"."""
+    return config.get("preset") or (config.get("train") or {}).get("preset")
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_project(args.dir, readonly=True) as project:
         runs = project.runs()
     if args.json:
         print_json([
             {"id": r.id, "task": r.task, "status": r.status, "model": r.config.get("model"),
-             "preset": r.config.get("preset"), "created_at": r.created_at, "finished_at": r.finished_at,
+             "preset": _preset(r.config), "created_at": r.created_at, "finished_at": r.finished_at,
              "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r)}
             for r in runs
         ])  # fmt: skip
