@@ -14,7 +14,7 @@ import torch
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import image_score
 from workbench.core.operating_point import ScoredImage
-from workbench.core.tiling import TILE_MULTIPLE
+from workbench.core.tiling import TILE_MULTIPLE, pad_image, padded_length
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
 from workbench.learn.val_plan import ValPlan, Window
@@ -147,7 +147,9 @@ def predict_windows(
     inputs = []
     for w in windows:
         chw = predictor.to_input(items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w])
-        inputs.append(pad_to_multiple(chw, TILE_MULTIPLE))
+        # windows are at most a tile: each axis padded to the next multiple of 32, as in evaluation
+        size = -(-max(chw.shape[1:]) // TILE_MULTIPLE) * TILE_MULTIPLE
+        inputs.append(pad_image(chw, padded_length(chw.shape[1], size), padded_length(chw.shape[2], size)))
     groups: dict[tuple[int, int], list[int]] = {}
     for i, chw in enumerate(inputs):
         groups.setdefault((chw.shape[1], chw.shape[2]), []).append(i)
@@ -167,17 +169,6 @@ def _run_batch(predictor: LoadedRun, batch: np.ndarray) -> np.ndarray:
     with torch.inference_mode():
         x = torch.from_numpy(np.ascontiguousarray(batch)).to(predictor.device)
         return predictor.score_module(x).float().cpu().numpy()
-
-
-def pad_to_multiple(chw: np.ndarray, multiple: int) -> np.ndarray:
-    """Reflect-pad ``(C,H,W)`` at the bottom/right to the next multiple of ``multiple``."""
-    _, h, w = chw.shape
-    ph, pw = -h % multiple, -w % multiple
-    if ph == 0 and pw == 0:
-        return chw
-    if min(h, w) > 1:
-        return np.pad(chw, ((0, 0), (0, ph), (0, pw)), mode="reflect")
-    return np.pad(chw, ((0, 0), (0, ph), (0, pw)), mode="edge")  # a 1-pixel axis cannot reflect
 
 
 def _combined(*values: float | None) -> float:
