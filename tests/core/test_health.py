@@ -74,7 +74,7 @@ def test_check_image_16bit_and_multichannel() -> None:
 def test_check_image_blur_needs_relative_and_absolute() -> None:
     sharp = _texture(5)
     blurred = cv2.GaussianBlur(sharp, (0, 0), 3)
-    median = check_image(sharp).sharpness
+    median = check_image(sharp).relative_sharpness
     assert FLAG_BLURRED in check_image(blurred, median_sharpness=median).flags
     assert FLAG_BLURRED not in check_image(sharp, median_sharpness=median).flags
     # Without the project's distribution, no blur verdict at all.

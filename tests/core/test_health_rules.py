@@ -17,7 +17,7 @@ from workbench.core.health import duplicate_pairs, measure_image, scan_project, 
 from workbench.core.imageio import write_image
 from workbench.core.phash import Fingerprint, fingerprint, near_pairs, similar_pairs
 from workbench.core.project import Project
-from workbench.core.types import FLAG_DUPLICATE, FLAG_SIZE_OUTLIER
+from workbench.core.types import FLAG_BLURRED, FLAG_DUPLICATE, FLAG_SIZE_OUTLIER
 
 LAMP = np.random.default_rng(99).normal(0.0, 1.0, (5, 5)).astype(np.float32)
 
@@ -176,3 +176,21 @@ def test_subset_scan_measures_what_the_cache_lacks(tmp_path: Path) -> None:
         assert summary["scanned"] == 7
         flagged = {s.id for s in project.samples() if FLAG_DUPLICATE in s.flags}
         assert flagged == {ids[2], copy}
+
+
+def test_dim_parts_are_not_blurred_but_a_defocused_one_is(tmp_path: Path) -> None:
+    rng = np.random.default_rng(10)
+
+    def grain(contrast: float, mean: float) -> np.ndarray:
+        noise = cv2.GaussianBlur(rng.normal(0.0, 1.0, (96, 96)).astype(np.float32), (0, 0), 1.0)
+        return np.clip(mean + noise * contrast, 0, 255).astype(np.uint8)
+
+    with Project.create(tmp_path / "proj") as project:
+        bright = [_add(project, tmp_path, f"bright{i}", grain(60.0, 128.0)) for i in range(6)]
+        # A dull product: the same focus, a tenth of the contrast (its edges are weaker, not soft).
+        dull = [_add(project, tmp_path, f"dull{i}", grain(6.0, 60.0)) for i in range(5)]
+        soft = _add(project, tmp_path, "soft", cv2.GaussianBlur(grain(60.0, 128.0), (0, 0), 2.5))
+        scan_project(project)
+        blurred = {s.id for s in project.samples() if FLAG_BLURRED in s.flags}
+        assert blurred == {soft}
+        assert not set(bright + dull) & blurred

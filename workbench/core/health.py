@@ -52,9 +52,13 @@ OVER_MEAN = 0.92
 UNDER_SHARE = 0.60  # underexposed: this share of pixels black, or the mean below UNDER_MEAN
 UNDER_MEAN = 0.06
 # Blurred needs both: far below the project's own median (smooth parts are not blurry because
-# every image of them is smooth) and below an absolute variance-of-Laplacian bound.
+# every image of them is smooth) and below an absolute variance-of-Laplacian bound. The relative
+# test divides by the image's own contrast (grey variance): a dim, low-contrast part has weaker
+# edges without being out of focus, and a smooth product in a project that also holds busy ones
+# is as sharp as its own contrast allows.
 BLUR_RELATIVE = 0.25
 BLUR_ABSOLUTE = 100.0
+BLUR_CONTRAST_FLOOR = 1.0  # grey levels squared: a flat frame is not infinitely sharp
 DUPLICATE_DISTANCE = 4  # perceptual-hash bits, for callers that have hashes only
 # Near-duplicates are confirmed on fingerprints (see phash): correlations of the detail left once
 # the lighting is removed. Other parts of one uniform or streaked surface scored below 0.3 in sets
@@ -71,7 +75,7 @@ SIZE_FAR = 2.0
 SIZE_SHARED_MIN = 3  # a size this many samples (and SIZE_SHARED_SHARE of them) share is a setting
 SIZE_SHARED_SHARE = 0.02
 CACHE_FILE = "health.json"
-CACHE_VERSION = 2  # 2: fingerprints for the near-duplicate pixel check
+CACHE_VERSION = 3  # 2: fingerprints for the near-duplicate pixel check; 3: contrast
 _UINT16_SCALES = (255.0, 1023.0, 4095.0, 16383.0, 65535.0)  # 8/10/12/14/16-bit data in uint16
 
 
@@ -89,6 +93,12 @@ class ImageStats:
     sharpness: float
     phash: int
     fingerprint: str  # phash.Fingerprint.encode(): thumbnail and profiles for the pixel check
+    contrast: float  # variance of the 8-bit grey downscale that ``sharpness`` is measured on
+
+    @property
+    def relative_sharpness(self) -> float:
+        """Sharpness for the contrast the image has: comparable across dim and bright parts."""
+        return relative_sharpness(self.sharpness, self.contrast)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,7 +109,8 @@ class ImageStats:
         print_text = str(data["fingerprint"])
         Fingerprint.decode(print_text)  # a damaged entry raises here, so it is measured again
         return cls(int(data["width"]), int(data["height"]), str(data["dtype"]), float(data["raw_max"]),
-                   exposure, float(data["sharpness"]), int(data["phash"]), print_text)  # fmt: skip
+                   exposure, float(data["sharpness"]), int(data["phash"]), print_text,
+                   float(data["contrast"]))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class ImageHealth:
     clipped_share: float
     black_share: float
     sharpness: float  # variance of the Laplacian of the grey downscale
+    relative_sharpness: float  # sharpness / grey variance: what the blur rule compares
     phash: int
     flags: tuple[str, ...] = field(default=())
 
@@ -162,13 +174,14 @@ def measure_image(img: np.ndarray) -> ImageStats:
     # A robust maximum: one hot pixel must not make a 12-bit project look like a 16-bit one.
     robust_max = float(np.percentile(brightest, 99.9))
     return ImageStats(int(img.shape[1]), int(img.shape[0]), str(img.dtype), robust_max,
-                      exposure, sharpness, phash(gray), fingerprint(gray).encode())  # fmt: skip
+                      exposure, sharpness, phash(gray), fingerprint(gray).encode(),
+                      float(gray.var()))  # fmt: skip
 
 
 def judge_image(
     stats: ImageStats, full_scale: float | None = None, median_sharpness: float | None = None
 ) -> ImageHealth:
-    """Apply the per-image rules to measurements; blur needs the project's median sharpness."""
+    """Apply the per-image rules to measurements; blur needs the project's median relative sharpness."""
     scale = full_scale if full_scale is not None else natural_scale(stats.dtype, stats.raw_max)
     key = f"{scale:g}"
     if key not in stats.exposure:
@@ -180,21 +193,26 @@ def judge_image(
         flags.append(FLAG_OVEREXPOSED)
     if black >= UNDER_SHARE or mean <= UNDER_MEAN:
         flags.append(FLAG_UNDEREXPOSED)
-    if median_sharpness is not None and is_blurred(stats.sharpness, median_sharpness):
+    if median_sharpness is not None and is_blurred(stats, median_sharpness):
         flags.append(FLAG_BLURRED)
     return ImageHealth(stats.width, stats.height, scale, mean, clipped, black, stats.sharpness,
-                       stats.phash, tuple(flags))  # fmt: skip
+                       stats.relative_sharpness, stats.phash, tuple(flags))  # fmt: skip
 
 
-def is_blurred(sharpness: float, median_sharpness: float) -> bool:
-    """The blur rule: far below the project's median and below the absolute bound."""
-    return sharpness < BLUR_RELATIVE * median_sharpness and sharpness < BLUR_ABSOLUTE
+def relative_sharpness(sharpness: float, contrast: float) -> float:
+    """Variance of the Laplacian per unit of grey variance."""
+    return sharpness / (contrast + BLUR_CONTRAST_FLOOR)
+
+
+def is_blurred(stats: ImageStats, median_relative: float) -> bool:
+    """The blur rule: relative sharpness far below the project's median, and below the absolute bound."""
+    return stats.relative_sharpness < BLUR_RELATIVE * median_relative and stats.sharpness < BLUR_ABSOLUTE
 
 
 def check_image(
     img: np.ndarray, full_scale: float | None = None, median_sharpness: float | None = None
 ) -> ImageHealth:
-    """Measure one image and flag exposure (and blur, when the project's median is given)."""
+    """Measure one image and flag exposure (and blur, given the project's median relative sharpness)."""
     return judge_image(measure_image(img), full_scale, median_sharpness)
 
 
@@ -373,7 +391,7 @@ def _sample_flags(chans: list[ImageStats], scales: dict[str, float], median_shar
     for st in chans:
         flags.update(judge_image(st, scales.get(st.dtype), None).flags)
     # Channels of one sample share the focus; a sample is blurred only if its sharpest plane is.
-    if is_blurred(max(st.sharpness for st in chans), median_sharpness):
+    if is_blurred(max(chans, key=lambda st: st.relative_sharpness), median_sharpness):
         flags.add(FLAG_BLURRED)
     return flags
 
@@ -400,7 +418,7 @@ def scan_project(
     scanned = sample_stats(project, to_scan, lambda f, m: progress(0.95 * f, m), cancel, errors)
     stats.update(scanned)
     scales = project_full_scales(stats)
-    sharp = [max(st.sharpness for st in chans) for chans in stats.values()]
+    sharp = [max(st.relative_sharpness for st in chans) for chans in stats.values()]
     median_sharpness = float(np.median(sharp)) if sharp else 0.0
     outliers = size_outliers({s.id: (s.width, s.height) for s in everyone})
     dups = {i for a, b, _ in duplicate_pairs(stats) for i in (a, b)}
