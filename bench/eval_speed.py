@@ -1,19 +1,22 @@
 """Evaluation speed on small images: today's per-image path vs batched tiles, one process (not a test).
 
-    .venv/bin/python bench/eval_speed.py [--images 60] [--size 300] [--repeat 1] [--threads 0]
-        [--models segmentation,anomaly] [--budgets 1,4] [--openvino] [--project DIR --run ID]
+    .venv/bin/python bench/eval_speed.py [--images 60] [--size 300] [--repeat 3] [--threads 0]
+        [--models segmentation,anomaly] [--budgets 4] [--openvino] [--project DIR --run ID]
 
-Predicts the same images with the same model in several ways. "today" runs each image alone,
-reflect-padded to a whole tile (what evaluation did before small images were padded to the next
-multiple of 32); "batched torch" is ``LoadedRun.predict_many`` on chunks of images as
-``run_evaluation`` hands them over, with a budget of 1 or more full tiles of pixels per model call;
-with ``--openvino`` the batched path also runs through an in-memory bundle (OpenVINO FP32, f32
-math), as ``workbench evaluate --bundle`` does. Without ``--project`` the images are generated grey
-300x300 parts and the nets untrained (speed does not depend on the weights; the differences to
-today's maps then mean little); with ``--project DIR --run ID`` they are the project's images and
-its trained run, and the differences show what the padding change does to a real model.
-Prints seconds, images/s, the ratio to today, and the largest change of a map, of an image score
-(the map's maximum) and how many images change side of 0.5.
+Predicts the same images with the same model in several ways, in alternating rounds (so that load
+from other processes falls on every path alike). "today" runs each image alone, reflect-padded to a
+whole tile (evaluation before small images were padded to the next multiple of 32); "batched
+torch" is ``LoadedRun.predict_many`` on chunks of images as ``run_evaluation`` hands them over
+(its own pixel budget, and the ``--budgets`` given, in full tiles of pixels per model call). With
+``--openvino`` the batched path also runs through an in-memory bundle (OpenVINO FP32, f32 math), as
+``workbench evaluate --bundle`` does, and as ``workbench evaluate --run`` does by default (engine
+auto: torch for the first chunk, the exported graph afterwards if it matched torch and was faster;
+the export is timed too). Without ``--project`` the images are generated grey 300x300 parts and the
+nets untrained or fitted on those images (speed does not depend on the weights; the differences
+to today's maps then mean little); with ``--project DIR --run ID`` (read only) they are the
+project's images and its trained run, and the differences show what the padding does to a real
+model. Prints seconds, images/s, the ratio to today, the largest change of a map and of an image
+score (the map's maximum), and how many images change side of the run's threshold.
 """
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ def auto_engine(run: LoadedRun, images: Sequence[np.ndarray]) -> Maps:
 
     chooser = ExportedOrTorch(run)
     maps = chunked(lambda ims: chooser.many(ims), images)
-    if len(images) >= chooser.min_images:  # not for the warm-up
+    if chooser.decided:  # one chunk (the warm-up) decides nothing
         print(f"    engine auto: {chooser.describe()}", flush=True)
     return maps
 

@@ -2,11 +2,11 @@
 
 On a CPU, OpenVINO runs the workbench's nets faster than torch eager. ``ExportedOrTorch`` is a
 batched predictor for ``run_evaluation``: the first chunk of images runs on torch. When a second
-chunk follows (so that the export can pay for itself), the run's graph is exported in memory
-(ONNX, run by OpenVINO FP32 with f32 math, as a bundle would be) and run on the first chunk's
-images; it takes over only when its maps agree with torch's within the export parity gate's FP32
-tolerance and it took less time. Nothing is written to disk; the choice and its reasons are
-recorded with the evaluation.
+chunk follows and the first took long enough for an export to pay, the run's graph is exported in
+memory (ONNX, run by OpenVINO FP32 with f32 math, as a bundle would be) and run on the first
+chunk's images; it takes over only when its maps agree with torch's within the export parity
+gate's FP32 tolerance and it took less time. Nothing is written to disk; the choice and its
+reasons are recorded with the evaluation.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def memory_bundle(loaded: LoadedRun) -> Bundle:
     return Bundle(Path(f"<{loaded.run_dir.name} in memory>"), manifest_with_hashes(manifest, files), files)
 
 
+# A first chunk done faster than this on torch means a fast evaluation: exporting the graph (a few
+# seconds for a U-Net on a 2-core CPU) would cost about what it could save.
+MIN_TORCH_S = 5.0
+
+
 class ExportedOrTorch:
     """Torch for the first chunk, then the exported graph where it agrees with torch and is faster."""
 
@@ -70,9 +75,13 @@ class ExportedOrTorch:
             return maps
         if not self.decided and self.first is not None:
             self.decided = True
-            if self.loaded.device.type == "cpu":
-                self._try_exported(*self.first, cancel)
-            self.first = None
+            first, self.first = self.first, None
+            if self.loaded.device.type == "cpu" and first[2] < MIN_TORCH_S:
+                self.note = (
+                    f"torch on cpu (the first {len(first[0])} images took {first[2]:.1f} s: fast already)"
+                )
+            elif self.loaded.device.type == "cpu":
+                self._try_exported(*first, cancel)
         if self.exported is not None:
             return self.exported.scores_many(images, cancel)
         return self.loaded.predict_many(images, cancel)
