@@ -211,7 +211,8 @@ def predict_tiled_many(
         plan = plans[i]
         _check_map(pred, t)
         if len(plan.tiles) == 1:  # every weight is 1: the blend is the tile's own output
-            maps[i] = np.ascontiguousarray(pred[:, : plan.height, : plan.width], dtype=np.float32)
+            # a copy, not a view: a backend may reuse its output buffer on the next call
+            maps[i] = np.array(pred[:, : plan.height, : plan.width], dtype=np.float32, copy=True)
             continue
         if maps[i] is None:
             # float64 sums keep a pointwise fn exact after the final cast to float32.
