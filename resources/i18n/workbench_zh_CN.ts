@@ -1417,8 +1417,8 @@ Apache-2.0</translation>
         <translation>%1：阈值 %2</translation>
     </message>
     <message>
-        <source>highest threshold with no escape among %1 val NG parts (zero-escape point %2), rejects %3 of %4 val good parts</source>
-        <translation>%1 张验证集 NG 图像中无漏检的最高阈值（零漏检点 %2），%4 张验证集良品中过检 %3 张</translation>
+        <source>below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring lower still; rejects %3 of %4 val good parts</source>
+        <translation>在 %1 张验证集 NG 图像的零漏检点 %2 之下再留余量，以防得分更低的 NG 样本；%4 张验证集良品中过检 %3 张</translation>
     </message>
     <message>
         <source>a guess from good parts only: the %1 % quantile of %2 val good parts; label NG parts to place it on defects</source>

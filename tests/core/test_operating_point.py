@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 
 from workbench.core.decisions import ClassRule, DecisionConfig, decide
 from workbench.core.operating_point import (
@@ -40,13 +43,25 @@ def test_threshold_where_half_is_clearly_wrong() -> None:
     assert all(decide(im.maps[0], _config()).verdict == "NG" for im in ok)
 
 
-def test_margin_toward_fewer_escapes_stops_at_the_next_good_part() -> None:
-    t, origin = choose_threshold([0.8, 0.9], [0.1, 0.2])
-    assert abs(t - 0.72) < 1e-9 and origin["zero_escape_threshold"] == 0.8  # a full tenth lower
-    t, _ = choose_threshold([0.8, 0.9], [0.1, 0.79])
-    assert 0.79 < t <= 0.8  # only down to just above the good part at 0.79
-    t, origin = choose_threshold([0.5], [0.7, 0.1])  # overlapping: zero escape costs overkill
-    assert t <= 0.5 and origin["val_overkill"] == 1
+def test_margin_toward_fewer_escapes_follows_the_spread_of_the_lowest_ng_scores() -> None:
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    # NG scores packed tightly at the bottom: a small step below the lowest one
+    tight = [0.90, 0.901, 0.902, 0.95, 0.99]
+    t, origin = choose_threshold(tight, [0.1, 0.2])
+    assert origin["zero_escape_threshold"] == 0.9 and 0.895 < t < 0.9
+    assert origin["margin_logit"] == pytest.approx(logit(0.901) - logit(0.9), abs=1e-3)
+    # a long low tail (the next NG part may well score lower still): a larger step, capped
+    spread = [0.15, 0.5, 0.7, 0.9, 0.95]
+    t2, origin2 = choose_threshold(spread, [0.01, 0.02])
+    assert origin2["margin_logit"] == 1.0 and t2 == pytest.approx(
+        1 / (1 + math.exp(1 - logit(0.15))), abs=1e-9
+    )
+    # the margin is taken even where it rejects a good part, and the cost is recorded
+    t3, origin3 = choose_threshold(tight, [0.1, 0.899])
+    assert t3 < 0.899 and origin3["val_overkill"] == 1
+    # one NG image has no spread: a tenth of its score
+    t4, origin4 = choose_threshold([0.5], [0.7, 0.1])  # overlapping: zero escape costs overkill
+    assert t4 == pytest.approx(0.45) and origin4["margin_logit"] is None and origin4["val_overkill"] == 1
 
 
 def test_without_ng_the_threshold_is_a_stated_quantile_of_good_parts() -> None:

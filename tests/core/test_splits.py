@@ -11,6 +11,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.errors import ProjectError
+from workbench.core.health import DUPLICATE_SIMILARITY
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
 from workbench.core.splits import (
@@ -156,7 +157,7 @@ def test_near_duplicates_stay_together_and_leaks_are_flagged(project: Project, t
     project.update_samples([twin_b], split=other)
     leaks = find_split_leaks(project)
     assert [(lk.a.id, lk.b.id) for lk in leaks] == [(twin_a, twin_b)]
-    assert leaks[0].distance <= 4
+    assert leaks[0].similarity >= DUPLICATE_SIMILARITY
     assert FLAG_SPLIT_LEAK in project.sample(twin_a).flags
     assert FLAG_SPLIT_LEAK in project.sample(twin_b).flags
     project.update_samples([twin_b], split=project.sample(twin_a).split)

@@ -69,7 +69,7 @@ def test_block_shows_thresholds_and_how_they_were_chosen(page) -> None:  # type:
     assert block.isVisibleTo(widget) and block.title.text() == "Shipped decision"
     zero, quantile = block.texts()
     assert zero.startswith("scratch: threshold 0.831, min area 25 px")
-    assert "no escape among 12 val NG parts (zero-escape point 0.923)" in zero
+    assert "below the zero-escape point 0.923 of 12 val NG parts by a margin" in zero
     assert "rejects 1 of 40 val good parts" in zero
     assert quantile.startswith("⚠ spot: threshold 0.607")
     assert "guess from good parts only: the 99 % quantile of 40 val good parts" in quantile
@@ -89,7 +89,8 @@ def test_block_follows_a_switch_to_chinese(page) -> None:  # type: ignore[no-unt
     zero, quantile = block.texts()
     assert block.title.text() == "交付的判定规则"
     assert zero.startswith("scratch：阈值 0.831，最小面积 25 px")
-    assert "12 张验证集 NG 图像中无漏检" in zero and "0.923" in zero and "40 张验证集良品中过检 1 张" in zero
+    assert "12 张验证集 NG 图像的零漏检点" in zero and "0.923" in zero
+    assert "40 张验证集良品中过检 1 张" in zero
     assert "仅根据良品估计" in quantile and "99 %" in quantile
     assert "chosen" not in " ".join(block.texts()) and "threshold" not in " ".join(block.texts())
 

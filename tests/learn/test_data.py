@@ -19,7 +19,7 @@ from workbench.learn.data import (
     load_items,
     presence,
 )
-from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points
+from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points, fit_crop, fit_input
 from workbench.learn.validation import auroc
 
 NO_PHOTO = AugmentConfig(flips=True, rot90=True, brightness=0, contrast=0, blur_p=0, noise_p=0)
@@ -177,3 +177,27 @@ def test_synthetic_defects_paint_only_defect_free_crops() -> None:
     labelled[0, 0] = 1
     image, target = painter(crop, labelled, rng)
     assert image is crop and target is labelled  # crops that show a defect already are left alone
+
+
+def test_fit_crop_shrinks_to_small_images_and_keeps_pixels_per_step():
+    # 160-px parts under a 256-px preset: crops of 160 (no padding), batch grown to ~ the same pixels
+    assert fit_crop(256, 8, [(160, 160)] * 20) == (160, 20)
+    # images larger than the crop keep the preset
+    assert fit_crop(256, 8, [(300, 400), (512, 512)]) == (256, 8)
+    # a few small images among large ones do not shrink the crop (90 % of the images fit it)
+    assert fit_crop(256, 8, [(100, 100)] * 5 + [(600, 600)] * 95) == (256, 8)
+    # the shorter side decides, rounded down to a multiple of 32; growth is capped at 4x
+    assert fit_crop(256, 8, [(70, 900)] * 10) == (64, 32)
+    assert fit_crop(256, 8, []) == (256, 8)
+
+
+def test_fit_input_gives_a_classifier_the_whole_part():
+    # 300-px cells under a 256-px input: one 320-px input (no crop cutting off the defect)
+    assert fit_input(256, 16, [(300, 300)] * 20) == (320, 10)
+    # small parts: the input shrinks to them, more images per step (growth capped at 4x)
+    assert fit_input(256, 16, [(100, 120)] * 20) == (128, 64)
+    # parts far larger than the input keep tiling; parts already the input size change nothing
+    assert fit_input(256, 16, [(1000, 1000)] * 20) == (256, 16)
+    assert fit_input(256, 16, [(250, 256)] * 20) == (256, 16)
+    # at least four images per step
+    assert fit_input(256, 4, [(380, 380)] * 5) == (384, 4)

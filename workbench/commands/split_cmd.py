@@ -65,7 +65,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 def _leak_json(leak: SplitLeak) -> dict[str, Any]:
     a, b = leak.a, leak.b
     return {"a": a.name, "a_id": a.id, "a_split": a.split, "b": b.name, "b_id": b.id, "b_split": b.split,
-            "distance": leak.distance}  # fmt: skip
+            "similarity": round(leak.similarity, 4)}  # fmt: skip
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -84,4 +84,5 @@ def _print_report(report: dict[str, Any]) -> None:
         return
     print(f"{len(leaks)} near-duplicate pair(s) across splits (flagged split_leak):")
     for lk in leaks:
-        print(f"  {lk['a']} [{lk['a_split']}]  ~  {lk['b']} [{lk['b_split']}]  (distance {lk['distance']})")
+        pair = f"{lk['a']} [{lk['a_split']}]  ~  {lk['b']} [{lk['b_split']}]"
+        print(f"  {pair}  (similarity {lk['similarity']:.3f})")

@@ -3,9 +3,11 @@
 A fixed 0.5 is wrong for most real models (a well-ranking model can reject every good part at
 0.5), so a run ends by placing each class's threshold where its validation images say:
 
-- with NG val images of the class: the highest threshold at which none of them escapes, lowered
-  by up to ``MARGIN`` (a tenth) toward fewer escapes as long as that rejects no further val good
-  part; the val overkill this costs is recorded;
+- with NG val images of the class: the highest threshold at which none of them escapes, then a
+  margin toward fewer escapes. Zero escapes among n val NG images says little about the next
+  part, which is about as likely to score one spacing of the lowest NG scores lower still; so
+  the threshold moves down, in log-odds, by the mean spacing of the lowest tenth of the NG
+  scores (at most ``MAX_MARGIN_LOGIT``). The val overkill this costs is recorded;
 - without: the ``OK_QUANTILE`` quantile of the good val images' scores (about 1 % overkill
   expected), stated as a guess from good parts only;
 - without any val image: the contract's default 0.5.
@@ -27,7 +29,9 @@ import numpy as np
 
 from workbench.core.decisions import DecisionConfig
 
-MARGIN = 0.1
+MARGIN = 0.1  # with a single val NG image there is no spread: a tenth of its score
+MAX_MARGIN_LOGIT = 1.0  # the odds of the threshold drop at most e-fold
+TAIL_SHARE = 0.1
 OK_QUANTILE = 0.99
 SPECK_PX = 4
 AREA_SHARE = 0.25
@@ -96,17 +100,38 @@ def _positive(image: ScoredImage, channel: int, n_channels: int) -> bool:
     return image.label == "ng" and (channel in image.channels or n_channels == 1)
 
 
+def _logit(p: float | np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, np.float64), 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
+def _sigmoid(z: float | np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, np.float64)))
+
+
+def tail_margin(ng_scores: Sequence[float]) -> float | None:
+    """Mean log-odds spacing of the lowest ``TAIL_SHARE`` of NG scores (at least two of them),
+    capped at ``MAX_MARGIN_LOGIT``; None with fewer than two NG scores."""
+    if len(ng_scores) < 2:
+        return None
+    z = np.sort(_logit(np.asarray(ng_scores, np.float64)))
+    k = min(len(z), max(2, int(np.ceil(TAIL_SHARE * len(z)))))
+    return float(min((z[k - 1] - z[0]) / (k - 1), MAX_MARGIN_LOGIT))
+
+
 def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> tuple[float, dict[str, Any]]:
     """One class's threshold from its val NG and OK rule scores, with how it was chosen."""
     ok = np.asarray(ok_scores, np.float64)
     if len(ng_scores):
         zero_escape = float(min(ng_scores))
-        floor = zero_escape * (1.0 - MARGIN)
-        below = ok[ok < zero_escape]
-        # lower toward fewer escapes, but stop above the next good part's score
-        t = max(floor, float(below.max()) + 1e-4) if below.size else floor
+        margin = tail_margin(ng_scores)
+        if margin is None:
+            t = zero_escape * (1.0 - MARGIN)
+        else:
+            t = float(_sigmoid(_logit(zero_escape) - margin))
         t = float(np.clip(min(t, zero_escape), LOWEST, HIGHEST))
         return t, {"method": "val_zero_escape", "zero_escape_threshold": round(zero_escape, 4),
+                   "margin_logit": None if margin is None else round(margin, 3),
                    "val_ng": len(ng_scores), "val_ok": int(ok.size),
                    "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
     if ok.size:
@@ -149,9 +174,9 @@ def describe(origin: dict[str, Any]) -> str:
         head += f" (smallest labelled defect {origin['smallest_defect_px']} px)"
     method = origin["method"]
     if method == "val_zero_escape":
-        return (f"{head}; no escape among {origin['val_ng']} val NG image(s) (zero-escape point "
-                f"{origin['zero_escape_threshold']:.3f}), {origin['val_overkill']} of {origin['val_ok']} "
-                "val good part(s) rejected")  # fmt: skip
+        return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {origin['val_ng']} "
+                "val NG image(s), lowered by a margin for NG parts scoring lower still; "
+                f"{origin['val_overkill']} of {origin['val_ok']} val good part(s) rejected")  # fmt: skip
     if method == "ok_quantile":
         return (f"{head}; no NG image in validation: a guess from good parts only, the "
                 f"{origin['quantile']:.0%} quantile of {origin['val_ok']} val good part(s); label NG parts "

@@ -1,8 +1,8 @@
 """Train / val / test splits: stratified, seeded assignment, a lockable test set, leak checks.
 
 Assignment is stratified by label and by the sample's primary (rarest) defect class, so small
-classes reach every split; near-duplicate images (perceptual hash) are kept in one split so a
-twin of a training image does not land in the test set. Once the test split is locked as the
+classes reach every split; near-duplicate images (perceptual hash, confirmed on pixels) are kept
+in one split so a twin of a training image does not land in the test set. Once the test split is locked as the
 baseline its members never change and new samples never enter it; a new twin of a locked test
 image then goes to train/val and :func:`find_split_leaks` reports the pair.
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import ProjectError
-from workbench.core.health import DUPLICATE_DISTANCE, Groups, near_duplicates, sample_stats
+from workbench.core.health import DUPLICATE_SIMILARITY, Groups, duplicate_pairs, sample_stats
 from workbench.core.project import Project
 from workbench.core.types import FLAG_SPLIT_LEAK, LABELS, SPLITS, Sample
 
@@ -32,7 +32,7 @@ class SplitLeak(NamedTuple):
 
     a: Sample
     b: Sample
-    distance: int
+    similarity: float  # of their pixel fingerprints (``health.duplicate_pairs``)
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -80,19 +80,22 @@ def _stratum(sample: Sample, class_counts: Counter[int]) -> str:
     return f"{sample.label}/{primary_class(sample, class_counts)}"
 
 
-def _hashes(
-    project: Project, samples: list[Sample], progress: Progress, cancel: CancelToken | None
-) -> dict[int, int]:
+def _duplicates(
+    project: Project, samples: list[Sample], min_similarity: float, progress: Progress,
+    cancel: CancelToken | None,
+) -> list[tuple[int, int, float]]:  # fmt: skip
+    """Near-duplicate pairs, confirmed on their pixels: another part of the same uniform surface
+    (same hash, different detail) is not one, so it neither binds a split nor counts as a leak."""
     stats = sample_stats(project, samples, progress, cancel, errors={})
-    return {sid: chans[0].phash for sid, chans in stats.items()}
+    return duplicate_pairs(stats, min_similarity)
 
 
 def _units(
-    samples: list[Sample], candidates: set[int], hashes: dict[int, int], max_distance: int
+    samples: list[Sample], candidates: set[int], pairs: list[tuple[int, int, float]]
 ) -> list[list[Sample]]:
     """Groups of samples that must share a split (near-duplicates); singletons otherwise."""
     groups = Groups()
-    for a, b, _ in near_duplicates(hashes, max_distance):
+    for a, b, _ in pairs:
         groups.union(a, b)
     by_root: dict[int, list[Sample]] = {}
     for s in samples:
@@ -111,7 +114,7 @@ def assign_splits(
     only_unassigned: bool = True,
     progress: Progress | None = None,
     group_near_duplicates: bool = True,
-    max_distance: int = DUPLICATE_DISTANCE,
+    min_similarity: float = DUPLICATE_SIMILARITY,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Give samples a split, stratified by label and primary class; deterministic for a seed.
@@ -130,10 +133,10 @@ def assign_splits(
     allowed = [k for k in range(3) if not (locked and SPLITS[k] == "test")]
     if candidates and not any(ratios[k] > 0 for k in allowed):
         raise ProjectError("the test split is locked and the ratios leave nothing for train or val")
-    hashes: dict[int, int] = {}
+    pairs: list[tuple[int, int, float]] = []
     if group_near_duplicates and candidates:
-        hashes = _hashes(project, samples, lambda f, m: progress(0.9 * f, m), cancel)
-    units = _units(samples, candidates, hashes, max_distance)
+        pairs = _duplicates(project, samples, min_similarity, lambda f, m: progress(0.9 * f, m), cancel)
+    units = _units(samples, candidates, pairs)
     class_counts = Counter(c for s in samples for c in s.classes)
     strata: dict[str, list[list[Sample]]] = {}
     for unit in units:
@@ -217,7 +220,7 @@ def unlock_test(project: Project) -> None:
 
 def find_split_leaks(
     project: Project,
-    max_distance: int = DUPLICATE_DISTANCE,
+    min_similarity: float = DUPLICATE_SIMILARITY,
     progress: Progress | None = None,
     flag: bool = True,
     cancel: CancelToken | None = None,
@@ -225,12 +228,8 @@ def find_split_leaks(
     """Near-duplicate pairs in different splits; with ``flag``, mark exactly those samples."""
     samples = [s for s in project.samples() if s.split is not None]
     by_id = {s.id: s for s in samples}
-    hashes = _hashes(project, samples, progress or no_progress, cancel)
-    leaks = [
-        SplitLeak(by_id[a], by_id[b], d)
-        for a, b, d in near_duplicates(hashes, max_distance)
-        if by_id[a].split != by_id[b].split
-    ]
+    pairs = _duplicates(project, samples, min_similarity, progress or no_progress, cancel)
+    leaks = [SplitLeak(by_id[a], by_id[b], sim) for a, b, sim in pairs if by_id[a].split != by_id[b].split]
     if flag:
         leaking = {s.id for leak in leaks for s in (leak.a, leak.b)}
         for s in project.samples():

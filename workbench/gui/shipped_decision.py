@@ -41,8 +41,8 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
     """How one class's threshold was chosen, and whether that deserves a warning."""
     method = origin.get("method")
     if method == "val_zero_escape":
-        text = _t("highest threshold with no escape among %1 val NG parts (zero-escape point %2), "
-                  "rejects %3 of %4 val good parts")  # fmt: skip
+        text = _t("below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring "
+                  "lower still; rejects %3 of %4 val good parts")  # fmt: skip
         zero = float(origin.get("zero_escape_threshold", origin["threshold"]))
         return _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
                      origin.get("val_ok", 0)), False  # fmt: skip

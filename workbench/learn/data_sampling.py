@@ -32,6 +32,49 @@ class TrainItem:
         return int(self.image.shape[0]), int(self.image.shape[1])
 
 
+MIN_FIT_CROP = 64
+MAX_BATCH_GROWTH = 4  # a fitted crop's batch grows at most this many times (memory, BatchNorm)
+
+
+def fit_crop(crop: int, batch: int, sizes: list[tuple[int, int]], share: float = 0.9) -> tuple[int, int]:
+    """``(crop, batch)`` for images smaller than the configured crop.
+
+    A crop larger than the image is mostly reflection padding: time spent on mirrored copies of
+    the part (a crack mirrored at the border is a second crack that is not there). The crop is cut
+    to the largest multiple of 32 that fits ``share`` of the images' shorter sides, and the batch
+    grows so a step still sees about as many pixels. Larger images keep the configured crop.
+    """
+    if not sizes:
+        return crop, batch
+    shorter = np.sort([min(h, w) for h, w in sizes])
+    side = int(shorter[int((1.0 - share) * (len(shorter) - 1))])
+    fitted = max(MIN_FIT_CROP, side // 32 * 32)
+    if fitted >= crop:
+        return crop, batch
+    grown = round(batch * (crop / fitted) ** 2)
+    return fitted, max(batch, min(grown, batch * MAX_BATCH_GROWTH))
+
+
+def fit_input(crop: int, batch: int, sizes: list[tuple[int, int]], share: float = 0.9) -> tuple[int, int]:
+    """``(input size, batch)`` of a classifier for images about the size of its configured input.
+
+    An image-level label belongs to the whole part: a crop that cuts off the defect of an NG
+    part still says NG (label noise), and a part a little larger than the input is predicted as
+    four overlapping tiles (four times the work). When ``share`` of the images fit in up to 1.5x
+    the configured input, the input becomes their longer side rounded up to a multiple of 32 and
+    the batch changes so a step sees about as many pixels (at least 4 images).
+    """
+    if not sizes:
+        return crop, batch
+    longer = np.sort([max(h, w) for h, w in sizes])
+    side = int(longer[int(np.ceil(share * (len(longer) - 1)))])
+    fitted = max(MIN_FIT_CROP, -(-side // 32) * 32)
+    if fitted == crop or fitted > 1.5 * crop:
+        return crop, batch
+    scaled = round(batch * (crop / fitted) ** 2)
+    return fitted, max(4, min(scaled, batch * MAX_BATCH_GROWTH))
+
+
 def defect_points(target: np.ndarray, rng: np.random.Generator) -> dict[int, np.ndarray]:
     """Coordinates of defect pixels per class index (at most MAX_POINTS_PER_CLASS each)."""
     out: dict[int, np.ndarray] = {}

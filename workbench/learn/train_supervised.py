@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from workbench.core.operating_point import choose_decision, describe, smallest_d
 from workbench.core.project import Project
 from workbench.learn.augment import AugmentConfig
 from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
-from workbench.learn.data_sampling import CropSampler, TrainItem
+from workbench.learn.data_sampling import CropSampler, TrainItem, fit_crop, fit_input
 from workbench.learn.device import precision_candidates
 from workbench.learn.infer import LoadedRun
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss
@@ -84,6 +85,7 @@ def train_supervised(
     train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel)
     val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
     loading_s = time.monotonic() - t0
+    cfg = _fit_crop(cfg, train_items, report)
     in_channels = int(train_items[0].image.shape[2])
     model = build_model(cfg, in_channels, len(classes), report)
     config = run_config(cfg, model, in_channels, classes, decision)
@@ -105,6 +107,21 @@ def train_supervised(
         config["decision"], validation, train_items + val_items, cfg.task, report
     )
     return loop.model.cpu().to(memory_format=torch.contiguous_format), config, metrics
+
+
+def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> TrainConfig:
+    """Crops no larger than the images (``fit_crop``), a classifier's input the size of the
+    whole part (``fit_input``); an epoch keeps its number of steps."""
+    sizes = [it.shape for it in items]
+    seg = cfg.task == "segmentation"
+    crop, batch = fit_crop(cfg.crop, cfg.batch, sizes) if seg else fit_input(cfg.crop, cfg.batch, sizes)
+    if crop == cfg.crop:
+        return cfg
+    per_epoch = max(1, round(cfg.crops_per_epoch * batch / cfg.batch))
+    why = (f"the images are smaller than {cfg.crop} px; larger crops would be mostly padding" if seg
+           else "whole parts: an image label belongs to the whole part")  # fmt: skip
+    report.log(f"crops of {crop} px in batches of {batch} ({why})")
+    return replace(cfg, crop=crop, batch=batch, crops_per_epoch=per_epoch)
 
 
 def _ship_decision(decision: dict[str, Any], validation: _Validation, items: list[TrainItem], task: str,
