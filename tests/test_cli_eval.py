@@ -14,6 +14,7 @@ from workbench.commands import eval_cmds
 from workbench.core.errors import WorkbenchError
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.services import evaluation
 
 
 @pytest.fixture()
@@ -25,7 +26,7 @@ def proj_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         assert run_id == "r1" and bundle is None
         return fake_predictor(maps), model_info(threshold=0.5)
 
-    monkeypatch.setattr(eval_cmds, "model_source", source)
+    monkeypatch.setattr(evaluation, "model_source", source)
     return tmp_path / "proj"
 
 

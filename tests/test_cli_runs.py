@@ -21,9 +21,11 @@ def test_runs_list_shipped_thresholds(tmp_path: Path, capsys: pytest.CaptureFixt
         config = {"model": "tiny", "decision": {"classes": rules}, "decision_origin": origins,
                   "train": {"preset": "fast"}}  # fmt: skip
         run = project.create_run("segmentation", config)
-        project.update_run(run.id, status="completed")
+        project.move_run(run.id, "running")
+        project.move_run(run.id, "completed")
         plain = project.create_run("anomaly", {"model": "bank", "decision": DecisionConfig().to_dict()})
-        project.update_run(plain.id, status="completed")
+        project.move_run(plain.id, "running")
+        project.move_run(plain.id, "completed")
         pending = project.create_run("segmentation", {"model": "tiny"})
 
     assert main(["runs", str(root)]) == 0

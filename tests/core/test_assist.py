@@ -149,7 +149,8 @@ def test_proposals_pick_newest_completed_run(tmp_path) -> None:
         sample, _ = project.add_sample([img])
         assert latest_proposal(project, sample.id) is None
         old = project.create_run("segmentation", {})
-        project.update_run(old.id, status="completed", finished_at="2026-01-01T00:00:00Z")
+        project.move_run(old.id, "running")
+        project.move_run(old.id, "completed", finished_at="2026-01-01T00:00:00Z")
         new = project.create_run("segmentation", {})
         prop = np.zeros((20, 30), np.uint8)
         prop[2:6, 2:6] = 1
@@ -158,7 +159,8 @@ def test_proposals_pick_newest_completed_run(tmp_path) -> None:
             (project.run_dir(run.id) / "proposals").mkdir()
             cv2.imwrite(str(project.run_dir(run.id) / "proposals" / f"{sample.id}.png"), prop)
         assert latest_proposal(project, sample.id)[0] == old.id  # newer one is still pending
-        project.update_run(new.id, status="completed", finished_at="2026-01-02T00:00:00Z")
+        project.move_run(new.id, "running")
+        project.move_run(new.id, "completed", finished_at="2026-01-02T00:00:00Z")
         assert latest_proposal(project, sample.id)[0] == new.id
     finally:
         project.close()

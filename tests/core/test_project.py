@@ -243,7 +243,7 @@ def test_runs_left_by_dead_processes_are_failed_on_open(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     with Project.create(folder) as project:
         running = project.create_run("segmentation", {})
-        project.update_run(running.id, status="running", pid=2**22 + 12345)  # no such process
+        project.move_run(running.id, "running", pid=2**22 + 12345)  # no such process
         stuck = project.create_run("segmentation", {})
         fresh = project.create_run("segmentation", {})
         with project.transaction() as conn:

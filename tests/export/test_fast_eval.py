@@ -102,8 +102,8 @@ def test_one_or_fast_chunks_export_nothing_and_unexportable_models_stay_on_torch
 
 @pytest.mark.parametrize("engine", ["auto", "torch"])
 def test_evaluation_records_the_engine(tiny_run, monkeypatch, engine: str) -> None:
-    from workbench.commands.eval_cmds import model_source
     from workbench.core import evaluation
+    from workbench.services.evaluation import model_source
 
     root, run_id = tiny_run
     monkeypatch.setattr(evaluation, "CHUNK_IMAGES", 2)  # the four val images in two chunks

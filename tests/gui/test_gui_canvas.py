@@ -169,7 +169,8 @@ def test_accept_prediction_region_and_whole(qtbot, project_dir: Path) -> None:
     with Project.open(project_dir) as p:
         sample = next(s for s in p.samples() if s.name == "part_0")
         run = p.create_run("segmentation", {})
-        p.update_run(run.id, status="completed", finished_at="2026-01-01T00:00:00Z")
+        p.move_run(run.id, "running")
+        p.move_run(run.id, "completed", finished_at="2026-01-01T00:00:00Z")
         proposal = np.zeros((120, 160), np.uint8)
         proposal[5:15, 5:15] = 1
         proposal[80:100, 100:140] = 2

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.learn.tiny_project import TINY_SEG, make_tiny_project
-from workbench.commands.learn_cmds import new_train_spec
 from workbench.core.project import Project
+from workbench.services.training import new_train_spec
 
 _TRAINED: dict[str, tuple[Path, str]] = {}  # one training per test session, copied for each user
 

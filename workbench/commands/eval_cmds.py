@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
-from workbench.core.evaluation import (
-    BatchedPredictor,
-    EvaluationSession,
-    Predictor,
-    run_evaluation,
-    summary_metrics,
-    with_overrides,
-)
+from workbench.core.evaluation import EvaluationSession, summary_metrics, with_overrides
 from workbench.core.feedback import KINDS, collect_line_results, send_mistakes_to_review
+from workbench.services.evaluation import evaluate
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -89,52 +82,14 @@ def parse_gray(text: str | None) -> tuple[float, float] | None:
     return low, high
 
 
-def model_source(
-    project_root: Path, run_id: str | None, bundle: str | None, engine: str = "auto"
-) -> tuple[Predictor, dict[str, Any]]:
-    """The predictor and model description of a run (in process) or a bundle (runtime).
-
-    A run predicts on torch; with ``engine="auto"`` on a CPU, through its exported graph once that
-    agreed with torch and was faster on the first chunk of images (``workbench.export.fast_eval``).
-    """
-    if run_id is not None:
-        from workbench.learn.infer import load_run
-
-        loaded = load_run(project_root, run_id)
-        cfg = loaded.config
-        info = {"task": cfg["task"], "classes": cfg["classes"], "decision": cfg.get("decision") or {}}
-        if engine == "auto" and loaded.device.type == "cpu":
-            from workbench.export.fast_eval import ExportedOrTorch
-
-            chooser = ExportedOrTorch(loaded)
-            predict = BatchedPredictor(chooser.one, chooser.many, chooser.describe)
-        else:
-            predict = BatchedPredictor(
-                loaded.predict, loaded.predict_many, lambda: f"torch on {loaded.device}"
-            )
-        return predict, {**info, "run_id": run_id}
-    from workbench.runtime import Inspector
-
-    inspector = Inspector(str(bundle))
-    manifest = inspector.bundle.manifest
-    info = {"task": manifest["task"], "classes": manifest["classes"], "decision": manifest["decision"]}
-    predict = BatchedPredictor(
-        inspector.scores, inspector.scores_many, lambda: f"bundle: {inspector.describe()}"
-    )
-    return predict, {
-        **info,
-        "bundle": str(Path(str(bundle)).resolve()),
-    }
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     gray = parse_gray(args.gray)
     bar = ProgressBar("evaluate", enabled=not args.json)
     with open_project(args.dir) as project:
-        predict, model = model_source(project.root, args.run, args.bundle, args.engine)
-        model["decision"] = with_overrides(model["decision"], args.threshold, gray).to_dict()
-        split = None if args.split == "all" else args.split
-        session = run_evaluation(project, predict, model, split=split, progress=bar, eval_id=args.eval_id)
+        session = evaluate(
+            project, args.run, args.bundle, args.split, engine=args.engine, threshold=args.threshold,
+            gray=gray, eval_id=args.eval_id, progress=bar,
+        )  # fmt: skip
         report = str(session.dir / "report.html")
         metrics = summary_metrics(session.metrics_flat)
         out = {"eval_id": session.eval_id, "dir": str(session.dir), "report": report, "metrics": metrics}

@@ -7,8 +7,9 @@ import sys
 from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
-from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
+from workbench.services.predict import predict, prediction_samples
+from workbench.services.training import new_train_spec, resume_train_spec, settle_train_run
 
 TASK_CHOICES = ("segmentation", "classification", "anomaly")
 PRESET_CHOICES = ("fast", "balanced", "accurate")
@@ -46,82 +47,73 @@ def _overrides(args: argparse.Namespace, task: str) -> dict[str, Any]:
     return config
 
 
-def new_train_spec(project: Project, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Check ``overrides`` (task, preset, settings), record a new run, return its job spec.
-
-    Shared by `workbench train` and the window's Train page; imports no torch.
-    """
-    from workbench.learn.presets import resolve_config
-
-    cfg = resolve_config(overrides.get("task", project.task), overrides.get("preset", "fast"), overrides)
-    run = project.create_run(cfg.task, cfg.to_dict(), name=cfg.preset)
-    config = {**overrides, "task": cfg.task, "preset": cfg.preset}
-    return {"kind": "train", "project": str(project.root), "run_id": run.id, "config": config}
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     with open_project(args.dir) as project:
         if args.resume:
-            run = project.run(args.resume)
-            spec = {"kind": "train", "project": str(project.root), "run_id": run.id,
-                    "config": run.config.get("train", run.config), "resume": True}  # fmt: skip
+            spec = resume_train_spec(project, args.resume)
         else:
             spec = new_train_spec(project, _overrides(args, args.task or project.task))
-            run = project.run(spec["run_id"])
-        run_dir = project.run_dir(run.id)
-    result = run_job(spec, run_dir, label=f"train {run.id}", quiet=args.json)
-    if result.get("status") == "failed" and not result.get("error"):
-        # The child died without a word (killed, out of memory): opening marks its run failed.
-        with open_project(args.dir, readonly=False) as project:
-            result["error"] = project.run(run.id).error or "the training process ended unexpectedly"
-    if result.get("status") == "completed":
-        with open_project(args.dir, readonly=True) as project:
-            result["decision_origin"] = project.run(run.id).config.get("decision_origin") or []
+        run_dir = project.run_dir(spec["run_id"])
+    result = run_job(spec, run_dir, label=f"train {spec['run_id']}", quiet=args.json)
+    # Like the job, touch only this run (no lock): an ordinary open would first fail every orphan,
+    # and a run killed after a cancel must end cancelled here as it does in the window.
+    with Project.open(args.dir, lock=False) as project:
+        run = settle_train_run(project, spec["run_id"], result["status"], result.get("error", ""))
+    result["status"] = run.status  # the run's record decides, as in the window
+    if run.status != "completed" and run.error and not result.get("error"):
+        result["error"] = run.error
+    if result["status"] == "completed":
+        result["decision_origin"] = run.config.get("decision_origin") or []
     if args.json:
         print_json(result)
     else:
         _print_result(result)
-    return 0 if result.get("status") == "completed" else 1
+    return 0 if result["status"] == "completed" else 1
 
 
 def run_job(spec: dict[str, Any], run_dir: Any, label: str, quiet: bool = False) -> dict[str, Any]:
-    """Run a job child with a progress bar on stderr; Ctrl+C cancels it cleanly."""
+    """Run a job child with a progress bar on stderr; Ctrl+C cancels it cleanly.
+
+    Returns the job's result with its final ``status`` (``workbench.jobs.outcome``), ``run_id``
+    and any ``log`` lines.
+    """
+    from workbench.jobs.outcome import job_outcome
     from workbench.jobs.process import JobProcess
 
     job = JobProcess(spec, run_dir / "job.json", run_dir / "job.stderr.log").start()
     bar = ProgressBar(label, enabled=not quiet)
-    state: dict[str, Any] = {"status": "failed", "run_id": spec.get("run_id"), "val": {}}
+    seen: dict[str, Any] = {"val": {}, "log": [], "reported": None}
+    cancelled = False
     try:
         for event in job.events():
-            _on_event(event, state, bar)
+            _on_event(event, seen, bar)
     except KeyboardInterrupt:
         print("\ncancelling...", file=sys.stderr)
         job.cancel()
-        state["status"] = "cancelled"
-    code = job.wait()
-    if code != 0 and state["status"] == "completed":
-        state["status"] = "failed"
-    state.pop("val", None)
-    return state
+        cancelled = True
+    status, result = job_outcome(seen["reported"], job.wait(), cancelled)
+    if status == "completed":
+        bar.done("done")
+    if result.get("warning"):
+        print(f"warning: {result['warning']}", file=sys.stderr)
+    out = {"run_id": spec.get("run_id"), **result, "status": status}
+    return {**out, "log": seen["log"]} if seen["log"] else out
 
 
-def _on_event(event: dict[str, Any], state: dict[str, Any], bar: ProgressBar) -> None:
+def _on_event(event: dict[str, Any], seen: dict[str, Any], bar: ProgressBar) -> None:
     kind = event["type"]
     if kind == "progress":
-        shown = " ".join(f"{k} {v:.3f}" for k, v in state["val"].items())
+        shown = " ".join(f"{k} {v:.3f}" for k, v in seen["val"].items())
         bar(float(event["fraction"]), f"{event.get('message', '')} {shown}".strip())
     elif kind == "metric" and str(event.get("name", "")).startswith("val.") and event["name"] != "val.score":
         if event.get("value") is not None:
-            state["val"][event["name"][4:]] = float(event["value"])
+            seen["val"][event["name"][4:]] = float(event["value"])
     elif kind == "log":
-        state.setdefault("log", []).append(event.get("message", ""))
+        seen["log"].append(event.get("message", ""))
     elif kind == "done":
-        state.update(event.get("result") or {})
-        if state.get("status") == "completed":
-            bar.done("done")
+        seen["reported"] = dict(event.get("result") or {})
     elif kind == "error":
-        state["status"] = "failed"
-        state["error"] = event.get("message", "the job failed")
+        seen["reported"] = {"error": event.get("message", "the job failed")}
 
 
 def _print_result(result: dict[str, Any]) -> None:
@@ -146,21 +138,10 @@ def _print_result(result: dict[str, Any]) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from workbench.learn.proposals import write_proposals
-
     with open_project(args.dir) as project:
-        project.run(args.run)  # names the run when it does not exist
-        samples = project.samples(ids=args.samples, split=args.split)
-        if args.samples is None and args.split is None and project.test_locked:
-            # Proposals invite "accept prediction": keep the locked baseline free of model input
-            # unless the test split is asked for by name.
-            samples = [s for s in samples if s.split != "test"]
-        if not samples:
-            raise WorkbenchError(f"no samples selected in {project.root}")
+        samples = prediction_samples(project, args.samples, args.split)
         bar = ProgressBar(f"predict {args.run}", enabled=not args.json)
-        index = write_proposals(project, args.run, samples, bar)
-        for sid, entry in index["samples"].items():
-            project.update_samples([int(sid)], last_score=float(entry["score"]))
+        index = predict(project, args.run, samples, bar)
     if args.json:
         print_json(index)
     else:

@@ -26,6 +26,7 @@ from workbench.core import imageio
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import MaskError, ProjectError
 from workbench.core.lock import ProjectLock
+from workbench.core.runs import ACTIVE_STATES, ENDED_STATES, RunStateError, check_move
 from workbench.core.schema import SCHEMA_VERSION, migrate
 from workbench.core.types import (
     FLAG_NG_WITHOUT_MASK,
@@ -624,24 +625,51 @@ class Project:
         return [Run.from_row(r) for r in rows if task is None or r["task"] == task]
 
     def update_run(self, run_id: str, **fields: Any) -> None:
-        """Set run columns (``status``, ``metrics``, ``dataset``, ``config``, ``pid``, ``error``, times)."""
-        allowed = {
-            "status",
-            "name",
-            "config",
-            "metrics",
-            "dataset",
-            "pid",
-            "error",
-            "started_at",
-            "finished_at",
-        }
-        if set(fields) - allowed:
-            raise ProjectError(f"cannot set {sorted(set(fields) - allowed)} on a run")
-        values = {k: json.dumps(v) if k in ("config", "metrics", "dataset") else v for k, v in fields.items()}
+        """Set run columns (``metrics``, ``dataset``, ``config``, ``pid``, ``error``, times); the
+        state changes only through :meth:`move_run`."""
+        if "status" in fields:
+            raise ProjectError(f"the state of run {run_id} changes through move_run, not update_run")
+        values = _run_columns(run_id, fields)
         assigns = ", ".join(f"{k}=?" for k in values)
         with self.transaction() as conn:
             conn.execute(f"UPDATE runs SET {assigns} WHERE id=?", (*values.values(), run_id))
+
+    def move_run(self, run_id: str, status: str, *, resume: bool = False, **fields: Any) -> Run:
+        """Move a run to ``status`` (rules in ``workbench.core.runs``), setting ``fields`` with it.
+
+        Raises ``RunStateError`` on an illegal move. Entering ``running`` stamps ``started_at`` and
+        clears ``finished_at`` and ``error``; ending stamps ``finished_at`` (unless given).
+        """
+        self._move_run(run_id, status, resume, fields, only_active=False)
+        return self.run(run_id)
+
+    def settle_run(self, run_id: str, status: str, error: str) -> Run:
+        """End a run its job left ``pending``/``running`` as ``status`` (failed or cancelled).
+
+        A run that already ended keeps its state: what its job recorded (a completed run's model and
+        metrics, say) stands, whatever happened to the process afterwards.
+        """
+        if status not in ("failed", "cancelled"):
+            raise RunStateError(f"run {run_id} is settled as failed or cancelled, not {status!r}")
+        self._move_run(run_id, status, False, {"error": error}, only_active=True)
+        return self.run(run_id)
+
+    def _move_run(
+        self, run_id: str, status: str, resume: bool, fields: dict[str, Any], only_active: bool
+    ) -> None:
+        stamps: dict[str, Any] = {"finished_at": now_iso()} if status in ENDED_STATES else {}
+        if status == "running":
+            stamps = {"started_at": now_iso(), "finished_at": None, "error": ""}
+        values = _run_columns(run_id, {**stamps, **fields})
+        with self.transaction() as conn:  # read and write in one transaction: no move is lost
+            row = conn.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                raise ProjectError(f"no run {run_id!r} in {self.root}")
+            if only_active and row["status"] not in ACTIVE_STATES:
+                return
+            check_move(run_id, row["status"], status, resume)
+            assigns = ", ".join(f"{k}=?" for k in ("status", *values))
+            conn.execute(f"UPDATE runs SET {assigns} WHERE id=?", (status, *values.values(), run_id))
 
     # ------------------------------------------------------------------ evaluations
     def evaluation_dir(self, eval_id: str) -> Path:
@@ -684,13 +712,18 @@ class Project:
             and (r["status"] == "running" or (r["pid"] or r["created_at"] < stale))
         ]
         for run_id in orphans:
-            self.update_run(
-                run_id,
-                status="failed",
-                error="the training process ended unexpectedly",
-                finished_at=now_iso(),
-            )
+            self.settle_run(run_id, "failed", "the training process ended unexpectedly")
         return orphans
+
+
+RUN_COLUMNS = ("name", "config", "metrics", "dataset", "pid", "error", "started_at", "finished_at")
+
+
+def _run_columns(run_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Run columns as stored: JSON text for the dict columns; unknown names refused."""
+    if set(fields) - set(RUN_COLUMNS):
+        raise ProjectError(f"cannot set {sorted(set(fields) - set(RUN_COLUMNS))} on run {run_id}")
+    return {k: json.dumps(v) if k in ("config", "metrics", "dataset") else v for k, v in fields.items()}
 
 
 def _check_choice(what: str, value: object, choices: Sequence[object]) -> None:

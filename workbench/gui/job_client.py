@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.jobs.events import parse_event
+from workbench.jobs.outcome import job_outcome
 
 POLL_MS = 150
 CANCEL_GRACE_S = 30.0  # a job stops at its next check; after this it is killed
@@ -146,15 +147,10 @@ class JobClient(QObject):
             self.received.emit(event)
 
     def _finish(self) -> None:
-        status = self.result.get("status")
-        if status in ("completed", "cancelled"):
-            self.state = status
-        elif self.cancel_requested is not None and "error" not in self.result:
-            self.state = "cancelled"
-        else:
-            self.state = "failed"
-            if "error" not in self.result:
-                self.result["error"] = "the job process ended unexpectedly" + self._stderr_hint()
+        code = self.process.returncode if self.process is not None else None
+        self.state, self.result = job_outcome(
+            self.result or None, code, self.cancel_requested is not None, self._stderr_hint()
+        )
         self.finished.emit(self.state, self.result)
 
     def _stderr_hint(self) -> str:

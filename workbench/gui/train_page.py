@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import Project, now_iso
+from workbench.core.project import Project
 from workbench.core.types import Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
@@ -31,6 +31,7 @@ from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import ShippedDecisionWidget
 from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
 from workbench.jobs.events import read_events
+from workbench.services.training import new_train_spec, settle_train_run
 
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
 
@@ -187,8 +188,6 @@ class TrainPageWidget(QWidget):
         """Record a run and start its job with the chosen settings."""
         if self.project is None or self.training:
             return None
-        from workbench.commands.learn_cmds import new_train_spec
-
         try:
             spec = new_train_spec(self.project, self.settings.overrides())
         except WorkbenchError as exc:
@@ -235,7 +234,12 @@ class TrainPageWidget(QWidget):
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         run_id = self.job.spec["run_id"] if self.job is not None else ""
-        self._settle_run(run_id, state, str(result.get("error", "")))
+        error = str(result.get("error", ""))
+        if self.project is not None and run_id:
+            run = settle_train_run(self.project, run_id, state, error)
+            state, error = run.status, error or run.error  # the run's record decides, as in the CLI
+        if result.get("warning"):
+            self.log.appendPlainText(str(result["warning"]))
         if state == "completed":
             self.progress.setValue(1000)
             self.eta_label.clear()
@@ -245,23 +249,11 @@ class TrainPageWidget(QWidget):
                 self.tr("Run %1 was cancelled; its partial files are kept.").replace("%1", run_id)
             )
         else:
-            self._show_error(self.tr("Run %1 failed: %2").replace("%1", run_id)
-                             .replace("%2", str(result.get("error", ""))))  # fmt: skip
+            self._show_error(self.tr("Run %1 failed: %2").replace("%1", run_id).replace("%2", error))
         self.message.emit(self.state_label.text())
         self.refresh_runs()
         self._update_buttons()
         self.runs_changed.emit()
-
-    def _settle_run(self, run_id: str, state: str, error: str) -> None:
-        """A job killed before it could record its end (early cancel, crash) must not stay 'running'."""
-        if self.project is None or not run_id:
-            return
-        if self.project.run(run_id).status in ("pending", "running"):
-            final = state if state in ("cancelled", "failed") else "failed"
-            reason = error or (
-                "cancelled by the user" if final == "cancelled" else "the job ended unexpectedly"
-            )
-            self.project.update_run(run_id, status=final, error=reason, finished_at=now_iso())
 
     def _show_error(self, text: str) -> None:
         self.state_label.setText(text)

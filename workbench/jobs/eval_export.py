@@ -24,22 +24,17 @@ BENCH_SHAPE = (512, 512)  # a modest frame keeps the latency check of the export
 
 def evaluate_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Run a run or bundle over a split, store score maps and metrics (``evaluations/<id>/``)."""
-    from workbench.commands.eval_cmds import model_source
-    from workbench.core.evaluation import run_evaluation, summary_metrics, with_overrides
+    from workbench.core.evaluation import summary_metrics
     from workbench.core.project import Project
+    from workbench.services.evaluation import evaluate
 
     if not spec.get("run_id") and not spec.get("bundle"):
         raise WorkbenchError("an evaluate job needs the 'run_id' of a run or a 'bundle' file")
-    split = spec.get("split", "test")
     with Project.open(spec["project"], lock=False) as project:
-        events.progress(0.0, "loading the model")
-        predict, model = model_source(
-            project.root, spec.get("run_id"), spec.get("bundle"), spec.get("engine", "auto")
-        )
-        model["decision"] = with_overrides(model["decision"], spec.get("threshold")).to_dict()
-        session = run_evaluation(
-            project, predict, model, split=None if split == "all" else split,
-            progress=events.progress, cancel=cancel, eval_id=spec.get("eval_id"),
+        session = evaluate(
+            project, spec.get("run_id"), spec.get("bundle"), spec.get("split", "test"),
+            engine=spec.get("engine", "auto"), threshold=spec.get("threshold"),
+            eval_id=spec.get("eval_id"), progress=events.progress, cancel=cancel,
         )  # fmt: skip
         events.artifact(str(session.dir))
         return {"status": "completed", "eval_id": session.eval_id,

@@ -2,7 +2,8 @@
 
 Spec (JSON object): ``{"kind": "train", "project": DIR, "run_id": ID?, "config": {"task", "preset",
 ...overrides}, "resume": false}`` or ``{"kind": "predict", "project": DIR, "run_id": ID,
-"samples": [ids]?, "split": S?}``. A train spec without ``run_id`` records a new run.
+"samples": [ids]?, "split": S?}``. A train spec without ``run_id`` records a new run; a predict spec
+without samples or split covers what `workbench predict` does (``workbench.services.predict``).
 Exit status: 0 done, 1 failed (an ``error`` event says why), 3 cancelled (``done`` with status
 ``cancelled``; partial files kept).
 """
@@ -23,8 +24,7 @@ from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.errors import WorkbenchError
 from workbench.jobs.eval_export import evaluate_job, export_job
 from workbench.jobs.events import EventWriter
-
-EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 3
+from workbench.jobs.outcome import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 
 
 class SpecError(WorkbenchError):
@@ -45,14 +45,17 @@ def _train(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> di
     from workbench.core.project import Project
     from workbench.learn.presets import resolve_config
     from workbench.learn.train import run_training
+    from workbench.services.training import create_train_run
 
     overrides = dict(spec.get("config") or {})
-    cfg = resolve_config(overrides.get("task", "segmentation"), overrides.get("preset", "fast"), overrides)
+    overrides.setdefault("task", "segmentation")
     run_id = spec.get("run_id")
-    if not run_id:
+    if run_id:
+        cfg = resolve_config(overrides["task"], overrides.get("preset", "fast"), overrides)
+    else:
         with Project.open(spec["project"], lock=False) as project:
-            run_id = project.create_run(cfg.task, cfg.to_dict(), name=cfg.preset).id
-        spec["run_id"] = run_id  # lets main() name the run in a cancel or error event
+            run, cfg = create_train_run(project, overrides)
+        run_id = spec["run_id"] = run.id  # lets main() name the run in a cancel or error event
     run_dir = Path(spec["project"]) / "runs" / run_id
     events.set_log(run_dir / "events.jsonl")
     events.log(f"run {run_id}: {cfg.task}, preset {cfg.preset}, model {cfg.model}")
@@ -62,13 +65,13 @@ def _train(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> di
 
 def _predict(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     from workbench.core.project import Project
-    from workbench.learn.proposals import write_proposals
+    from workbench.services.predict import predict, prediction_samples
 
     if not spec.get("run_id"):
         raise SpecError("a predict job needs the 'run_id' of a finished run")
     with Project.open(spec["project"], lock=False) as project:
-        samples = project.samples(ids=spec.get("samples"), split=spec.get("split"))
-        index = write_proposals(project, spec["run_id"], samples, events.progress, cancel)
+        samples = prediction_samples(project, spec.get("samples"), spec.get("split"))
+        index = predict(project, spec["run_id"], samples, events.progress, cancel)
     return {"status": "completed", "run_id": spec["run_id"], "proposals": len(index["samples"])}
 
 
@@ -84,12 +87,11 @@ def _mark_failed(spec: dict[str, Any], message: str) -> None:
     """A train run that failed before training started (bad config) must not stay 'pending'."""
     if spec.get("kind") != "train" or not spec.get("run_id"):
         return
-    from workbench.core.project import Project, now_iso
+    from workbench.core.project import Project
 
     # When the project itself is the problem, the error event already says so.
     with contextlib.suppress(WorkbenchError), Project.open(spec["project"], lock=False) as project:
-        if project.run(spec["run_id"]).status == "pending":
-            project.update_run(spec["run_id"], status="failed", error=message, finished_at=now_iso())
+        project.settle_run(spec["run_id"], "failed", message)
 
 
 def install_cancel_handlers(cancel: CancelToken) -> None:

@@ -395,8 +395,12 @@ def fit_anomaly(
     """
     token = cancel or CancelToken()
     val_ok = list(val_ok)
+
+    def fit_progress(fraction: float, message: str = "") -> None:
+        progress(0.8 * fraction, message)
+
     model, held_out = fit_bank(
-        images, lambda f, m="": progress(0.8 * f, m), token, tile, seed=seed, device=device,
+        images, fit_progress, token, tile, seed=seed, device=device,
         hold_out=not val_ok, **bank_options,
     )  # fmt: skip
     channels = int(model.mean.numel())

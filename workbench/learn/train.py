@@ -18,7 +18,7 @@ import torch
 from workbench.core.atomic import atomic_write_json
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig
-from workbench.core.project import Project, now_iso
+from workbench.core.project import Project
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
 from workbench.learn.infer import save_run_model
@@ -84,10 +84,10 @@ def run_training(
     try:
         return _run(project, run_id, cfg, report, cancel, resume)
     except Cancelled:
-        project.update_run(run_id, status="cancelled", finished_at=now_iso(), error="cancelled by the user")
+        project.settle_run(run_id, "cancelled", "cancelled by the user")
         raise
     except BaseException as exc:
-        project.update_run(run_id, status="failed", finished_at=now_iso(), error=str(exc) or repr(exc))
+        project.settle_run(run_id, "failed", str(exc) or repr(exc))
         raise
     finally:
         project.close()
@@ -99,9 +99,7 @@ def _run(
     start = time.monotonic()
     cancel.raise_if_cancelled()
     run_dir = project.run_dir(run_id)
-    project.run(run_id)  # raises naming the run when it does not exist
-    project.update_run(run_id, status="running", pid=os.getpid(), started_at=now_iso(), error="",
-                       config=cfg.to_dict())  # fmt: skip
+    project.move_run(run_id, "running", resume=resume, pid=os.getpid(), config=cfg.to_dict())
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     else:
@@ -121,8 +119,7 @@ def _run(
     metrics = nested_metrics(flat, time.monotonic() - start)
     atomic_write_json(run_dir / METRICS_FILE, metrics)
     report.artifact(str(run_dir / METRICS_FILE))
-    project.update_run(run_id, status="completed", metrics=metrics, finished_at=now_iso(),
-                       config=config)  # fmt: skip
+    project.move_run(run_id, "completed", metrics=metrics, config=config)
     report.progress(1.0, "done")
     return metrics
 

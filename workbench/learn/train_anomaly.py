@@ -48,6 +48,7 @@ def train_anomaly(
               "num_classes": 1, "tile_size": tile, "overlap": overlap, "decision": decision,
               "train": cfg.to_dict()}  # fmt: skip
     train_unit = [to_unit_float(it.image) for it in train]
+    model: nn.Module  # the built-in bank, or whatever module a plugin's fit returns
     if fit is None:
         model, metrics = _fit_builtin(project, cfg, config, train_unit, val, report, cancel)
     else:
