@@ -1,7 +1,9 @@
 """Atomic file writes: temp file in the same folder, fsync, rename.
 
 A reader never sees a half-written file, and a process killed mid-write leaves the
-previous version intact (plus, at worst, a stray ``.tmp-*`` file that is ignored).
+previous version intact (plus, at worst, a stray ``.tmp-*`` file that is ignored). The file gets
+the permissions any new file of the user gets (``0o666`` less the umask), not ``mkstemp``'s 0600:
+another account on the line PC must be able to read a bundle or a project it was given.
 """
 
 from __future__ import annotations
@@ -10,9 +12,32 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS says it (Linux ``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:  # elsewhere the only way to read it is to set it; restore it at once
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file under the current umask."""
+    return 0o666 & ~current_umask()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -33,6 +58,8 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if os.name == "posix":
+                os.fchmod(fh.fileno(), new_file_mode())
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
