@@ -207,6 +207,18 @@
         <translation>移除标记…</translation>
     </message>
     <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>

@@ -7,6 +7,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -28,7 +29,6 @@ from PySide6.QtWidgets import (
 from workbench.gui import i18n
 from workbench.gui.actions import ACTIONS
 from workbench.gui.main_window import MainWindow
-from workbench.gui.retranslate import Catalogue, Message, read_ts
 
 pytestmark = pytest.mark.gui
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +47,26 @@ def english_after(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Every test leaves the application in the source language."""
     yield
     i18n.install_language("en")
+
+
+@dataclass(frozen=True)
+class Message:
+    context: str
+    source: str
+    translation: str
+
+
+def read_ts(path: Path) -> list[Message]:
+    """The finished messages of a Qt Linguist .ts file (unfinished or obsolete ones are skipped)."""
+    out = []
+    for context in ET.parse(path).getroot().iter("context"):
+        name = context.findtext("name", "")
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            if translation is None or translation.get("type") in ("unfinished", "obsolete", "vanished"):
+                continue
+            out.append(Message(name, message.findtext("source", ""), translation.text or ""))
+    return out
 
 
 def _update_script():  # type: ignore[no-untyped-def]
@@ -151,21 +171,6 @@ def test_translations_keep_placeholders_and_use_the_glossary() -> None:
     by_source = {m.source: m.translation for m in messages}
     assert by_source["Escapes"] == "漏检" and by_source["Overkill"] == "过检"
     assert by_source["OK"] == "OK" and by_source["NG"] == "NG"
-
-
-def test_catalogue_finds_patterns_and_prefers_the_context() -> None:
-    cat = Catalogue(
-        [
-            Message("A", "Label", "标签"),
-            Message("actions", "&Label", "标注"),
-            Message("B", "%1 of %2", "%1 / %2"),
-        ],
-        "zh_CN",
-    )
-    assert cat.lookup("标注", ["actions"])[0].source == "&Label"  # type: ignore[index]
-    found = cat.lookup("3 / 10", [])
-    assert found is not None and found[0].source == "%1 of %2" and found[1] == {"1": "3", "2": "10"}
-    assert cat.lookup("scratch", []) is None
 
 
 # ---------------------------------------------------------------------------------------- choice

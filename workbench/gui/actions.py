@@ -126,7 +126,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.mask", N_("actions", "Show &Mask"), lambda w: w.label_page.toggle_mask(), "M", "mask",
                ("view", "toolbar:label"), _labeling, checkable=True),
     *(
-        ActionSpec(f"view.language.{code}", name, lambda w, c=code: switch_language(w, c), "", "",
+        ActionSpec(f"view.language.{code}", name, lambda _w, c=code: switch_language(c), "", "",
                    ("view/language",), checkable=True, group="language",
                    checked_when=lambda _w, c=code: current_language() == c)
         for code, name in LANGUAGES.items()

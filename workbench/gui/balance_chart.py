@@ -9,12 +9,13 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.core.types import DefectClass
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.sample_table import LABEL_COLOURS
 
 SPLIT_ORDER = ("train", "val", "test", "none")
 
 
-class BalanceChartWidget(QWidget):
+class BalanceChartWidget(Retranslatable, QWidget):
     """Labels per split (grouped bars) and samples per defect class (bars in the class colour)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -23,19 +24,19 @@ class BalanceChartWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.graphics = pg.GraphicsLayoutWidget()
         layout.addWidget(self.graphics)
-        self.label_plot = self.graphics.addPlot(row=0, col=0, title=self.tr("Labels per split"))
-        self.class_plot = self.graphics.addPlot(row=1, col=0, title=self.tr("Samples per defect class"))
+        self.label_plot = self.graphics.addPlot(row=0, col=0)
+        self.class_plot = self.graphics.addPlot(row=1, col=0)
         for plot in (self.label_plot, self.class_plot):
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
         self.legend = self.label_plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
-        self._style()
         self.counts: dict[str, Any] = {}
         self._classes: list[DefectClass] = []
+        self.retranslate()
 
     def retranslate(self) -> None:
-        """Titles and axis names again in the current language (called after a language switch)."""
+        """Titles, legend and split names in the current language; class names are drawn as they are."""
         self.label_plot.setTitle(self.tr("Labels per split"))
         self.class_plot.setTitle(self.tr("Samples per defect class"))
         self._style()

@@ -12,13 +12,14 @@ from PySide6.QtWidgets import QFrame, QGraphicsEllipseItem, QGraphicsPixmapItem,
 from workbench.core.assist import MaskEditor, Rect
 from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions
 from workbench.gui.overlay import MaskOverlayItem
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.thumbnails import to_qimage
 from workbench.gui.workers import Task, start
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 
 
-class CanvasView(QGraphicsView):
+class CanvasView(Retranslatable, QGraphicsView):
     """Shows one sample and routes mouse/keys to the current tool; edits go through ``editor``."""
 
     edited = Signal()  # the label map changed (a command was pushed, undone or redone)
@@ -59,6 +60,7 @@ class CanvasView(QGraphicsView):
         self._auto_fit = True  # keep fitting on resize until the person zooms
         self.tasks: set[Task] = set()  # assists running in the thread pool
         self._space = False
+        self._cursor: tuple[int, int, str, int] | None = None  # last told: x, y, value, class
 
     # ------------------------------------------------------------------ content
     def load(self, display: np.ndarray, mask: np.ndarray, colours: Mapping[int, str]) -> None:
@@ -261,14 +263,23 @@ class CanvasView(QGraphicsView):
         x, y = int(pos.x()), int(pos.y())
         image = self.assist_image
         if image is None or not (0 <= x < image.shape[1] and 0 <= y < image.shape[0]):
+            self._cursor = None
+        else:
+            shown = "/".join(str(int(v)) for v in np.atleast_1d(image[y, x]))
+            label = int(self.editor.mask[y, x]) if self.editor is not None else 0
+            self._cursor = (x, y, shown, label)
+        self._say_cursor()
+
+    def retranslate(self) -> None:
+        self._say_cursor()  # the pixel under the mouse, told again in the current language
+
+    def _say_cursor(self) -> None:
+        if self._cursor is None:
             self.cursor_info.emit("")
             return
-        value = image[y, x]
-        shown = "/".join(str(int(v)) for v in np.atleast_1d(value))
-        label = int(self.editor.mask[y, x]) if self.editor is not None else 0
         text = self.tr("x %1  y %2  value %3  class %4")
-        for key, value in (("%1", x), ("%2", y), ("%3", shown), ("%4", label)):
-            text = text.replace(key, str(value))
+        for i, value in enumerate(self._cursor, start=1):
+            text = text.replace(f"%{i}", str(value))
         self.cursor_info.emit(text)
 
     def grab_image(self) -> QImage:

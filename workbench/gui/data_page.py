@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListView,
     QMenu,
@@ -30,6 +29,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.types import SPLITS
 from workbench.gui.balance_chart import BalanceChartWidget
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.sample_query import SampleFilter, all_tags, sample_counts
 from workbench.gui.sample_table import SAMPLE_ID_ROLE, SampleTableModel
 from workbench.gui.thumbnail_delegate import ThumbnailDelegate, card_size
@@ -47,7 +47,7 @@ class SampleGridView(QListView):
         self.setGridSize(QSize(width // columns, card.height()))
 
 
-class DataPageWidget(QWidget):
+class DataPageWidget(Retranslatable, QWidget):
     """Browse, filter and bulk-edit the samples of the open project."""
 
     samples_changed = Signal()  # counts changed (status bar, chart)
@@ -87,6 +87,29 @@ class DataPageWidget(QWidget):
         layout.addLayout(self._bulk_row())
         self._view_actions = (actions.get("view.grid"), actions.get("view.table"))
         self.set_view("grid")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The page's own words; class names, tags and sample data stay as the project holds them."""
+        self.text_filter.setPlaceholderText(self.tr("Search names, notes, tags…"))
+        labels, splits = self._label_names(), self._split_names()
+        for combo, names in ((self.label_filter, labels), (self.split_filter, splits)):
+            for i in range(combo.count()):
+                combo.setItemText(i, names[combo.itemData(i)])
+        captions = (self.tr("Label"), self.tr("Class"), self.tr("Split"), self.tr("Tag"))
+        combos = (self.label_filter, self.class_filter, self.split_filter, self.tag_filter)
+        for widget, caption in zip(combos, captions):
+            widget.setToolTip(caption)
+        self._retext_choice_filters()
+        self.label_button.setText(self.tr("Set label"))
+        self.split_button.setText(self.tr("Set split"))
+        for value, action in self._label_actions:
+            action.setText(labels[value])
+        for split, action in self._split_actions:
+            action.setText(splits[split])
+        self.add_tag_button.setText(self.tr("Add tag…"))
+        self.remove_tag_button.setText(self.tr("Remove tag…"))
+        self.model.retranslate()
 
     # ------------------------------------------------------------------ construction
     def _toolbar(self, actions: Mapping[str, QAction]) -> QToolBar:
@@ -109,29 +132,18 @@ class DataPageWidget(QWidget):
         self.split_filter = QComboBox()
         self.tag_filter = QComboBox()
         self.text_filter = QLineEdit()
-        self.text_filter.setPlaceholderText(self.tr("Search names, notes, tags…"))
         self.text_filter.setClearButtonEnabled(True)
-        self.label_filter.addItem(self.tr("All labels"), None)
-        for value, text in (
-            ("ok", self.tr("OK")),
-            ("ng", self.tr("NG")),
-            ("unlabeled", self.tr("Unlabeled")),
-        ):
-            self.label_filter.addItem(text, value)
-        self.split_filter.addItem(self.tr("All splits"), None)
-        for split in SPLITS:
-            self.split_filter.addItem(split, split)
-        self.split_filter.addItem(self.tr("no split"), "none")
-        captions = (self.tr("Label"), self.tr("Class"), self.tr("Split"), self.tr("Tag"))
-        combos = (self.label_filter, self.class_filter, self.split_filter, self.tag_filter)
-        for widget, caption in zip(combos, captions):
-            widget.setToolTip(caption)
+        for value in (None, "ok", "ng", "unlabeled"):
+            self.label_filter.addItem("", value)
+        for split in (None, *SPLITS, "none"):
+            self.split_filter.addItem("", split)
+        for widget in (self.label_filter, self.class_filter, self.split_filter, self.tag_filter):
             widget.setMinimumWidth(104)
             widget.currentIndexChanged.connect(self._filter_changed)
             row.addWidget(widget)
         self.text_filter.textChanged.connect(self._filter_changed)
         row.addWidget(self.text_filter, 1)
-        self.count_label = QLabel()
+        self.count_label = ComposedLabel()
         self.count_label.setObjectName("muted")
         row.addWidget(self.count_label)
         return row
@@ -175,27 +187,26 @@ class DataPageWidget(QWidget):
     def _bulk_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.selection_label = QLabel()
+        self.selection_label = ComposedLabel()
         row.addWidget(self.selection_label)
         row.addStretch(1)
-        self.label_button = QPushButton(self.tr("Set label"))
+        self.label_button = QPushButton()
         menu = QMenu(self.label_button)
-        for value, text in (
-            ("ok", self.tr("OK")),
-            ("ng", self.tr("NG")),
-            ("unlabeled", self.tr("Unlabeled")),
-        ):
-            menu.addAction(text, lambda v=value: self.bulk_update(label=v))
+        self._label_actions = [
+            (value, menu.addAction("", lambda v=value: self.bulk_update(label=v)))
+            for value in ("ok", "ng", "unlabeled")
+        ]
         self.label_button.setMenu(menu)
-        self.split_button = QPushButton(self.tr("Set split"))
+        self.split_button = QPushButton()
         menu = QMenu(self.split_button)
-        for split in SPLITS:
-            menu.addAction(split, lambda v=split: self.bulk_update(split=v))
-        menu.addAction(self.tr("no split"), lambda: self.bulk_update(split=None))
+        self._split_actions = [
+            (split, menu.addAction("", lambda v=split: self.bulk_update(split=None if v == "none" else v)))
+            for split in (*SPLITS, "none")
+        ]
         self.split_button.setMenu(menu)
-        self.add_tag_button = QPushButton(self.tr("Add tag…"))
+        self.add_tag_button = QPushButton()
         self.add_tag_button.clicked.connect(self._add_tag)
-        self.remove_tag_button = QPushButton(self.tr("Remove tag…"))
+        self.remove_tag_button = QPushButton()
         self.remove_tag_button.clicked.connect(self._remove_tag)
         self._bulk_buttons = (
             self.label_button,
@@ -207,8 +218,15 @@ class DataPageWidget(QWidget):
             row.addWidget(button)
         return row
 
-    def _label_names(self) -> tuple[tuple[str, str], ...]:
-        return (("ok", self.tr("OK")), ("ng", self.tr("NG")), ("unlabeled", self.tr("Unlabeled")))
+    def _label_names(self) -> dict[str | None, str]:
+        """Captions of the label choices; None is the filter's "any"."""
+        return {None: self.tr("All labels"), "ok": self.tr("OK"), "ng": self.tr("NG"),
+                "unlabeled": self.tr("Unlabeled")}  # fmt: skip
+
+    def _split_names(self) -> dict[str | None, str]:
+        """Captions of the split choices; None is the filter's "any", "none" a sample without a split."""
+        return {None: self.tr("All splits"), "train": self.tr("train"), "val": self.tr("val"),
+                "test": self.tr("test"), "none": self.tr("no split")}  # fmt: skip
 
     # ------------------------------------------------------------------ project
     def set_project(self, project: Project | None) -> None:
@@ -237,17 +255,26 @@ class DataPageWidget(QWidget):
         for combo in (self.class_filter, self.tag_filter):
             combo.blockSignals(True)
             combo.clear()
-        self.class_filter.addItem(self.tr("All classes"), None)
-        self.class_filter.addItem(self.tr("no class"), 0)
+        self.class_filter.addItem("", None)
+        self.class_filter.addItem("", 0)
         for name, class_id in classes:
             self.class_filter.addItem(name, class_id)
-        self.tag_filter.addItem(self.tr("All tags"), None)
+        self.tag_filter.addItem("", None)
         for tag, _ in tags:
             self.tag_filter.addItem(tag, tag)
+        self._retext_choice_filters()
         for combo, keep in ((self.class_filter, keep_class), (self.tag_filter, keep_tag)):
             combo.setCurrentIndex(max(combo.findData(keep), 0))
             combo.blockSignals(False)
         self._filter_changed()
+
+    def _retext_choice_filters(self) -> None:
+        """The "any" and "none" choices that head the class and tag filters (the rest is project data)."""
+        if self.class_filter.count() >= 2:
+            self.class_filter.setItemText(0, self.tr("All classes"))
+            self.class_filter.setItemText(1, self.tr("no class"))
+        if self.tag_filter.count():
+            self.tag_filter.setItemText(0, self.tr("All tags"))
 
     def _filter_changed(self) -> None:
         self.model.set_filter(
@@ -263,8 +290,8 @@ class DataPageWidget(QWidget):
 
     def _update_counts(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_samples())
-        self.count_label.setText(
-            self.tr("%1 of %2 samples").replace("%1", str(shown)).replace("%2", str(total))
+        self.count_label.compose(
+            lambda: self.tr("%1 of %2 samples").replace("%1", str(shown)).replace("%2", str(total))
         )
         # Counted from the samples in memory: no database pass per edit, even with 20,000 samples.
         self.counts = sample_counts(self.model.all_samples(), self.model.classes())
@@ -299,10 +326,12 @@ class DataPageWidget(QWidget):
 
     def _selection_changed(self) -> None:
         n = self.selected_count()
-        self.selection_label.setText(
-            self.tr("%1 selected").replace("%1", str(n))
-            if n
-            else self.tr("Select samples to edit them together")
+        self.selection_label.compose(
+            lambda: (
+                self.tr("%1 selected").replace("%1", str(n))
+                if n
+                else self.tr("Select samples to edit them together")
+            )
         )
         for button in self._bulk_buttons:
             button.setEnabled(n > 0)

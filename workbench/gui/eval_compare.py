@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -10,7 +11,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QTabl
 from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
-from workbench.gui.eval_widgets import fill_table, make_table
+from workbench.gui.eval_widgets import ResultTableWidget, fill_table
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 
 CTX = "EvaluatePage"
 
@@ -19,8 +21,8 @@ def _t(text: str) -> str:
     return QCoreApplication.translate(CTX, text)
 
 
-def compare_table() -> QTableWidget:
-    return make_table([_t("Outcome"), _t("Before"), _t("After"), _t("Change (95% interval)")])
+def compare_table() -> ResultTableWidget:
+    return ResultTableWidget(lambda: [_t("Outcome"), _t("Before"), _t("After"), _t("Change (95% interval)")])
 
 
 def fill_compare_table(table: QTableWidget, result: dict[str, Any]) -> None:
@@ -36,33 +38,49 @@ def fill_compare_table(table: QTableWidget, result: dict[str, Any]) -> None:
     fill_table(table, rows)
 
 
-class CompareWidget(QWidget):
+class CompareWidget(Retranslatable, QWidget):
     """Pick an earlier evaluation; see escape, overkill and gray changes with intervals."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
         self.current: str | None = None
+        self.result: dict[str, Any] | None = None  # the comparison shown
+        self._describe: Callable[[str], str] = str
         self.combo = QComboBox(minimumContentsLength=24)
-        self.button = QPushButton(self.tr("Compare"))
+        self.button = QPushButton()
         self.button.clicked.connect(self.compare)
         self.table = compare_table()
-        self.label = QLabel(wordWrap=True)
+        self.label = ComposedLabel(word_wrap=True)
+        self.with_label = QLabel()
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Compare this evaluation with")))
+        row.addWidget(self.with_label)
         row.addWidget(self.combo, 1)
         row.addWidget(self.button)
         column = QVBoxLayout(self)
         column.addLayout(row)
         column.addWidget(self.table)
         column.addWidget(self.label)
+        self.retranslate()
 
-    def set_evaluations(self, project: Project | None, evaluations: list[tuple[str, str]]) -> None:
-        """``evaluations``: (id, text) pairs to compare against."""
+    def retranslate(self) -> None:
+        """Words of the tab and of the comparison shown; the evaluation ids in the list are kept."""
+        self.button.setText(self.tr("Compare"))
+        self.with_label.setText(self.tr("Compare this evaluation with"))
+        for i in range(self.combo.count()):
+            self.combo.setItemText(i, self._describe(str(self.combo.itemData(i))))
+        if self.result is not None:
+            fill_compare_table(self.table, self.result)
+
+    def set_evaluations(
+        self, project: Project | None, eval_ids: list[str], describe: Callable[[str], str] = str
+    ) -> None:
+        """The evaluations to compare against, each shown as ``describe(id)`` in the current language."""
         self.project = project
+        self._describe = describe
         self.combo.clear()
-        for eval_id, text in evaluations:
-            self.combo.addItem(text, eval_id)
+        for eval_id in eval_ids:
+            self.combo.addItem(describe(eval_id), eval_id)
 
     def set_current(self, eval_id: str | None) -> None:
         self.current = eval_id
@@ -74,12 +92,17 @@ class CompareWidget(QWidget):
         try:
             result = compare_evaluations(self.project, str(self.combo.currentData()), self.current)
         except WorkbenchError as exc:
+            self.result = None
             self.label.setText(str(exc))
             self.table.setRowCount(0)
             return None
+        self.result = result
         fill_compare_table(self.table, result)
+        self.label.compose(lambda: self._summary(result))
+        return result
+
+    def _summary(self, result: dict[str, Any]) -> str:
         text = self.tr("%1 images fixed and %2 broken by %3 against %4.")
         for i, value in enumerate((len(result["fixed"]), len(result["broken"]), result["b"], result["a"]), 1):
             text = text.replace(f"%{i}", str(value))
-        self.label.setText(text)
-        return result
+        return text

@@ -42,6 +42,7 @@ from workbench.gui.eval_widgets import (
 )
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import chosen_on_validation
 from workbench.gui.train_widgets import short_name, styled_label
@@ -60,7 +61,7 @@ STEPS = 1000  # slider steps over the threshold range (0, 1]
 GALLERY_LIMIT = 60  # thumbnails made per gallery
 
 
-class EvaluatePageWidget(QWidget):
+class EvaluatePageWidget(Retranslatable, QWidget):
     """Chooses what to evaluate, runs it as a job, and shows the stored evaluation."""
 
     open_in_label = Signal(list, int)
@@ -79,41 +80,84 @@ class EvaluatePageWidget(QWidget):
         self._wanted: float | None = None
         self._thumbs: dict[int, np.ndarray] = {}
         self._tasks: list[Task] = []
+        self._run_names: dict[str, tuple[str, str]] = {}  # run id -> task, preset, for the source list
+        self._eval_splits: dict[str, str] = {}  # evaluation id -> split, for the evaluation lists
         self._debounce = QTimer(self, singleShot=True, interval=40)
         self._debounce.timeout.connect(self._redecide_now)
         self._build()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The page's words; run ids, bundle and class names, counts and job messages stay."""
+        self.title.setText(self.tr("Evaluate a model"))
+        captions = (self.tr("Model"), self.tr("Split"), self.tr("Show evaluation"), self.tr("NG threshold"))
+        for caption, text in zip(self.captions, captions, strict=True):
+            caption.setText(text)
+        self.add_bundle_button.setText(self.tr("Bundle…"))
+        self.add_bundle_button.setToolTip(self.tr("Evaluate a deploy bundle (.wbx) through the runtime"))
+        self.evaluate_button.setText(self.tr("Evaluate"))
+        self.send_button.setText(self.tr("Send mistakes to labeling"))
+        self.send_button.setToolTip(
+            self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
+        )
+        tabs = (self.tr("Escapes"), self.tr("Overkill"), self.tr("To review"), self.tr("Compare"))
+        for index, text in enumerate(tabs):
+            self.tabs.setTabText(index, text)
+        names = self._split_names()
+        for i in range(self.split_combo.count()):
+            self.split_combo.setItemText(i, names[self.split_combo.itemData(i)])
+        for i in range(self.source_combo.count()):
+            self.source_combo.setItemText(i, self._source_text(self.source_combo.itemData(i)))
+        for i in range(self.eval_combo.count()):
+            self.eval_combo.setItemText(i, self._eval_text(str(self.eval_combo.itemData(i))))
+
+    def _split_names(self) -> dict[str, str]:
+        return {"test": self.tr("test"), "val": self.tr("validation"), "train": self.tr("train"),
+                "all": self.tr("all splits")}  # fmt: skip
+
+    def _source_text(self, source: tuple[str, str]) -> str:
+        """How the model list shows a run or a bundle."""
+        kind, value = source
+        if kind == "run":
+            task, preset = self._run_names.get(value, ("", ""))
+            return fill(self.tr("run %1 (%2, %3)"), value, short_name(task), short_name(preset))
+        return self.tr("bundle %1").replace("%1", Path(value).name)
+
+    def _eval_text(self, eval_id: str) -> str:
+        """How the evaluation lists show a stored evaluation: its id and split."""
+        split = self._eval_splits.get(eval_id, "all")
+        return f"{eval_id} ({self._split_names().get(split, split)})"
 
     # ------------------------------------------------------------------ construction
     def _build(self) -> None:
         self.source_combo = QComboBox(minimumContentsLength=28)
-        self.add_bundle_button = QPushButton(icon("open"), self.tr("Bundle…"))
-        self.add_bundle_button.setToolTip(self.tr("Evaluate a deploy bundle (.wbx) through the runtime"))
+        self.add_bundle_button = QPushButton(icon("open"), "")
         self.split_combo = QComboBox()
-        for split, text in zip(SPLITS, (self.tr("test"), self.tr("validation"), self.tr("train"),
-                                        self.tr("all splits")), strict=True):  # fmt: skip
-            self.split_combo.addItem(text, split)
-        self.evaluate_button = QPushButton(icon("evaluate"), self.tr("Evaluate"))
+        for split in SPLITS:
+            self.split_combo.addItem("", split)
+        self.evaluate_button = QPushButton(icon("evaluate"), "")
         self.evaluate_button.setObjectName("primary")
         self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=False)
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
         self.eval_combo = QComboBox(minimumContentsLength=24)
-        self.state_label = QLabel(self.tr("Choose a trained run and a split, then Evaluate."), wordWrap=True)
+        self.state_label = ComposedLabel(word_wrap=True)
+        self.state_label.compose(lambda: self.tr("Choose a trained run and a split, then Evaluate."))
         self.cards = SummaryCardsWidget()
         self.curve = OperatingCurveWidget()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(1, STEPS)
         self.slider.setValue(STEPS // 2)
         self.threshold_label = QLabel()
-        self.threshold_origin = styled_label("", "muted")
+        self.threshold_origin = ComposedLabel()
+        self.threshold_origin.setObjectName("muted")
         self.confusion = ConfusionTableWidget()
         self.classes = class_table()
         self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
         self.compare = CompareWidget()
-        self.send_button = QPushButton(icon("label"), self.tr("Send mistakes to labeling"))
-        self.send_button.setToolTip(
-            self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
-        )
+        self.send_button = QPushButton(icon("label"), "")
+        self.title = styled_label("", "pageTitle")
+        self.captions = tuple(QLabel() for _ in range(4))  # model, split, show evaluation, NG threshold
         self._arrange()
         self.add_bundle_button.clicked.connect(self.choose_bundle)
         self.evaluate_button.clicked.connect(self.start_evaluation)
@@ -127,15 +171,15 @@ class EvaluatePageWidget(QWidget):
 
     def _arrange(self) -> None:
         top = QHBoxLayout()
-        model_label, split_label = QLabel(self.tr("Model")), QLabel(self.tr("Split"))
+        model_label, split_label, show_label, threshold_label = self.captions
         for w in (model_label, self.source_combo, self.add_bundle_button, split_label, self.split_combo,
                   self.evaluate_button, self.progress):  # fmt: skip
             top.addWidget(w)
         top.addStretch(1)
-        top.addWidget(QLabel(self.tr("Show evaluation")))
+        top.addWidget(show_label)
         top.addWidget(self.eval_combo)
         slider_row = QHBoxLayout()
-        slider_row.addWidget(QLabel(self.tr("NG threshold")))
+        slider_row.addWidget(threshold_label)
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.threshold_label)
         slider_row.addWidget(self.threshold_origin)
@@ -147,10 +191,9 @@ class EvaluatePageWidget(QWidget):
         lcol.addWidget(self.confusion)
         lcol.addWidget(self.classes, 1)
         tabs = QTabWidget()
-        tabs.addTab(self.galleries["escape"], self.tr("Escapes"))
-        tabs.addTab(self.galleries["overkill"], self.tr("Overkill"))
-        tabs.addTab(self.galleries["gray"], self.tr("To review"))
-        tabs.addTab(self.compare, self.tr("Compare"))
+        for kind in ("escape", "overkill", "gray"):
+            tabs.addTab(self.galleries[kind], "")
+        tabs.addTab(self.compare, "")
         self.tabs = tabs
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -160,7 +203,7 @@ class EvaluatePageWidget(QWidget):
         bottom.addWidget(self.state_label, 1)
         bottom.addWidget(self.send_button)
         page = QVBoxLayout(self)
-        page.addWidget(styled_label(self.tr("Evaluate a model"), "pageTitle"))
+        page.addWidget(self.title)
         page.addLayout(top)
         page.addWidget(self.cards)
         page.addWidget(splitter, 1)
@@ -201,21 +244,19 @@ class EvaluatePageWidget(QWidget):
             return
         for run in self.project.runs():
             if run.status == "completed":
-                text = fill(self.tr("run %1 (%2, %3)"), run.id, short_name(run.task), short_name(run.name))
-                self.source_combo.addItem(text, ("run", run.id))
+                self._run_names[run.id] = (run.task, run.name)
+                self.source_combo.addItem(self._source_text(("run", run.id)), ("run", run.id))
         for bundle in sorted((self.project.root / "exports").glob("*.wbx")):
-            self.source_combo.addItem(
-                self.tr("bundle %1").replace("%1", bundle.name), ("bundle", str(bundle))
-            )
+            source = ("bundle", str(bundle))
+            self.source_combo.addItem(self._source_text(source), source)
         if keep is not None and self.source_combo.findData(keep) >= 0:
             self.source_combo.setCurrentIndex(self.source_combo.findData(keep))
-        combo = self.split_combo
-        splits = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
-        stored = [(ev["id"], f"{ev['id']} ({splits.get(ev.get('split') or 'all', ev.get('split'))})")
-                  for ev in self.project.evaluations()]  # fmt: skip
-        for eval_id, text in stored:
-            self.eval_combo.addItem(text, eval_id)
-        self.compare.set_evaluations(self.project, stored)
+        evaluations = self.project.evaluations()
+        stored = [str(ev["id"]) for ev in evaluations]
+        self._eval_splits = {str(ev["id"]): str(ev.get("split") or "all") for ev in evaluations}
+        for eval_id in stored:
+            self.eval_combo.addItem(self._eval_text(eval_id), eval_id)
+        self.compare.set_evaluations(self.project, stored, self._eval_text)
         if self.session is not None:
             self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(self.session.eval_id)))
         self._update_buttons()
@@ -225,7 +266,7 @@ class EvaluatePageWidget(QWidget):
             self, self.tr("Evaluate a bundle"), "", self.tr("Bundles (*.wbx)")
         )
         if path:
-            self.source_combo.addItem(self.tr("bundle %1").replace("%1", Path(path).name), ("bundle", path))
+            self.source_combo.addItem(self._source_text(("bundle", path)), ("bundle", path))
             self.source_combo.setCurrentIndex(self.source_combo.count() - 1)
 
     def _update_buttons(self) -> None:
@@ -252,8 +293,8 @@ class EvaluatePageWidget(QWidget):
         self.job = self.jobs.start(spec, self.tr("Evaluating %1").replace("%1", str(value)), folder)
         self.job.received.connect(self._on_event)
         self.job.finished.connect(self._on_finished)
-        self.state_label.setText(
-            self.tr("Evaluating on the %1 split …").replace("%1", self.split_combo.currentText())
+        self.state_label.compose(
+            lambda: self.tr("Evaluating on the %1 split …").replace("%1", self._split_names()[split])
         )
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -273,8 +314,10 @@ class EvaluatePageWidget(QWidget):
             self.refresh_sources()
             self.load_evaluation(str(result["eval_id"]))
         else:
-            self.state_label.setText(self.tr("The evaluation %1: %2").replace("%1", state)
-                                     .replace("%2", str(result.get("error", ""))))  # fmt: skip
+            error = str(result.get("error", ""))
+            self.state_label.compose(
+                lambda: self.tr("The evaluation %1: %2").replace("%1", state).replace("%2", error)
+            )
         self.message.emit(self.state_label.text())
 
     # ------------------------------------------------------------------ stored evaluation
@@ -283,7 +326,7 @@ class EvaluatePageWidget(QWidget):
         if self.project is None:
             return
         project = self.project
-        self.state_label.setText(self.tr("Loading evaluation %1 …").replace("%1", eval_id))
+        self.state_label.compose(lambda: self.tr("Loading evaluation %1 …").replace("%1", eval_id))
 
         def work(_progress: Any, _cancel: Any) -> tuple[EvaluationSession, Any, dict[str, Any]]:
             session = EvaluationSession.load(project, eval_id)
@@ -304,11 +347,15 @@ class EvaluatePageWidget(QWidget):
         self.slider.setValue(max(1, round(threshold * STEPS)))
         self.slider.blockSignals(False)
         self._show(threshold, decisions, metrics)
-        shipped = self._run_chose(session, config)
-        self.threshold_origin.setText(self.tr("chosen on the run's validation images") if shipped else "")
+        if self._run_chose(session, config):
+            self.threshold_origin.compose(lambda: self.tr("chosen on the run's validation images"))
+        else:
+            self.threshold_origin.clear()
         self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(session.eval_id)))
-        text = self.tr("Evaluation %1 on %2 images. Move the threshold to see its effect.")
-        self.state_label.setText(fill(text, session.eval_id, len(session.cases)))
+        eval_id, n = session.eval_id, len(session.cases)
+        self.state_label.compose(lambda: fill(
+            self.tr("Evaluation %1 on %2 images. Move the threshold to see its effect."), eval_id, n
+        ))  # fmt: skip
         self._update_buttons()
         self._done()
 
@@ -439,8 +486,9 @@ class EvaluatePageWidget(QWidget):
 
     def _sent(self, result: tuple[int, list[int]]) -> None:
         n, ids = result
-        self.state_label.setText(self.tr("%1 images tagged and marked for review in the Data page.")
-                                 .replace("%1", str(n)))  # fmt: skip
+        self.state_label.compose(
+            lambda: self.tr("%1 images tagged and marked for review in the Data page.").replace("%1", str(n))
+        )
         self.samples_changed.emit(ids)
         self.message.emit(self.state_label.text())
         self._update_buttons()
@@ -462,7 +510,7 @@ class EvaluatePageWidget(QWidget):
     def _failed(self, message: str, _traceback: str) -> None:
         self._busy = False
         self._wanted = None
-        self.state_label.setText(self.tr("Error: %1").replace("%1", message))
+        self.state_label.compose(lambda: self.tr("Error: %1").replace("%1", message))
         self._update_buttons()
 
     def shutdown(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.preprocess import to_unit_float
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.train_widgets import style_plot, styled_label
 
 CTX = "EvaluatePage"
@@ -45,17 +46,17 @@ def rate_text(k: int | None, n: int | None, ci: Sequence[float] | None) -> tuple
 
 
 class CardWidget(QFrame):
-    """A titled number with a line of explanation."""
+    """A titled number with a line of explanation (their texts are set by the owner)."""
 
-    def __init__(self, title: str, hint: str, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         layout = QVBoxLayout(self)
-        self.title = styled_label(title, "sectionTitle")
+        self.title = styled_label("", "sectionTitle")
         self.value = QLabel("—")
         self.value.setStyleSheet("font-size: 14pt; font-weight: 600;")
         self.detail = QLabel()
-        self.hint = styled_label(hint, "muted", wrap=True)
+        self.hint = styled_label("", "muted", wrap=True)
         for w in (self.title, self.value, self.detail, self.hint):
             layout.addWidget(w)
 
@@ -64,23 +65,34 @@ class CardWidget(QFrame):
         self.detail.setText(detail)
 
 
-class SummaryCardsWidget(QWidget):
+class SummaryCardsWidget(Retranslatable, QWidget):
     """Escape, overkill, gray zone and the zero-escape operating point at the current threshold."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.escape = CardWidget(_t("Escapes"), _t("NG parts the model passed as OK"))
-        self.overkill = CardWidget(_t("Overkill"), _t("OK parts the model rejected"))
-        self.gray = CardWidget(_t("To review"), _t("Parts in the gray zone, for a person to decide"))
-        self.zero = CardWidget(
-            _t("Overkill at zero escape"), _t("Rejected OK parts when no NG part may pass")
-        )
+        self.escape, self.overkill, self.gray, self.zero = (CardWidget() for _ in range(4))
         for card in (self.escape, self.overkill, self.gray, self.zero):
             row.addWidget(card)
+        self.metrics: dict[str, Any] | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        words = (
+            (self.escape, _t("Escapes"), _t("NG parts the model passed as OK")),
+            (self.overkill, _t("Overkill"), _t("OK parts the model rejected")),
+            (self.gray, _t("To review"), _t("Parts in the gray zone, for a person to decide")),
+            (self.zero, _t("Overkill at zero escape"), _t("Rejected OK parts when no NG part may pass")),
+        )
+        for card, title, hint in words:
+            card.title.setText(title)
+            card.hint.setText(hint)
+        if self.metrics is not None:
+            self.show_metrics(self.metrics)  # the intervals are worded
 
     def show_metrics(self, m: dict[str, Any]) -> None:
+        self.metrics = m
         self.escape.set_value(
             *rate_text(m.get("image.escapes"), m.get("image.n_ng"), m.get("image.escape_ci95"))
         )
@@ -94,7 +106,7 @@ class SummaryCardsWidget(QWidget):
         self.zero.set_value(text, f"AUROC {auroc:.3f}" if auroc is not None else "")
 
 
-class OperatingCurveWidget(pg.PlotWidget):
+class OperatingCurveWidget(Retranslatable, pg.PlotWidget):
     """Escape rate against overkill rate over all thresholds; drag the point to pick a threshold."""
 
     threshold_picked = Signal(float)
@@ -104,8 +116,7 @@ class OperatingCurveWidget(pg.PlotWidget):
         self.setMinimumHeight(200)
         self.setBackground(self.palette().color(QPalette.ColorRole.Base))
         style_plot(self.getPlotItem(), self.palette())
-        self.setLabel("bottom", _t("overkill (OK parts rejected)"))
-        self.setLabel("left", _t("escape (NG parts passed)"))
+        self.retranslate()
         self.setXRange(0, 1)
         self.setYRange(0, 1)
         self.curve = self.plot([], [], pen=pg.mkPen("#0072B2", width=2))
@@ -114,6 +125,10 @@ class OperatingCurveWidget(pg.PlotWidget):
         self.point.sigPositionChangeFinished.connect(self._dragged)
         self._thresholds = np.zeros(0)
         self._xy = np.zeros((0, 2))
+
+    def retranslate(self) -> None:
+        self.setLabel("bottom", _t("overkill (OK parts rejected)"))
+        self.setLabel("left", _t("escape (NG parts passed)"))
 
     def set_sweep(self, m: dict[str, Any]) -> None:
         thr = m.get("image.sweep.thresholds") or []
@@ -176,7 +191,7 @@ def to_pixmap(rgb: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(QImage(rgb.data, w, h, w * 3, QImage.Format.Format_RGB888).copy())
 
 
-class GalleryWidget(QListWidget):
+class GalleryWidget(Retranslatable, QListWidget):
     """Thumbnails of one kind of outcome; a click asks to open the image in the label canvas."""
 
     open_sample = Signal(int)
@@ -190,14 +205,27 @@ class GalleryWidget(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setWordWrap(True)
         self.itemClicked.connect(lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole))))
+        self.rows: list[dict[str, Any]] = []
+
+    def clear(self) -> None:
+        self.rows = []
+        super().clear()
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         self.clear()
-        for r in rows:
-            item = QListWidgetItem(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
+        self.rows = list(rows)
+        for r in self.rows:
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, int(r["sample_id"]))
-            item.setToolTip(_t("Click to open it in the label canvas and fix its label"))
             self.addItem(item)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Item captions: the sample's name as it is, the word "score" in the current language."""
+        for i, r in enumerate(self.rows):
+            item = self.item(i)
+            item.setText(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
+            item.setToolTip(_t("Click to open it in the label canvas and fix its label"))
 
     def ids(self) -> list[int]:
         return [int(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count())]
@@ -209,13 +237,19 @@ class GalleryWidget(QListWidget):
                 item.setIcon(QIcon(to_pixmap(rgb)))
 
 
-def make_table(headers: Sequence[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
+class ResultTableWidget(Retranslatable, QTableWidget):
+    """A read-only table whose column names ``headers()`` gives, asked again after a language switch."""
+
+    def __init__(self, headers: Callable[[], Sequence[str]], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(headers()), parent)
+        self._headers = headers
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels(list(self._headers()))
 
 
 def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
@@ -226,15 +260,18 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]]) -> None:
     table.resizeColumnsToContents()
 
 
-class ConfusionTableWidget(QTableWidget):
+class ConfusionTableWidget(Retranslatable, QTableWidget):
     """Rows: the label (OK, NG); columns: the verdict (OK, NG, to review)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(2, 3, parent)
-        self.setHorizontalHeaderLabels([_t("called OK"), _t("called NG"), _t("to review")])
-        self.setVerticalHeaderLabels([_t("labelled OK"), _t("labelled NG")])
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setMaximumHeight(100)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([_t("called OK"), _t("called NG"), _t("to review")])
+        self.setVerticalHeaderLabels([_t("labelled OK"), _t("labelled NG")])
 
     def show_metrics(self, m: dict[str, Any]) -> None:
         confusion = m.get("image.confusion") or {}
@@ -245,10 +282,10 @@ class ConfusionTableWidget(QTableWidget):
                 self.setItem(r, c, item)
 
 
-def class_table() -> QTableWidget:
-    return make_table(
-        [_t("Defect class"), _t("NG images"), _t("Escapes"), _t("Escape rate"), _t("Flagged OK images")]
-    )
+def class_table() -> ResultTableWidget:
+    """Escapes and flagged OK images per defect class (the class names are the project's)."""
+    return ResultTableWidget(lambda: [_t("Defect class"), _t("NG images"), _t("Escapes"), _t("Escape rate"),
+                                      _t("Flagged OK images")])  # fmt: skip
 
 
 def fill_class_table(table: QTableWidget, m: dict[str, Any], names: dict[int, str]) -> None:

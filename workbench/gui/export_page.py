@@ -22,10 +22,11 @@ from workbench.core.project import Project
 from workbench.gui.export_wizard import ExportWizard
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobRegistry
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.train_widgets import styled_label
 
 
-class ExportPageWidget(QWidget):
+class ExportPageWidget(Retranslatable, QWidget):
     """Lists `exports/*.wbx`; the wizard makes new ones."""
 
     exported = Signal(str)
@@ -35,35 +36,46 @@ class ExportPageWidget(QWidget):
         self.jobs = jobs
         self.project: Project | None = None
         self.wizard: ExportWizard | None = None
-        self.export_button = QPushButton(icon("export"), self.tr("Export a model…"))
+        self.export_button = QPushButton(icon("export"), "")
         self.export_button.setObjectName("primary")
         self.export_button.clicked.connect(self.open_wizard)
-        self.folder_button = QPushButton(icon("open"), self.tr("Open exports folder"))
+        self.folder_button = QPushButton(icon("open"), "")
         self.folder_button.clicked.connect(self._open_folder)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([self.tr("Bundle"), self.tr("Size"), self.tr("Written")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        what = QLabel(self.tr(
-            "A bundle (.wbx) holds the model as ONNX and, on request, OpenVINO, the decision rules and a "
-            "few golden images. On the industrial PC, `workbench-run verify BUNDLE` proves that it gives "
-            "the same answers there; `workbench-run predict` inspects images."))  # fmt: skip
-        what.setWordWrap(True)
-        what.setMaximumWidth(760)
-        what.setObjectName("muted")
+        self.what = QLabel()
+        self.what.setWordWrap(True)
+        self.what.setMaximumWidth(760)
+        self.what.setObjectName("muted")
+        self.title = styled_label("", "pageTitle")
+        self.bundles_title = styled_label("", "sectionTitle")
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.folder_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(styled_label(self.tr("Export for the line"), "pageTitle"))
-        layout.addWidget(what)
+        layout.addWidget(self.title)
+        layout.addWidget(self.what)
         layout.addLayout(buttons)
-        layout.addWidget(styled_label(self.tr("Bundles of this project"), "sectionTitle"))
+        layout.addWidget(self.bundles_title)
         layout.addWidget(self.table, 1)
         self.refresh()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The page's words; the bundles listed keep their file names."""
+        self.title.setText(self.tr("Export for the line"))
+        self.what.setText(self.tr(
+            "A bundle (.wbx) holds the model as ONNX and, on request, OpenVINO, the decision rules and a "
+            "few golden images. On the industrial PC, `workbench-run verify BUNDLE` proves that it gives "
+            "the same answers there; `workbench-run predict` inspects images."))  # fmt: skip
+        self.export_button.setText(self.tr("Export a model…"))
+        self.folder_button.setText(self.tr("Open exports folder"))
+        self.bundles_title.setText(self.tr("Bundles of this project"))
+        self.table.setHorizontalHeaderLabels([self.tr("Bundle"), self.tr("Size"), self.tr("Written")])
 
     def set_project(self, project: Project | None) -> None:
         self.project = project

@@ -31,26 +31,25 @@ from PySide6.QtWidgets import (
 
 from workbench.core.project import Project
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.train_page import run_key_metrics
 
 FORMAT_KEYS = ("openvino", "fp16", "int8")
 
 
-def _label(text: str, muted: bool = False) -> QLabel:
-    label = QLabel(text, wordWrap=True)
+def _label(muted: bool = False) -> ComposedLabel:
+    label = ComposedLabel(word_wrap=True)
     if muted:
         label.setObjectName("muted")
     return label
 
 
-class RunPage(QWizardPage):
+class RunPage(Retranslatable, QWizardPage):
     """Which finished run to ship."""
 
     def __init__(self, project: Project) -> None:
         super().__init__()
-        self.setTitle(self.tr("Choose the model"))
-        self.setSubTitle(self.tr("Only completed training runs can be exported."))
         self.runs = QListWidget()
         keep = str(app_settings().value("export/run", ""))
         for run in project.runs():
@@ -68,10 +67,16 @@ class RunPage(QWizardPage):
         self.runs.currentItemChanged.connect(lambda *_: self.completeChanged.emit())
         layout = QVBoxLayout(self)
         layout.addWidget(self.runs)
-        if not self.runs.count():
-            layout.addWidget(
-                _label(self.tr("There is no completed run yet: train one on the Train page first."))
-            )
+        self.none_label = _label()
+        self.none_label.setVisible(not self.runs.count())
+        layout.addWidget(self.none_label)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Title and hints; the runs are listed by their ids as they are."""
+        self.setTitle(self.tr("Choose the model"))
+        self.setSubTitle(self.tr("Only completed training runs can be exported."))
+        self.none_label.setText(self.tr("There is no completed run yet: train one on the Train page first."))
 
     def run_id(self) -> str:
         item = self.runs.currentItem()
@@ -81,15 +86,30 @@ class RunPage(QWizardPage):
         return bool(self.run_id())
 
 
-class FormatsPage(QWizardPage):
+class FormatsPage(Retranslatable, QWizardPage):
     """ONNX always; OpenVINO and its reduced precisions on request, each explained."""
 
     def __init__(self) -> None:
         super().__init__()
+        saved = str(app_settings().value("export/formats", "openvino"))
+        layout = QVBoxLayout(self)
+        self.boxes: dict[str, QCheckBox] = {}
+        self.hints: dict[str, QLabel] = {}
+        for key in FORMAT_KEYS:
+            box = QCheckBox()
+            box.setChecked(key in saved.split(","))
+            self.boxes[key] = box
+            layout.addWidget(box)
+            hint = self.hints[key] = _label(muted=True)
+            hint.setContentsMargins(22, 0, 0, 6)
+            layout.addWidget(hint)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
         self.setTitle(self.tr("Formats and precisions"))
         self.setSubTitle(self.tr("Every bundle holds the ONNX model. Add OpenVINO for fast inference on "
                                  "Intel CPUs."))  # fmt: skip
-        saved = str(app_settings().value("export/formats", "openvino"))
         texts = {
             "openvino": (self.tr("OpenVINO (full precision)"),
                          self.tr("Usually the fastest on Intel CPUs; gives the same answers as ONNX.")),
@@ -99,18 +119,10 @@ class FormatsPage(QWizardPage):
                      self.tr("Fastest on CPUs, calibrated on your images; kept only if its accuracy on the "
                              "validation images drops by at most 2 %.")),
         }  # fmt: skip
-        layout = QVBoxLayout(self)
-        self.boxes: dict[str, QCheckBox] = {}
         for key in FORMAT_KEYS:
             name, what = texts[key]
-            box = QCheckBox(name)
-            box.setChecked(key in saved.split(","))
-            self.boxes[key] = box
-            layout.addWidget(box)
-            hint = _label(what, muted=True)
-            hint.setContentsMargins(22, 0, 0, 6)
-            layout.addWidget(hint)
-        layout.addStretch(1)
+            self.boxes[key].setText(name)
+            self.hints[key].setText(what)
 
     def formats(self) -> str:
         return ",".join(["onnx", *(k for k in FORMAT_KEYS if self.boxes[k].isChecked())])
@@ -122,49 +134,59 @@ def gpu_present() -> bool:
     return nvidia_driver_present()
 
 
-class TargetPage(QWizardPage):
+class TargetPage(Retranslatable, QWizardPage):
     """Where the bundle will run; the latency check is measured on that kind of device here."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setTitle(self.tr("Target"))
-        self.setSubTitle(self.tr("Where will the inspection run? The latency is measured on this computer."))
         self.group = QButtonGroup(self)
-        self.cpu = QRadioButton(self.tr("Industrial PC without a graphics card (CPU)"))
-        self.gpu = QRadioButton(self.tr("PC with an NVIDIA graphics card (GPU, CUDA)"))
+        self.cpu = QRadioButton()
+        self.gpu = QRadioButton()
         has_gpu = gpu_present()
         self.gpu.setEnabled(has_gpu)
         layout = QVBoxLayout(self)
         for button in (self.cpu, self.gpu):
             self.group.addButton(button)
             layout.addWidget(button)
-        if not has_gpu:
-            layout.addWidget(_label(self.tr("No NVIDIA driver was found on this computer, so the GPU latency "
-                                            "cannot be measured here."), muted=True))  # fmt: skip
+        self.no_gpu = _label(muted=True)
+        self.no_gpu.setVisible(not has_gpu)
+        layout.addWidget(self.no_gpu)
         wanted = str(app_settings().value("export/device", "cpu"))
         (self.gpu if wanted == "cuda" and has_gpu else self.cpu).setChecked(True)
         layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Target"))
+        self.setSubTitle(self.tr("Where will the inspection run? The latency is measured on this computer."))
+        self.cpu.setText(self.tr("Industrial PC without a graphics card (CPU)"))
+        self.gpu.setText(self.tr("PC with an NVIDIA graphics card (GPU, CUDA)"))
+        self.no_gpu.setText(self.tr("No NVIDIA driver was found on this computer, so the GPU latency "
+                                    "cannot be measured here."))  # fmt: skip
 
     def device(self) -> str:
         return "cuda" if self.gpu.isChecked() else "cpu"
 
 
-class CheckPage(QWizardPage):
+class CheckPage(Retranslatable, QWizardPage):
     """Runs the export job: ONNX/OpenVINO, parity against torch on validation images, latency."""
 
     def __init__(self, wizard: ExportWizard) -> None:
         super().__init__()
         self.wiz = wizard
-        self.setTitle(self.tr("Export and check"))
-        self.setSubTitle(self.tr("Converting the model, comparing every variant with the trained model on "
-                                 "the validation images, and timing it here."))  # fmt: skip
         self.progress = QProgressBar(minimum=0, maximum=1000)
-        self.status = _label("")
+        self.status = _label()
         self.log = QPlainTextEdit(readOnly=True)
         layout = QVBoxLayout(self)
         for w in (self.progress, self.status, self.log):
             layout.addWidget(w)
         self.job: JobClient | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Export and check"))
+        self.setSubTitle(self.tr("Converting the model, comparing every variant with the trained model on "
+                                 "the validation images, and timing it here."))  # fmt: skip
 
     def initializePage(self) -> None:
         if self.job is not None and self.job.running:
@@ -186,11 +208,13 @@ class CheckPage(QWizardPage):
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":
             self.progress.setValue(1000)
-            self.status.setText(self.tr("Done: every check passed."))
+            self.status.compose(lambda: self.tr("Done: every check passed."))
             self.log.appendPlainText("\n".join(result.get("lines", [])))
         else:
-            self.status.setText(self.tr("The export %1: %2").replace("%1", state)
-                                .replace("%2", str(result.get("error", ""))))  # fmt: skip
+            error = str(result.get("error", ""))
+            self.status.compose(
+                lambda: self.tr("The export %1: %2").replace("%1", state).replace("%2", error)
+            )
             self.status.setStyleSheet("color: #C0392B;")
         self.completeChanged.emit()
 
@@ -221,21 +245,27 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     return [*lines, *result.get("notes", [])]
 
 
-class SummaryPage(QWizardPage):
+class SummaryPage(Retranslatable, QWizardPage):
     """The result, and a copy of the bundle saved wherever the user wants it."""
 
     def __init__(self, wizard: ExportWizard) -> None:
         super().__init__()
         self.wiz = wizard
-        self.setTitle(self.tr("Summary"))
-        self.setSubTitle(self.tr("The bundle is in the project's exports folder; save a copy for the line."))
         self.text = QPlainTextEdit(readOnly=True)
-        self.save_button = QPushButton(self.tr("Save a copy as…"))
+        self.save_button = QPushButton()
         self.save_button.clicked.connect(self.save_copy)
-        self.saved = _label("")
+        self.saved = _label()
         layout = QVBoxLayout(self)
         for w in (self.text, self.save_button, self.saved):
             layout.addWidget(w)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Summary"))
+        self.setSubTitle(self.tr("The bundle is in the project's exports folder; save a copy for the line."))
+        self.save_button.setText(self.tr("Save a copy as…"))
+        if self.text.toPlainText():
+            self.initializePage()  # the summary is worded; its paths and numbers come from the result
 
     def initializePage(self) -> None:
         self.text.setPlainText("\n".join(summary_lines(self.wiz.export_result)))
@@ -252,11 +282,11 @@ class SummaryPage(QWizardPage):
         out = Path(target).with_suffix(".wbx")
         shutil.copyfile(source, out)
         app_settings().setValue("export/save_dir", str(out.parent))
-        self.saved.setText(self.tr("Saved %1").replace("%1", str(out)))
+        self.saved.compose(lambda: self.tr("Saved %1").replace("%1", str(out)))
         return out
 
 
-class ExportWizard(QWizard):
+class ExportWizard(Retranslatable, QWizard):
     """Run -> formats -> target -> check -> summary; choices are kept in the settings."""
 
     def __init__(self, project: Project, jobs: JobRegistry, parent: QWidget | None = None) -> None:
@@ -264,7 +294,6 @@ class ExportWizard(QWizard):
         self.project = project
         self.jobs = jobs
         self.export_result: dict[str, Any] = {}
-        self.setWindowTitle(self.tr("Export a model"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.resize(720, 560)
         self.run_page = RunPage(project)
@@ -274,6 +303,10 @@ class ExportWizard(QWizard):
         self.summary_page = SummaryPage(self)
         for page in (self.run_page, self.formats_page, self.target_page, self.check_page, self.summary_page):
             self.addPage(page)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Export a model"))
 
     def start_export(self) -> JobClient:
         run_id = self.run_page.run_id()

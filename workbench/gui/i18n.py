@@ -2,8 +2,9 @@
 
 Translations live in resources/i18n/workbench_<code>.ts (the source of truth, edited by people)
 and the compiled .qm next to it (made by packaging/i18n_update.py, committed so a plain install
-needs no Qt tools). Switching at run time installs the new translator and re-texts every open
-window in place (see :mod:`workbench.gui.retranslate`), so the project stays open and unsaved
+needs no Qt tools). Switching at run time installs the new translator; Qt then sends
+QEvent.LanguageChange to every widget, and each page, dialog and widget sets its own texts again
+(see :mod:`workbench.gui.retranslatable`). Nothing is rebuilt, so the project stays open and unsaved
 mask strokes and undo history stay where they are.
 """
 
@@ -12,9 +13,8 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -92,8 +92,9 @@ def _load(path: Path) -> QTranslator | None:
 def install_language(code: str | None = None) -> str:
     """Install the translators for ``code`` (default: :func:`chosen_language`); returns the code used.
 
-    Installing a translator makes Qt send QEvent.LanguageChange to every widget, so Qt's own
-    dialogs (message box buttons, file dialogs) follow from qtbase_<code>.qm.
+    Installing a translator makes Qt post QEvent.LanguageChange to every window; they are delivered
+    before this returns, so every open widget shows the new language then, Qt's own dialogs
+    (message box buttons, file dialogs) included, from qtbase_<code>.qm.
     """
     app = QCoreApplication.instance()
     if app is None:
@@ -119,6 +120,7 @@ def install_language(code: str | None = None) -> str:
     _state["language"] = code
     if isinstance(app, QApplication):
         apply_font(app, code)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
     return code
 
 
@@ -132,16 +134,8 @@ def apply_font(app: QApplication, code: str) -> None:
     app.setFont(font)
 
 
-def switch_language(window: Any, code: str) -> str:
-    """Save ``code`` as the setting, install it and re-text every open window; returns the code."""
-    from workbench.gui.retranslate import retranslate_all
-
+def switch_language(code: str) -> str:
+    """Save ``code`` as the setting and install it; open widgets re-text themselves. Returns the code."""
     code = normalise(code)
     save_language(code)
-    previous = current_language()
-    install_language(code)
-    retranslate_all(previous, code)
-    refresh = getattr(window, "refresh", None)
-    if callable(refresh):
-        refresh()  # composed texts such as the window title are rebuilt by their owner
-    return code
+    return install_language(code)

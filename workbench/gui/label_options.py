@@ -21,6 +21,7 @@ from workbench.core.types import DefectClass
 from workbench.gui.canvas_tools import ToolOptions
 from workbench.gui.dialogs.class_dialog import colour_icon
 from workbench.gui.display import COLOUR
+from workbench.gui.retranslatable import Retranslatable
 
 
 def _group(*widgets: QWidget) -> QWidget:
@@ -33,7 +34,7 @@ def _group(*widgets: QWidget) -> QWidget:
     return box
 
 
-class ToolOptionsBar(QWidget):
+class ToolOptionsBar(Retranslatable, QWidget):
     """Edits a :class:`ToolOptions` in place; display and overlay changes are signals."""
 
     display_changed = Signal()  # channel or window/level
@@ -46,36 +47,35 @@ class ToolOptionsBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
         row.setSpacing(14)
+        # Captions, in order: class, size, tolerance, threshold, mask opacity, channel, window.
+        self.captions = tuple(QLabel() for _ in range(7))
         self.class_combo = QComboBox()
         self.class_combo.setMinimumWidth(150)
         self.class_combo.currentIndexChanged.connect(self._class_changed)
-        row.addWidget(_group(QLabel(self.tr("Class")), self.class_combo))
+        row.addWidget(_group(self.captions[0], self.class_combo))
         self.size_spin = QSpinBox()
         self.size_spin.setRange(1, 400)
         self.size_spin.setSuffix(" px")
         self.size_spin.setValue(int(options.brush_radius * 2))
-        self.size_spin.setToolTip(self.tr("Brush diameter in image pixels ([ and ] change it)"))
         self.size_spin.valueChanged.connect(lambda v: setattr(self.options, "brush_radius", v / 2.0))
-        self.size_group = _group(QLabel(self.tr("Size")), self.size_spin)
+        self.size_group = _group(self.captions[1], self.size_spin)
         self.tolerance_spin = QSpinBox()
         self.tolerance_spin.setRange(0, 255)
         self.tolerance_spin.setValue(options.tolerance)
         self.tolerance_spin.valueChanged.connect(lambda v: setattr(self.options, "tolerance", v))
-        self.tolerance_group = _group(QLabel(self.tr("Tolerance")), self.tolerance_spin)
-        self.threshold_auto = QCheckBox(self.tr("Otsu"))
+        self.tolerance_group = _group(self.captions[2], self.tolerance_spin)
+        self.threshold_auto = QCheckBox()
         self.threshold_auto.setChecked(options.threshold_auto)
-        self.threshold_auto.setToolTip(self.tr("Pick the threshold automatically inside each box"))
         self.threshold_spin = QSpinBox()
         self.threshold_spin.setRange(0, 255)
         self.threshold_spin.setValue(options.threshold_value)
         self.polarity = QComboBox()
-        for text, value in ((self.tr("smaller side"), None), (self.tr("dark defects"), True),
-                            (self.tr("bright defects"), False)):  # fmt: skip
-            self.polarity.addItem(text, value)
+        for value in (None, True, False):
+            self.polarity.addItem("", value)
         self.threshold_auto.toggled.connect(self._threshold_changed)
         self.threshold_spin.valueChanged.connect(self._threshold_changed)
         self.polarity.currentIndexChanged.connect(self._threshold_changed)
-        self.threshold_group = _group(QLabel(self.tr("Threshold")), self.threshold_auto, self.threshold_spin,
+        self.threshold_group = _group(self.captions[3], self.threshold_auto, self.threshold_spin,
                                       self.polarity)  # fmt: skip
         for group in (self.size_group, self.tolerance_group, self.threshold_group):
             row.addWidget(group)
@@ -85,22 +85,49 @@ class ToolOptionsBar(QWidget):
         self.opacity.setValue(50)
         self.opacity.setFixedWidth(110)
         self.opacity.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100.0))
-        row.addWidget(_group(QLabel(self.tr("Mask opacity")), self.opacity))
+        row.addWidget(_group(self.captions[4], self.opacity))
         self.channel_combo = QComboBox()
         self.channel_combo.currentIndexChanged.connect(lambda _i: self.display_changed.emit())
-        self.channel_group = _group(QLabel(self.tr("Channel")), self.channel_combo)
+        self.channel_group = _group(self.captions[5], self.channel_combo)
         row.addWidget(self.channel_group)
         self.low_spin, self.high_spin = QDoubleSpinBox(), QDoubleSpinBox()
         for spin in (self.low_spin, self.high_spin):
             spin.setDecimals(0)
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(lambda _v: self.display_changed.emit())
-        self.auto_window = QPushButton(self.tr("Auto"))
-        self.window_group = _group(QLabel(self.tr("Window")), self.low_spin, QLabel("–"), self.high_spin,
+        self.auto_window = QPushButton()
+        self.window_group = _group(self.captions[6], self.low_spin, QLabel("–"), self.high_spin,
                                    self.auto_window)  # fmt: skip
         row.addWidget(self.window_group)
         self._threshold_changed()
         self.show_tool("brush")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Captions, hints and choices in the current language; class names stay as the project has them."""
+        captions = (self.tr("Class"), self.tr("Size"), self.tr("Tolerance"), self.tr("Threshold"),
+                    self.tr("Mask opacity"), self.tr("Channel"), self.tr("Window"))  # fmt: skip
+        for caption, text in zip(self.captions, captions, strict=True):
+            caption.setText(text)
+        self.size_spin.setToolTip(self.tr("Brush diameter in image pixels ([ and ] change it)"))
+        self.threshold_auto.setText(self.tr("Otsu"))
+        self.threshold_auto.setToolTip(self.tr("Pick the threshold automatically inside each box"))
+        polarities = (self.tr("smaller side"), self.tr("dark defects"), self.tr("bright defects"))
+        for i, text in enumerate(polarities):
+            self.polarity.setItemText(i, text)
+        self.auto_window.setText(self.tr("Auto"))
+        if self.class_combo.count() == 1 and not self.class_combo.itemData(0):
+            self.class_combo.setItemText(0, self._no_classes())
+        for i in range(self.channel_combo.count()):
+            self.channel_combo.setItemText(i, self._channel_name(int(self.channel_combo.itemData(i))))
+
+    def _no_classes(self) -> str:
+        return self.tr("no classes yet")
+
+    def _channel_name(self, channel: int) -> str:
+        if channel == COLOUR:
+            return self.tr("Colour")
+        return self.tr("Channel %1").replace("%1", str(channel + 1))
 
     # ------------------------------------------------------------------ classes and tools
     def set_classes(self, classes: Sequence[DefectClass]) -> None:
@@ -110,7 +137,7 @@ class ToolOptionsBar(QWidget):
         for c in classes:
             self.class_combo.addItem(colour_icon(c.color), c.name, c.id)
         if not classes:
-            self.class_combo.addItem(self.tr("no classes yet"), 0)
+            self.class_combo.addItem(self._no_classes(), 0)
         self.class_combo.setCurrentIndex(max(self.class_combo.findData(keep), 0))
         self.class_combo.blockSignals(False)
         self._class_changed()
@@ -156,8 +183,7 @@ class ToolOptionsBar(QWidget):
         keep = self.channel_combo.currentData()
         self.channel_combo.clear()
         for ch in channels:
-            self.channel_combo.addItem(self.tr("Colour") if ch == COLOUR else self.tr("Channel %1").replace(
-                "%1", str(ch + 1)), ch)  # fmt: skip
+            self.channel_combo.addItem(self._channel_name(ch), ch)
         self.channel_combo.setCurrentIndex(max(self.channel_combo.findData(keep), 0))
         self.channel_group.setVisible(len(channels) > 1)
         self.window_group.setVisible(value_range is not None)

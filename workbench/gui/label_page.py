@@ -23,14 +23,16 @@ from workbench.core.assist.proposals import latest_proposal, read_proposal
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.types import Sample
+from workbench.gui.actions import strip_mnemonic
 from workbench.gui.canvas_view import CanvasView
 from workbench.gui.display import channel_choices, default_window, display_image, value_range
 from workbench.gui.label_options import ToolOptionsBar
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 
 AUTOSAVE_MS = 20_000
 
 
-class LabelPageWidget(QWidget):
+class LabelPageWidget(Retranslatable, QWidget):
     """Annotate one sample at a time out of an ordered list (the data page's current view)."""
 
     sample_saved = Signal(int)  # mask written
@@ -45,6 +47,7 @@ class LabelPageWidget(QWidget):
         self.index = -1
         self.sample: Sample | None = None
         self.image: np.ndarray | None = None
+        self._class_names: dict[int, str] = {}  # kept, so re-texting never reads the project
         self.canvas = CanvasView()
         self.options_bar = ToolOptionsBar(self.canvas.options)
         layout = QVBoxLayout(self)
@@ -72,6 +75,16 @@ class LabelPageWidget(QWidget):
         self.autosave.timeout.connect(self.save)
         self.autosave.start()
         self.set_tool("brush")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Captions and buttons of the side panel, and the open sample's facts in the current language."""
+        captions = (self.tr("Label"), self.tr("Split"), self.tr("Classes"), self.tr("Image"), self.tr("Mask"))
+        for caption, text in zip(self.captions, captions, strict=True):
+            caption.setText(text)
+        self.previous_button.setText(self.tr("Previous"))
+        self.next_button.setText(self.tr("Next"))
+        self.proposal_title.setText(self.tr("Model proposal"))
         self._show_info()
 
     # ------------------------------------------------------------------ construction
@@ -107,31 +120,32 @@ class LabelPageWidget(QWidget):
             QLabel() for _ in range(5)
         )
         self.classes_value.setWordWrap(True)
-        for caption, widget in ((self.tr("Label"), self.label_value), (self.tr("Split"), self.split_value),
-                                (self.tr("Classes"), self.classes_value), (self.tr("Image"), self.size_value),
-                                (self.tr("Mask"), self.saved_value)):  # fmt: skip
+        self.captions = tuple(QLabel() for _ in range(5))
+        values = (self.label_value, self.split_value, self.classes_value, self.size_value, self.saved_value)
+        for caption, widget in zip(self.captions, values, strict=True):
             form.addRow(caption, widget)
         col.addLayout(form)
         ok_ng = QHBoxLayout()
         for key in ("label.ok", "label.ng"):
-            ok_ng.addWidget(self._button(actions, key))
+            ok_ng.addWidget(self._button(actions[key]))
         col.addLayout(ok_ng)
         nav = QHBoxLayout()
-        nav.addWidget(self._button(actions, "label.previous", self.tr("Previous")))
-        nav.addWidget(self._button(actions, "label.next", self.tr("Next")))
+        self.previous_button = self._button(actions["label.previous"], own_text=True)
+        self.next_button = self._button(actions["label.next"], own_text=True)
+        nav.addWidget(self.previous_button)
+        nav.addWidget(self.next_button)
         col.addLayout(nav)
-        col.addWidget(self._button(actions, "label.next_unlabeled"))
+        col.addWidget(self._button(actions["label.next_unlabeled"]))
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         col.addWidget(line)
-        title = QLabel(self.tr("Model proposal"))
-        title.setObjectName("sectionTitle")
-        col.addWidget(title)
-        self.proposal_label = QLabel()
-        self.proposal_label.setWordWrap(True)
+        self.proposal_title = QLabel()
+        self.proposal_title.setObjectName("sectionTitle")
+        col.addWidget(self.proposal_title)
+        self.proposal_label = ComposedLabel(word_wrap=True)
         self.proposal_label.setObjectName("muted")
         col.addWidget(self.proposal_label)
-        self.accept_all_button = self._button(actions, "label.accept_all")
+        self.accept_all_button = self._button(actions["label.accept_all"])
         col.addWidget(self.accept_all_button)
         col.addStretch(1)
         self.cursor_label = QLabel()
@@ -141,13 +155,20 @@ class LabelPageWidget(QWidget):
         return panel
 
     @staticmethod
-    def _button(actions: Mapping[str, QAction], key: str, text: str = "") -> QPushButton:
-        action = actions[key]
-        button = QPushButton(action.icon(), text or action.text().replace("&", ""))
-        button.setToolTip(action.toolTip())
+    def _button(action: QAction, own_text: bool = False) -> QPushButton:
+        """A button that triggers ``action`` and follows its state, tooltip and (unless it has
+        ``own_text``, set by :meth:`retranslate`) its text, also after a language switch."""
+        button = QPushButton(action.icon(), "")
+
+        def follow() -> None:
+            button.setEnabled(action.isEnabled())
+            button.setToolTip(action.toolTip())
+            if not own_text:
+                button.setText(strip_mnemonic(action.text()))
+
         button.clicked.connect(action.trigger)
-        action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
-        button.setEnabled(action.isEnabled())
+        action.changed.connect(follow)
+        follow()
         return button
 
     # ------------------------------------------------------------------ project and samples
@@ -156,14 +177,16 @@ class LabelPageWidget(QWidget):
         self.project = project
         self.ids, self.index, self.sample, self.image = [], -1, None, None
         self.canvas.clear()
-        self.refresh_classes()
-        self._show_info()
+        self.refresh_classes()  # shows the (empty) sample facts too
         self.state_changed.emit()
 
     def refresh_classes(self) -> None:
+        """Read the project's classes again (names and colours) after they changed."""
         classes = self.project.classes() if self.project else []
+        self._class_names = {c.id: c.name for c in classes}
         self.options_bar.set_classes(classes)
         self.canvas.set_colours({c.id: c.color for c in classes})
+        self._show_info()
 
     @property
     def has_sample(self) -> bool:
@@ -231,13 +254,14 @@ class LabelPageWidget(QWidget):
         self.canvas.proposal = None
         found = latest_proposal(self.project, self.sample.id) if self.project and self.sample else None
         if found is None:
-            self.proposal_label.setText(self.tr("No model proposal for this sample yet."))
+            self.proposal_label.compose(lambda: self.tr("No model proposal for this sample yet."))
         else:
             run_id, path = found
             try:
                 self.canvas.proposal = read_proposal(path, self.canvas.editor.shape)  # type: ignore[union-attr]
-                text = self.tr("From run %1. Click a region with the Accept Prediction tool, or accept all.")
-                self.proposal_label.setText(text.replace("%1", run_id))
+                self.proposal_label.compose(lambda: self.tr(
+                    "From run %1. Click a region with the Accept Prediction tool, or accept all."
+                ).replace("%1", run_id))  # fmt: skip
             except (WorkbenchError, ValueError) as exc:
                 self.proposal_label.setText(str(exc))
         self.accept_all_button.setVisible(self.canvas.proposal is not None)
@@ -342,7 +366,7 @@ class LabelPageWidget(QWidget):
             self.proposal_label.setText("")
             self.accept_all_button.setVisible(False)
             return
-        names = {c.id: c.name for c in self.project.classes()} if self.project else {}
+        names = self._class_names
         self.name_label.setText(s.name)
         self.position_label.setText(self.tr("%1 of %2").replace("%1", str(self.index + 1)).replace(
             "%2", str(len(self.ids))))  # fmt: skip

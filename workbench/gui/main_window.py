@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, is_project
-from workbench.gui.actions import ACTIONS, MENUS, PAGES, SUBMENUS, build_action
+from workbench.gui.actions import ACTIONS, MENUS, PAGES, SUBMENUS, apply_texts, build_action, strip_mnemonic
 from workbench.gui.data_page import DataPageWidget
 from workbench.gui.eval_page import EvaluatePageWidget
 from workbench.gui.export_page import ExportPageWidget
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobRegistry
 from workbench.gui.label_page import LabelPageWidget
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.sample_project import DEFAULT_SAMPLE, generate_sample_project, sample_project_path
 from workbench.gui.settings import add_recent_project, app_settings, recent_projects
 from workbench.gui.start_page import StartPageWidget
@@ -47,13 +48,12 @@ TASK_NAMES = {
 }
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Retranslatable, QMainWindow):
     """Holds the open project and hands it to the pages; knows no data logic itself."""
 
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
-        self.setWindowTitle(self.tr("Defect Workbench"))
         self.setWindowIcon(icon("app"))
         self.actions_by_id = self._build_actions()
         self.jobs = JobRegistry(self)
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restore_state()
-        self.refresh()
+        self.retranslate()
 
     # ------------------------------------------------------------------ construction
     def _build_actions(self) -> dict[str, QAction]:
@@ -95,18 +95,18 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menus: dict[str, QMenu] = {}
-        for key, title in MENUS:
-            menus[key] = self.menuBar().addMenu(QCoreApplication.translate("menus", title))
+        for key, _title in MENUS:
+            menus[key] = self.menuBar().addMenu("")
         for spec in ACTIONS:
             for menu in spec.menus:
                 if menu in SUBMENUS and menu not in menus:  # made where its first action goes
                     parent = menus[menu.split("/")[0]]
                     parent.addSeparator()
-                    menus[menu] = parent.addMenu(QCoreApplication.translate("menus", SUBMENUS[menu]))
+                    menus[menu] = parent.addMenu("")
                 if menu in menus:
                     menus[menu].addAction(self.actions_by_id[spec.id])
             if spec.id == "file.sample":
-                self.recent_menu = menus["file"].addMenu(icon("open"), self.tr("Open &Recent"))
+                self.recent_menu = menus["file"].addMenu(icon("open"), "")
                 self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
                 menus["file"].addSeparator()
         self.menus = menus
@@ -122,8 +122,7 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(22, 22))
         self.page_stack = QStackedWidget()
         for name in PAGES:
-            action = self.actions_by_id[f"page.{name}"]
-            item = QListWidgetItem(action.icon(), action.text().replace("&", ""))
+            item = QListWidgetItem(self.actions_by_id[f"page.{name}"].icon(), "")
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.nav.addItem(item)
             self.page_stack.addWidget(self.pages[name])
@@ -136,7 +135,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.project_status = QLabel()
         self.counts_status = QLabel()
-        self.jobs_status = QLabel(self.tr("No jobs running"))
+        self.jobs_status = QLabel()
         bar.addPermanentWidget(self.project_status)
         bar.addPermanentWidget(self.counts_status)
         bar.addPermanentWidget(self.jobs_status)
@@ -161,6 +160,19 @@ class MainWindow(QMainWindow):
         self.evaluate_page.open_in_label.connect(self._open_in_label)
         self.evaluate_page.samples_changed.connect(self.data_page.refresh_samples)
         self.jobs.changed.connect(self._show_jobs)
+
+    def retranslate(self) -> None:
+        """Texts of the actions, menus, page list and status bar in the current language."""
+        for spec in ACTIONS:
+            apply_texts(self.actions_by_id[spec.id], spec)
+        for key, title in (*MENUS, *SUBMENUS.items()):
+            if key in self.menus:
+                self.menus[key].setTitle(QCoreApplication.translate("menus", title))
+        self.recent_menu.setTitle(self.tr("Open &Recent"))
+        for row, name in enumerate(PAGES):
+            self.nav.item(row).setText(strip_mnemonic(self.actions_by_id[f"page.{name}"].text()))
+        self._show_jobs()
+        self.refresh()
 
     # ------------------------------------------------------------------ state
     def _restore_state(self) -> None:

@@ -203,6 +203,13 @@ class SampleTableModel(QAbstractTableModel):
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
+    def retranslate(self) -> None:
+        """Views ask for headers and cells again: their words are translated when asked for."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self._rows:
+            roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole]
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1), roles)
+
     @staticmethod
     def thumb_size() -> QSize:
         return QSize(THUMB_SIZE, THUMB_SIZE)

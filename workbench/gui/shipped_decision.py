@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.core.decisions import DecisionConfig
 from workbench.core.types import Run
+from workbench.gui.retranslatable import Retranslatable
 
 CTX = "TrainPage"
 WARNING_STYLE = "color: #D55E00;"  # vermillion: readable on the light and the dark theme
@@ -83,7 +84,7 @@ def chosen_on_validation(run: Run, decision: DecisionConfig) -> bool:
     return len(used) == len(shipped) and all(abs(a - b) < 1e-6 for a, b in zip(used, shipped, strict=True))
 
 
-class ShippedDecisionWidget(QWidget):
+class ShippedDecisionWidget(Retranslatable, QWidget):
     """A compact block: the thresholds and minimum areas a completed run ships with, and why."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -126,4 +127,4 @@ class ShippedDecisionWidget(QWidget):
         return [label.text() for label in self.lines]
 
     def retranslate(self) -> None:
-        self.show_run(self.run)
+        self.show_run(self.run)  # the lines are composed from the run, so they are simply made again

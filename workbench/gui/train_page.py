@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -10,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -27,6 +27,7 @@ from workbench.core.project import Project
 from workbench.core.types import Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import ShippedDecisionWidget
 from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
@@ -34,6 +35,8 @@ from workbench.jobs.events import read_events
 from workbench.services.training import new_train_spec, settle_train_run
 
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
+NAMED_COLUMNS = (1, 2, 3)  # cells that show short_name() of a key, re-made after a language switch
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def run_key_metrics(run: Run) -> tuple[str, str, str]:
@@ -55,7 +58,7 @@ def format_eta(seconds: float) -> str:
     )
 
 
-class TrainPageWidget(QWidget):
+class TrainPageWidget(Retranslatable, QWidget):
     """Starts training jobs in child processes; the page only shows what their events say."""
 
     runs_changed = Signal()
@@ -68,32 +71,47 @@ class TrainPageWidget(QWidget):
         self.job: JobClient | None = None
         self._started = 0.0
         self.settings = TrainSettingsWidget()
-        self.train_button = QPushButton(icon("train"), self.tr("Train"))
+        self.train_button = QPushButton(icon("train"), "")
         self.train_button.setObjectName("primary")
-        self.cancel_button = QPushButton(icon("close"), self.tr("Cancel training"))
+        self.cancel_button = QPushButton(icon("close"), "")
         self.train_button.clicked.connect(self.start_training)
         self.cancel_button.clicked.connect(self.cancel_training)
-        self.state_label = QLabel(self.tr("No training running."))
-        self.state_label.setWordWrap(True)
+        self.state_label = ComposedLabel(word_wrap=True)
+        self.state_label.compose(lambda: self.tr("No training running."))
         self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=False)
-        self.epoch_label = QLabel()
-        self.eta_label = QLabel()
+        self.epoch_label = ComposedLabel()
+        self.eta_label = ComposedLabel()
         self.curves = CurvesWidget()
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
-        self.log.setPlaceholderText(self.tr("Messages of the training job appear here."))
         self.runs_table = self._make_runs_table()
         self.decision_block = ShippedDecisionWidget()
+        self.title = styled_label("", "pageTitle")
+        self.runs_title = styled_label("", "sectionTitle")
         self._layout()
         self._restore_choices()
         self.settings.changed.connect(self._save_choices)
         self._update_buttons()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The page's words; run ids, metrics and job messages stay as they are."""
+        self.title.setText(self.tr("Train a model"))
+        self.train_button.setText(self.tr("Train"))
+        self.cancel_button.setText(self.tr("Cancel training"))
+        self.log.setPlaceholderText(self.tr("Messages of the training job appear here."))
+        self.runs_title.setText(self.tr("Runs"))
+        headers = (self.tr("Run"), self.tr("Preset"), self.tr("Task"), self.tr("Status"),
+                   self.tr("Image AUROC"), self.tr("Pixel Dice"), self.tr("Time"))  # fmt: skip
+        self.runs_table.setHorizontalHeaderLabels(list(headers))
+        for row in range(self.runs_table.rowCount()):
+            for col in NAMED_COLUMNS:
+                item = self.runs_table.item(row, col)
+                if item is not None:
+                    item.setText(short_name(str(item.data(KEY_ROLE))))
 
     # ------------------------------------------------------------------ construction
     def _make_runs_table(self) -> QTableWidget:
         table = QTableWidget(0, len(RUN_COLUMNS))
-        headers = (self.tr("Run"), self.tr("Preset"), self.tr("Task"), self.tr("Status"),
-                   self.tr("Image AUROC"), self.tr("Pixel Dice"), self.tr("Time"))  # fmt: skip
-        table.setHorizontalHeaderLabels(list(headers))
         table.verticalHeader().setVisible(False)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -105,8 +123,7 @@ class TrainPageWidget(QWidget):
     def _layout(self) -> None:
         left = QWidget()
         column = QVBoxLayout(left)
-        title = styled_label(self.tr("Train a model"), "pageTitle")
-        column.addWidget(title)
+        column.addWidget(self.title)
         column.addWidget(self.settings)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
@@ -127,7 +144,7 @@ class TrainPageWidget(QWidget):
         row.addWidget(self.eta_label)
         live.addLayout(row)
         live.addWidget(self.curves, 3)
-        live.addWidget(styled_label(self.tr("Runs"), "sectionTitle"))
+        live.addWidget(self.runs_title)
         live.addWidget(self.runs_table, 2)
         live.addWidget(self.decision_block)
         live.addWidget(self.log, 1)
@@ -171,11 +188,11 @@ class TrainPageWidget(QWidget):
         runs = self.project.runs() if self.project is not None else []
         for row, run in enumerate(runs):
             self.runs_table.insertRow(row)
-            texts = (run.id, short_name(run.name), short_name(run.task), short_name(run.status),
-                     *run_key_metrics(run))  # fmt: skip
-            for col, text in enumerate(texts):
-                item = QTableWidgetItem(text)
+            keys = (run.id, run.name, run.task, run.status, *run_key_metrics(run))
+            for col, key in enumerate(keys):
+                item = QTableWidgetItem(short_name(key) if col in NAMED_COLUMNS else key)
                 item.setData(Qt.ItemDataRole.UserRole, run.id)
+                item.setData(KEY_ROLE, key)
                 if col == 3 and run.error:
                     item.setToolTip(run.error)
                 self.runs_table.setItem(row, col, item)
@@ -191,7 +208,8 @@ class TrainPageWidget(QWidget):
         try:
             spec = new_train_spec(self.project, self.settings.overrides())
         except WorkbenchError as exc:
-            self._show_error(str(exc))
+            message = str(exc)
+            self._show_error(lambda: message)
             return None
         run_id = spec["run_id"]
         self.curves.clear_curves()
@@ -200,7 +218,7 @@ class TrainPageWidget(QWidget):
         self.epoch_label.clear()
         self.eta_label.clear()
         self._started = time.monotonic()
-        self.state_label.setText(self.tr("Training run %1 …").replace("%1", run_id))
+        self.state_label.compose(lambda: self.tr("Training run %1 …").replace("%1", run_id))
         self.state_label.setObjectName("")
         self.job = self.jobs.start(spec, self.tr("Training %1").replace("%1", run_id),
                                    self.project.run_dir(run_id))  # fmt: skip
@@ -214,7 +232,7 @@ class TrainPageWidget(QWidget):
     def cancel_training(self) -> None:
         if self.job is not None and self.job.running:
             self.job.cancel()
-            self.state_label.setText(self.tr("Cancelling: the job stops at its next step …"))
+            self.state_label.compose(lambda: self.tr("Cancelling: the job stops at its next step …"))
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
@@ -223,12 +241,12 @@ class TrainPageWidget(QWidget):
             self.progress.setValue(int(fraction * 1000))
             elapsed = time.monotonic() - self._started
             if 0.02 < fraction < 1.0:
-                self.eta_label.setText(
-                    self.tr("about %1 left").replace("%1", format_eta(elapsed / fraction - elapsed))
-                )
+                left = format_eta(elapsed / fraction - elapsed)
+                self.eta_label.compose(lambda: self.tr("about %1 left").replace("%1", left))
         elif kind == "metric":
             if self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch")):
-                self.epoch_label.setText(self.tr("epoch %1").replace("%1", str(event.get("epoch"))))
+                epoch = str(event.get("epoch"))
+                self.epoch_label.compose(lambda: self.tr("epoch %1").replace("%1", epoch))
         elif kind in ("log", "error"):
             self.log.appendPlainText(str(event.get("message", "")))
 
@@ -243,23 +261,24 @@ class TrainPageWidget(QWidget):
         if state == "completed":
             self.progress.setValue(1000)
             self.eta_label.clear()
-            self.state_label.setText(self.tr("Run %1 completed.").replace("%1", run_id))
+            self.state_label.compose(lambda: self.tr("Run %1 completed.").replace("%1", run_id))
         elif state == "cancelled":
-            self.state_label.setText(
-                self.tr("Run %1 was cancelled; its partial files are kept.").replace("%1", run_id)
+            self.state_label.compose(
+                lambda: self.tr("Run %1 was cancelled; its partial files are kept.").replace("%1", run_id)
             )
         else:
-            self._show_error(self.tr("Run %1 failed: %2").replace("%1", run_id).replace("%2", error))
+            self._show_error(lambda: self.tr("Run %1 failed: %2").replace("%1", run_id).replace("%2", error))
         self.message.emit(self.state_label.text())
         self.refresh_runs()
         self._update_buttons()
         self.runs_changed.emit()
 
-    def _show_error(self, text: str) -> None:
-        self.state_label.setText(text)
+    def _show_error(self, make: Callable[[], str]) -> None:
+        """Show the error ``make()`` says (again after a language switch) and log it once."""
+        self.state_label.compose(make)
         self.state_label.setObjectName("error")
         self.state_label.setStyleSheet("color: #C0392B;")
-        self.log.appendPlainText(text)
+        self.log.appendPlainText(make())
 
     def _show_selected_run(self) -> None:
         """Curves of a finished run, read back from its event log, while nothing is training."""
@@ -285,5 +304,7 @@ class TrainPageWidget(QWidget):
         self.progress.setValue(1000 if run.status == "completed" else 0)
         self.eta_label.clear()
         self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")
-        text = self.tr("Run %1: %2").replace("%1", run_id).replace("%2", short_name(run.status))
-        self.state_label.setText(text + (f" — {run.error}" if run.error else ""))
+        status, error = run.status, f" — {run.error}" if run.error else ""
+        self.state_label.compose(
+            lambda: self.tr("Run %1: %2").replace("%1", run_id).replace("%2", short_name(status)) + error
+        )

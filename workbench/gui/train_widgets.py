@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.retranslatable import Retranslatable
 from workbench.learn.presets import PRESET_NAMES, TASKS, resolve_config
 
 CTX = "TrainPage"
@@ -93,7 +94,7 @@ def preset_text(task: str, preset: str) -> tuple[str, str]:
     return name, what.replace("%1", limit)
 
 
-class TrainSettingsWidget(QWidget):
+class TrainSettingsWidget(Retranslatable, QWidget):
     """Task, preset (radio buttons with what each costs and gives) and folded advanced options."""
 
     changed = Signal()
@@ -104,12 +105,14 @@ class TrainSettingsWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.task_combo = QComboBox()
         for task in TASKS:
-            self.task_combo.addItem(task_text(task)[0], task)
+            self.task_combo.addItem(task, task)
         self.task_help = styled_label("", "muted", wrap=True)
-        layout.addWidget(styled_label(self.tr("What should the model do?"), "sectionTitle"))
+        self.task_title = styled_label("", "sectionTitle")
+        self.preset_title = styled_label("", "sectionTitle")
+        layout.addWidget(self.task_title)
         layout.addWidget(self.task_combo)
         layout.addWidget(self.task_help)
-        layout.addWidget(styled_label(self.tr("How long may it train?"), "sectionTitle"))
+        layout.addWidget(self.preset_title)
         self.preset_group = QButtonGroup(self)
         self.preset_help: dict[str, QLabel] = {}
         for i, preset in enumerate(PRESET_NAMES):
@@ -123,7 +126,6 @@ class TrainSettingsWidget(QWidget):
             layout.addWidget(help_label)
         self.preset_group.button(0).setChecked(True)
         self.advanced_button = QToolButton()
-        self.advanced_button.setText(self.tr("Advanced options"))
         self.advanced_button.setCheckable(True)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
@@ -134,27 +136,41 @@ class TrainSettingsWidget(QWidget):
         layout.addWidget(self.advanced)
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         self.preset_group.idToggled.connect(self._preset_toggled)
-        self._task_changed()
+        self.retranslate()
+        self._load_defaults()
+
+    def retranslate(self) -> None:
+        """Titles, task and preset descriptions and option names; the chosen values stay."""
+        self.task_title.setText(self.tr("What should the model do?"))
+        self.preset_title.setText(self.tr("How long may it train?"))
+        for i in range(self.task_combo.count()):
+            self.task_combo.setItemText(i, task_text(str(self.task_combo.itemData(i)))[0])
+        self._show_choice()
+        self.advanced_button.setText(self.tr("Advanced options"))
+        self.time_limit.setSpecialValueText(self.tr("no limit"))
+        self.model.setPlaceholderText(self.tr("the preset's model"))
+        captions = (self.tr("Time limit"), self.tr("Epochs at most"), self.tr("Crop / input size"),
+                    self.tr("Batch size"), self.tr("Crops per epoch"), self.tr("Random seed"),
+                    self.tr("Model"))  # fmt: skip
+        for caption, text in zip(self.captions, captions, strict=True):
+            caption.setText(text)
 
     def _advanced_box(self) -> QWidget:
         box = QWidget()
         form = QFormLayout(box)
         form.setContentsMargins(22, 0, 0, 0)
         self.time_limit = QSpinBox(minimum=0, maximum=7 * 24 * 3600, singleStep=60, suffix=" s")
-        self.time_limit.setSpecialValueText(self.tr("no limit"))
         self.max_epochs = QSpinBox(minimum=1, maximum=10000)
         self.crop = QSpinBox(minimum=32, maximum=2048, singleStep=32, suffix=" px")
         self.batch = QSpinBox(minimum=1, maximum=512)
         self.crops_per_epoch = QSpinBox(minimum=1, maximum=100000)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.model = QLineEdit()
-        self.model.setPlaceholderText(self.tr("the preset's model"))
-        for label, widget in ((self.tr("Time limit"), self.time_limit), (self.tr("Epochs at most"),
-                              self.max_epochs), (self.tr("Crop / input size"), self.crop),
-                              (self.tr("Batch size"), self.batch), (self.tr("Crops per epoch"),
-                              self.crops_per_epoch), (self.tr("Random seed"), self.seed),
-                              (self.tr("Model"), self.model)):  # fmt: skip
-            form.addRow(label, widget)
+        fields = (self.time_limit, self.max_epochs, self.crop, self.batch, self.crops_per_epoch, self.seed,
+                  self.model)  # fmt: skip
+        self.captions = tuple(QLabel() for _ in fields)
+        for caption, widget in zip(self.captions, fields, strict=True):
+            form.addRow(caption, widget)
         return box
 
     def _fold(self, on: bool) -> None:
@@ -180,13 +196,17 @@ class TrainSettingsWidget(QWidget):
             self._task_changed()
 
     def _task_changed(self) -> None:
+        self._show_choice()
+        self._load_defaults()
+        self.changed.emit()
+
+    def _show_choice(self) -> None:
+        """What the chosen task does, and each preset's name and cost for it."""
         self.task_help.setText(task_text(self.task)[1])
         for i, preset in enumerate(PRESET_NAMES):
             name, what = preset_text(self.task, preset)
             self.preset_group.button(i).setText(name)
             self.preset_help[preset].setText(what)
-        self._load_defaults()
-        self.changed.emit()
 
     def _load_defaults(self) -> None:
         cfg = resolve_config(self.task, self.preset)
@@ -227,7 +247,7 @@ def style_plot(plot: pg.PlotItem, palette: QPalette, title: str = "") -> None:
     plot.showGrid(x=True, y=True, alpha=0.25)
 
 
-class CurvesWidget(pg.GraphicsLayoutWidget):
+class CurvesWidget(Retranslatable, pg.GraphicsLayoutWidget):
     """Training loss and validation score per epoch, drawn as the events arrive."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -236,16 +256,20 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.loss_plot = self.addPlot()
         self.val_plot = self.addPlot()
-        style_plot(self.loss_plot, self.palette(), _t("Training loss"))
-        style_plot(self.val_plot, self.palette(), _t("Validation score (higher is better)"))
         for plot in (self.loss_plot, self.val_plot):
-            plot.setLabel("bottom", _t("epoch"))
             plot.setMouseEnabled(x=False, y=False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#0072B2", width=2), symbol="o",
                                               symbolSize=5, symbolBrush="#0072B2")  # fmt: skip
         self.val_curve = self.val_plot.plot([], [], pen=pg.mkPen("#D55E00", width=2), symbol="o",
                                             symbolSize=5, symbolBrush="#D55E00")  # fmt: skip
         self.points: dict[str, list[tuple[float, float]]] = {"loss": [], "val": []}
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        style_plot(self.loss_plot, self.palette(), _t("Training loss"))
+        style_plot(self.val_plot, self.palette(), _t("Validation score (higher is better)"))
+        for plot in (self.loss_plot, self.val_plot):
+            plot.setLabel("bottom", _t("epoch"))
 
     def clear_curves(self) -> None:
         self.points = {"loss": [], "val": []}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
+from workbench.gui.retranslatable import Retranslatable
 
 
 def colour_icon(colour: str, size: int = 16) -> QIcon:
@@ -29,27 +30,25 @@ def colour_icon(colour: str, size: int = 16) -> QIcon:
     return QIcon(pix)
 
 
-class ClassDialog(QDialog):
+class ClassDialog(Retranslatable, QDialog):
     """Lists classes with their colour and mask value; edits go to the project at once."""
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project = project
-        self.setWindowTitle(self.tr("Defect classes"))
         self.resize(420, 360)
         layout = QVBoxLayout(self)
-        hint = QLabel(self.tr("The number is the class's value in mask files; it never changes."))
-        hint.setObjectName("muted")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
+        self.hint = QLabel()
+        self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         row = QHBoxLayout()
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _item: self.rename())
         row.addWidget(self.list, 1)
         buttons = QVBoxLayout()
-        for text, slot in ((self.tr("Add…"), self.add), (self.tr("Rename…"), self.rename),
-                           (self.tr("Colour…"), self.recolour)):  # fmt: skip
-            button = QPushButton(text)
+        self.buttons = (QPushButton(), QPushButton(), QPushButton())  # add, rename, colour
+        for button, slot in zip(self.buttons, (self.add, self.rename, self.recolour), strict=True):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -59,6 +58,15 @@ class ClassDialog(QDialog):
         box.rejected.connect(self.reject)
         layout.addWidget(box)
         self.refresh()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The dialog's words; the classes are listed by their names as they are."""
+        self.setWindowTitle(self.tr("Defect classes"))
+        self.hint.setText(self.tr("The number is the class's value in mask files; it never changes."))
+        texts = (self.tr("Add…"), self.tr("Rename…"), self.tr("Colour…"))
+        for button, text in zip(self.buttons, texts, strict=True):
+            button.setText(text)
 
     def refresh(self) -> None:
         self.list.clear()

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from workbench.core.importers import AUTO, import_dataset, importer_names
 from workbench.core.project import Project
+from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.workers import Task, start
 
 
-class ImportDialog(QDialog):
+class ImportDialog(Retranslatable, QDialog):
     """Pick a folder and a format, import in the thread pool, then show the report."""
 
     def __init__(self, project: Project, parent: QWidget | None = None, folder: str = "") -> None:
@@ -37,48 +38,67 @@ class ImportDialog(QDialog):
         self.project = project
         self.task: Task | None = None
         self.report: Any = None
-        self.setWindowTitle(self.tr("Import images"))
         self.resize(640, 460)
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.folder_edit = QLineEdit(folder)
-        browse = QPushButton(self.tr("Browse…"))
-        browse.clicked.connect(self._browse)
+        self.browse_button = QPushButton()
+        self.browse_button.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.folder_edit, 1)
-        row.addWidget(browse)
-        form.addRow(self.tr("Folder"), row)
+        row.addWidget(self.browse_button)
+        self.captions = (QLabel(), QLabel())  # folder, format
+        form.addRow(self.captions[0], row)
         self.format_combo = QComboBox()
-        self.format_combo.addItem(self.tr("Detect automatically"), AUTO)
-        descriptions = {
-            "folder": self.tr("Plain folder (sub-folders ok/ng/<class> become labels)"),
-            "mvtec": self.tr("MVTec AD layout (train/good, test/<defect>, ground_truth)"),
-            "labelme": self.tr("labelme JSON polygons"),
-        }
-        for name in importer_names():
-            self.format_combo.addItem(descriptions.get(name, name), name)
-        form.addRow(self.tr("Format"), self.format_combo)
+        for name in (AUTO, *importer_names()):
+            self.format_combo.addItem(name, name)
+        form.addRow(self.captions[1], self.format_combo)
         layout.addLayout(form)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel(self.tr("Images are copied into the project; the originals are not touched."))
+        self.status = ComposedLabel(word_wrap=True)
         self.status.setObjectName("muted")
-        self.status.setWordWrap(True)
+        self.status.compose(
+            lambda: self.tr("Images are copied into the project; the originals are not touched.")
+        )
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         self.skipped_table = QTableWidget(0, 2)
-        self.skipped_table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Why it was not imported")])
         self.skipped_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.skipped_table.horizontalHeader().resizeSection(0, 220)
         self.skipped_table.verticalHeader().setVisible(False)
         self.skipped_table.setVisible(False)
         layout.addWidget(self.skipped_table, 1)
         self.buttons = QDialogButtonBox()
-        self.import_button = self.buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # Shown once it is done; our own button, as Qt re-texts standard ones on a language change.
+        self.close_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setVisible(False)
         self.import_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self._cancel)
+        self.close_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The dialog's words; file names and the importers' reasons stay as they are."""
+        self.setWindowTitle(self.tr("Import images"))
+        self.browse_button.setText(self.tr("Browse…"))
+        self.captions[0].setText(self.tr("Folder"))
+        self.captions[1].setText(self.tr("Format"))
+        descriptions = {
+            AUTO: self.tr("Detect automatically"),
+            "folder": self.tr("Plain folder (sub-folders ok/ng/<class> become labels)"),
+            "mvtec": self.tr("MVTec AD layout (train/good, test/<defect>, ground_truth)"),
+            "labelme": self.tr("labelme JSON polygons"),
+        }
+        for i in range(self.format_combo.count()):
+            name = str(self.format_combo.itemData(i))
+            self.format_combo.setItemText(i, descriptions.get(name, name))
+        self.skipped_table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Why it was not imported")])
+        self.import_button.setText(self.tr("Import"))
+        self.close_button.setText(self.tr("Close"))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Folder to import"), self.folder_edit.text())
@@ -97,7 +117,7 @@ class ImportDialog(QDialog):
             return import_dataset(project, folder, fmt, progress, cancel)
 
         self.import_button.setEnabled(False)
-        self.status.setText(self.tr("Importing…"))
+        self.status.compose(lambda: self.tr("Importing…"))
         self.task = Task(work)
         self.task.signals.progress.connect(self._progress)
         self.task.signals.finished.connect(self._finished)
@@ -112,7 +132,7 @@ class ImportDialog(QDialog):
     def _cancel(self) -> None:
         if self.task is not None and self.report is None:
             self.task.cancel.cancel()
-            self.status.setText(self.tr("Cancelling after the current file…"))
+            self.status.compose(lambda: self.tr("Cancelling after the current file…"))
         else:
             self.reject()
 
@@ -120,6 +140,18 @@ class ImportDialog(QDialog):
         self.report = report
         self.task = None
         self.progress.setValue(1000)
+        self.status.compose(lambda: self._outcome(report))
+        self.skipped_table.setRowCount(len(report.skipped))
+        for row, (item, reason) in enumerate(report.skipped):
+            self.skipped_table.setItem(row, 0, QTableWidgetItem(item))
+            self.skipped_table.setItem(row, 1, QTableWidgetItem(reason))
+        self.skipped_table.setVisible(bool(report.skipped))
+        self.import_button.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.close_button.setVisible(True)
+
+    def _outcome(self, report: Any) -> str:
+        """What the import did, in words."""
         parts = [
             self.tr("%1 imported").replace("%1", str(report.imported)),
             self.tr("%1 already in the project").replace("%1", str(report.duplicates)),
@@ -130,14 +162,7 @@ class ImportDialog(QDialog):
         text = ", ".join(parts) + "."
         if report.cancelled:
             text += " " + self.tr("Cancelled: import the same folder again to resume.")
-        self.status.setText(text)
-        self.skipped_table.setRowCount(len(report.skipped))
-        for row, (item, reason) in enumerate(report.skipped):
-            self.skipped_table.setItem(row, 0, QTableWidgetItem(item))
-            self.skipped_table.setItem(row, 1, QTableWidgetItem(reason))
-        self.skipped_table.setVisible(bool(report.skipped))
-        self.import_button.setVisible(False)
-        self.cancel_button.setText(self.tr("Close"))
+        return text
 
     def _failed(self, message: str, _trace: str) -> None:
         self.task = None

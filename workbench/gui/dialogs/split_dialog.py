@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.project import Project
+from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.workers import Task, start
 
 
-class SplitDialog(QDialog):
+class SplitDialog(Retranslatable, QDialog):
     """Runs ``workbench.core.splits.assign_splits`` off the GUI thread with the chosen ratios."""
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
@@ -27,48 +28,55 @@ class SplitDialog(QDialog):
         self.project = project
         self.task: Task | None = None
         self.result: dict[str, object] | None = None
-        self.setWindowTitle(self.tr("Split samples"))
         layout = QVBoxLayout(self)
         form = QFormLayout()
+        self.captions = tuple(QLabel() for _ in range(4))  # train, val, test, seed
         self.ratio_spins = []
-        for name, value in ((self.tr("train"), 70), (self.tr("val"), 15), (self.tr("test"), 15)):
+        for caption, value in zip(self.captions, (70, 15, 15)):
             spin = QSpinBox()
             spin.setRange(0, 100)
             spin.setSuffix(" %")
             spin.setValue(value)
             self.ratio_spins.append(spin)
-            form.addRow(name, spin)
+            form.addRow(caption, spin)
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
-        form.addRow(self.tr("Seed"), self.seed)
-        self.only_unassigned = QCheckBox(self.tr("Only samples without a split"))
+        form.addRow(self.captions[3], self.seed)
+        self.only_unassigned = QCheckBox()
         self.only_unassigned.setChecked(True)
-        self.lock = QCheckBox(self.tr("Lock the test split as the baseline afterwards"))
-        self.lock.setChecked(project.test_locked)
+        self.lock = QCheckBox()
+        self._locked = project.test_locked  # read once: retranslate() must not reach the project
+        self.lock.setChecked(self._locked)
         form.addRow(self.only_unassigned)
         form.addRow(self.lock)
         layout.addLayout(form)
-        note = QLabel(
-            self.tr("Stratified by label and class; near-duplicate images stay in one split.")
-            + (
-                "\n" + self.tr("The test split is locked: its samples stay where they are.")
-                if project.test_locked
-                else ""
-            )
-        )
-        note.setObjectName("muted")
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        self.note = QLabel()
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         layout.addWidget(self.progress)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Assign splits"))
+        # Our own button, not a re-labelled Ok: Qt re-texts standard buttons on a language change.
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.assign_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.run)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Split samples"))
+        captions = (self.tr("train"), self.tr("val"), self.tr("test"), self.tr("Seed"))
+        for caption, text in zip(self.captions, captions, strict=True):
+            caption.setText(text)
+        self.only_unassigned.setText(self.tr("Only samples without a split"))
+        self.lock.setText(self.tr("Lock the test split as the baseline afterwards"))
+        note = self.tr("Stratified by label and class; near-duplicate images stay in one split.")
+        if self._locked:
+            note += "\n" + self.tr("The test split is locked: its samples stay where they are.")
+        self.note.setText(note)
+        self.assign_button.setText(self.tr("Assign splits"))
 
     def run(self) -> None:
         from workbench.core.splits import assign_splits, lock_test
