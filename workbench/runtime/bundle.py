@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
+from workbench.runtime.bundle_checks import manifest_problem, zip_problem
 
 BUNDLE_FORMAT = "defect-workbench-bundle"
 # 2: ``tiling.pad_multiple`` (small images padded to a multiple, not to a whole tile); a bundle
@@ -124,6 +125,9 @@ def _check_manifest(manifest: object, path: Path) -> dict[str, Any]:
     for key in ("task", "classes", "input", "tiling", "decision", "models", "files"):
         if key not in manifest:
             raise BundleError(f"{path}: manifest.json lacks {key!r}")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise BundleError(f"{path}: manifest.json {problem}")
     return manifest
 
 
@@ -149,6 +153,9 @@ def open_bundle(path: str | os.PathLike[str]) -> Bundle:
     p = Path(path)
     try:
         with zipfile.ZipFile(p) as zf:
+            problem = zip_problem(zf.infolist(), p.stat().st_size)
+            if problem:
+                raise BundleError(f"{p} is refused before anything is unpacked: {problem}")
             files = _read_members(zf, p)
     except FileNotFoundError:
         raise BundleError(f"bundle {p} does not exist") from None
