@@ -3,7 +3,9 @@
 Arrays are ``H x W`` (grey) or ``H x W x C`` with colour in RGB(A) order, dtype uint8 or
 uint16 (float32 for TIFFs that store it). A multi-page TIFF whose pages share one size is read
 as one ``H x W x pages`` array (pages are channels: several light sources of one part).
-Paths may contain any Unicode; files are read as bytes and decoded in memory.
+Paths may contain any Unicode; files are read as bytes and decoded in memory. Every image is
+returned as viewers show it: the EXIF orientation of JPEG, PNG and TIFF files is applied (see
+:mod:`workbench.core.exif`), so masks traced in other tools line up with it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tifffile
 
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import ImageReadError, ImageWriteError
+from workbench.core.exif import apply_orientation, file_orientation
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 _TIFF = (".tif", ".tiff")
@@ -40,30 +43,40 @@ def is_image_file(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
+def _tiff_orientation(tif: tifffile.TiffFile) -> int:
+    """The first page's Orientation tag (274), 1 when absent."""
+    first = tif.pages.first if len(tif.pages) else None
+    tag = first.tags.get(274) if isinstance(first, tifffile.TiffPage) else None
+    return int(tag.value) if tag is not None and isinstance(tag.value, int) and 1 <= tag.value <= 8 else 1
+
+
 def _decode_tiff(path: Path, data: bytes) -> np.ndarray:
     import io
 
     try:
         with tifffile.TiffFile(io.BytesIO(data)) as tif:
             pages = [p.asarray() for p in tif.pages]
+            orientation = _tiff_orientation(tif)
     except Exception as exc:  # tifffile raises many types for damaged files
         raise ImageReadError(path, f"damaged or unsupported TIFF ({exc})") from exc
     if not pages:
         raise ImageReadError(path, "TIFF has no pages")
     if len(pages) == 1:
-        return np.asarray(pages[0])
+        return apply_orientation(np.asarray(pages[0]), orientation)
     shapes = {p.shape[:2] for p in pages}
     if len(shapes) != 1:
         raise ImageReadError(path, "multi-page TIFF pages differ in size, cannot stack as channels")
     planes = [p if p.ndim == 2 else p[..., 0] for p in pages]
-    return np.stack(planes, axis=-1)
+    return apply_orientation(np.stack(planes, axis=-1), orientation)
 
 
 def _decode_other(path: Path, data: bytes) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
+    # IMREAD_UNCHANGED keeps 16 bits and alpha but ignores the EXIF orientation: applied below.
     img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     if img is None:
         raise ImageReadError(path, "not a readable PNG/JPEG/BMP image (corrupt or wrong format)")
+    img = apply_orientation(img, file_orientation(data))
     if img.ndim == 3 and img.shape[2] == 3:
         img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     elif img.ndim == 3 and img.shape[2] == 4:

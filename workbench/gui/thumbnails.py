@@ -16,11 +16,13 @@ from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import WorkbenchError
 
 THUMB_SIZE = 160
+# Part of the cache file name: bumped when thumbnails are made differently (2: EXIF orientation applied).
+THUMB_VERSION = 2
 _MEMORY_ITEMS = 4000
 
 
 def thumbnail_path(project_root: Path, content_hash: str) -> Path:
-    return project_root / "cache" / "thumbs" / f"{content_hash[:32]}_{THUMB_SIZE}.png"
+    return project_root / "cache" / "thumbs" / f"{content_hash[:32]}_{THUMB_SIZE}_v{THUMB_VERSION}.png"
 
 
 def make_thumbnail(image_path: Path, cache_path: Path) -> np.ndarray:

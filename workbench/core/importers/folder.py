@@ -5,7 +5,9 @@
 - Masks are matched by name: ``<name>_mask.png`` beside the image, or ``masks/<name>.png`` (or
   ``masks/<name>_mask.png``) in a folder beside it; for an ``images/`` folder also
   ``../masks/<name>.png``, so ``images/`` + ``masks/`` with matching names imports as is.
-  PNG, BMP and TIFF masks are preferred; JPEG masks are read too.
+  PNG, BMP and TIFF masks are preferred; JPEG masks are read too. A ``<name>_mask`` file is
+  never imported as an image: one that no image takes (its image is missing) is reported as an
+  orphan mask and skipped, and so is a file in a ``masks/`` folder that no image takes.
 - A binary mask takes the class of the image's folder, else the project's only class, else
   "defect"; a label map with values 1..k needs those class ids to exist. Masks with grey edges
   are thresholded only when the class is known (a class folder, the project's only class, or
@@ -40,6 +42,7 @@ MASK_DIR = "masks"
 # Lossless first, so a PNG wins over a JPEG of the same name; JPEG masks are thresholded.
 MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")
 DEFAULT_CLASS = "defect"
+MASK_STEM_END = "_mask"  # a file called <name>_mask is a mask, never an image of its own
 
 
 def folder_meaning(dirs: list[str]) -> tuple[Split | None, Label, str | None]:
@@ -70,12 +73,29 @@ def find_mask(image: Path, root: Path) -> Path | None:
     return found
 
 
-def _drop_mask_files(images: list[Path]) -> list[Path]:
-    """Remove ``<name>_mask.*`` files that sit beside an image called ``<name>``."""
-    stems = {(p.parent, p.stem) for p in images}
-    return [
-        p for p in images if not (p.stem.endswith("_mask") and (p.parent, p.stem[: -len("_mask")]) in stems)
-    ]
+def _is_mask_name(path: Path) -> bool:
+    return path.stem.lower().endswith(MASK_STEM_END)
+
+
+def _file_key(path: Path) -> tuple[Path, str]:
+    # find_sibling may name a file in another case than the folder listing (case-blind file systems)
+    return path.parent, path.name.lower()
+
+
+def _orphan_masks(root: Path, used: set[tuple[Path, str]]) -> list[tuple[str, str]]:
+    """``(item, reason)`` for each mask file (``<name>_mask.*``, or in a ``masks/`` folder) no image takes."""
+    orphans = []
+    for path in walk_files(root):
+        in_mask_dir = any(part.lower() == MASK_DIR for part in path.relative_to(root).parts[:-1])
+        if not is_image_file(path) or _file_key(path) in used or not (in_mask_dir or _is_mask_name(path)):
+            continue
+        stem = path.stem[: -len(MASK_STEM_END)] if _is_mask_name(path) else path.stem
+        orphans.append((rel_item(path, root), (
+            f"orphan mask, skipped: no image called {stem!r} takes it (masks are matched by name: "
+            "<name>_mask.* beside the image, or masks/<name>.* in its folder); put its image beside it, "
+            "or rename the file if it is itself an image"
+        )))  # fmt: skip
+    return orphans
 
 
 class FolderImporter(PlanImporter):
@@ -93,13 +113,17 @@ class FolderImporter(PlanImporter):
         # A project with exactly one defect class gives binary masks outside class folders that class.
         known = project.classes()
         fallback = known[0].name if len(known) == 1 else None
-        for image in _drop_mask_files(image_files(root, frozenset({MASK_DIR}))):
+        used: set[tuple[Path, str]] = set()
+        for image in image_files(root, frozenset({MASK_DIR})):
+            if _is_mask_name(image):
+                continue  # a mask: taken by its image below, or reported as an orphan
             item = rel_item(image, root)
             dirs = list(Path(item).parts[:-1])
             split, label, defect = folder_meaning(dirs)
             mask_path = find_mask(image, root)
             mask = None
             if mask_path is not None:
+                used.add(_file_key(mask_path))
                 # NG/ names the generic class; top-level and images/ images name none.
                 name = defect or fallback or (DEFAULT_CLASS if label == "ng" else None)
                 mask = MaskFile(rel_item(mask_path, root), mask_path, name or DEFAULT_CLASS, name is not None)
@@ -114,4 +138,5 @@ class FolderImporter(PlanImporter):
                     mask=mask,
                 )
             )
+        plan.skipped.extend(_orphan_masks(root, used))
         return plan

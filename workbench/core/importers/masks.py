@@ -13,7 +13,9 @@ Masks are read as real tools write them, by these rules in order:
   (anti-aliasing, resizing, JPEG) and thresholded at half its range (half of 255 for 8-bit
   values, of 65535 for 16-bit ones), but only when the class is known from the folder or name:
   otherwise a label map of classes not defined yet looks the same, and guessing would import
-  wrong labels. A mask with nothing above half the range is refused, not imported empty.
+  wrong labels. A mask with nothing above half the range is refused, not imported empty, and so
+  is one with several grey levels that each fill regions of their own (128 and 255, say): that
+  is a label map of several classes, and one cut would merge them or drop some.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from workbench.core import imageio
@@ -35,6 +38,14 @@ if TYPE_CHECKING:
 
 _BINARY_VALUE_SETS = ({0, 1}, {0, 255}, {0, 65535})
 GREY_SPREAD = 16  # channels this close (8-bit scale) are one grey: JPEG of a grey mask stays within it
+LEVEL_TOLERANCE = 8  # (8-bit scale) levels this close are one level (JPEG noise around it)
+# A grey level is a class of its own when it fills solid regions, 5x5 blocks of one value (within
+# FLAT_TOLERANCE), of at least this share of the mask's foreground. Edge ramps of anti-aliasing,
+# resizing and blurring change value every pixel or two and seldom do; JPEG keeps flat blocks flat.
+FLAT_TOLERANCE = 1
+MIN_LEVEL_SHARE = 0.02
+MIN_LEVEL_PIXELS = 9
+MAX_LEVELS_CHECKED = 12
 
 
 @dataclass(frozen=True)
@@ -78,12 +89,41 @@ def _class_unknown(what: str, detail: str) -> MaskError:
     )
 
 
+def flat_levels(plane: np.ndarray) -> list[int]:
+    """The grey levels of a mask that fill solid regions of their own, most used first."""
+    tolerance = LEVEL_TOLERANCE * _full_range(plane) // 255
+    flat = FLAT_TOLERANCE * _full_range(plane) // 255
+    values = plane.astype(np.int64)
+    # The faint tail of a resized or blurred edge can be wide and nearly flat; it is background.
+    foreground = values > _full_range(plane) // 8
+    needed = max(MIN_LEVEL_PIXELS, MIN_LEVEL_SHARE * int(foreground.sum()))
+    uniq, counts = np.unique(values[foreground], return_counts=True)
+    levels: list[int] = []
+    block = np.ones((5, 5), np.uint8)
+    for value in uniq[np.argsort(-counts)][:MAX_LEVELS_CHECKED]:
+        if any(abs(int(value) - level) <= 2 * tolerance for level in levels):
+            continue  # JPEG noise around a level already found
+        near = (np.abs(values - int(value)) <= flat).astype(np.uint8)
+        if int(cv2.erode(near, block).sum()) >= needed:
+            levels.append(int(value))
+    return levels
+
+
 def threshold(plane: np.ndarray, project: Project, cls: MaskClass, what: str) -> np.ndarray:
     """Binary in meaning with grey values: at least half the range -> ``cls``; refuse if that guesses."""
     values = [int(v) for v in np.unique(plane) if v]
     detail = f"values {_shown(values)} are not class ids of this project"
     if not cls.known:
         raise _class_unknown(what, detail)
+    levels = flat_levels(plane)
+    if len(levels) > 1:
+        raise MaskError(
+            f"mask {what} has {len(levels)} grey levels that each fill regions of their own "
+            f"({_shown(sorted(levels))}): it marks several classes, and one cut at half the range would "
+            "merge them or drop some; create the classes and save the mask as a label map (0 = background, "
+            "k = class id k) or as one mask per class (or, if it marks one kind of defect, as 0/255), then "
+            "import again"
+        )
     half = _full_range(plane) // 2
     above = plane > half
     if not above.any():

@@ -14,6 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from workbench.core.exif import apply_orientation, file_orientation
+
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PALETTE_COLOUR_TYPE = 3
 
@@ -62,6 +64,7 @@ def read_palette_png(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     if decoded is None:
         return None
     indices = decoded if decoded.ndim == 2 else decoded[..., 0]
+    indices = apply_orientation(indices, file_orientation(data))  # as imageio turns the colours
     return np.ascontiguousarray(indices, dtype=np.uint8), palette.copy()
 
 
