@@ -684,6 +684,14 @@
         <translation>当前文件完成后取消…</translation>
     </message>
     <message>
+        <source>%1 sample(s) already in the project have masks drawn or changed in the workbench that differ from the masks in this folder. Replace them with the folder&apos;s masks? (No keeps the drawn masks.)</source>
+        <translation>项目中已有 %1 个样本的掩膜是在本软件中绘制或修改的，与此文件夹中的掩膜不同。要用文件夹中的掩膜替换它们吗？（选“否”则保留已绘制的掩膜。）</translation>
+    </message>
+    <message>
+        <source>Masks drawn in the workbench</source>
+        <translation>本软件中绘制的掩膜</translation>
+    </message>
+    <message>
         <source>%1 imported</source>
         <translation>已导入 %1 个</translation>
     </message>
@@ -698,6 +706,10 @@
     <message>
         <source>%1 done by an earlier run</source>
         <translation>%1 个已由之前的导入完成</translation>
+    </message>
+    <message>
+        <source>Masks of samples already in the project: %1 attached, %2 updated, %3 kept.</source>
+        <translation>项目中已有样本的掩膜：新加 %1 个，更新 %2 个，保留 %3 个。</translation>
     </message>
     <message>
         <source>Cancelled: import the same folder again to resume.</source>

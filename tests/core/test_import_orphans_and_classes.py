@@ -131,7 +131,7 @@ def test_two_colour_masks_keep_two_classes_or_are_refused(
     burn, stain = project.add_class("burn", "#D55E00").id, project.add_class("stain", "#0072B2").id
     known = import_dataset(project, src, "folder")
 
-    assert known.skipped == [] and known.masks_added == 1
+    assert known.skipped == [] and known.masks_attached == 1
     mask = project.read_mask(project.samples()[0])
     assert set(np.unique(mask)) == {0, burn, stain}
     assert (mask[8:41, 8:37] == burn).all() and mask[32, 66] == stain

@@ -317,15 +317,15 @@ def test_importing_again_after_the_fix_adds_the_refused_masks(
     write_image(src / "masks" / "a.png", _disc(aa=True))
     write_image(src / "masks" / "b.png", _disc(aa=True) // 4)  # stays unreadable after the fix
     first = import_dataset(project, src, "folder")
-    assert first.imported == 2 and len(first.skipped) == 2 and first.masks_added == 0
+    assert first.imported == 2 and len(first.skipped) == 2 and first.masks_attached == 0
 
     crack = project.add_class("crack").id  # what the refusal said to do
     again = import_dataset(project, src, "folder")
 
     assert again.imported == 0 and again.duplicates == 2
-    assert again.masks_added == 1 and again.masks_thresholded == 1
+    assert again.masks_attached == 1 and again.masks_thresholded == 1
     assert [item for item, _ in again.skipped] == ["masks/b.png"]
-    assert any("1 sample(s) already in the project got the mask" in note for note in again.notes())
+    assert any("1 sample(s) already in the project got their mask" in note for note in again.notes())
     a, b = _by_name(project)["images/a"], _by_name(project)["images/b"]
     assert a.has_mask and a.label == "ng" and FLAG_MASK_SKIPPED not in a.flags
     np.testing.assert_array_equal(project.read_mask(a), np.where(_disc(aa=True) >= 128, crack, 0))

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("source", help="dataset folder to import")
     p.add_argument("--format", default=AUTO, choices=[AUTO, *importer_names()],
                    help="dataset layout (default: detect it)")  # fmt: skip
+    p.add_argument("--overwrite-masks", action="store_true",
+                   help="replace masks drawn or changed in the workbench with the source's masks where they "
+                   "differ (default: keep them and list them)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -42,7 +45,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     bar = ProgressBar("import", enabled=not args.json)
     with open_project(args.dir) as project:
         try:
-            report = import_dataset(project, args.source, args.format, progress=bar)
+            report = import_dataset(
+                project, args.source, args.format, progress=bar, overwrite_masks=args.overwrite_masks
+            )
         except KeyboardInterrupt:
             print("import interrupted; run the same command again to resume it", file=sys.stderr)
             return 130
@@ -58,12 +63,19 @@ def _print_import(report: ImportReport) -> None:
           f"{report.duplicates} duplicate(s), {len(report.skipped)} file(s) skipped")  # fmt: skip
     if report.resumed:
         print(f"resumed an interrupted import: {report.resumed} item(s) were done before")
+    if report.duplicates:
+        print(f"masks of samples already in the project: {report.masks_attached} attached, "
+              f"{report.masks_updated} updated, {len(report.masks_kept)} kept")  # fmt: skip
     for note in report.notes():
         print(f"note: {note}")
     if report.skipped:
         print("skipped:")
         for item, reason in report.skipped:
             print(f"  {item}: {reason}")
+    if report.masks_kept:
+        print("masks kept (drawn or changed in the workbench; --overwrite-masks replaces them):")
+        for item, sample in report.masks_kept:
+            print(f"  {item}: sample {sample}")
     flagged = {k: v for k, v in report.health.items() if v and k not in ("scanned", "unreadable")}
     if flagged:
         print("health flags: " + "  ".join(f"{k}={v}" for k, v in flagged.items()))

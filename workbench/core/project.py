@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -379,6 +379,11 @@ class Project:
                 )
             if has_mask and mask is not None:
                 self._write_mask_file(sid, mask)
+                if import_ref is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO mask_origins(sample_id, import_id, mask_rev) VALUES(?, ?, 1)",
+                        (sid, import_ref[0]),
+                    )
             else:
                 self.mask_path(sid).unlink(missing_ok=True)  # a stray file from a killed import
             if import_ref is not None:
@@ -513,8 +518,12 @@ class Project:
             raise MaskError(f"cannot encode mask for sample {sample_id}")
         atomic_write_bytes(self.mask_path(sample_id), buf.tobytes())
 
-    def write_mask(self, sample_id: int, mask: np.ndarray) -> Sample:
-        """Save a sample's label map atomically and update its classes; an all-zero map clears it."""
+    def write_mask(self, sample_id: int, mask: np.ndarray, import_id: int | None = None) -> Sample:
+        """Save a sample's label map atomically and update its classes; an all-zero map clears it.
+
+        ``import_id``: the mask comes from that import (see :meth:`mask_origin`); any other write
+        makes it a mask of the workbench's own.
+        """
         s = self.sample(sample_id)
         mask = self._validate_mask(mask, s.width, s.height, f"sample {s.name}")
         has_mask = bool(mask.any())
@@ -528,9 +537,23 @@ class Project:
                 " WHERE id=?",
                 (int(has_mask), json.dumps(classes), json.dumps(flags), now_iso(), sample_id),
             )
+            if import_id is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO mask_origins(sample_id, import_id, mask_rev)"
+                    " SELECT id, ?, mask_rev FROM samples WHERE id=?",
+                    (import_id, sample_id),
+                )
         if not has_mask:
             self.mask_path(sample_id).unlink(missing_ok=True)
         return self.sample(sample_id)
+
+    def mask_origin(self, sample_id: int) -> MaskOrigin | None:
+        """The import that last wrote the sample's mask and the mask revision it left; None if none did.
+
+        The mask is still the imported one while ``samples.mask_rev`` equals that revision.
+        """
+        rows = self._rows("SELECT import_id, mask_rev FROM mask_origins WHERE sample_id=?", (sample_id,))
+        return MaskOrigin(int(rows[0]["import_id"]), int(rows[0]["mask_rev"])) if rows else None
 
     # ------------------------------------------------------------------ summaries
     def counts(self) -> dict[str, Any]:
@@ -724,6 +747,13 @@ def _run_columns(run_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     if set(fields) - set(RUN_COLUMNS):
         raise ProjectError(f"cannot set {sorted(set(fields) - set(RUN_COLUMNS))} on run {run_id}")
     return {k: json.dumps(v) if k in ("config", "metrics", "dataset") else v for k, v in fields.items()}
+
+
+class MaskOrigin(NamedTuple):
+    """Which import wrote a sample's mask, and ``samples.mask_rev`` right after it did."""
+
+    import_id: int
+    mask_rev: int
 
 
 def _check_choice(what: str, value: object, choices: Sequence[object]) -> None:

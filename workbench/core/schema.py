@@ -93,6 +93,15 @@ MIGRATIONS: list[str] = [
             PRIMARY KEY (import_id, item)
         );
     """,
+    # 2: which masks an import wrote, so importing again can tell them from masks drawn in the
+    # workbench (any later save moves samples.mask_rev past the one recorded here).
+    """
+        CREATE TABLE mask_origins (
+            sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+            import_id INTEGER NOT NULL,
+            mask_rev INTEGER NOT NULL        -- samples.mask_rev right after the import wrote it
+        );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

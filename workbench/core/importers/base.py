@@ -40,8 +40,14 @@ class ImportReport:
     health: dict[str, int] = field(default_factory=dict)
     # Masks with grey values (anti-aliasing, resizing, JPEG) cut at half their range: imported, not skipped.
     masks_thresholded: int = 0
-    # Masks refused by an earlier import, read now and given to those samples (counted as duplicates).
-    masks_added: int = 0
+    # Samples already in the project (counted as duplicates) whose masks this import changed:
+    # attached where they had none, updated where the source changed a mask an import wrote,
+    # overwritten (also counted as updated) where the workbench had drawn one, when asked to.
+    masks_attached: int = 0
+    masks_updated: int = 0
+    masks_overwritten: int = 0
+    # ``(mask item, sample name)`` of masks drawn in the workbench that differ from the source's, kept.
+    masks_kept: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -56,15 +62,27 @@ class ImportReport:
                 f"{self.masks_thresholded} mask(s) had grey values (anti-aliased edges, resizing or JPEG) "
                 "and were thresholded at half their range"
             )
-        if self.masks_added:
+        if self.masks_attached:
             notes.append(
-                f"{self.masks_added} sample(s) already in the project got the mask an earlier import refused"
+                f"{self.masks_attached} sample(s) already in the project got their mask from the source"
+            )
+        if self.masks_updated:
+            drawn = f" ({self.masks_overwritten} drawn in the workbench, replaced as asked)"
+            notes.append(
+                f"{self.masks_updated} mask(s) changed in the source were updated"
+                + (drawn if self.masks_overwritten else "")
+            )
+        if self.masks_kept:
+            notes.append(
+                f"{len(self.masks_kept)} mask(s) drawn or changed in the workbench differ from the source's "
+                "and were kept (import again with overwrite to replace them)"
             )
         return notes
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["skipped"] = [{"item": item, "reason": reason} for item, reason in self.skipped]
+        out["masks_kept"] = [{"item": item, "sample": name} for item, name in self.masks_kept]
         out["succeeded"] = self.succeeded
         return out
 
@@ -148,8 +166,10 @@ class PlanImporter(ABC):
         folder: Path,
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
+        overwrite_masks: bool = False,
     ) -> ImportReport:
         from workbench.core.importers.runner import run_plan
 
         folder = Path(folder)
-        return run_plan(project, folder, self.name, self.plan(project, folder), progress, cancel)
+        plan = self.plan(project, folder)
+        return run_plan(project, folder, self.name, plan, progress, cancel, overwrite_masks)

@@ -120,9 +120,10 @@ class LabelmeImporter(PlanImporter):
         folder: Path,
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
+        overwrite_masks: bool = False,
     ) -> ImportReport:
         try:
-            return super().import_into(project, folder, progress, cancel)
+            return super().import_into(project, folder, progress, cancel, overwrite_masks)
         finally:
             shutil.rmtree(project.root / "cache" / SCRATCH, ignore_errors=True)
 

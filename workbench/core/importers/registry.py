@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench.core.cancel import CancelToken, Progress
 from workbench.core.errors import ImportFormatError
-from workbench.core.importers.base import Importer, ImportReport
+from workbench.core.importers.base import Importer, ImportReport, PlanImporter
 from workbench.core.project import Project
 
 GROUP = "workbench.importers"
@@ -62,12 +62,23 @@ def import_dataset(
     fmt: str = AUTO,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    overwrite_masks: bool = False,
 ) -> ImportReport:
-    """Import the dataset in ``source`` (format ``fmt`` or detected); resumes an interrupted run."""
+    """Import the dataset in ``source`` (format ``fmt`` or detected); resumes an interrupted run.
+
+    Samples already in the project get the source's masks where they have none or where the source
+    changed a mask an import wrote; ``overwrite_masks`` also replaces masks drawn in the workbench
+    (otherwise they are kept and listed in the report).
+    """
     root = Path(source).expanduser()
     if not root.exists():
         raise ImportFormatError(f"source folder {root} does not exist")
     if not root.is_dir():
         raise ImportFormatError(f"source {root} is not a folder")
     name = detect_format(root) if fmt == AUTO else fmt
-    return get_importer(name).import_into(project, root, progress, cancel)
+    importer = get_importer(name)
+    if not overwrite_masks:
+        return importer.import_into(project, root, progress, cancel)
+    if not isinstance(importer, PlanImporter):
+        raise ImportFormatError(f"import format {name!r} cannot replace masks drawn in the workbench")
+    return importer.import_into(project, root, progress, cancel, overwrite_masks=True)

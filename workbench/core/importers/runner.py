@@ -7,6 +7,7 @@ crash the rows say exactly what is in the project; a second run of the same impo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -29,8 +30,13 @@ def run_plan(
     plan: Plan,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    overwrite_masks: bool = False,
 ) -> ImportReport:
-    """Import every planned item not done yet; return what happened (also on cancel)."""
+    """Import every planned item not done yet; return what happened (also on cancel).
+
+    Samples already in the project get masks the source has for them now (see :func:`mask_outcome`);
+    masks drawn in the workbench are replaced only with ``overwrite_masks``, else reported as kept.
+    """
     progress = progress or no_progress
     if not plan.items and not plan.skipped:
         raise ImportFormatError(f"no images found in {folder}")
@@ -55,7 +61,7 @@ def run_plan(
                 if row["status"] == "imported" and row["sample_id"] is not None:
                     earlier_ids.append(int(row["sample_id"]))
             continue
-        _import_one(project, import_id, planned, report)
+        _import_one(project, import_id, planned, report, overwrite_masks)
     report.skipped = [
         (item, row["reason"])
         for item, row in project.import_items(import_id).items()
@@ -72,7 +78,9 @@ def run_plan(
     return report
 
 
-def _import_one(project: Project, import_id: int, planned: PlannedItem, report: ImportReport) -> None:
+def _import_one(
+    project: Project, import_id: int, planned: PlannedItem, report: ImportReport, overwrite_masks: bool
+) -> None:
     mask: np.ndarray | None = None
     thresholded = False
     flags: tuple[str, ...] = ()
@@ -102,33 +110,70 @@ def _import_one(project: Project, import_id: int, planned: PlannedItem, report: 
         report.imported += 1
         report.sample_ids.append(sample.id)
         report.masks_thresholded += int(thresholded)
-    else:
-        report.duplicates += 1
-        if mask is not None and _add_refused_mask(project, import_id, planned, sample, mask):
-            report.masks_added += 1
-            report.masks_thresholded += int(thresholded)
+        return
+    report.duplicates += 1
+    if mask is None or planned.mask is None:
+        return
+    outcome = _update_mask(project, import_id, planned.mask.item, sample, mask, overwrite_masks)
+    if outcome in ("attached", "updated", "overwritten"):
+        report.masks_thresholded += int(thresholded)
+    if outcome == "attached":
+        report.masks_attached += 1
+    elif outcome in ("updated", "overwritten"):
+        report.masks_updated += 1
+        report.masks_overwritten += int(outcome == "overwritten")
+    elif outcome == "kept":
+        report.masks_kept.append((planned.mask.item, sample.name))
 
 
-def _add_refused_mask(
-    project: Project, import_id: int, planned: PlannedItem, sample: Sample, mask: np.ndarray
-) -> bool:
-    """Give a sample whose mask an earlier import refused the mask read now.
+MaskOutcome = Literal["attached", "updated", "overwritten", "kept", "unchanged"]
 
-    Refusals tell the user to fix the cause (a class folder, a class colour) and import again;
-    without this the second import would find only duplicates and the masks would stay out.
+
+def mask_outcome(
+    project: Project, import_id: int, sample: Sample, mask: np.ndarray, overwrite: bool
+) -> MaskOutcome:
+    """What importing ``mask`` again does to a sample already in the project.
+
+    A sample without a mask that was never saved gets it (attached). A mask the workbench never
+    changed since an import wrote it follows its source (updated). A mask drawn, changed or erased
+    in the workbench is kept unless ``overwrite`` (then overwritten). The first of several source
+    files with one content wins within one import; a mask empty in the source changes nothing.
     """
-    if sample.has_mask or FLAG_MASK_SKIPPED not in sample.flags or not mask.any():
-        return False
+    origin = project.mask_origin(sample.id)
+    if not mask.any() or (origin is not None and origin.import_id == import_id):
+        return "unchanged"
+    if not sample.has_mask and sample.mask_rev == 0:
+        return "attached"
+    if sample.has_mask and np.array_equal(project.read_mask(sample), mask):
+        return "unchanged"
+    if sample.has_mask and origin is not None and origin.mask_rev == sample.mask_rev:
+        return "updated"
+    return "overwritten" if overwrite else "kept"
+
+
+def _update_mask(
+    project: Project, import_id: int, item: str, sample: Sample, mask: np.ndarray, overwrite: bool
+) -> MaskOutcome:
+    """Attach, update or keep the mask of a sample imported before (see :func:`mask_outcome`).
+
+    Masks added or fixed in the source after the first import, and masks an earlier import refused
+    (the refusal says to fix the cause and import again), come in this way.
+    """
     try:
-        project.write_mask(sample.id, mask)
-    except MaskError as exc:
-        assert planned.mask is not None  # only planned masks are read
-        project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
-        return False
-    project.set_flags(sample.id, remove=[FLAG_MASK_SKIPPED])
+        outcome = mask_outcome(project, import_id, sample, mask, overwrite)
+        if outcome in ("kept", "unchanged"):
+            return outcome
+        project.write_mask(sample.id, mask, import_id=import_id)
+    except FILE_ERRORS as exc:  # a mask that does not fit, or a project mask that cannot be read
+        project.record_import_item(import_id, item, "skipped", f"mask not used: {exc}")
+        return "unchanged"
+    if FLAG_MASK_SKIPPED in sample.flags:
+        project.set_flags(sample.id, remove=[FLAG_MASK_SKIPPED])
     if sample.label == "unlabeled":  # as for a new sample: drawn defects make it NG
         project.update_samples([sample.id], label="ng")
-    return True
+    elif sample.label == "ok" and sample.review != "needs_review":  # a defect on a good part: ask
+        project.update_samples([sample.id], review="needs_review")
+    return outcome
 
 
 def _add(

@@ -1,4 +1,8 @@
-"""Import a folder with any registered importer: progress, cancel, and a report of what was refused."""
+"""Import a folder with any registered importer: progress, cancel, and a report of what was refused.
+
+Importing a folder again brings in the masks added or fixed there since; when some of them differ
+from masks drawn in the workbench, the dialog asks before it replaces those.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +79,7 @@ class ImportDialog(Retranslatable, QDialog):
         # Shown once it is done; our own button, as Qt re-texts standard ones on a language change.
         self.close_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.setVisible(False)
-        self.import_button.clicked.connect(self.run)
+        self.import_button.clicked.connect(lambda: self.run())
         self.cancel_button.clicked.connect(self._cancel)
         self.close_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -105,8 +109,8 @@ class ImportDialog(Retranslatable, QDialog):
         if folder:
             self.folder_edit.setText(folder)
 
-    def run(self) -> None:
-        """Start the import of the chosen folder."""
+    def run(self, overwrite_masks: bool = False) -> None:
+        """Start the import of the chosen folder (``overwrite_masks``: see :func:`import_dataset`)."""
         folder = Path(self.folder_edit.text().strip())
         if not str(folder) or not folder.is_dir():
             QMessageBox.warning(self, self.tr("Import"), self.tr("Choose an existing folder to import."))
@@ -114,8 +118,9 @@ class ImportDialog(Retranslatable, QDialog):
         fmt, project = self.format_combo.currentData(), self.project
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return import_dataset(project, folder, fmt, progress, cancel)
+            return import_dataset(project, folder, fmt, progress, cancel, overwrite_masks=overwrite_masks)
 
+        self.report = None
         self.import_button.setEnabled(False)
         self.status.compose(lambda: self.tr("Importing…"))
         self.task = Task(work)
@@ -149,6 +154,23 @@ class ImportDialog(Retranslatable, QDialog):
         self.import_button.setVisible(False)
         self.cancel_button.setVisible(False)
         self.close_button.setVisible(True)
+        if report.masks_kept and not report.cancelled and self.ask_overwrite(len(report.masks_kept)):
+            self.run(overwrite_masks=True)
+
+    def ask_overwrite(self, kept: int) -> bool:
+        """Whether to replace ``kept`` masks drawn in the workbench with the differing masks of the source."""
+        question = self.tr(
+            "%1 sample(s) already in the project have masks drawn or changed in the workbench that differ "
+            "from the masks in this folder. Replace them with the folder's masks? (No keeps the drawn masks.)"
+        ).replace("%1", str(kept))
+        answer = QMessageBox.question(
+            self,
+            self.tr("Masks drawn in the workbench"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _outcome(self, report: Any) -> str:
         """What the import did, in words."""
@@ -160,6 +182,12 @@ class ImportDialog(Retranslatable, QDialog):
         if report.resumed:
             parts.append(self.tr("%1 done by an earlier run").replace("%1", str(report.resumed)))
         text = ", ".join(parts) + "."
+        if report.duplicates:
+            masks = self.tr("Masks of samples already in the project: %1 attached, %2 updated, %3 kept.")
+            for key, value in (("%1", report.masks_attached), ("%2", report.masks_updated),
+                               ("%3", len(report.masks_kept))):  # fmt: skip
+                masks = masks.replace(key, str(value))
+            text += " " + masks
         if report.cancelled:
             text += " " + self.tr("Cancelled: import the same folder again to resume.")
         return text
