@@ -14,7 +14,7 @@ from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import ImageReadError, MaskError, ProjectError
 from workbench.core.imageio import write_image
 from workbench.core.project import DB_NAME, SUBDIRS, Project, is_project
-from workbench.core.schema import SCHEMA_VERSION, current_version
+from workbench.core.schema import SCHEMA_VERSION, current_version, migrate
 from workbench.core.types import FLAG_NG_WITHOUT_MASK
 
 
@@ -97,14 +97,14 @@ def test_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
 
 
 def test_migrations_run_on_an_empty_database(tmp_path: Path) -> None:
-    root = tmp_path / "proj"
-    root.mkdir()
-    sqlite3.connect(root / DB_NAME).close()  # an empty SQLite file, version 0
-    with Project.open(root) as proj:
-        assert current_version(proj._conn) == SCHEMA_VERSION
-        assert proj.count_samples() == 0 and proj.classes() == []
-        tables = {r["name"] for r in proj._rows("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"meta", "samples", "channels", "classes", "runs", "imports"} <= tables
+    # Only a new database starts at version 0: an existing project.db without tables is damaged
+    # and refused (tests/core/test_damaged_project.py).
+    conn = sqlite3.connect(tmp_path / "new.db")
+    assert current_version(conn) == 0
+    assert migrate(conn) == SCHEMA_VERSION == current_version(conn)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"meta", "samples", "channels", "classes", "runs", "imports"} <= tables
+    conn.close()
 
 
 def test_add_sample_dedupes_and_checks_channels(project: Project, tmp_path: Path) -> None:

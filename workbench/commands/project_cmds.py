@@ -1,11 +1,11 @@
-"""`workbench new` and `workbench info`."""
+"""`workbench new`, `info`, `runs` and `recover`."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from workbench.commands.common import open_project, print_json
+from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.decisions import DecisionConfig
 from workbench.core.project import TASKS, Project
 from workbench.core.types import Run
@@ -29,6 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("dir", help="project folder")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser(
+        "recover",
+        help="rebuild a project whose project.db is empty or damaged from its images/ and masks/",
+        description="Moves the damaged project.db into a damaged-<time>/ folder of the project, reads "
+        "back what it still can, and makes a new database in which every image is a sample and every "
+        "mask is attached to its sample again. Nothing is deleted.",
+    )
+    p.add_argument("dir", help="project folder")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_recover)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -97,11 +108,10 @@ def shipped_thresholds(run: Run) -> list[dict[str, Any]]:
         return []
     decision = DecisionConfig.from_dict(run.config.get("decision") or {})
     methods = {o.get("class_id"): o.get("method") for o in run.config.get("decision_origin") or []}
-    fit = "model_fit" if run.task == "anomaly" else "default"
     if not decision.classes:
-        return [{"class_id": None, "name": "", "threshold": decision.default_threshold, "method": fit}]
+        return [{"class_id": None, "name": "", "threshold": decision.default_threshold, "method": "default"}]
     return [{"class_id": r.class_id, "name": r.name, "threshold": decision.ng_threshold(r),
-             "method": methods.get(r.class_id, fit)} for r in decision.classes]  # fmt: skip
+             "method": methods.get(r.class_id, "default")} for r in decision.classes]  # fmt: skip
 
 
 def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
@@ -142,4 +152,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"{'':<24} error: {r.error}")
     if guessed:
         print("? = threshold guessed from good parts only (no NG validation image); label NG parts")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from workbench.core.recover import recover_project
+
+    report = recover_project(args.dir, progress=ProgressBar("recover", enabled=not args.json))
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for line in report.lines():
+            print(line)
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class WorkbenchError(Exception):
     """Base class of every error the workbench reports to a user."""
@@ -34,3 +36,27 @@ class ProjectLockedError(ProjectError):
 
 class ImportFormatError(WorkbenchError):
     """A dataset to import does not follow the layout its importer expects."""
+
+
+class DamagedProjectError(ProjectError):
+    """``project.db`` is empty or damaged; the project's files are left as they are for recovery."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """A write was asked of a project this account (or this open) can only read."""
+
+
+class DiskFullError(ProjectError):
+    """The disk holding the project is full; what was written so far is kept."""
+
+
+def project_failure(exc: BaseException, root: object) -> ProjectError | None:
+    """The error that must stop a whole job on project ``root`` (the project itself cannot be
+    read or written: damaged, read-only, disk full), or ``None`` for an error of one input file."""
+    if isinstance(exc, (DamagedProjectError, ProjectReadOnlyError, DiskFullError)):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(f"the disk holding {root} is full ({exc.strerror}); free some space")
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return ProjectReadOnlyError(f"project {root} is on a read-only file system; nothing can be written")
+    return None

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from workbench.core.errors import ProjectLockedError
+from workbench.core.errors import ProjectLockedError, ProjectReadOnlyError
 
 LOCK_NAME = ".lock"
 
@@ -65,7 +65,13 @@ class ProjectLock:
         if self._fh is not None:
             return
         previous = read_lock_info(self.folder)
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        try:
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        except PermissionError:
+            raise ProjectReadOnlyError(
+                f"project {self.folder} is read-only for this account (no write permission on "
+                f"{self.path}); it can only be opened for reading, e.g. by `workbench info`"
+            ) from None
         if not _try_os_lock(fh):
             fh.close()
             who = previous or read_lock_info(self.folder)

@@ -18,16 +18,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import cv2
 import numpy as np
 import sqlite_utils
 
-from workbench.core import imageio
+from workbench.core import imageio, mask_png
 from workbench.core.atomic import atomic_write_bytes
-from workbench.core.errors import MaskError, ProjectError
+from workbench.core.errors import MaskError, ProjectError, ProjectReadOnlyError
 from workbench.core.lock import ProjectLock
+from workbench.core.project_db import check_db_file, check_writable, open_connection, recover_hint, translate
 from workbench.core.runs import ACTIVE_STATES, ENDED_STATES, RunStateError, check_move
-from workbench.core.schema import SCHEMA_VERSION, migrate
 from workbench.core.types import (
     FLAG_NG_WITHOUT_MASK,
     LABELS,
@@ -92,18 +91,33 @@ class Project:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def create(
-        cls, folder: str | os.PathLike[str], name: str | None = None, task: str = "segmentation"
+        cls,
+        folder: str | os.PathLike[str],
+        name: str | None = None,
+        task: str = "segmentation",
+        *,
+        adopt_files: bool = False,
     ) -> Project:
-        """Create a new project in ``folder`` (which may exist but must not hold a project)."""
+        """Create a new project in ``folder`` (which may exist but must not hold a project).
+
+        A folder whose images/ or masks/ hold files is a project that lost its database: new
+        samples would overwrite its masks, so it is refused unless ``adopt_files`` (recovery).
+        """
         root = Path(folder).expanduser().resolve()
         if task not in TASKS:
             raise ProjectError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
         if is_project(root):
+            check_db_file(root / DB_NAME)  # an empty or damaged one: say so, and how to recover
             raise ProjectError(f"{root} already holds a project; open it instead")
         if root.exists() and not root.is_dir():
             raise ProjectError(f"{root} exists and is not a folder")
+        if not adopt_files and any(any((root / sub).glob("*")) for sub in ("images", "masks")):
+            raise ProjectError(
+                f"{root} holds images/ or masks/ of a project whose {DB_NAME} is missing; "
+                + recover_hint(root)
+            )
         root.mkdir(parents=True, exist_ok=True)
-        project = cls._connect(root, readonly=False, lock=True)
+        project = cls._connect(root, readonly=False, lock=True, new=True)
         with project.transaction() as conn:
             for key, value in (("name", name or root.name), ("task", task), ("created_at", now_iso()),
                                ("test_locked", "0"), ("pixel_size_mm", "")):  # fmt: skip
@@ -122,7 +136,13 @@ class Project:
         return project
 
     @classmethod
-    def _connect(cls, root: Path, readonly: bool, lock: bool) -> Project:
+    def _connect(cls, root: Path, readonly: bool, lock: bool, new: bool = False) -> Project:
+        db_path = root / DB_NAME
+        # Checked before the lock or any folder is made: a refused project is left untouched.
+        if not new:
+            check_db_file(db_path)
+        if not readonly:
+            check_writable(root, db_path)
         project_lock = None
         if lock:
             project_lock = ProjectLock(root)
@@ -130,24 +150,7 @@ class Project:
         try:
             for sub in SUBDIRS if not readonly else ():
                 (root / sub).mkdir(exist_ok=True)
-            db_path = root / DB_NAME
-            if readonly:
-                uri = db_path.as_uri() + "?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-            else:
-                conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA foreign_keys = ON")
-            if not readonly:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = FULL")
-                migrate(conn, str(db_path))
-            else:
-                from workbench.core.schema import current_version
-
-                if current_version(conn) > SCHEMA_VERSION:
-                    raise ProjectError(f"{db_path} is from a newer workbench; update to open it")
+            conn = open_connection(db_path, readonly=readonly, new=new)
         except BaseException:
             if project_lock is not None:
                 project_lock.release()
@@ -171,19 +174,34 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): all of it happens, or none."""
-        if self.readonly:
-            raise ProjectError(f"project {self.root} is open read-only")
-        with self._mutex:
+        self._refuse_if_readonly()
+        with self._mutex, self._sqlite_errors():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # sqlite has already rolled back after some errors
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
+    def _refuse_if_readonly(self) -> None:
+        if self.readonly:
+            raise ProjectReadOnlyError(f"project {self.root} is open read-only; nothing was changed")
+
+    @contextmanager
+    def _sqlite_errors(self) -> Iterator[None]:
+        """sqlite's errors that a user can act on (damaged, read-only, full disk) as one sentence."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            error = translate(exc, self.root / DB_NAME)
+            if error is None:
+                raise
+            raise error from exc
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self._mutex:
+        with self._mutex, self._sqlite_errors():
             return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
 
     # ------------------------------------------------------------------ meta
@@ -319,6 +337,7 @@ class Project:
         A sample whose content hash is already present is not added again (``created`` False).
         Files are copied into ``images/`` under content-hash names; the originals are untouched.
         """
+        self._refuse_if_readonly()  # before any image is copied in
         if not files:
             raise ProjectError("a sample needs at least one image file")
         _check_choice("label", label, LABELS)
@@ -378,7 +397,7 @@ class Project:
                     (sid, idx, rel, Path(f).name, sha, info.channels),
                 )
             if has_mask and mask is not None:
-                self._write_mask_file(sid, mask)
+                self._write_mask_file(sid, mask, rel_files)
                 if import_ref is not None:
                     conn.execute(
                         "INSERT OR REPLACE INTO mask_origins(sample_id, import_id, mask_rev) VALUES(?, ?, 1)",
@@ -512,11 +531,14 @@ class Project:
             raise MaskError(f"mask for {what} uses class value(s) {unknown} that are not defined classes")
         return mask
 
-    def _write_mask_file(self, sample_id: int, mask: np.ndarray) -> None:
-        ok, buf = cv2.imencode(".png", mask)
-        if not ok:
-            raise MaskError(f"cannot encode mask for sample {sample_id}")
-        atomic_write_bytes(self.mask_path(sample_id), buf.tobytes())
+    def _write_mask_file(self, sample_id: int, mask: np.ndarray, files: Sequence[str]) -> None:
+        """The mask PNG names its images (``core.mask_png``): a lost project.db can be rebuilt."""
+        classes = {c.id: (c.name, c.color) for c in self.classes()}
+        try:
+            data = mask_png.encode_mask(mask, files, classes)
+        except MaskError:
+            raise MaskError(f"cannot encode mask for sample {sample_id}") from None
+        atomic_write_bytes(self.mask_path(sample_id), data)
 
     def write_mask(self, sample_id: int, mask: np.ndarray, import_id: int | None = None) -> Sample:
         """Save a sample's label map atomically and update its classes; an all-zero map clears it.
@@ -531,7 +553,7 @@ class Project:
         flags = [f for f in s.flags if not (has_mask and f == FLAG_NG_WITHOUT_MASK)]
         with self.transaction() as conn:
             if has_mask:
-                self._write_mask_file(sample_id, mask)
+                self._write_mask_file(sample_id, mask, [c.file for c in s.channel_files])
             conn.execute(
                 "UPDATE samples SET has_mask=?, classes=?, flags=?, mask_rev=mask_rev+1, updated_at=?"
                 " WHERE id=?",

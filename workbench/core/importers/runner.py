@@ -13,12 +13,14 @@ import cv2
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.errors import ImportFormatError, MaskError, WorkbenchError
+from workbench.core.errors import ImportFormatError, MaskError, WorkbenchError, project_failure
 from workbench.core.importers.base import FLAG_MASK_SKIPPED, ImportReport, Plan, PlannedItem, ReadMask
 from workbench.core.project import Project
 from workbench.core.types import Sample
 
 # Everything a damaged or unreadable source file can raise while it is read, decoded or checked.
+# A handler passes it to ``_stop_on_project_failure`` first: when the project itself cannot be
+# written (damaged, read-only, full disk), the import stops instead of skipping every file.
 FILE_ERRORS = (WorkbenchError, OSError, ValueError, cv2.error)
 IMPORT_SHARE = 0.9  # of the progress bar; the health scan takes the rest
 
@@ -90,6 +92,7 @@ def _import_one(
             read = loaded if isinstance(loaded, ReadMask) else ReadMask(loaded)
             mask, thresholded = read.labels, read.thresholded
         except FILE_ERRORS as exc:
+            _stop_on_project_failure(project, exc)
             project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
             flags = (FLAG_MASK_SKIPPED,)
     try:
@@ -102,6 +105,7 @@ def _import_one(
             thresholded = False
             sample, created = _add(project, import_id, planned, None, flags)
     except FILE_ERRORS as exc:
+        _stop_on_project_failure(project, exc)
         project.record_import_item(import_id, planned.item, "skipped", str(exc))
         return
     if created and flags and sample.review != "needs_review":  # the refused mask needs a look
@@ -165,6 +169,7 @@ def _update_mask(
             return outcome
         project.write_mask(sample.id, mask, import_id=import_id)
     except FILE_ERRORS as exc:  # a mask that does not fit, or a project mask that cannot be read
+        _stop_on_project_failure(project, exc)
         project.record_import_item(import_id, item, "skipped", f"mask not used: {exc}")
         return "unchanged"
     if FLAG_MASK_SKIPPED in sample.flags:
@@ -174,6 +179,13 @@ def _update_mask(
     elif sample.label == "ok" and sample.review != "needs_review":  # a defect on a good part: ask
         project.update_samples([sample.id], review="needs_review")
     return outcome
+
+
+def _stop_on_project_failure(project: Project, exc: BaseException) -> None:
+    """Raise the project-level error behind ``exc``, if it is one (see ``FILE_ERRORS``)."""
+    failure = project_failure(exc, project.root)
+    if failure is not None:
+        raise failure from exc
 
 
 def _add(
