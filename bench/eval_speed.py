@@ -6,7 +6,7 @@
 Predicts the same images with the same model in several ways, in alternating rounds (so that load
 from other processes falls on every path alike). "today" runs each image alone, reflect-padded to a
 whole tile (evaluation before small images were padded to the next multiple of 32); "batched
-torch" is ``LoadedRun.predict_many`` on chunks of images as ``run_evaluation`` hands them over
+torch" is ``LoadedRun.scores_many`` on chunks of images as ``run_evaluation`` hands them over
 (its own pixel budget, and the ``--budgets`` given, in full tiles of pixels per model call). With
 ``--openvino`` the batched path also runs through an in-memory bundle (OpenVINO FP32, f32 math), as
 ``workbench evaluate --bundle`` does, and as ``workbench evaluate --run`` does by default (engine
@@ -35,7 +35,8 @@ import torch
 
 from workbench.core import evaluation
 from workbench.core.decisions import image_score
-from workbench.core.tiling import TILE_MULTIPLE, predict_tiled, predict_tiled_many
+from workbench.core.preprocess import model_input
+from workbench.core.tiling import TILE_MULTIPLE, predict_tiled
 from workbench.learn.infer import LoadedRun, load_run
 from workbench.runtime.cpu_info import cpu_info
 
@@ -100,8 +101,11 @@ def today(run: LoadedRun, images: Sequence[np.ndarray]) -> Maps:
     """The path before this change: one image at a time, small images padded to a whole tile."""
     tile, overlap = int(run.config["tile_size"]), int(run.config["overlap"])
     batch = 1 if run.task == "anomaly" else 4  # LoadedRun's tile batches before this change
-    fn = run._fn()
-    return [predict_tiled(run.to_input(im), fn, tile, overlap, batch, pad_multiple=None) for im in images]
+    fn = run.tile_fn()
+    return [
+        predict_tiled(model_input(im, run.in_channels), fn, tile, overlap, batch, pad_multiple=None)
+        for im in images
+    ]
 
 
 def chunked(many: Callable[[Sequence[np.ndarray]], Maps], images: Sequence[np.ndarray]) -> Maps:
@@ -155,11 +159,9 @@ def changes(maps: Maps, ref: Maps, threshold: float) -> tuple[float, float, int]
 
 
 def budget_many(run: LoadedRun, tiles: int) -> Callable[[Sequence[np.ndarray]], Maps]:
-    """``LoadedRun.predict_many`` with ``tiles`` full tiles of pixels a call, whatever the device."""
-    tile, overlap = int(run.config["tile_size"]), int(run.config["overlap"])
-    max_pixels = tiles * tile * tile
-    fn = run._fn()
-    return lambda ims: predict_tiled_many([run.to_input(im) for im in ims], fn, tile, overlap, max_pixels)
+    """``LoadedRun.scores_many`` with ``tiles`` full tiles of pixels a call, whatever the device."""
+    tile = int(run.config["tile_size"])
+    return lambda ims: run.scores_many(ims, max_pixels=tiles * tile * tile)
 
 
 def paths_for(run: LoadedRun, args: argparse.Namespace, threads: int) -> list[tuple[str, PathFn]]:
@@ -168,7 +170,7 @@ def paths_for(run: LoadedRun, args: argparse.Namespace, threads: int) -> list[tu
         (f"today: each image alone, padded to {tile}", lambda ims: today(run, ims))
     ]
     per_call = run.max_pixels() // (tile * tile)
-    paths.append((f"batched torch ({per_call} tile(s) of pixels a call)", partial(chunked, run.predict_many)))
+    paths.append((f"batched torch ({per_call} tile(s) of pixels a call)", partial(chunked, run.scores_many)))
     for k in args.budgets if run.task != "anomaly" else ():
         if k != per_call:
             paths.append(

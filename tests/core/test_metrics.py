@@ -12,7 +12,6 @@ from workbench.core.metrics import (
     clopper_pearson_upper,
     extra_ng_needed,
     image_metrics,
-    label_map_from_scores,
     pixel_metrics,
     region_metrics,
     wilson_interval,
@@ -219,11 +218,3 @@ def test_region_recall_and_false_alarms():
     # any class: a and c found (2 of 3); false alarms: 5:7 blob and the OK-image blob
     assert any_class["region.recall"] == approx(2 / 3) and any_class["region.n_false_alarms"] == 2
     assert any_class["region.class.2.n_false_alarms"] is None
-
-
-def test_label_map_from_scores():
-    scores = np.array([[[0.6, 0.2, 0.9]], [[0.7, 0.1, 0.95]]], dtype=np.float32)
-    # the top class decides: pixel 0 top is class 5 (0.7), pixel 1 top 0.2, pixel 2 class 5 (0.95)
-    assert label_map_from_scores(scores, [3, 5], [0.5, 0.5]).tolist() == [[5, 0, 5]]
-    # class 5 at 0.99: its pixels fail even where class 3 alone would pass (0.6, 0.9 >= 0.5)
-    assert label_map_from_scores(scores, [3, 5], [0.5, 0.99]).tolist() == [[0, 0, 0]]

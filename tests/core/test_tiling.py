@@ -7,12 +7,16 @@ import pytest
 
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.tiling import (
+    Tiling,
     classify_tiled,
     classify_tiled_many,
+    pad_image,
     plan_tiles,
     predict_tiled,
     predict_tiled_many,
+    score_maps,
     tile_grid,
+    whole_tiles,
 )
 
 
@@ -248,3 +252,38 @@ def test_batched_cancel_and_bad_outputs():
         predict_tiled_many(images, fn, tile=64, overlap=0, max_pixels=2 * 64 * 64, cancel=token)
     with pytest.raises(ValueError, match="for 2 tiles"):
         predict_tiled_many(images[:2], lambda b: b[:1], tile=64, overlap=0, max_pixels=2 * 64 * 64)
+
+
+def test_tiling_for_a_task_and_from_a_manifest() -> None:
+    seg, cls = Tiling.for_task("segmentation", 64, 16), Tiling.for_task("classification", 64, 16)
+    assert (seg.merge, seg.pad_multiple, cls.merge, cls.pad_multiple) == ("blend", 32, "max", None)
+    assert seg.to_manifest() == {"tile": 64, "overlap": 16, "merge": "blend", "pad_multiple": 32}
+    assert Tiling.from_manifest(seg.to_manifest(), "segmentation") == seg
+    assert Tiling.from_manifest(cls.to_manifest(), "classification") == cls
+    # what older manifests leave out: merge by task, padding to the whole tile
+    assert Tiling.from_manifest({"tile": 64, "overlap": 16}, "classification") == cls
+    assert Tiling.from_manifest({"tile": 64, "overlap": 16}, "anomaly").pad_multiple is None
+    with pytest.raises(ValueError, match="tile merge"):
+        Tiling(64, 16, "mean")
+
+
+def test_score_maps_merge_as_the_tiling_says() -> None:
+    images = [np.random.default_rng(i).random((1, 40 + 30 * i, 90)).astype(np.float32) for i in range(3)]
+    blend = score_maps(images, _box3_fn, Tiling(64, 16, "blend", 32), 2 * 64 * 64)
+    for image, got in zip(images, blend, strict=True):
+        np.testing.assert_array_equal(got, predict_tiled(image, _box3_fn, 64, 16, batch=2))
+    top = score_maps(images, _box3_fn, Tiling(64, 16, "max", 32), 2 * 64 * 64)
+    for image, got in zip(images, top, strict=True):
+        np.testing.assert_array_equal(got, classify_tiled(image, _box3_fn, 64, 16, batch=2))
+
+
+def test_one_pixel_axes_repeat_their_edge_and_whole_tiles_cover_the_image() -> None:
+    column = np.arange(5, dtype=np.float32).reshape(1, 5, 1)
+    padded = pad_image(column, 8, 4)
+    assert padded.shape == (1, 8, 4)
+    np.testing.assert_array_equal(padded[0, :5, 3], column[0, :, 0])  # the width repeats its edge
+    np.testing.assert_array_equal(padded[0, 5:, 0], [3, 2, 1])  # the height still reflects
+    chw = np.random.default_rng(0).random((2, 40, 100)).astype(np.float32)
+    full, tiles = whole_tiles(chw, 64)
+    assert full.shape == (2, 64, 100) and [(t.x, t.w, t.h) for t in tiles] == [(0, 64, 64), (36, 64, 64)]
+    np.testing.assert_array_equal(full[:, :40], chw)

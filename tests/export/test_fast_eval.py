@@ -38,11 +38,11 @@ def test_switches_to_the_exported_graph_when_it_matches_and_is_faster(tiny_run, 
     loaded, images = _setup(tiny_run)
     chooser = ExportedOrTorch(loaded)
     _clock(monkeypatch, torch_s=10.0, exported_s=2.0)
-    _assert_close(chooser.many(images[:4]), loaded.predict_many(images[:4]), 0.0)  # torch's own maps
+    _assert_close(chooser.many(images[:4]), loaded.scores_many(images[:4]), 0.0)  # torch's own maps
     assert chooser.exported is None  # nothing exported while the evaluation may be one chunk
     rest = chooser.many(images[4:])
     assert chooser.exported is not None and "5.0x faster" in chooser.describe()
-    _assert_close(rest, loaded.predict_many(images[4:]), 1e-3)
+    _assert_close(rest, loaded.scores_many(images[4:]), 1e-3)
     assert chooser.one(images[0]).shape == rest[0].shape[:1] + images[0].shape[:2]
 
 
@@ -53,7 +53,7 @@ def test_stays_on_torch_when_not_faster_or_not_matching(tiny_run, monkeypatch) -
     slow.many(images[:4])
     rest = slow.many(images[4:])
     assert slow.exported is None and "not faster" in slow.describe()
-    _assert_close(rest, loaded.predict_many(images[4:]), 0.0)
+    _assert_close(rest, loaded.scores_many(images[4:]), 0.0)
 
     real = Inspector.scores_many
     monkeypatch.setattr(

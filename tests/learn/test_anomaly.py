@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.preprocess import InputError
 from workbench.core.tiling import predict_tiled
 from workbench.learn.anomaly import (
     AnomalyFitError,
@@ -135,7 +136,7 @@ def test_fit_without_val_images_holds_out_training_images_and_honours_cancel() -
     token.cancel()
     with pytest.raises(Cancelled):
         fit_anomaly([texture(0, size=64)], [texture(1, size=64)], cancel=token, tile=TILE)
-    with pytest.raises(AnomalyFitError, match="training image 1"):
+    with pytest.raises(InputError, match=r"training image 1: image has 1 channel\(s\), the model expects 3"):
         fit_anomaly([texture(0, size=64), np.zeros((64, 64, 1), np.float32)], [], tile=TILE)
 
 

@@ -8,6 +8,7 @@ import torch
 from tiny_project import make_tiny_project
 
 from workbench.core.decisions import ClassRule, DecisionConfig, decide, image_score
+from workbench.core.metrics import auroc
 from workbench.core.project import Project
 from workbench.learn.augment import AugmentConfig, augment
 from workbench.learn.data import (
@@ -20,7 +21,6 @@ from workbench.learn.data import (
     presence,
 )
 from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points, fit_crop, fit_input
-from workbench.learn.validation import auroc
 
 NO_PHOTO = AugmentConfig(flips=True, rot90=True, brightness=0, contrast=0, blur_p=0, noise_p=0)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from workbench.core.preprocess import InputError
 from workbench.core.tiling import predict_tiled
 from workbench.learn import models
 from workbench.learn.anomaly import AnomalyModel
@@ -35,13 +36,13 @@ def test_segmentation_round_trip_gives_the_same_score_map(tmp_path) -> None:
     save_run_model(tmp_path / "runs" / "r1", module, config("segmentation", "fpn-effnetlite0", 1))
     run = load_run(tmp_path, "r1", device="cpu")
     image = (np.random.default_rng(0).random((80, 100)) * 65535).astype(np.uint16)
-    got = run.predict(image)
+    got = run.scores(image)
     want = predict_tiled((image[None] / 65535.0).astype(np.float32), lambda b: run_module(module, b), 64, 16)
     assert got.shape == (2, 80, 100) and got.dtype == np.float32
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert run.config["head"] == "sigmoid" and not run.score_module.training
     training = LoadedRun(tmp_path, run.config, module.train(), torch.device("cpu"))
-    np.testing.assert_allclose(training.predict(image), want, atol=1e-5)  # predicted in eval mode
+    np.testing.assert_allclose(training.scores(image), want, atol=1e-5)  # predicted in eval mode
     assert module.training, "the caller's train mode is restored"
 
 
@@ -51,7 +52,7 @@ def test_classification_takes_the_per_class_maximum_over_tiles(tmp_path) -> None
     save_run_model(tmp_path / "runs" / "c1", module, config("classification", "cls-resnet18"))
     run = load_run(tmp_path, "c1", device="cpu")
     image = (np.random.default_rng(1).random((64, 112, 3)) * 255).astype(np.uint8)
-    got = run.predict(image)
+    got = run.scores(image)
     x = image.astype(np.float32).transpose(2, 0, 1) / 255.0
     tiles = np.stack([x[:, :, 0:64], x[:, :, 48:112]])  # tile_grid for width 112, tile 64, overlap 16
     want = run_module(module, tiles).max(axis=0)
@@ -70,7 +71,7 @@ def test_anomaly_round_trip_rebuilds_the_bank_from_the_state_dict(tmp_path) -> N
     assert run.score_module.bank.shape == (37, 152)
     assert torch.equal(run.score_module.spread, module.spread)
     image = np.random.default_rng(2).random((64, 64, 3)).astype(np.float32)
-    got = run.predict(image)
+    got = run.scores(image)
     want = run_module(module, np.ascontiguousarray(image.transpose(2, 0, 1))[None])[0]
     assert got.shape == (1, 64, 64)
     np.testing.assert_allclose(got, want, atol=1e-5)
@@ -82,8 +83,8 @@ def test_broken_runs_and_wrong_images_are_reported_by_name(tmp_path) -> None:
     module = ScoreModel(get_model("unet-resnet18", 3, 2, pretrained=False), [0.5] * 3, [0.25] * 3)
     save_run_model(tmp_path / "runs" / "r2", module, config("segmentation", "unet-resnet18"))
     run = load_run(tmp_path, "r2", device="cpu")
-    with pytest.raises(RunLoadError, match="1 channel"):
-        run.predict(np.zeros((64, 64), np.uint8))
+    with pytest.raises(InputError, match=r"1 channel.*expects 3"):
+        run.scores(np.zeros((64, 64), np.uint8))
     (tmp_path / "runs" / "r2" / "model.pt").write_bytes(b"not a model")
     with pytest.raises(RunLoadError, match=r"model\.pt is damaged"):
         load_run(tmp_path, "r2")
@@ -131,4 +132,4 @@ def test_anomaly_run_of_a_fitted_plugin_model_is_rebuilt_by_name(tmp_path, monke
     save_run_model(tmp_path / "runs" / "p1", module, config("anomaly", "toy-fitted", classes=CLASSES[:1]))
     run = load_run(tmp_path, "p1", device="cpu")
     assert isinstance(run.score_module, _ToyFitted) and float(run.score_module.gain) == 0.5
-    np.testing.assert_allclose(run.predict(np.ones((64, 64, 3), np.float32)), 0.5)
+    np.testing.assert_allclose(run.scores(np.ones((64, 64, 3), np.float32)), 0.5)

@@ -1,4 +1,4 @@
-"""``LoadedRun.predict_many``: several images' tiles share model calls, each map as ``predict`` gives it."""
+"""``LoadedRun.scores_many``: several images' tiles share model calls, each map as ``scores`` gives it."""
 
 from __future__ import annotations
 
@@ -51,14 +51,14 @@ def test_segmentation_batches_small_images_padded_to_a_multiple_of_32() -> None:
     torch.manual_seed(0)
     run = _run("segmentation", ScoreModel(_deep_net(), [0.5] * 3, [0.25] * 3))
     images = _images()
-    maps = run.predict_many(images)
+    maps = run.scores_many(images)
     recorder = run.score_module
     assert isinstance(recorder, _Recorder)
     batched = list(recorder.shapes)
     recorder.shapes.clear()
     for image, got in zip(images, maps, strict=True):
         assert got.shape == (2, *image.shape[:2]) and got.dtype == np.float32
-        np.testing.assert_allclose(got, run.predict(image), rtol=0, atol=1e-5)
+        np.testing.assert_allclose(got, run.scores(image), rtol=0, atol=1e-5)
     # 40x50 -> 64x64 (not the 128 tile), and both 40x50 images with the 64x64 one in one call
     assert (3, 3, 64, 64) in batched and all(s[2] <= 128 and s[3] <= 128 for s in batched)
     assert len(batched) < len(recorder.shapes)
@@ -82,13 +82,13 @@ def test_anomaly_calls_hold_one_tile_of_pixels_at_most() -> None:
     module.spread = torch.rand(37)
     run = _run("anomaly", module, tile=128)
     images = _images(1)
-    maps = run.predict_many(images)
+    maps = run.scores_many(images)
     recorder = run.score_module
     assert isinstance(recorder, _Recorder)
     assert all(n * h * w <= 128 * 128 for n, _, h, w in recorder.shapes)
     assert (3, 3, 64, 64) in recorder.shapes  # both 40x50 images and the 64x64 one share a call
     for image, got in zip(images, maps, strict=True):
-        np.testing.assert_allclose(got, run.predict(image), rtol=0, atol=1e-5)
+        np.testing.assert_allclose(got, run.scores(image), rtol=0, atol=1e-5)
 
 
 def test_classification_keeps_whole_tiles_and_the_callers_train_mode() -> None:
@@ -97,10 +97,10 @@ def test_classification_keeps_whole_tiles_and_the_callers_train_mode() -> None:
     run = _run("classification", ScoreModel(net, [0.5] * 3, [0.25] * 3), tile=64)
     run.score_module.train()
     images = _images(2)
-    maps = run.predict_many(images)
+    maps = run.scores_many(images)
     recorder = run.score_module
     assert isinstance(recorder, _Recorder) and recorder.training
     assert all(s[2:] == (64, 64) for s in recorder.shapes)
     for image, got in zip(images, maps, strict=True):
         assert got.shape == (2, 1, 1)
-        np.testing.assert_allclose(got, run.predict(image), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(got, run.scores(image), rtol=0, atol=1e-6)

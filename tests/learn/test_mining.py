@@ -32,7 +32,7 @@ class FakePredictor:
     def __init__(self) -> None:
         self.seen: list[tuple[int, int]] = []
 
-    def predict(self, image: np.ndarray) -> Any:
+    def scores(self, image: np.ndarray) -> Any:
         self.seen.append(image.shape[:2])
         probs = np.zeros((1, *image.shape[:2]), np.float32)
         probs[0, 29:32, 199:202] = 0.95

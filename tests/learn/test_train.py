@@ -72,7 +72,7 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
         assert origin["min_area_px"] == max(1, origin["smallest_defect_px"] // 4)
     assert any(m.startswith("time: loading") and "validation" in m and "scan" in m for m in rec.logs)
     loaded = load_run(tiny, first)
-    assert loaded.predict(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)
+    assert loaded.scores(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)
     # resume that run from its last checkpoint for one more epoch
     cfg = resolve_config(
         "segmentation", "fast", {**TINY_SEG, "max_epochs": 2, "pretrained": False, "seed": 7}

@@ -15,7 +15,7 @@ from workbench.core.imageio import encode_image
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.openvino_export import convert_onnx, serialize
 from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
-from workbench.runtime.inspector import Inspector, score_summary
+from workbench.runtime.inspector import Inspector
 
 TILE = 64
 
@@ -98,7 +98,7 @@ def build_bundle(path: Path, openvino: bool = True, golden: bool = True) -> Path
                     "name": f"g{i}",
                     "verdict": result.verdict,
                     "n_defects": len(result.defects),
-                    "summary": score_summary(result.score_map),
+                    "summary": result.summary,
                 }
             )
         manifest["golden"] = {"images": entries, "tolerance": {"fp32": 1e-3}}

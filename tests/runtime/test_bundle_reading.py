@@ -20,7 +20,7 @@ def _contents(path: Path) -> tuple[dict, dict[str, bytes]]:
 def test_valid_bundle_opens_with_verified_files(bundle_path: Path) -> None:
     bundle = open_bundle(bundle_path)
     assert bundle.task == "segmentation"
-    assert bundle.tile == 64 and bundle.in_channels == 3
+    assert bundle.tiling.tile == 64 and bundle.in_channels == 3
     assert set(bundle.manifest["files"]) == set(bundle.files) - {"manifest.json"}
     assert bundle.read("model.onnx")[:2] == bundle.files["model.onnx"][:2]
 
@@ -65,6 +65,24 @@ def test_manifest_from_the_future_is_refused(bundle_path: Path, rebuild) -> None
     manifest["format_version"] = 99
     with pytest.raises(BundleError, match=r"format version 99 is newer.*update workbench-run"):
         open_bundle(rebuild(manifest, files))
+
+
+def test_older_bundles_open_unless_their_classes_shared_pixels(bundle_path: Path, rebuild) -> None:
+    manifest, files = _contents(bundle_path)
+    manifest["format_version"] = 2
+    manifest["tiling"] = {"tile": 64, "overlap": 16}  # before 'merge' was read and 'pad_multiple' written
+    old = open_bundle(rebuild(manifest, files))
+    assert (old.tiling.merge, old.tiling.pad_multiple) == ("blend", None)
+    manifest["classes"].append({"id": 2, "name": "dent", "color": "#56B4E9"})
+    with pytest.raises(BundleError, match=r"format version 2 with 2 classes.*export the run again"):
+        open_bundle(rebuild(manifest, files))
+
+
+def test_unusable_tiling_is_refused(bundle_path: Path, rebuild) -> None:
+    manifest, files = _contents(bundle_path)
+    manifest["tiling"]["merge"] = "median"
+    with pytest.raises(BundleError, match=r"unusable 'tiling'.*median"):
+        _ = open_bundle(rebuild(manifest, files)).tiling
 
 
 def test_unlisted_and_missing_files_are_refused(bundle_path: Path, tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_batched_scores_equal_one_by_one(backend: str) -> None:
 def test_bundle_without_pad_multiple_pads_small_images_to_the_tile() -> None:
     # bundles exported before the padding rule keep the rule their golden images were computed with
     inspector = Inspector(_bundle(None), backend="onnxruntime", device="cpu")
-    assert inspector.bundle.pad_multiple is None
+    assert inspector.tiling.pad_multiple is None
     recording = _Recording(inspector.backend)
     inspector.backend = recording  # type: ignore[assignment]
     inspector.scores_many([spot_image(0, 40, 50), spot_image(1, 96, 128)])

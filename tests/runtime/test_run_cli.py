@@ -60,7 +60,7 @@ def test_bench_times_every_setting(bundle_path: Path) -> None:
     labels = [r.setting for r in rows]
     assert labels == ["onnxruntime fp32", "openvino fp32 (f32 math)", "openvino fp32 (device default)"]
     assert all(r.tile_ms > 0 and r.large_ms > 0 for r in rows)
-    table = format_rows(rows, bundle.tile, (200, 240))
+    table = format_rows(rows, bundle.tiling.tile, (200, 240))
     assert "240x200 ms" in table and "openvino fp32 (f32 math)" in table
 
 

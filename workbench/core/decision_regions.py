@@ -1,7 +1,8 @@
 """Defect regions of a score map and their measurements, prepared once and re-thresholded fast.
 
-``prepare`` finds the connected components of every class map at a low floor threshold and keeps
-a small crop around each (scores, membership, grey levels with a margin for the contrast ring).
+``prepare`` settles which class owns each pixel (``workbench.core.class_pixels``), then finds the
+connected components of every class's owned scores at a low floor threshold and keeps a small crop
+around each (scores, membership, grey levels with a margin for the contrast ring).
 Every region at a threshold ``t >= floor`` lies inside exactly one floor component, so measuring
 inside the crops gives the same regions as the whole image, at a fraction of the cost. The
 decision code (``workbench.core.decisions``) always goes through here, so one path serves the
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from workbench.core.class_pixels import Competition, owned_scores
 
 # Width in pixels of the ring around a region whose mean grey level is the "surroundings".
 RING_PX = 5
@@ -50,12 +53,18 @@ class Patch:
 
 @dataclass(frozen=True)
 class PreparedMap:
-    """A score map reduced to what re-deciding at any threshold >= ``floor`` needs."""
+    """A score map reduced to what re-deciding at any threshold >= ``floor`` needs.
+
+    ``class_max`` is each class's highest score anywhere; ``owned_max`` its highest score on the
+    pixels it owns under ``competition`` (the thresholds the map was prepared for, up to a shift).
+    """
 
     height: int
     width: int
     floor: float
+    competition: Competition
     class_max: tuple[float, ...]
+    owned_max: tuple[float, ...]
     patches: tuple[tuple[Patch, ...], ...]
     patch_max: tuple[np.ndarray, ...]
     patch_area: tuple[np.ndarray, ...]
@@ -65,10 +74,6 @@ class PreparedMap:
     @property
     def n_classes(self) -> int:
         return len(self.class_max)
-
-    @property
-    def image_score(self) -> float:
-        return max(self.class_max) if self.class_max else 0.0
 
 
 def grey_levels(image: np.ndarray) -> np.ndarray:
@@ -138,26 +143,35 @@ def _class_patches(
 
 
 def prepare(
-    score_map: np.ndarray, image: np.ndarray | None = None, floor: float = DEFAULT_FLOOR
+    score_map: np.ndarray,
+    image: np.ndarray | None = None,
+    floor: float = DEFAULT_FLOOR,
+    competition: Competition | None = None,
 ) -> PreparedMap:
-    """Find floor components of every class map and keep crops for later measurement."""
+    """Settle pixel ownership under ``competition`` (default: every class, equal thresholds),
+    find floor components of every class's owned scores and keep crops for later measurement."""
     if not 0.0 < floor <= 1.0:
         raise ValueError(f"floor threshold must be in (0, 1], got {floor}")
     height, width, whole = _check_inputs(score_map, image)
     maps = np.asarray(score_map, dtype=np.float32)
+    offsets = competition if competition is not None else (0.0,) * len(maps)
+    owned = owned_scores(maps, offsets)
     class_max = tuple(float(m.max()) for m in maps)
+    owned_max = tuple(float(m.max()) for m in owned)
     if whole:
         empty = np.zeros(0, dtype=np.float32)
         return PreparedMap(
-            height, width, floor, class_max, ((),) * len(maps), (empty,) * len(maps),
+            height, width, floor, offsets, class_max, owned_max, ((),) * len(maps), (empty,) * len(maps),
             (empty.astype(np.int64),) * len(maps), True, image is not None,
         )  # fmt: skip
-    per_class = [_class_patches(m, image, floor) for m in maps]
+    per_class = [_class_patches(m, image, floor) for m in owned]
     return PreparedMap(
         height=height,
         width=width,
         floor=floor,
+        competition=offsets,
         class_max=class_max,
+        owned_max=owned_max,
         patches=tuple(p for p, _, _ in per_class),
         patch_max=tuple(m for _, m, _ in per_class),
         patch_area=tuple(a for _, _, a in per_class),

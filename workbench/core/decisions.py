@@ -1,7 +1,8 @@
 """OK / NG / GRAY decisions from score maps: rules per defect class and measured defects.
 
-score map -> regions (connected components, 8-connectivity) -> measurements -> class rules ->
-verdict. Measurements: box, area (px, and mm^2 when a pixel size is set), length (longest side of
+score map -> pixels of each class (``class_pixels``: the one rule when several classes pass their
+thresholds at a pixel) -> regions (connected components, 8-connectivity) -> measurements -> class
+rules -> verdict. Measurements: box, area (px, and mm^2 when a pixel size is set), length (longest side of
 the minimum-area rectangle, see ``decision_regions.region_length``), contrast (mean grey inside
 minus a 5-pixel ring around, in 8-bit grey levels; None without an image), max and mean score.
 
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from workbench.core.class_pixels import Competition, competition
 from workbench.core.decision_regions import PreparedMap, Region, find_regions, prepare
 from workbench.core.errors import WorkbenchError
 
@@ -102,6 +104,15 @@ class DecisionConfig:
 
     def ng_threshold(self, rule: ClassRule) -> float:
         return self.gray_high if self.gray_high is not None else rule.threshold
+
+    def pixel_thresholds(self, n_classes: int) -> list[float | None]:
+        """The threshold each channel's pixels are judged at for NG (``None``: disabled class);
+        what ``class_pixels`` takes to say which pixels belong to which class."""
+        return [self.ng_threshold(r) if r.enabled else None for r in self.rules_for(n_classes)]
+
+    def competition(self, n_classes: int) -> Competition:
+        """How pixels are shared among classes under this config (see ``class_pixels``)."""
+        return competition(self.pixel_thresholds(n_classes))
 
     def lowest_threshold(self, n_classes: int) -> float:
         """Lowest threshold any enabled class is examined at (the floor ``prepare`` needs)."""
@@ -189,14 +200,28 @@ class Decision:
         )
 
 
-def image_score(score_map: np.ndarray) -> float:
-    """The score of a whole ``(K,H,W)`` map: its highest pixel over every class.
+def image_score_of(class_max: Sequence[float], config: DecisionConfig | None = None) -> float:
+    """The image score from each class's highest score: the highest over the classes ``config``
+    enables (every class without a config); 0 when none is enabled.
 
-    The one definition used by training validation, evaluation, sweeps and the runtime: it is the
-    threshold at which the image turns NG when no area, length or contrast rule applies, so an
-    AUROC or a sweep over these scores describes the decisions that will be deployed.
+    The one definition used by training validation, evaluation, sweeps, proposals and the
+    runtime. With one threshold for every class it is the threshold at which the image turns NG
+    when no area, length or contrast rule applies, so an AUROC or a sweep over these scores
+    describes the decisions that will be deployed; a disabled class never makes an image NG and
+    does not count.
     """
-    return float(np.max(score_map)) if np.size(score_map) else 0.0
+    if config is None:
+        return float(max(class_max, default=0.0))
+    rules = config.rules_for(len(class_max))
+    return float(max((m for m, r in zip(class_max, rules) if r.enabled), default=0.0))
+
+
+def image_score(score_map: np.ndarray, config: DecisionConfig | None = None) -> float:
+    """The image score of a ``(K,H,W)`` map (see ``image_score_of``)."""
+    if not np.size(score_map):
+        return 0.0
+    maps = np.asarray(score_map)
+    return image_score_of([float(v) for v in maps.reshape(maps.shape[0], -1).max(axis=1)], config)
 
 
 def _area_mm2(area_px: int, config: DecisionConfig) -> float | None:
@@ -244,7 +269,7 @@ def _pixel_regions(
 
 def _whole_image_region(prepared: PreparedMap, channel: int, t: float) -> list[Region]:
     """Classification maps: the whole image is the one region; geometric rules do not apply."""
-    score = prepared.class_max[channel]
+    score = prepared.owned_max[channel]
     if score < t:
         return []
     area = prepared.height * prepared.width
@@ -270,9 +295,16 @@ def _gray_reason(defect: Defect, config: DecisionConfig) -> str:
 
 
 def decide_prepared(prepared: PreparedMap, config: DecisionConfig) -> Decision:
-    """Decide one image from its prepared score map (see ``decision_regions.prepare``)."""
+    """Decide one image from its prepared score map (see ``decision_regions.prepare``); the map
+    must have been prepared for ``config``'s competition (its thresholds up to a common shift)."""
     config.validate()
     rules = config.rules_for(prepared.n_classes)
+    wanted = config.competition(prepared.n_classes)
+    if prepared.competition != wanted:
+        raise ValueError(
+            f"score map was prepared for class thresholds offset by {prepared.competition}, the "
+            f"decision needs {wanted}: prepare it again"
+        )
     ng: list[Defect] = []
     gray: list[Defect] = []
     for channel, rule in enumerate(rules):
@@ -282,13 +314,12 @@ def decide_prepared(prepared: PreparedMap, config: DecisionConfig) -> Decision:
         if config.gray_low is not None and not ng:
             gray += _found(prepared, channel, rule, config.gray_low, config, "GRAY")
     scores = {r.class_id: prepared.class_max[i] for i, r in enumerate(rules)}
-    enabled = [prepared.class_max[i] for i, r in enumerate(rules) if r.enabled]
-    image_score = max(enabled, default=0.0)
+    score = image_score_of(prepared.class_max, config)
     if ng:
-        return Decision("NG", tuple(ng), image_score, scores)
+        return Decision("NG", tuple(ng), score, scores)
     if gray:
-        return Decision("GRAY", tuple(gray), image_score, scores, _gray_reason(gray[0], config))
-    return Decision("OK", (), image_score, scores)
+        return Decision("GRAY", tuple(gray), score, scores, _gray_reason(gray[0], config))
+    return Decision("OK", (), score, scores)
 
 
 def decide(score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None) -> Decision:
@@ -296,19 +327,29 @@ def decide(score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | No
     if score_map.ndim != 3:
         raise ValueError(f"score map must have shape (K,H,W), got {tuple(score_map.shape)}")
     config.validate()
-    floor = config.lowest_threshold(score_map.shape[0])
-    return decide_prepared(prepare(score_map, image, floor), config)
+    return decide_prepared(prepare_for(score_map, config, image), config)
+
+
+def prepare_for(
+    score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None, floor: float | None = None
+) -> PreparedMap:
+    """``score_map`` prepared for deciding under ``config`` (and any shift of all its thresholds
+    that stays at or above ``floor``, by default its lowest threshold)."""
+    n = score_map.shape[0]
+    low = config.lowest_threshold(n) if floor is None else floor
+    return prepare(score_map, image, low, config.competition(n))
 
 
 def redecide(stored_maps: Sequence[PreparedMap | np.ndarray], config: DecisionConfig) -> list[Decision]:
     """Decide many images again under a new config; prepared maps make this fast.
 
-    Evaluation prepares each score map once (``prepare(map, image, floor)``) and then calls this
-    for every threshold it tries; thresholds must not go below each map's floor.
+    Evaluation prepares each score map once (``prepare_for(map, config, image, floor)``) and then
+    calls this for every threshold it tries; thresholds must not go below each map's floor, and
+    class thresholds must keep their differences (else prepare again: pixels change class).
     """
     out = []
     for item in stored_maps:
         if not isinstance(item, PreparedMap):
-            item = prepare(item, None, config.lowest_threshold(item.shape[0]))
+            item = prepare_for(item, config)
         out.append(decide_prepared(item, config))
     return out

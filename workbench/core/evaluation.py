@@ -22,10 +22,11 @@ import numpy as np
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decision_regions import PreparedMap, prepare
-from workbench.core.decisions import Decision, DecisionConfig, decide_prepared
+from workbench.core.class_pixels import Competition, label_map
+from workbench.core.decision_regions import PreparedMap
+from workbench.core.decisions import Decision, DecisionConfig, decide_prepared, prepare_for
 from workbench.core.errors import ProjectError
-from workbench.core.metrics import image_metrics, label_map_from_scores, pixel_metrics, region_metrics
+from workbench.core.metrics import image_metrics, pixel_metrics, region_metrics
 from workbench.core.project import Project
 from workbench.core.types import Sample
 
@@ -246,7 +247,7 @@ class EvaluationSession:
             project_names.get(i) == n for i, n in zip(self.class_ids, self.class_names, strict=True)
         )
         self.base_config = DecisionConfig.from_dict(model.get("decision", {}))
-        self._levels: dict[float, list[PreparedMap]] = {}
+        self._levels: dict[tuple[float, Competition], list[PreparedMap]] = {}
         self._n_classes = len(self.class_ids) or 1
         self.metrics_flat: dict[str, Any] = {}
 
@@ -260,7 +261,7 @@ class EvaluationSession:
                 f"evaluation {eval_id!r} in {project.root} is missing or damaged: {exc}"
             ) from exc
         session = cls(project, eval_id, meta)
-        session._level(floor_for(session.current_config().lowest_threshold(session._n_classes)))
+        session.prepare_for(session.current_config())
         return session
 
     def current_config(self) -> DecisionConfig:
@@ -276,33 +277,37 @@ class EvaluationSession:
     def score_map(self, sample_id: int) -> np.ndarray:
         return load_map(self.dir / "maps" / f"{sample_id}.npz")
 
-    def _level(self, floor: float) -> list[PreparedMap]:
-        """The maps prepared at ``floor``, reading maps and images once per floor."""
-        if floor in self._levels:
-            self._levels[floor] = self._levels.pop(floor)  # most recently used last
-            return self._levels[floor]
+    def _level(self, config: DecisionConfig) -> list[PreparedMap]:
+        """The maps prepared for ``config``'s floor and class competition, reading maps and images
+        once per level."""
+        floor = floor_for(config.lowest_threshold(self._n_classes))
+        key = (floor, config.competition(self._n_classes))
+        if key in self._levels:
+            self._levels[key] = self._levels.pop(key)  # most recently used last
+            return self._levels[key]
         while len(self._levels) >= KEEP_LEVELS:
             del self._levels[next(iter(self._levels))]
         prepared = []
         for case in self.cases:
             image = self.project.read_image(self.project.sample(case.sample_id), None)
-            prepared.append(prepare(self.score_map(case.sample_id), image, floor))
+            prepared.append(prepare_for(self.score_map(case.sample_id), config, image, floor))
         if prepared:
             self._n_classes = prepared[0].n_classes
-        self._levels[floor] = prepared
+        self._levels[key] = prepared
         return prepared
 
     def redecide(self, config: DecisionConfig) -> list[Decision]:
         """Decisions for every image under ``config``, from the stored maps (no model run).
 
         Fast once the maps are prepared at the needed floor; the first threshold below the
-        prepared floors prepares them again (about as long as loading the evaluation).
+        prepared floors, or class thresholds that change their differences (pixels change
+        class, see ``class_pixels``), prepare them again (about as long as loading the evaluation).
         """
         return [decide_prepared(p, config) for p in self.prepare_for(config)]
 
     def prepare_for(self, config: DecisionConfig) -> list[PreparedMap]:
-        """Make sure the maps are prepared low enough for ``config`` (slow only the first time)."""
-        return self._level(floor_for(config.lowest_threshold(self._n_classes)))
+        """Make sure the maps are prepared for ``config`` (slow only the first time)."""
+        return self._level(config)
 
     def image_level(self, config: DecisionConfig) -> tuple[list[Decision], dict[str, Any]]:
         """Decisions and image-level metrics (escape, overkill, sweeps) under ``config``: fast."""
@@ -320,9 +325,9 @@ class EvaluationSession:
 
     def pixel_level(self, config: DecisionConfig) -> dict[str, Any]:
         """Dice / IoU per class and region recall at the configured thresholds (reads masks)."""
-        rules = config.rules_for(len(self.class_ids) or 1)
-        ids = self.class_ids or [r.class_id for r in rules]
-        thresholds = [config.ng_threshold(r) for r in rules]
+        n = len(self.class_ids) or 1
+        ids = self.class_ids or [r.class_id for r in config.rules_for(n)]
+        thresholds = config.pixel_thresholds(n)
         truths, preds = [], []
         for case in self.cases:
             score_map = self.score_map(case.sample_id)
@@ -332,7 +337,7 @@ class EvaluationSession:
             if len(ids) == 1:  # one-class models (anomaly, binary) are scored on "any defect"
                 mask = np.where(mask > 0, ids[0], 0).astype(np.uint8)
             truths.append(mask)
-            preds.append(label_map_from_scores(score_map, ids, thresholds))
+            preds.append(label_map(score_map, thresholds, ids))
         if not truths:
             return {}
         out = pixel_metrics(truths, preds, ids)

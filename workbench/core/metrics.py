@@ -10,20 +10,21 @@ All results are flat dicts of JSON-safe values, keyed ``image.*``, ``pixel.*``, 
 from __future__ import annotations
 
 from workbench.core.metrics_image import (
+    auroc,
     binom_cdf,
     clopper_pearson_upper,
     extra_ng_needed,
     image_metrics,
     wilson_interval,
 )
-from workbench.core.metrics_pixel import label_map_from_scores, pixel_metrics, region_metrics
+from workbench.core.metrics_pixel import pixel_metrics, region_metrics
 
 __all__ = [
+    "auroc",
     "binom_cdf",
     "clopper_pearson_upper",
     "extra_ng_needed",
     "image_metrics",
-    "label_map_from_scores",
     "pixel_metrics",
     "region_metrics",
     "wilson_interval",

@@ -138,8 +138,16 @@ def _sweep(ok_s: np.ndarray, ng_s: np.ndarray) -> dict[str, Any]:
     }
 
 
+def auroc(scores: Sequence[float], positives: Sequence[bool]) -> float | None:
+    """Area under the ROC curve of image scores (``positives``: NG images): P(NG score > OK
+    score) with ties counted half; None without both kinds of image."""
+    sc = np.asarray(scores, dtype=np.float64)
+    pos = np.asarray(positives, dtype=bool)
+    return _auroc(np.sort(sc[~pos]), np.sort(sc[pos]))
+
+
 def _auroc(ok_s: np.ndarray, ng_s: np.ndarray) -> float | None:
-    """P(NG score > OK score) with ties counted half (Mann-Whitney U / (n_ng * n_ok))."""
+    """``auroc`` of sorted OK and NG scores (Mann-Whitney U / (n_ng * n_ok))."""
     if len(ok_s) == 0 or len(ng_s) == 0:
         return None
     below = np.searchsorted(ok_s, ng_s, side="left")

@@ -1,6 +1,7 @@
 """Pixel and region metrics of predicted label maps against labelled masks.
 
-Label maps are ``H x W`` integer arrays as in ``masks/``: 0 = background, k = defect class k.
+Label maps are ``H x W`` integer arrays as in ``masks/``: 0 = background, k = defect class k;
+predicted ones come from score maps through ``class_pixels.label_map`` (the decisions' own rule).
 Pixel counts are summed over the whole data set before Dice / IoU are taken (so large images
 weigh more); the overall value is the mean over classes where it is defined.
 """
@@ -12,23 +13,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-
-
-def label_map_from_scores(
-    score_map: np.ndarray, class_ids: Sequence[int], thresholds: Sequence[float]
-) -> np.ndarray:
-    """``(K,H,W)`` scores to an ``H x W`` uint8 label map: the top-scoring class where it passes
-    its threshold, else background."""
-    if len(class_ids) != score_map.shape[0] or len(thresholds) != score_map.shape[0]:
-        raise ValueError(
-            f"score map has {score_map.shape[0]} classes, got {len(class_ids)} ids and "
-            f"{len(thresholds)} thresholds"
-        )
-    top = np.argmax(score_map, axis=0)
-    best = np.take_along_axis(score_map, top[None], axis=0)[0]
-    passes = best >= np.asarray(thresholds, dtype=np.float32)[top]
-    ids = np.asarray(class_ids, dtype=np.uint8)
-    return np.where(passes, ids[top], 0).astype(np.uint8)
 
 
 def _pairs(

@@ -1,9 +1,11 @@
-"""Tiled inference: cut images into overlapping tiles, run a model on batches, blend back.
+"""Tiled inference: pad images, cut them into overlapping tiles, run a model on batches, merge back.
 
-Evaluation, in-process prediction and the runtime all plan and stitch through this module so that
-what is evaluated is what is deployed. An image smaller than a tile is padded only up to the next
-multiple of ``TILE_MULTIPLE`` per axis (fully convolutional nets accept that), not to a whole
-tile; tiles of several images that share a shape run through the model in one batch.
+Training validation, evaluation, proposals, export and the runtime all pad, plan and merge through
+this module (``score_maps`` with a ``Tiling``), so that what is evaluated is what is deployed.
+An image smaller than a tile is padded only up to the next multiple of ``TILE_MULTIPLE`` per axis
+(fully convolutional nets accept that), not to a whole tile; an axis of one pixel, which cannot
+reflect, repeats its edge. Tiles of several images that share a shape run through the model in
+one batch.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +48,56 @@ class TilePlan:
     @property
     def tile_shape(self) -> tuple[int, int]:
         return self.tiles[0].h, self.tiles[0].w
+
+
+MERGES = ("blend", "max")
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """How a model sees images: ``tile`` squares overlapping by ``overlap`` pixels, merged by
+    ``merge``, small images padded up to a multiple of ``pad_multiple``.
+
+    ``merge`` 'blend': a per-pixel weighted mean of the overlapping tiles, a ``(K,H,W)`` map
+    (segmentation, anomaly). 'max': each class's highest output over the tiles, a ``(K,1,1)`` map
+    (classification); a classifier sees whole tiles only, so ``pad_multiple`` is ignored.
+    ``pad_multiple`` ``None``: an axis shorter than a tile is padded to the whole tile.
+    """
+
+    tile: int
+    overlap: int
+    merge: str = "blend"
+    pad_multiple: int | None = TILE_MULTIPLE
+
+    def __post_init__(self) -> None:
+        if self.merge not in MERGES:
+            raise ValueError(f"tile merge must be one of {', '.join(MERGES)}, got {self.merge!r}")
+
+    @classmethod
+    def for_task(cls, task: str, tile: int, overlap: int) -> Tiling:
+        """The tiling the workbench runs a model of ``task`` with (and writes into its bundles)."""
+        merge = "max" if task == "classification" else "blend"
+        return cls(tile, overlap, merge, pad_multiple_for(task))
+
+    @classmethod
+    def from_manifest(cls, data: dict[str, Any], task: str) -> Tiling:
+        """A bundle manifest's ``tiling``; what older bundles leave out is what they were run with
+        (merge by task; no ``pad_multiple`` before format 2: padded to the whole tile)."""
+        merge = data.get("merge") or cls.for_task(task, 1, 0).merge
+        multiple = data.get("pad_multiple")
+        pad_multiple = None if multiple is None else int(multiple)
+        return cls(int(data["tile"]), int(data["overlap"]), str(merge), pad_multiple)
+
+    def to_manifest(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tile": self.tile, "overlap": self.overlap, "merge": self.merge}
+        if self.pad_multiple is not None and self.merge == "blend":
+            out["pad_multiple"] = self.pad_multiple
+        return out
+
+    def plan(self, height: int, width: int) -> TilePlan:
+        """The padding and tiles of a ``height x width`` image."""
+        multiple = self.pad_multiple if self.merge == "blend" else None
+        return plan_tiles(height, width, self.tile, self.overlap, multiple)
 
 
 def pad_multiple_for(task: str) -> int | None:
@@ -131,16 +184,24 @@ def _weights(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
 
 
 def pad_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``height x width``."""
+    """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``height x width``; an axis of one
+    pixel, which cannot reflect, repeats its edge (the other axis still reflects)."""
     _, h, w = image.shape
-    ph, pw = max(0, height - h), max(0, width - w)
-    if ph == 0 and pw == 0:
-        return image
-    # numpy reflects repeatedly when the pad exceeds the axis; a 1-pixel axis cannot reflect.
-    pad = ((0, 0), (0, ph), (0, pw))
-    if min(h if ph else 2, w if pw else 2) > 1:
-        return np.pad(image, pad, mode="reflect")
-    return np.pad(image, pad, mode="edge")
+    out = image
+    # numpy reflects repeatedly when the pad exceeds the axis; padding the axes one after the
+    # other is what np.pad does for both at once, so only the mode of a 1-pixel axis differs.
+    if height > h:
+        out = np.pad(out, ((0, 0), (0, height - h), (0, 0)), mode="reflect" if h > 1 else "edge")
+    if width > w:
+        out = np.pad(out, ((0, 0), (0, 0), (0, width - w)), mode="reflect" if w > 1 else "edge")
+    return out
+
+
+def whole_tiles(chw: np.ndarray, tile: int) -> tuple[np.ndarray, tuple[Tile, ...]]:
+    """A ``(C,H,W)`` image padded to whole tiles and its grid of full, non-overlapping tiles
+    (the last shifted inward): what anomaly banks and INT8 calibration sample the model on."""
+    plan = plan_tiles(chw.shape[1], chw.shape[2], tile, 0, pad_multiple=None)
+    return pad_image(chw, plan.padded_h, plan.padded_w), plan.tiles
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
@@ -187,27 +248,35 @@ def run_tiles(
             yield from ((i, t, o) for (i, t), o in zip(group, out))
 
 
-def predict_tiled_many(
+def score_maps(
     images: Sequence[np.ndarray],
     fn: TileFn,
-    tile: int,
-    overlap: int,
+    tiling: Tiling,
     max_pixels: int,
-    pad_multiple: int | None = TILE_MULTIPLE,
     cancel: CancelToken | None = None,
 ) -> list[np.ndarray]:
-    """Score maps ``(K,H,W)`` float32 of several ``(C,H,W)`` images, their tiles run together.
+    """Score maps of several ``(C,H,W)`` images, their tiles run together and merged by ``tiling``.
 
-    ``fn`` maps ``(N,C,h,w)`` float32 to ``(N,K,h,w)``; tile shapes come from ``plan_tiles``.
-    Each image's map is what ``predict_tiled`` gives for it alone: batching only changes which
-    tiles share a call of ``fn``.
+    ``fn`` maps ``(N,C,h,w)`` float32 to ``(N,K,h,w)`` (``(N,K)`` or any ``(N,K,...)`` for a
+    'max' merge). 'blend' gives ``(K,H,W)`` maps, 'max' ``(K,1,1)``. Each image's map is what it
+    gets alone: batching only changes which tiles share a call of ``fn``.
     """
     arrays = [_check_image(im) for im in images]
-    plans = [plan_tiles(a.shape[1], a.shape[2], tile, overlap, pad_multiple) for a in arrays]
+    plans = [tiling.plan(a.shape[1], a.shape[2]) for a in arrays]
     padded = [pad_image(a, p.padded_h, p.padded_w) for a, p in zip(arrays, plans)]
-    maps: list[np.ndarray | None] = [None] * len(arrays)
-    norms: list[np.ndarray | None] = [None] * len(arrays)
-    for i, t, pred in run_tiles(padded, plans, fn, max_pixels, cancel):
+    outputs = run_tiles(padded, plans, fn, max_pixels, cancel)
+    if tiling.merge == "max":
+        return _max_merge(outputs, len(plans))
+    return _blend_merge(outputs, plans, tiling.overlap)
+
+
+def _blend_merge(
+    outputs: Iterator[tuple[int, Tile, np.ndarray]], plans: Sequence[TilePlan], overlap: int
+) -> list[np.ndarray]:
+    """Per-pixel weighted mean of overlapping tile outputs (raised-cosine ramps), cropped."""
+    maps: list[np.ndarray | None] = [None] * len(plans)
+    norms: list[np.ndarray | None] = [None] * len(plans)
+    for i, t, pred in outputs:
         plan = plans[i]
         _check_map(pred, t)
         if len(plan.tiles) == 1:  # every weight is 1: the blend is the tile's own output
@@ -232,6 +301,29 @@ def predict_tiled_many(
     return out
 
 
+def _max_merge(outputs: Iterator[tuple[int, Tile, np.ndarray]], n_images: int) -> list[np.ndarray]:
+    """Each class's highest output over an image's tiles, as a ``(K,1,1)`` map."""
+    best: list[np.ndarray | None] = [None] * n_images
+    for i, _, pred in outputs:
+        top = pred.reshape(pred.shape[0], -1).max(axis=1)
+        prev = best[i]
+        best[i] = top if prev is None else np.maximum(prev, top)
+    return [np.asarray(b, dtype=np.float32).reshape(-1, 1, 1) for b in best]
+
+
+def predict_tiled_many(
+    images: Sequence[np.ndarray],
+    fn: TileFn,
+    tile: int,
+    overlap: int,
+    max_pixels: int,
+    pad_multiple: int | None = TILE_MULTIPLE,
+    cancel: CancelToken | None = None,
+) -> list[np.ndarray]:
+    """Blended ``(K,H,W)`` float32 maps of several images (``score_maps`` with a 'blend' tiling)."""
+    return score_maps(images, fn, Tiling(tile, overlap, "blend", pad_multiple), max_pixels, cancel)
+
+
 def predict_tiled(
     image_chw: np.ndarray,
     fn: TileFn,
@@ -254,27 +346,12 @@ def predict_tiled(
 
 
 def classify_tiled_many(
-    images: Sequence[np.ndarray],
-    fn: TileFn,
-    tile: int,
-    overlap: int,
-    max_pixels: int,
+    images: Sequence[np.ndarray], fn: TileFn, tile: int, overlap: int, max_pixels: int,
     cancel: CancelToken | None = None,
-) -> list[np.ndarray]:
-    """Classification maps ``(K,1,1)``: each class's probability maximised over an image's tiles.
-
-    A classifier sees whole ``tile x tile`` squares only (small images padded to a full tile), as
-    in training; tiles of several images share calls of ``fn``.
-    """
-    arrays = [_check_image(im) for im in images]
-    plans = [plan_tiles(a.shape[1], a.shape[2], tile, overlap, None) for a in arrays]
-    padded = [pad_image(a, p.padded_h, p.padded_w) for a, p in zip(arrays, plans)]
-    best: list[np.ndarray | None] = [None] * len(arrays)
-    for i, _, pred in run_tiles(padded, plans, fn, max_pixels, cancel):
-        top = pred.reshape(pred.shape[0], -1).max(axis=1)
-        prev = best[i]
-        best[i] = top if prev is None else np.maximum(prev, top)
-    return [np.asarray(b, dtype=np.float32).reshape(-1, 1, 1) for b in best]
+) -> list[np.ndarray]:  # fmt: skip
+    """Classification maps ``(K,1,1)``: each class's probability maximised over an image's tiles
+    (``score_maps`` with a 'max' tiling: whole tiles only, as in training)."""
+    return score_maps(images, fn, Tiling(tile, overlap, "max", None), max_pixels, cancel)
 
 
 def classify_tiled(

@@ -22,8 +22,7 @@ from workbench.core.cancel import Cancelled, CancelToken
 from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.onnx_export import export_onnx
 from workbench.export.parity import FP32_TOLERANCE
-from workbench.export.pipeline import tiling_manifest
-from workbench.learn.infer import LoadedRun
+from workbench.learn.infer import LoadedRun, run_tiling
 from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
 from workbench.runtime.inspector import Inspector
 
@@ -39,7 +38,7 @@ def memory_bundle(loaded: LoadedRun) -> Bundle:
         "task": config["task"],
         "classes": config["classes"],
         "input": {"channels": int(config["in_channels"])},
-        "tiling": tiling_manifest(config),
+        "tiling": run_tiling(config).to_manifest(),
         "decision": {},
         "models": {"onnx": {"path": "model.onnx", "precision": "fp32"}},
     }
@@ -62,7 +61,7 @@ class ExportedOrTorch:
         self.note = f"torch on {loaded.device}"
 
     def one(self, image: np.ndarray) -> np.ndarray:
-        return self.loaded.predict(image)
+        return self.loaded.scores(image)
 
     def describe(self) -> str:
         return self.note
@@ -70,7 +69,7 @@ class ExportedOrTorch:
     def many(self, images: Sequence[np.ndarray], cancel: CancelToken | None = None) -> list[np.ndarray]:
         if not self.decided and self.first is None:
             start = time.perf_counter()
-            maps = self.loaded.predict_many(images, cancel)
+            maps = self.loaded.scores_many(images, cancel)
             self.first = (list(images), maps, time.perf_counter() - start)
             return maps
         if not self.decided and self.first is not None:
@@ -84,7 +83,7 @@ class ExportedOrTorch:
                 self._try_exported(*first, cancel)
         if self.exported is not None:
             return self.exported.scores_many(images, cancel)
-        return self.loaded.predict_many(images, cancel)
+        return self.loaded.scores_many(images, cancel)
 
     def _try_exported(
         self,

@@ -8,9 +8,9 @@ import numpy as np
 
 from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.imageio import encode_image
+from workbench.core.inference import score_summary
 from workbench.export.parity import ParityImage, VariantParity
 from workbench.runtime.golden import DEFAULT_TOLERANCE
-from workbench.runtime.inspector import score_summary
 
 
 def pick_golden(items: list[ParityImage], count: int) -> list[ParityImage]:
@@ -53,7 +53,7 @@ def golden_entries(
                 "verdict": decision.verdict,
                 "n_defects": len(decision.defects),
                 "decision": decision.to_dict(),
-                "summary": score_summary(ref),
+                "summary": score_summary(ref, config),
             }
         )
     return entries, files

@@ -12,15 +12,15 @@ import numpy as np
 
 from workbench import __version__
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decisions import ClassRule, DecisionConfig
+from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project, now_iso
-from workbench.core.tiling import pad_multiple_for
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.errors import ExportError
 from workbench.export.golden import golden_entries, pick_golden, tolerances
 from workbench.export.onnx_export import export_onnx
 from workbench.export.parity import ParityImage, VariantParity, measure
 from workbench.export.variants import build_models, calibration_tiles, split_samples
+from workbench.learn.infer import load_run, run_decision, run_tiling
 from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
 from workbench.runtime.inspector import Inspector
 
@@ -78,14 +78,6 @@ def _parity_items(project: Project, options: ExportOptions, notes: list[str]) ->
     return [ParityImage(s.name, s.label, project.read_image(s, channel=None)) for s in samples]
 
 
-def _decision_config(config: dict[str, Any]) -> DecisionConfig:
-    decision = DecisionConfig.from_dict(config.get("decision") or {})
-    if not decision.classes:
-        default = decision.default_threshold
-        decision.classes = [ClassRule(int(c["id"]), str(c["name"]), default) for c in config["classes"]]
-    return decision
-
-
 def _manifest(
     project_name: str, run_id: str, config: dict[str, Any], decision: DecisionConfig, models: dict[str, Any]
 ) -> dict[str, Any]:
@@ -114,25 +106,12 @@ def _manifest(
             "std": config.get("std") or [1.0] * channels,
             "in_graph": True,
         },
-        "tiling": tiling_manifest(config),
+        "tiling": run_tiling(config).to_manifest(),
         "decision": decision.to_dict(),
         "models": models,
         "precision": {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"},
         "files": {},
     }
-
-
-def tiling_manifest(config: dict[str, Any]) -> dict[str, Any]:
-    """Tile, overlap, merge rule and small-image padding: the runtime plans tiles as the workbench does."""
-    tiling = {
-        "tile": int(config["tile_size"]),
-        "overlap": int(config["overlap"]),
-        "merge": "max" if config["task"] == "classification" else "blend",
-    }
-    multiple = pad_multiple_for(str(config["task"]))
-    if multiple is not None:
-        tiling["pad_multiple"] = multiple
-    return tiling
 
 
 def _variants(bundle: Bundle) -> list[tuple[VariantParity, Inspector]]:
@@ -195,8 +174,6 @@ def export_bundle(
     options: ExportOptions | None = None,
 ) -> ExportReport:
     """Export a finished run to a verified bundle; refuses to write one whose FP32 parity fails."""
-    from workbench.learn.infer import load_run
-
     options = options or ExportOptions()
     cancel = cancel or CancelToken()
     wanted = parse_formats(formats)
@@ -218,11 +195,11 @@ def export_bundle(
     progress(0.1, "exporting ONNX")
     onnx_bytes = export_onnx(loaded.score_module, int(config["in_channels"]), int(config["tile_size"]))
     files, models = build_models(onnx_bytes, wanted, calib, progress, cancel)
-    decision = _decision_config(config)
+    decision = run_decision(config)
     manifest = _manifest(project_name, run_id, config, decision, models)
     bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
 
-    reference = _cached_reference(loaded.predict, items)
+    reference = _cached_reference(loaded.scores, items)
     variants = _variants(bundle)
     rows = [row for row, _ in variants]
     sub = lambda f, m: progress(0.5 + 0.4 * f, m)  # noqa: E731

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
+from workbench.core.preprocess import model_input
 from workbench.core.project import Project
-from workbench.core.tiling import tile_grid
+from workbench.core.tiling import whole_tiles
 from workbench.core.types import Sample
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
-from workbench.runtime.inspector import prepare
 
 
 def split_samples(project: Project, split: str, limit: int, seed: int) -> list[Sample]:
@@ -31,16 +31,12 @@ def calibration_tiles(
     rng = np.random.default_rng(seed)
     tiles = []
     for sample in split_samples(project, "train", images, seed):
-        chw = prepare(project.read_image(sample, channel=None), channels, sample.name)
-        _, h, w = chw.shape
-        pad = ((0, 0), (0, max(0, tile - h)), (0, max(0, tile - w)))
-        if pad[1][1] or pad[2][1]:
-            chw = np.pad(chw, pad, mode="reflect" if min(h, w) > 1 else "edge")
-        # Tiles of the inference grid (defects included), a random subset on large images.
-        grid = tile_grid(chw.shape[1], chw.shape[2], tile, 0)
+        chw = model_input(project.read_image(sample, channel=None), channels, sample.name)
+        # Whole tiles of the image (defects included), a random subset on large images.
+        padded, grid = whole_tiles(chw, tile)
         picked = rng.choice(len(grid), size=min(per_image, len(grid)), replace=False)
         for t in (grid[int(i)] for i in sorted(picked)):
-            tiles.append(np.ascontiguousarray(chw[None, :, t.y : t.y + tile, t.x : t.x + tile]))
+            tiles.append(np.ascontiguousarray(padded[None, :, t.y : t.y + tile, t.x : t.x + tile]))
     return tiles
 
 

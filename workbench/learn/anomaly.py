@@ -25,10 +25,10 @@ from torch import nn
 from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.decisions import image_score
 from workbench.core.errors import WorkbenchError
-from workbench.core.tiling import predict_tiled, tile_grid
+from workbench.core.preprocess import model_input
+from workbench.core.tiling import predict_tiled, whole_tiles
 from workbench.learn import weights
 from workbench.learn.device import pick_device
-from workbench.learn.infer import pad_to_tile
 from workbench.learn.models import IMAGENET_MEAN, IMAGENET_STD
 
 FEATURE_DIM = 40 + 112  # channels of EfficientNet-Lite0 blocks 2 (stride 8) and 4 (stride 16)
@@ -230,18 +230,10 @@ def greedy_coreset(
     return chosen
 
 
-def _to_chw(image: np.ndarray, what: str, channels: int | None) -> np.ndarray:
-    img = image[..., None] if image.ndim == 2 else image
-    if img.ndim != 3 or (channels is not None and img.shape[2] != channels):
-        raise AnomalyFitError(f"{what} has shape {tuple(image.shape)}; expected H x W x {channels or 'C'}")
-    return np.ascontiguousarray(np.asarray(img, dtype=np.float32).transpose(2, 0, 1))
-
-
 def _tiles(chw: np.ndarray, tile: int) -> np.ndarray:
     """Non-overlapping full tiles covering the image (reflect-padded when smaller than a tile)."""
-    chw = pad_to_tile(chw, tile)
-    grid = tile_grid(chw.shape[1], chw.shape[2], tile, 0)
-    return np.stack([chw[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in grid])
+    padded, grid = whole_tiles(chw, tile)
+    return np.stack([padded[:, t.y : t.y + t.h, t.x : t.x + t.w] for t in grid])
 
 
 def _image_patches(
@@ -326,7 +318,7 @@ def fit_bank(
     held_out: list[np.ndarray] = []
     for i, image in enumerate(images):
         token.raise_if_cancelled()
-        chw = _to_chw(image, f"training image {i}", channels)
+        chw = model_input(image, channels, f"training image {i}")
         if model is None:
             channels = chw.shape[0]
             model = AnomalyModel(channels, 0, pretrained=True).eval().to(pick_device(device))
@@ -404,8 +396,8 @@ def fit_anomaly(
         hold_out=not val_ok, **bank_options,
     )  # fmt: skip
     channels = int(model.mean.numel())
-    ok_chw = [_to_chw(v, f"OK validation image {j}", channels) for j, v in enumerate(val_ok)] or held_out
-    ng_chw = [_to_chw(v, f"NG validation image {j}", channels) for j, v in enumerate(val_ng or [])]
+    ok_chw = [model_input(v, channels, f"OK validation image {j}") for j, v in enumerate(val_ok)] or held_out
+    ng_chw = [model_input(v, channels, f"NG validation image {j}") for j, v in enumerate(val_ng or [])]
     scores: list[float] = []
     for j, chw in enumerate(ok_chw + ng_chw):
         token.raise_if_cancelled()

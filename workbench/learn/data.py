@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import WorkbenchError
-from workbench.core.preprocess import to_unit_float
+from workbench.core.preprocess import model_input, model_planes
 from workbench.core.project import Project
 from workbench.core.types import Sample
 from workbench.learn.augment import AugmentConfig, augment
@@ -117,10 +117,8 @@ def load_items(
     for i, s in enumerate(samples):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        image = project.read_image(s, channel=None)
-        image = image[..., None] if image.ndim == 2 else image
-        if image.shape[2] == 4 and len(s.channel_files) == 1:
-            image = image[..., :3]  # to_unit_float drops alpha too; keep memory small
+        # the alpha rule of every model input, applied once here: crops are cut from these planes
+        image = model_planes(project.read_image(s, channel=None), one_file=len(s.channel_files) == 1)
         if channels is None:
             channels = image.shape[2]
         elif image.shape[2] != channels:
@@ -135,7 +133,7 @@ def load_items(
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:
     """Stored ``H x W x C`` pixels to a ``(C,H,W)`` float32 tensor in [0, 1]."""
-    return torch.from_numpy(to_unit_float(image, drop_alpha=False).transpose(2, 0, 1).copy())
+    return torch.from_numpy(model_input(image, None))
 
 
 class CropDataset(Dataset[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,10 @@ import torch
 from torch import nn
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json
-from workbench.core.cancel import CancelToken
+from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.preprocess import to_chw, to_unit_float
-from workbench.core.tiling import classify_tiled_many, pad_image, pad_multiple_for, predict_tiled_many
+from workbench.core.inference import TiledModel
+from workbench.core.tiling import TileFn, Tiling
 from workbench.learn.device import cpu_speedups, pick_device
 from workbench.learn.models import ANOMALY_BUILTIN, get_model, list_models, model_info
 from workbench.learn.score_model import ScoreModel
@@ -101,14 +102,27 @@ def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -
     return module.eval()
 
 
-def pad_to_tile(chw: np.ndarray, tile: int) -> np.ndarray:
-    """Reflect-pad ``(C,H,W)`` at the bottom/right to at least ``tile`` x ``tile``."""
-    return pad_image(chw, max(tile, chw.shape[1]), max(tile, chw.shape[2]))
+def run_tiling(config: dict[str, Any]) -> Tiling:
+    """How a run's model sees images (the tiling its bundles carry)."""
+    return Tiling.for_task(str(config["task"]), int(config["tile_size"]), int(config["overlap"]))
+
+
+def run_decision(config: dict[str, Any]) -> DecisionConfig:
+    """The decision a run ships with, one rule per class of the run (default rules where none are set)."""
+    decision = DecisionConfig.from_dict(config.get("decision") or {})
+    if not decision.classes:
+        default = decision.default_threshold
+        decision.classes = [ClassRule(int(c["id"]), str(c["name"]), default) for c in config["classes"]]
+    return decision
 
 
 @dataclass
-class LoadedRun:
-    """A run ready to predict: its config, its score module (eval mode) and the device it is on."""
+class LoadedRun(TiledModel):
+    """A run ready to predict: its config, its score module (eval mode) and the device it is on.
+
+    A thin adapter: the module is the tile function of core's ``TiledModel`` (``scores``,
+    ``scores_many``, ``inspect``), the same pipeline a bundle runs in the runtime.
+    """
 
     run_dir: Path
     config: dict[str, Any]
@@ -120,7 +134,19 @@ class LoadedRun:
     def task(self) -> str:
         return str(self.config["task"])
 
-    def _fn(self) -> Callable[[np.ndarray], np.ndarray]:
+    @property
+    def in_channels(self) -> int:
+        return int(self.config["in_channels"])
+
+    @property
+    def tiling(self) -> Tiling:
+        return run_tiling(self.config)
+
+    @property
+    def decision_config(self) -> DecisionConfig:
+        return run_decision(self.config)
+
+    def tile_fn(self) -> TileFn:
         def run(batch: np.ndarray) -> np.ndarray:
             with torch.inference_mode():
                 x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
@@ -128,44 +154,18 @@ class LoadedRun:
 
         return run
 
-    def to_input(self, image: np.ndarray) -> np.ndarray:
-        """Stored image -> ``(C,H,W)`` float32 in [0,1], checking the channel count."""
-        want = int(self.config["in_channels"])
-        unit = to_unit_float(image, drop_alpha=want != 4)
-        if unit.shape[2] != want:
-            raise RunLoadError(
-                f"image has {unit.shape[2]} channel(s) but run {self.run_dir.name} expects {want}"
-            )
-        return to_chw(unit)
-
-    def max_pixels(self) -> int:
-        """Input pixels per model call: ``batch`` full tiles on a GPU, one tile on a CPU or for anomaly."""
-        tile = int(self.config["tile_size"])
-        # An anomaly tile holds a (patches x bank) distance matrix (~270 MB for a 512 tile). On a
-        # CPU, calls of several tiles were slower per pixel, not faster (2-core AVX2, U-Net
+    def tiles_per_call(self) -> int:
+        # On a CPU, calls of several tiles were slower per pixel, not faster (2-core AVX2, U-Net
         # EfficientNet-Lite0: 4 tiles of 512 took 1.2-1.8x the time per tile of one call of one).
-        one = self.task == "anomaly" or self.device.type == "cpu"
-        return tile * tile * (1 if one else self.batch)
+        return 1 if self.device.type == "cpu" else super().tiles_per_call()
 
-    def predict(self, image: np.ndarray) -> np.ndarray:
-        """Score map ``(K,H,W)`` (classification ``(K,1,1)``) for one stored image."""
-        return self.predict_many([image])[0]
-
-    def predict_many(
-        self, images: Sequence[np.ndarray], cancel: CancelToken | None = None
-    ) -> list[np.ndarray]:
-        """Score maps of several stored images; their tiles share model calls (same maps as ``predict``)."""
-        chws = [self.to_input(image) for image in images]
-        tile, overlap = int(self.config["tile_size"]), int(self.config["overlap"])
+    @contextmanager
+    def running(self) -> Iterator[None]:
         # validation during training hands in a module in train mode; predict in eval, then restore
         was_training = self.score_module.training
         self.score_module.eval()
         try:
-            if self.task == "classification":
-                return classify_tiled_many(chws, self._fn(), tile, overlap, self.max_pixels(), cancel)
-            return predict_tiled_many(
-                chws, self._fn(), tile, overlap, self.max_pixels(), pad_multiple_for(self.task), cancel
-            )
+            yield
         finally:
             self.score_module.train(was_training)
 

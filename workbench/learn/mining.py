@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from workbench.core.cancel import CancelToken
+from workbench.core.class_pixels import defect_pixels
 from workbench.core.tiling import tile_grid
 from workbench.learn.data_sampling import CropSampler, TrainItem
 from workbench.learn.infer import LoadedRun
@@ -47,7 +48,7 @@ def _regions(mask: np.ndarray) -> list[tuple[slice, slice, np.ndarray, tuple[flo
 def find_mistakes(probs: np.ndarray, target: np.ndarray) -> list[Mistake]:
     """False alarms and misses of one ``(K,H,W)`` map against its ``H x W`` target, worst first."""
     score = probs.max(axis=0)
-    pred = score >= THRESHOLD
+    pred = defect_pixels(probs, [THRESHOLD] * probs.shape[0])
     truth = target > 0
     near = cv2.dilate(truth.astype(np.uint8), np.ones((2 * TOUCH_PX + 1,) * 2, np.uint8)) > 0
     found: list[Mistake] = []
@@ -100,7 +101,7 @@ class TrainingScanner:
             self.next = (self.next + 1) % len(self.parts)
             item = self.items[idx]
             window = (slice(t.y, t.y + t.h), slice(t.x, t.x + t.w))
-            for m in find_mistakes(predictor.predict(item.image[window]), item.target[window]):
+            for m in find_mistakes(predictor.scores(item.image[window]), item.target[window]):
                 self.sampler.add_hard_window(idx, t.y + m.y, t.x + m.x)
                 report.false_alarms += m.kind == "false_alarm"
                 report.misses += m.kind == "miss"

@@ -1,9 +1,9 @@
 """Predicted label maps ("proposals") of a finished run, for review and prediction->label.
 
-``runs/<id>/proposals/<sample_id>.png`` holds uint8 class ids (0 = background) where a class's
-probability reaches its threshold in the run's decision config (the most probable class wins
-where several do); ``proposals/index.json`` holds each sample's image score and verdict.
-Classification runs give no pixel map, only the index.
+``runs/<id>/proposals/<sample_id>.png`` holds uint8 class ids (0 = background): the pixels of each
+class under the run's decision config, by the rule decisions use (``core.class_pixels``): the
+pixels whose regions the verdict measured (before area rules); ``proposals/index.json`` holds each
+sample's image score and verdict. Classification runs give no pixel map, only the index.
 """
 
 from __future__ import annotations
@@ -13,27 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import numpy as np
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decisions import DecisionConfig, decide, image_score
+from workbench.core.class_pixels import label_map
 from workbench.core.project import Project, now_iso
 from workbench.core.types import Sample
 from workbench.learn.infer import load_run
 
 INDEX_FILE = "index.json"
-
-
-def label_map(score_map: np.ndarray, config: DecisionConfig, class_ids: list[int]) -> np.ndarray:
-    """``(K,H,W)`` probabilities -> ``H x W`` uint8 class ids above each class threshold."""
-    rules = config.rules_for(score_map.shape[0])
-    thresholds = np.array([config.ng_threshold(r) for r in rules], np.float32).reshape(-1, 1, 1)
-    above = score_map >= thresholds
-    masked = np.where(above, score_map, -1.0)
-    best = masked.argmax(axis=0)
-    ids = np.asarray(class_ids, np.uint8)
-    return np.where(above.any(axis=0), ids[best], 0).astype(np.uint8)
 
 
 def write_proposals(
@@ -48,25 +36,25 @@ def write_proposals(
     Returns the index entries of ``samples`` only (earlier entries of other samples stay in the file).
     """
     run = load_run(project.root, run_id)
-    config = DecisionConfig.from_dict(run.config.get("decision") or {})
-    class_ids = [int(c["id"]) for c in run.config["classes"]]
+    config = run.decision_config
+    thresholds = config.pixel_thresholds(len(config.classes))
+    class_ids = [r.class_id for r in config.classes]
     out_dir = project.run_dir(run_id) / "proposals"
     out_dir.mkdir(parents=True, exist_ok=True)
     entries: dict[str, Any] = {}
     for i, sample in enumerate(samples):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        image = project.read_image(sample, channel=None)
-        score_map = run.predict(image)
-        decision = decide(score_map, config)
+        result = run.inspect(project.read_image(sample, channel=None), return_scores=True)
+        assert result.score_map is not None
         entry: dict[str, Any] = {
             "name": sample.name,
-            "score": image_score(score_map),
-            "verdict": decision.verdict,
-            "defects": len(decision.defects),
+            "score": result.image_score,
+            "verdict": result.verdict,
+            "defects": len(result.defects),
         }
         if run.task != "classification":
-            ok, buf = cv2.imencode(".png", label_map(score_map, config, class_ids))
+            ok, buf = cv2.imencode(".png", label_map(result.score_map, thresholds, class_ids))
             if ok:
                 atomic_write_bytes(out_dir / f"{sample.id}.png", buf.tobytes())
                 entry["proposal"] = f"{sample.id}.png"

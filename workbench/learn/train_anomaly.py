@@ -10,7 +10,7 @@ from torch import nn
 
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import image_score
-from workbench.core.preprocess import to_unit_float
+from workbench.core.preprocess import unit_range
 from workbench.core.project import Project
 from workbench.learn.anomaly import AnomalyModel, RawScores, fit_bank, raw_image_score, set_threshold
 from workbench.learn.data import SplitSamples, class_lut, load_items
@@ -47,15 +47,16 @@ def train_anomaly(
     config = {"task": "anomaly", "model": model_name, "in_channels": channels, "classes": classes,
               "num_classes": 1, "tile_size": tile, "overlap": overlap, "decision": decision,
               "train": cfg.to_dict()}  # fmt: skip
-    train_unit = [to_unit_float(it.image) for it in train]
+    # the items hold the planes the model takes (``load_items`` applied the alpha rule)
+    train_unit = [unit_range(it.image) for it in train]
     model: nn.Module  # the built-in bank, or whatever module a plugin's fit returns
     if fit is None:
         model, metrics = _fit_builtin(project, cfg, config, train_unit, val, report, cancel)
     else:
         model = fit(
             train_unit,
-            [to_unit_float(it.image) for it in val if it.label == "ok"],
-            [to_unit_float(it.image) for it in val if it.label == "ng"],
+            [unit_range(it.image) for it in val if it.label == "ok"],
+            [unit_range(it.image) for it in val if it.label == "ng"],
             progress=_scaled(report, 0.15, 0.85), cancel=cancel, tile=tile, overlap=overlap,
             seed=cfg.seed,
         )  # fmt: skip
@@ -90,7 +91,7 @@ def _fit_builtin(
     for i, item in enumerate(val):
         cancel.raise_if_cancelled()
         # float16 halves what the val maps hold in memory; the threshold needs far less precision
-        maps.append(raw_run.predict(item.image).astype(np.float16))
+        maps.append(raw_run.scores(item.image).astype(np.float16))
         report.progress(0.6 + 0.35 * (i + 1) / len(val), f"scoring validation image {i + 1}/{len(val)}")
     ok = [image_score(m) for m, it in zip(maps, val) if it.label == "ok"]
     ok += [raw_image_score(model, chw, tile, overlap) for chw in held_out]

@@ -2,7 +2,8 @@
 
 A validation pass must cost a small, known share of the time budget on any CPU, so the trainer
 gives it a pixel budget measured at the start of the run (``TrainLoop``'s speed probe). Small
-images are validated whole (padded to the next multiple of 32, never to a full tile); a large
+images are validated whole (predicted as evaluation predicts them: padded to the next multiple of
+32, tiled where a side exceeds the tile); a large
 image is represented by windows centred on each labelled defect region plus a few seeded windows
 on its good area. Every val image keeps at least one window so the image AUROC sees all of them;
 when even that does not fit, a seeded, label-stratified subset of images is used and the log

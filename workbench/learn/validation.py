@@ -1,7 +1,9 @@
 """Validation during training: full-resolution score maps of the val images, image AUROC, pixel Dice.
 
-The image score is ``core.decisions.image_score`` (the map's highest pixel), the same score that
-evaluation, sweeps and the runtime use, so a validation AUROC describes the deployed decisions.
+Maps come from the run's ``scores_many`` (core's padding, tiling and merge, as in evaluation); the
+image score is ``core.decisions.image_score``, the AUROC ``core.metrics.auroc`` and the defect
+pixels ``core.class_pixels`` at one threshold for every class (none is chosen yet), the same
+definitions evaluation and the runtime use, so a validation AUROC describes the deployed decisions.
 """
 
 from __future__ import annotations
@@ -9,37 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from workbench.core.cancel import CancelToken
+from workbench.core.class_pixels import defect_pixels
 from workbench.core.decisions import image_score
+from workbench.core.metrics import auroc
 from workbench.core.operating_point import ScoredImage
-from workbench.core.tiling import TILE_MULTIPLE, pad_image, padded_length
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
-from workbench.learn.val_plan import ValPlan, Window
+from workbench.learn.val_plan import ValPlan
 
 PIXEL_THRESHOLD = 0.5
-
-
-def auroc(scores: list[float], positives: list[bool]) -> float | None:
-    """Area under the ROC curve (ties count half); None without both classes."""
-    s = np.asarray(scores, np.float64)
-    y = np.asarray(positives, bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return None
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s), np.float64)
-    sorted_s = s[order]
-    i = 0
-    while i < len(s):  # average ranks over ties
-        j = i
-        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def tile_for(task: str, crop: int) -> tuple[int, int]:
@@ -79,7 +61,7 @@ class ValidationTally:
         if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
         for probs, target in zip(maps, targets):
-            pred = probs.max(axis=0) >= PIXEL_THRESHOLD
+            pred = defect_pixels(probs, [PIXEL_THRESHOLD] * probs.shape[0])
             truth = target > 0
             self.tp += int(np.count_nonzero(pred & truth))
             self.fp += int(np.count_nonzero(pred & ~truth))
@@ -106,7 +88,7 @@ def validate(
     tally = ValidationTally(pixels)
     for item in items:
         cancel.raise_if_cancelled()
-        tally.add(predictor.predict(item.image), item)
+        tally.add(predictor.scores(item.image), item)
     return tally.result()
 
 
@@ -121,54 +103,18 @@ def validate_plan(
 ) -> ValidationTally:
     """Validate on the planned windows: whole small images, defect and good windows of large ones.
 
-    Windows are padded to the next multiple of 32 (reflect) and windows of one padded shape are
-    predicted in batches of about ``batch_pixels``.
+    Each window is predicted as evaluation predicts an image of its size (padded, tiled and merged
+    by core); windows of one padded shape share model calls of about ``batch_pixels``.
     """
     tally = ValidationTally(pixels, keep)
-    if predictor.task == "classification":  # a classifier sees its trained size: tiles of whole images
-        maps = [
-            predictor.predict(items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w]) for w in plan.windows
-        ]
-    else:
-        maps = predict_windows(predictor, items, plan.windows, cancel, batch_pixels)
+    crops = [items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w] for w in plan.windows]
+    maps = predictor.scores_many(crops, cancel, max_pixels=batch_pixels)
     for idx in plan.images:
         mine = [i for i, w in enumerate(plan.windows) if w.item == idx]
         wins = [plan.windows[i] for i in mine]
         targets = [items[idx].target[w.y : w.y + w.h, w.x : w.x + w.w] for w in wins]
         tally.add_windows([maps[i] for i in mine], targets, items[idx])
     return tally
-
-
-def predict_windows(
-    predictor: LoadedRun, items: list[TrainItem], windows: list[Window], cancel: CancelToken,
-    batch_pixels: int,
-) -> list[np.ndarray]:  # fmt: skip
-    """``(K,h,w)`` score maps of ``windows``, batched by padded shape."""
-    inputs = []
-    for w in windows:
-        chw = predictor.to_input(items[w.item].image[w.y : w.y + w.h, w.x : w.x + w.w])
-        # windows are at most a tile: each axis padded to the next multiple of 32, as in evaluation
-        size = -(-max(chw.shape[1:]) // TILE_MULTIPLE) * TILE_MULTIPLE
-        inputs.append(pad_image(chw, padded_length(chw.shape[1], size), padded_length(chw.shape[2], size)))
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, chw in enumerate(inputs):
-        groups.setdefault((chw.shape[1], chw.shape[2]), []).append(i)
-    out: list[np.ndarray] = [np.zeros(0)] * len(windows)
-    for (ph, pw), members in groups.items():
-        per_batch = max(1, batch_pixels // (ph * pw))
-        for start in range(0, len(members), per_batch):
-            cancel.raise_if_cancelled()
-            chunk = members[start : start + per_batch]
-            pred = _run_batch(predictor, np.stack([inputs[i] for i in chunk]))
-            for i, p in zip(chunk, pred):
-                out[i] = p[:, : windows[i].h, : windows[i].w]
-    return out
-
-
-def _run_batch(predictor: LoadedRun, batch: np.ndarray) -> np.ndarray:
-    with torch.inference_mode():
-        x = torch.from_numpy(np.ascontiguousarray(batch)).to(predictor.device)
-        return predictor.score_module(x).float().cpu().numpy()
 
 
 def _combined(*values: float | None) -> float:

@@ -63,7 +63,7 @@ def time_call(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
 
 def bench_inspector(inspector: Inspector, repeat: int, large: tuple[int, int] = LARGE_SHAPE) -> BenchRow:
     rng = np.random.default_rng(0)
-    c, t = inspector.bundle.in_channels, inspector.tile
+    c, t = inspector.bundle.in_channels, inspector.tiling.tile
     tile = rng.random((1, c, t, t), dtype=np.float32)
     batch = rng.random((inspector.batch, c, t, t), dtype=np.float32)
     image = (rng.random((*large, c)) * 255).astype(np.uint8)

@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.tiling import Tiling
 from workbench.runtime.bundle_checks import manifest_problem, zip_problem
 
 BUNDLE_FORMAT = "defect-workbench-bundle"
 # 2: ``tiling.pad_multiple`` (small images padded to a multiple, not to a whole tile); a bundle
 # without it is run as version 1 bundles were exported and verified.
-FORMAT_VERSION = 2
+# 3: a pixel belongs to one class only, the one passing its threshold by most
+# (``core.class_pixels``); before, every class passing its threshold took the pixel. Bundles of
+# one class decide alike under both rules and still run; older bundles of several classes are
+# refused, since their decisions and golden outputs followed the old rule.
+FORMAT_VERSION = 3
+ONE_OWNER_VERSION = 3
 MANIFEST = "manifest.json"
 # A bundle holds models of at most a few hundred MB; refuse absurd members (zip bombs).
 MAX_MEMBER_BYTES = 2 * 1024**3
@@ -72,18 +78,12 @@ class Bundle:
         return int(self.manifest["input"]["channels"])
 
     @property
-    def tile(self) -> int:
-        return int(self.manifest["tiling"]["tile"])
-
-    @property
-    def overlap(self) -> int:
-        return int(self.manifest["tiling"]["overlap"])
-
-    @property
-    def pad_multiple(self) -> int | None:
-        """What an axis shorter than a tile is padded up to a multiple of; ``None``: the whole tile."""
-        value = self.manifest["tiling"].get("pad_multiple")
-        return None if value is None else int(value)
+    def tiling(self) -> Tiling:
+        """Tile, overlap, merge and small-image padding, as the workbench ran the model."""
+        try:
+            return Tiling.from_manifest(self.manifest["tiling"], self.task)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BundleError(f"{self.path}: manifest.json has an unusable 'tiling': {exc}") from exc
 
     @property
     def models(self) -> dict[str, dict[str, Any]]:
@@ -128,6 +128,13 @@ def _check_manifest(manifest: object, path: Path) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise BundleError(f"{path}: manifest.json {problem}")
+    if version < ONE_OWNER_VERSION and len(manifest["classes"]) > 1:
+        raise BundleError(
+            f"{path}: bundle format version {version} with {len(manifest['classes'])} classes was "
+            f"exported when a pixel could belong to several classes; this runtime gives each pixel "
+            f"to one class (format {ONE_OWNER_VERSION}), so its decisions would differ from the "
+            f"verified ones: export the run again with this workbench"
+        )
     return manifest
 
 

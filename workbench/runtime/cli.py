@@ -111,7 +111,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         rows.append(result_row(result, str(f)))
         details.append(result.to_dict())
         if overlays is not None:
-            write_overlay(overlays, str(f), image, result, inspector.bundle.classes)
+            write_overlay(
+                overlays, str(f), image, result, inspector.bundle.classes, inspector.decision_config
+            )
         print(f"{f}: {result.verdict} ({len(result.defects)} defects, {result.time_ms:.0f} ms)")
     write_results(args.out, rows, details)
     ng = sum(r["verdict"] == "NG" for r in rows)
@@ -145,10 +147,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     rows = run_bench(bundle, repeat=args.repeat, device=args.device)
     cpu = cpu_info()
     if args.json:
-        report = report_dict(rows, bundle.tile, LARGE_SHAPE, cpu)
+        report = report_dict(rows, bundle.tiling.tile, LARGE_SHAPE, cpu)
         print(json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        print(format_rows(rows, bundle.tile, LARGE_SHAPE, cpu))
+        print(format_rows(rows, bundle.tiling.tile, LARGE_SHAPE, cpu))
     return 0
 
 

@@ -14,13 +14,15 @@ import cv2
 import numpy as np
 
 from workbench.core.atomic import atomic_write_text
+from workbench.core.class_pixels import class_index_map
+from workbench.core.decisions import DecisionConfig
 from workbench.core.imageio import to_uint8, write_image
-from workbench.runtime.inspector import Result
+from workbench.core.inference import InspectionResult
 
 CSV_COLUMNS = ("source", "verdict", "n_defects", "max_score", "time_ms", "width", "height", "error")
 
 
-def result_row(result: Result | None, source: str, error: str = "") -> dict[str, Any]:
+def result_row(result: InspectionResult | None, source: str, error: str = "") -> dict[str, Any]:
     """One flat row (CSV / JSON lines) for a result, or for a file that failed."""
     if result is None:
         return {
@@ -37,7 +39,7 @@ def result_row(result: Result | None, source: str, error: str = "") -> dict[str,
         "source": source,
         "verdict": result.verdict,
         "n_defects": len(result.defects),
-        "max_score": round(max(result.summary["max"], default=0.0), 4),
+        "max_score": round(result.image_score, 4),
         "time_ms": round(result.time_ms, 1),
         "width": result.width,
         "height": result.height,
@@ -70,21 +72,25 @@ def overlay(
     score_map: np.ndarray,
     classes: Sequence[dict[str, Any]],
     verdict: str,
-    threshold: float = 0.5,
+    config: DecisionConfig,
 ) -> np.ndarray:
-    """An RGB uint8 picture: the image with each class's region above ``threshold`` tinted."""
+    """An RGB uint8 picture: the image with the pixels of each class under ``config`` tinted (the
+    decisions' own rule, ``core.class_pixels``) and outlined along their inner edge; nothing else
+    is painted."""
     base = to_uint8(image)
     if base.ndim == 2:
         base = np.repeat(base[..., None], 3, axis=2)
     elif base.shape[2] != 3:
         base = np.repeat(base[..., :1], 3, axis=2)
     out = base.astype(np.float32)
+    index = class_index_map(score_map, config.pixel_thresholds(score_map.shape[0]))
+    index = np.broadcast_to(index, out.shape[:2])  # a classification map is one pixel for the image
     for k in range(score_map.shape[0]):
         colour = _rgb(str(classes[k]["color"])) if k < len(classes) else (255, 0, 0)
-        region = np.broadcast_to(score_map[k] > threshold, out.shape[:2])
+        region = np.ascontiguousarray(index == k)
         out[region] = 0.5 * out[region] + 0.5 * np.array(colour, np.float32)
-        edges = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-        out[edges > 0] = colour
+        inner = cv2.erode(region.view(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+        out[region & (inner == 0)] = colour
     picture = np.clip(out, 0, 255).astype(np.uint8)
     text_colour = (0, 200, 0) if verdict == "OK" else (230, 0, 0)
     scale = max(0.5, picture.shape[1] / 800)
@@ -101,10 +107,15 @@ def overlay(
 
 
 def write_overlay(
-    folder: Path, source: str, image: np.ndarray, result: Result, classes: Sequence[dict[str, Any]]
+    folder: Path,
+    source: str,
+    image: np.ndarray,
+    result: InspectionResult,
+    classes: Sequence[dict[str, Any]],
+    config: DecisionConfig,
 ) -> Path:
     """Save the overlay of one result as ``<folder>/<stem>.overlay.png``."""
     assert result.score_map is not None
     target = folder / f"{Path(source).stem}.overlay.png"
-    write_image(target, overlay(image, result.score_map, classes, result.verdict))
+    write_image(target, overlay(image, result.score_map, classes, result.verdict, config))
     return target

@@ -36,9 +36,7 @@ def model_source(
             chooser = ExportedOrTorch(loaded)
             predict = BatchedPredictor(chooser.one, chooser.many, chooser.describe)
         else:
-            predict = BatchedPredictor(
-                loaded.predict, loaded.predict_many, lambda: f"torch on {loaded.device}"
-            )
+            predict = BatchedPredictor(loaded.scores, loaded.scores_many, lambda: f"torch on {loaded.device}")
         return predict, {**info, "run_id": run_id}
     from workbench.runtime import Inspector
 

@@ -114,6 +114,6 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
     loaded = load_run(folder, run_id)
     assert loaded.config["model"] == "template-diff" and loaded.config["overlap"] == 0
     image = sample(base, rng, defect=True)
-    score = loaded.predict(image)
+    score = loaded.scores(image)
     assert score.shape == (1, *image.shape[:2])
     assert float(score.max()) > 0.5  # the scratch is found through the workbench's own inference
