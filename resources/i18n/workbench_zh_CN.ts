@@ -775,6 +775,42 @@
         <translation>掩膜未保存：%1</translation>
     </message>
     <message>
+        <source>Edit not kept on disk (%1); saving the mask instead.</source>
+        <translation>此次编辑未能保存到磁盘（%1），改为直接保存掩膜。</translation>
+    </message>
+    <message>
+        <source>Recovered the unsaved edits of %1 sample(s) after the last session ended.</source>
+        <translation>上次会话结束后，已恢复 %1 个样本未保存的编辑。</translation>
+    </message>
+    <message>
+        <source>The last session ended unexpectedly, and these edits could not be recovered:</source>
+        <translation>上次会话意外结束，以下编辑无法恢复：</translation>
+    </message>
+    <message>
+        <source>The last session ended unexpectedly. The edits of %1 sample(s) were recovered, these could not be:</source>
+        <translation>上次会话意外结束。已恢复 %1 个样本的编辑，以下编辑无法恢复：</translation>
+    </message>
+    <message>
+        <source>Edits not recovered</source>
+        <translation>编辑未能恢复</translation>
+    </message>
+    <message>
+        <source>the last edit was being saved at that moment</source>
+        <translation>当时最后一次编辑正在保存</translation>
+    </message>
+    <message>
+        <source>the first edit was being saved at that moment</source>
+        <translation>当时第一次编辑正在保存</translation>
+    </message>
+    <message>
+        <source>its mask was saved since, so the edits no longer fit it (kept in %1)</source>
+        <translation>其掩膜此后已被保存，这些编辑已与之不符（保留在 %1 中）</translation>
+    </message>
+    <message>
+        <source>the edits could not be read back (%1)</source>
+        <translation>无法读回这些编辑（%1）</translation>
+    </message>
+    <message>
         <source>Class: %1</source>
         <translation>类别：%1</translation>
     </message>

@@ -1,4 +1,9 @@
-"""The label page: the canvas, its tools and options, sample navigation, OK/NG, autosave."""
+"""The label page: the canvas, its tools and options, sample navigation, OK/NG, saving.
+
+Every finished edit is kept on disk at once in the sample's mask journal (see
+:mod:`workbench.core.mask_journal`); the mask itself is saved on switching samples and every
+few seconds. Opening a project replays the journals a crashed session left, and says so.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.assist.proposals import latest_proposal, read_proposal
+from workbench.core.assist.shapes import Rect
 from workbench.core.errors import WorkbenchError
+from workbench.core.mask_journal import JournalRecovery, LostEdits, MaskJournal, recover_journals
 from workbench.core.project import Project
 from workbench.core.types import Sample
 from workbench.gui.actions import strip_mnemonic
@@ -47,6 +54,8 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.index = -1
         self.sample: Sample | None = None
         self.image: np.ndarray | None = None
+        self.journal: MaskJournal | None = None  # the open sample's finished edits, kept on disk
+        self.recovery_box: QMessageBox | None = None  # says which edits a crash took
         self._class_names: dict[int, str] = {}  # kept, so re-texting never reads the project
         self.canvas = CanvasView()
         self.options_bar = ToolOptionsBar(self.canvas.options)
@@ -174,11 +183,14 @@ class LabelPageWidget(Retranslatable, QWidget):
     # ------------------------------------------------------------------ project and samples
     def set_project(self, project: Project | None) -> None:
         self.save()
+        self._close_journal()
         self.project = project
         self.ids, self.index, self.sample, self.image = [], -1, None, None
         self.canvas.clear()
         self.refresh_classes()  # shows the (empty) sample facts too
         self.state_changed.emit()
+        if project is not None and not project.readonly:
+            self._recover(project)
 
     def refresh_classes(self) -> None:
         """Read the project's classes again (names and colours) after they changed."""
@@ -231,6 +243,9 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.options_bar.set_display_choices(channel_choices(image, len(sample.channel_files)), rng,
                                              default_window(image))  # fmt: skip
         self.canvas.load(self._display(), mask, {c.id: c.color for c in self.project.classes()})
+        self._close_journal()  # the previous sample's: saved above
+        self.journal = MaskJournal.for_sample(self.project.root, sample.id, sample.mask_rev, mask.shape)
+        self.canvas.editor.on_change = self._keep_edit  # type: ignore[union-attr]
         self._load_proposal()
         self._show_info()
         self.state_changed.emit()
@@ -270,7 +285,11 @@ class LabelPageWidget(Retranslatable, QWidget):
     def save(self) -> bool:
         """Write the mask if it changed (atomically); False when saving failed."""
         editor = self.canvas.editor
-        if self.project is None or self.sample is None or editor is None or not editor.dirty:
+        if self.project is None or self.sample is None or editor is None:
+            return True
+        if not editor.dirty:
+            if self.journal is not None:
+                self.journal.saved(self.sample.mask_rev)  # its edits undid each other
             return True
         if editor.stroking:
             editor.end_stroke()
@@ -280,9 +299,60 @@ class LabelPageWidget(Retranslatable, QWidget):
             self.message.emit(self.tr("Mask not saved: %1").replace("%1", str(exc)))
             return False
         editor.mark_saved()
+        if self.journal is not None:
+            self.journal.saved(self.sample.mask_rev)
         self.sample_saved.emit(self.sample.id)
         self._show_info()
         return True
+
+    def _keep_edit(self, rect: Rect) -> None:
+        """Put a finished edit into the journal; if that fails, save the whole mask now instead."""
+        editor = self.canvas.editor
+        if self.journal is None or editor is None:
+            return
+        try:
+            self.journal.record(rect, editor.mask[rect.slices])
+        except OSError as exc:
+            text = self.tr("Edit not kept on disk (%1); saving the mask instead.")
+            self.message.emit(text.replace("%1", str(exc)))
+            self.save()
+
+    def _close_journal(self) -> None:
+        """Stop keeping edits of the open sample; a journal not yet saved stays for the next recovery."""
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+
+    def _recover(self, project: Project) -> None:
+        """Save the edits a crashed session left in journals, and say what could not be recovered."""
+        result = recover_journals(project)
+        for sid in result.sample_ids:
+            self.sample_saved.emit(sid)
+        if result.recovered:
+            text = self.tr("Recovered the unsaved edits of %1 sample(s) after the last session ended.")
+            self.message.emit(text.replace("%1", str(len(result.recovered))))
+        if result.lost:
+            self._say_lost(result)
+
+    def _say_lost(self, result: JournalRecovery) -> None:
+        lines = "\n".join(f"• {lost.name}: {self._lost_reason(lost)}" for lost in result.lost)
+        text = self.tr("The last session ended unexpectedly, and these edits could not be recovered:")
+        if result.recovered:
+            text = self.tr("The last session ended unexpectedly. The edits of %1 sample(s) were recovered, "
+                           "these could not be:").replace("%1", str(len(result.recovered)))  # fmt: skip
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Edits not recovered"), text + "\n\n" + lines,
+                          QMessageBox.StandardButton.Ok, self)  # fmt: skip
+        box.open()  # returns at once: the project opens behind it as usual
+        self.recovery_box = box
+
+    def _lost_reason(self, lost: LostEdits) -> str:
+        reasons = {
+            "last_edit": self.tr("the last edit was being saved at that moment"),
+            "first_edit": self.tr("the first edit was being saved at that moment"),
+            "saved_since": self.tr("its mask was saved since, so the edits no longer fit it (kept in %1)"),
+            "unreadable": self.tr("the edits could not be read back (%1)"),
+        }
+        return reasons[lost.reason].replace("%1", lost.detail)
 
     def _edited(self) -> None:
         self._show_info()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -13,7 +13,9 @@ from workbench.core.assist.shapes import Point, Rect, stroke_region
 class MaskEditor:
     """Holds one sample's label map (uint8, 0 = background) and every edit made to it.
 
-    Each method returns the rectangle it changed so a view redraws only that part.
+    Each method returns the rectangle it changed so a view redraws only that part. ``on_change``,
+    when set, is called with that rectangle after every finished edit (a stroke when it ends, a
+    fill, an undo, a redo), when ``mask`` already holds the result: the moment to save it.
     """
 
     def __init__(self, mask: np.ndarray) -> None:
@@ -27,6 +29,7 @@ class MaskEditor:
         self._stroke_value = 0
         self._stroke_radius = 1.0
         self._stroke_text = ""
+        self.on_change: Callable[[Rect], None] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -79,6 +82,7 @@ class MaskEditor:
         if np.array_equal(old, new):
             return rect
         self.history.push(EditCommand(self._stroke_text, rect, old, new))
+        self._changed(rect)
         return rect
 
     @property
@@ -106,13 +110,19 @@ class MaskEditor:
             return Rect(0, 0, 0, 0)
         self.mask[rect.slices] = new
         self.history.push(EditCommand(text, rect, old, new.copy()))
+        self._changed(rect)
         return rect
 
     # ------------------------------------------------------------------ history
     def undo(self) -> Rect | None:
         if self._stroke_before is not None:
             self.end_stroke()
-        return self.history.undo(self.mask)
+        return self._changed(self.history.undo(self.mask))
 
     def redo(self) -> Rect | None:
-        return self.history.redo(self.mask)
+        return self._changed(self.history.redo(self.mask))
+
+    def _changed(self, rect: Rect | None) -> Rect | None:
+        if rect is not None and not rect.empty and self.on_change is not None:
+            self.on_change(rect)
+        return rect
