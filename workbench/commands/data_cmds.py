@@ -7,7 +7,7 @@ import sys
 
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.exporters import EXPORTERS, ExportReport, export_dataset
-from workbench.core.importers import AUTO, ImportReport, import_dataset, importer_names
+from workbench.core.importers import AUTO, ImportReport, ImportStoppedError, import_dataset, importer_names
 from workbench.core.types import SPLITS
 
 
@@ -51,10 +51,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("import interrupted; run the same command again to resume it", file=sys.stderr)
             return 130
+        except ImportStoppedError as exc:  # the report of what came in, then the one message
+            report = exc.report
     if args.json:
         print_json(report.to_dict())
     else:
         _print_import(report)
+    if report.stopped:
+        print(f"error: {ImportStoppedError(report)}", file=sys.stderr)
+        return 1
     return 0 if report.succeeded else 1
 
 
@@ -79,7 +84,7 @@ def _print_import(report: ImportReport) -> None:
     flagged = {k: v for k, v in report.health.items() if v and k not in ("scanned", "unreadable")}
     if flagged:
         print("health flags: " + "  ".join(f"{k}={v}" for k, v in flagged.items()))
-    if not report.succeeded:
+    if not report.succeeded and not report.stopped:
         print("nothing was imported", file=sys.stderr)
 
 

@@ -66,7 +66,7 @@ def translate(exc: sqlite3.Error, db_path: Path) -> ProjectError | None:
     if code == SQLITE_READONLY:
         return read_only(db_path.parent, db_path)
     if code == SQLITE_FULL:
-        return DiskFullError(f"the disk holding {db_path} is full; free some space and try again")
+        return DiskFullError(f"the disk holding {db_path.parent} is full ({exc}); free some space")
     if code in (SQLITE_PERM, SQLITE_CANTOPEN, SQLITE_IOERR):
         return ProjectError(f"{db_path} cannot be read or written ({exc})")
     return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
+from workbench.core.errors import WorkbenchError
 from workbench.core.types import Label, Split
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ class ImportReport:
     masks_overwritten: int = 0
     # ``(mask item, sample name)`` of masks drawn in the workbench that differ from the source's, kept.
     masks_kept: list[tuple[str, str]] = field(default_factory=list)
+    # Why the import stopped before its end (the disk is full), and how many planned files it had
+    # not imported then; the import stays open, and running it again imports those.
+    stopped: str = ""
+    left: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -85,6 +90,20 @@ class ImportReport:
         out["masks_kept"] = [{"item": item, "sample": name} for item, name in self.masks_kept]
         out["succeeded"] = self.succeeded
         return out
+
+
+class ImportStoppedError(WorkbenchError):
+    """An import stopped part-way because the project can take no more (its disk is full).
+
+    ``report`` says what came in before; running the same import again resumes with the rest.
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(
+            f"import stopped: {report.stopped}; {report.imported} new sample(s) came in and "
+            f"{report.left} file(s) are left: run the same import again to add them"
+        )
+        self.report = report
 
 
 @runtime_checkable

@@ -13,8 +13,15 @@ import cv2
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.errors import ImportFormatError, MaskError, WorkbenchError, project_failure
-from workbench.core.importers.base import FLAG_MASK_SKIPPED, ImportReport, Plan, PlannedItem, ReadMask
+from workbench.core.errors import DiskFullError, ImportFormatError, MaskError, WorkbenchError, project_failure
+from workbench.core.importers.base import (
+    FLAG_MASK_SKIPPED,
+    ImportReport,
+    ImportStoppedError,
+    Plan,
+    PlannedItem,
+    ReadMask,
+)
 from workbench.core.project import Project
 from workbench.core.types import Sample
 
@@ -35,6 +42,9 @@ def run_plan(
     overwrite_masks: bool = False,
 ) -> ImportReport:
     """Import every planned item not done yet; return what happened (also on cancel).
+
+    A full disk stops the import with :class:`ImportStoppedError` (its report says what came in);
+    the file it failed on is not recorded, so running the import again retries it.
 
     Samples already in the project get masks the source has for them now (see :func:`mask_outcome`);
     masks drawn in the workbench are replaced only with ``overwrite_masks``, else reported as kept.
@@ -63,7 +73,12 @@ def run_plan(
                 if row["status"] == "imported" and row["sample_id"] is not None:
                     earlier_ids.append(int(row["sample_id"]))
             continue
-        _import_one(project, import_id, planned, report, overwrite_masks)
+        try:
+            _import_one(project, import_id, planned, report, overwrite_masks)
+        except DiskFullError as exc:
+            report.stopped = str(exc)
+            report.left = sum(p.item not in done for p in plan.items[n:])
+            break
     report.skipped = [
         (item, row["reason"])
         for item, row in project.import_items(import_id).items()
@@ -72,6 +87,8 @@ def run_plan(
     if report.cancelled:
         progress(1.0, "import cancelled; run it again to resume")
         return report
+    if report.stopped:  # the import stays open: finishing it would need the full disk
+        raise ImportStoppedError(report)
     project.finish_import(import_id, "completed" if report.succeeded else "failed")
     _scan_health(project, report, earlier_ids + report.sample_ids, progress)
     progress(
