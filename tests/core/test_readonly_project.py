@@ -118,6 +118,11 @@ def test_read_only_project_opens_for_info_and_refuses_import(shared_dir: Path, m
         f"error: project {root} is read-only for this account (no write permission on {root}); "
         "it can only be opened for reading, e.g. by `workbench info`"
     )
+    export = workbench(kwargs, "export", root, "--run", "any")  # refused before any work
+    assert export.returncode == 1 and export.stderr.strip() == (
+        f"error: the bundle cannot be written to {root / 'exports' / 'any.wbx'} (no write permission on "
+        f"{root / 'exports'}); pass --out with a folder you can write"
+    )
     assert {
         str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
     } == files

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from workbench.commands.common import ProgressBar, print_json
+from workbench.core.errors import WorkbenchError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,9 +32,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_export)
 
 
+def check_out_writable(target: Path) -> None:
+    """Refuse before minutes of export work when the bundle could not be written at the end."""
+    folder = target.parent.expanduser().resolve()
+    while not folder.exists():  # the writer makes missing folders: the first existing one decides
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        raise WorkbenchError(
+            f"the bundle cannot be written to {target} (no write permission on {folder}); "
+            "pass --out with a folder you can write"
+        )
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.export.pipeline import ExportOptions, export_bundle
 
+    check_out_writable(Path(args.out) if args.out else Path(args.dir) / "exports" / f"{args.run}.wbx")
     options = ExportOptions(
         max_val_images=args.val_images, golden_images=args.golden, int8_tolerance=args.int8_tolerance
     )
