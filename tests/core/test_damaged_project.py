@@ -158,8 +158,11 @@ def test_recover_moves_masks_that_fit_no_image_aside(tmp_path: Path, make_image)
     (root / DB_NAME).unlink()
     stray = root / "masks" / "77.png"
     write_image(stray, np.ones((5, 5), np.uint8))  # names no image
+    journal = root / "masks" / "2.journal"  # the Label page's strokes: settled when a window opens
+    journal.write_bytes(b"strokes")
     report = recover_project(root)
     assert report.unmatched_masks == ["77.png"] and not stray.exists()
+    assert journal.read_bytes() == b"strokes"
     assert (report.aside / "masks" / "77.png").is_file()
     assert any("77.png" in line for line in report.lines())
 

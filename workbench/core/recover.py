@@ -258,7 +258,9 @@ def _attach_masks(
 ) -> None:
     """Read each mask once; a mask without its sample, or of another size, is moved aside."""
     masks = _mask_ids(root)
-    strays = [p for p in _project_files(root / "masks") if p not in masks.values()]
+    # Other PNGs there fit no sample either; other files (the Label page's stroke journals) stay:
+    # their own recovery settles them against the rebuilt samples.
+    strays = [p for p in _project_files(root / "masks") if p.suffix == ".png" and p not in masks.values()]
     for n, (sid, path) in enumerate(masks.items()):
         progress(0.8 + 0.15 * n / max(len(masks), 1), f"reading mask {path.name}")
         sample = samples.get(sid)
