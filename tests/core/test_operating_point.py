@@ -64,6 +64,16 @@ def test_margin_toward_fewer_escapes_follows_the_spread_of_the_lowest_ng_scores(
     assert t4 == pytest.approx(0.45) and origin4["margin_logit"] is None and origin4["val_overkill"] == 1
 
 
+def test_the_shipped_threshold_is_rounded_down_so_no_ng_image_escapes() -> None:
+    # two NG images at the same score: no spread, no margin, the threshold is their score; rounded
+    # to 4 decimals it must not land above them
+    ng = [ScoredImage("ng", frozenset({0}), [_map(32, 0.123456, 4)]) for _ in range(2)]
+    ok = [ScoredImage("ok", frozenset(), [_map(32, 0.05, 4)])]
+    config, origins = choose_decision(ng + ok, _config(), smallest_px=None)
+    assert origins[0]["margin_logit"] == 0.0 and config.classes[0].threshold == 0.1234
+    assert [decide(im.maps[0], config).verdict for im in ng] == ["NG", "NG"]
+
+
 def test_without_ng_the_threshold_is_a_stated_quantile_of_good_parts() -> None:
     ok_scores = list(np.linspace(0.05, 0.45, 200))
     t, origin = choose_threshold([], ok_scores)

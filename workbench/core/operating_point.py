@@ -12,6 +12,10 @@ A fixed 0.5 is wrong for most real models (a well-ranking model can reject every
   expected), stated as a guess from good parts only;
 - without any val image: the contract's default 0.5.
 
+A good-only run places its threshold with this same code, on every labelled image its fit did not
+see (``learn.anomaly_threshold``); its origins also count the NG images of the train split
+(``train_ng``) and the good training images held out of the fit (``held_out_ok``).
+
 The minimum area is a quarter of the smallest labelled defect region (specks under
 ``SPECK_PX`` pixels are treated as label noise), so isolated false-alarm pixels do not reject a
 part while the smallest real defect still does; the thresholds are chosen with that area rule in
@@ -20,6 +24,7 @@ force, so a val NG image counts as found only where the shipped rule finds it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +160,8 @@ def choose_decision(
         ng = [image_rule_score(im, channel, min_area) for im in images if _positive(im, channel, n)]
         ok = [image_rule_score(im, channel, min_area) for im in images if im.label == "ok"]
         rule.threshold, origin = choose_threshold(ng, ok)
-        rule.threshold = round(rule.threshold, 4)
+        # rounded down: rounding up could put the zero-escape point above the lowest NG score
+        rule.threshold = math.floor(rule.threshold * 1e4) / 1e4
         rule.min_area_px = min_area
         origin.update(class_id=rule.class_id, name=rule.name, threshold=rule.threshold,
                       min_area_px=min_area, smallest_defect_px=smallest_px)  # fmt: skip
@@ -173,12 +179,20 @@ def describe(origin: dict[str, Any]) -> str:
         head += f", min area {origin['min_area_px']} px"
         head += f" (smallest labelled defect {origin['smallest_defect_px']} px)"
     method = origin["method"]
+    good_only = "train_ng" in origin  # placed on every labelled image a good-only fit did not see
+    kind = "good part(s) the fit did not see" if good_only else "val good part(s)"
+    good = f"{origin.get('val_ok', 0)} {kind}"
     if method == "val_zero_escape":
-        return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {origin['val_ng']} "
-                "val NG image(s), lowered by a margin for NG parts scoring lower still; "
-                f"{origin['val_overkill']} of {origin['val_ok']} val good part(s) rejected")  # fmt: skip
+        ng = f"{origin['val_ng']} val NG image(s)"
+        if good_only:
+            ng = (f"{origin['val_ng']} NG image(s) outside the test split ({origin['train_ng']} of them "
+                  "from the train split, kept out of the fit)")  # fmt: skip
+        return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {ng}, lowered by "
+                f"a margin for NG parts scoring lower still; {origin['val_overkill']} of {good} "
+                "rejected")  # fmt: skip
     if method == "ok_quantile":
-        return (f"{head}; no NG image in validation: a guess from good parts only, the "
-                f"{origin['quantile']:.0%} quantile of {origin['val_ok']} val good part(s); label NG parts "
-                "to place it on defects")  # fmt: skip
+        where = "outside the test split" if good_only else "in validation"
+        return (f"{head}; no NG image {where}: a guess from good parts only, the "
+                f"{origin['quantile']:.0%} quantile of {good}; label NG parts to place it on "
+                "defects")  # fmt: skip
     return f"{head}; the default (no val images)"
