@@ -85,7 +85,7 @@ def anomaly_run(images: list[np.ndarray]) -> LoadedRun:
         feats = module.embed(x).permute(0, 2, 3, 1).reshape(-1, module.bank.shape[1])
         module.bank = feats[torch.randint(feats.shape[0], (BANK,))].clone()
         module.spread = torch.zeros(BANK)
-        module.threshold_raw.fill_(0.6 * float(module.raw_map(x[:2]).max()))
+        module.scale.fill_(0.6 * float(module.raw_map(x[:2]).max()))  # 0.5 at 60 % of the top raw score
     config = _config("anomaly", f"anomaly-effnetlite0 (bank of {BANK} patches of the images)", "anomaly")
     return LoadedRun(Path("<bench>"), config, module, torch.device("cpu"))
 

@@ -1,4 +1,5 @@
-"""An anomaly run (good images only) exports with FP32 parity and verifies from its bundle."""
+"""An anomaly run (good images only), trained as the product trains it, exports with FP32 parity
+and verifies from its bundle."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workbench.core.cancel import CancelToken
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
 from workbench.export.pipeline import ExportOptions, export_bundle
-from workbench.learn.anomaly import fit_anomaly
-from workbench.learn.infer import save_run_model
+from workbench.learn.presets import resolve_config
+from workbench.learn.train import run_training
 from workbench.runtime.bundle import open_bundle
 from workbench.runtime.cli import main as run_main
-
-TILE, OVERLAP = 64, 16
 
 
 def texture(seed: int, size: int = 96, defect: bool = False) -> np.ndarray:
@@ -32,26 +32,17 @@ def texture(seed: int, size: int = 96, defect: bool = False) -> np.ndarray:
 def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     with Project.create(root, task="anomaly") as project:
-        defect = project.add_class("defect")
-        for i in range(6):
-            ng = i == 5
+        project.add_class("defect")
+        for i in range(7):
+            ng = i >= 5
             path = tmp_path / f"t{i}.png"
             write_image(path, texture(i, defect=ng))
-            split = "train" if i < 4 else "val"
+            split = "train" if i < 4 or i == 6 else "val"  # one NG image in each split
             project.add_sample([path], label="ng" if ng else "ok", split=split)
-        unit = [texture(i).astype(np.float32) / 255 for i in range(4)]
-        val = [texture(4).astype(np.float32) / 255]
-        model = fit_anomaly(unit, val, tile=TILE, overlap=OVERLAP, bank_size=256, device="cpu")
-        config = {
-            "task": "anomaly",
-            "model": "anomaly",
-            "in_channels": 3,
-            "tile_size": TILE,
-            "overlap": OVERLAP,
-            "classes": [{"id": defect.id, "name": "defect", "color": defect.color}],
-        }
-        run = project.create_run("anomaly", config)
-        save_run_model(project.run_dir(run.id), model, config)
+    cfg = resolve_config("anomaly", "fast", {"crop": 32, "threads": 2, "device": "cpu"})
+    with Project.open(root) as project:
+        run = project.create_run("anomaly", cfg.to_dict())
+    run_training(root, run.id, cfg, _Quiet(), CancelToken())
     report = export_bundle(
         root,
         run.id,
@@ -66,3 +57,17 @@ def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
     assert {g["verdict"] for g in golden} == {"OK", "NG"}
     assert run_main(["verify", str(report.path)]) == 0
     assert run_main(["verify", str(report.path), "--backend", "onnxruntime"]) == 0
+
+
+class _Quiet:
+    def progress(self, fraction: float, message: str) -> None:
+        pass
+
+    def metric(self, name: str, value: float, epoch: int | None = None) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+    def artifact(self, path: str) -> None:
+        pass

@@ -1,31 +1,37 @@
-"""Good-only anomaly model: fit on synthetic textures, defects score higher, export parity."""
+"""Good-only anomaly model: fitted as training fits it (``ModelInfo.fit``), its threshold placed as
+training places it (``anomaly_threshold.place_threshold``); defects score higher, export parity."""
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
 
-from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.cancel import Cancelled, CancelToken, no_progress
+from workbench.core.decisions import ClassRule, DecisionConfig
+from workbench.core.operating_point import tail_margin
 from workbench.core.preprocess import InputError
 from workbench.core.tiling import predict_tiled
 from workbench.learn.anomaly import (
     AnomalyFitError,
     AnomalyModel,
-    RawScores,
-    choose_threshold,
-    fit_anomaly,
     greedy_coreset,
     normal_spread,
-    raw_image_score,
+    score_scale,
 )
-from workbench.learn.models import get_model, model_info
+from workbench.learn.anomaly_threshold import PlacedThreshold, hold_out_good, place_threshold
+from workbench.learn.data_sampling import TrainItem
+from workbench.learn.infer import LoadedRun
+from workbench.learn.models import ANOMALY_BUILTIN, get_model, model_info
+from workbench.learn.validation import tile_for
 
-TILE, OVERLAP = 64, 16
+TILE, OVERLAP = tile_for("anomaly", 32)  # the tiling a run trained on 32-pixel crops predicts with
 DYNAMIC = {"image": {0: "n", 2: "h", 3: "w"}, "score": {0: "n", 2: "h", 3: "w"}}
 
 
@@ -39,10 +45,33 @@ def texture(seed: int, size: int = 96, defect: bool = False) -> np.ndarray:
     return np.clip(np.repeat(img[..., None], 3, axis=2), 0, 1).astype(np.float32)
 
 
+def fit(images: list[np.ndarray], **settings: object) -> torch.nn.Module:
+    """The built-in model fitted through the registry, as a training run fits it."""
+    fit_fn = model_info(ANOMALY_BUILTIN).fit
+    assert fit_fn is not None
+    return fit_fn(images, [], [], tile=TILE, overlap=OVERLAP, seed=0, device="cpu", **settings).eval()
+
+
+def item(i: int, image: np.ndarray, label: str) -> TrainItem:
+    return TrainItem(i, image, np.zeros(image.shape[:2], np.uint8), label)
+
+
+def loaded(model: torch.nn.Module) -> LoadedRun:
+    config = {"task": "anomaly", "model": ANOMALY_BUILTIN, "in_channels": 3, "tile_size": TILE,
+              "overlap": OVERLAP, "classes": [{"id": 1, "name": "defect"}]}  # fmt: skip
+    return LoadedRun(Path("."), config, model, torch.device("cpu"))
+
+
+def placed(model: torch.nn.Module, val: list[TrainItem], ng_train: list[TrainItem]) -> PlacedThreshold:
+    decision = DecisionConfig(classes=[ClassRule(1, "defect")]).to_dict()
+    return place_threshold(loaded(model), val, [], ng_train, decision, no_progress, CancelToken())
+
+
 @pytest.fixture(scope="module")
 def model() -> AnomalyModel:
-    val = [texture(50 + i) for i in range(4)]
-    return fit_anomaly([texture(i) for i in range(6)], val, tile=TILE, overlap=OVERLAP)
+    fitted = fit([texture(i) for i in range(6)])
+    assert isinstance(fitted, AnomalyModel)
+    return fitted
 
 
 def score_map(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
@@ -53,19 +82,33 @@ def score_map(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
     return predict_tiled(np.ascontiguousarray(image.transpose(2, 0, 1)), fn, TILE, OVERLAP)[0]
 
 
-def test_defect_scores_above_threshold_and_good_images_below(model: AnomalyModel) -> None:
+def raw_map(model: AnomalyModel, image: np.ndarray) -> np.ndarray:
+    def fn(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model.raw_map(torch.from_numpy(batch)).numpy()
+
+    return predict_tiled(np.ascontiguousarray(image.transpose(2, 0, 1)), fn, TILE, OVERLAP)[0]
+
+
+def test_defects_score_above_the_placed_threshold_and_good_images_below(model: AnomalyModel) -> None:
+    val = [item(i, texture(50 + i), "ok") for i in range(4)]
+    ng_train = [item(9, texture(97, defect=True), "ng"), item(10, texture(96, defect=True), "ng")]
+    result = placed(model, val, ng_train)
+    threshold = result.decision["classes"][0]["threshold"]
+    assert result.threshold["placed_by"] == "ng_images" and result.threshold["ng_escapes"] == 0
+    assert result.origins[0]["train_ng"] == 2 and result.origins[0]["method"] == "val_zero_escape"
     good = score_map(model, texture(99))
     bad = score_map(model, texture(98, defect=True))
     assert good.shape == bad.shape == (96, 96)
-    assert good.min() >= 0.0 and bad.max() <= 1.0
-    assert np.quantile(good, 0.99) < 0.5 < bad.max()
-    # the normalised map saturates at 1 around the defect: peaks are compared on the raw scale
-    good_raw = score_map(RawScores(model), texture(99))
-    bad_raw = score_map(RawScores(model), texture(98, defect=True))
+    assert good.min() >= 0.0 and bad.max() < 1.0  # raw / (raw + scale): never saturates
+    assert good.max() < threshold < bad.max()
+    good_raw = raw_map(model, texture(99))
+    bad_raw = raw_map(model, texture(98, defect=True))
     assert bad_raw.max() > 4 * good_raw.max() > 0
-    assert raw_image_score(model, np.ascontiguousarray(texture(99).transpose(2, 0, 1)), TILE, OVERLAP) == (
-        pytest.approx(float(good_raw.max()), rel=1e-4)
-    )
+    x = torch.from_numpy(texture(98, size=64, defect=True).transpose(2, 0, 1))[None]
+    with torch.inference_mode():
+        raw = model.raw_map(x)
+        torch.testing.assert_close(model(x), raw / (raw + float(model.scale)))
     ys, xs = np.unravel_index(np.argmax(bad_raw), bad_raw.shape)
     assert 30 <= ys <= 62 and 20 <= xs <= 60, "the peak sits on the defect"
 
@@ -113,13 +156,40 @@ def test_onnx_export_keeps_dynamic_size(model: AnomalyModel, tmp_path) -> None:
         np.testing.assert_allclose(got, want, atol=1e-4)
 
 
-def test_threshold_is_f1_optimal_with_ng_and_has_headroom_without() -> None:
-    assert choose_threshold([1.0, 2.0]) == pytest.approx(2.2)
-    assert choose_threshold([1.0, 2.0, 3.0], [5.0, 6.0]) == pytest.approx(4.0)
-    # overlapping scores: the cut below the 3.5 NG image catches both NG at one false alarm
-    assert choose_threshold([1.0, 4.0], [3.5, 6.0]) == pytest.approx(2.25)
-    with pytest.raises(AnomalyFitError, match="no OK validation image"):
-        choose_threshold([], [1.0])
+def test_the_margin_is_a_ratio_of_raw_distances_whatever_the_scale() -> None:
+    """``raw / (raw + scale)`` has log-odds ``log(raw / scale)``: core's log-odds margin below the
+    lowest NG score is the mean log-ratio of the lowest raw NG scores, and the placed threshold in
+    raw terms does not depend on the scale."""
+    raw_ng = np.array([2.0, 2.5, 4.0, 9.0])
+    raw_ok = np.linspace(0.2, 1.5, 50)
+    raw_thresholds = []
+    for scale in (0.5, 1.0, 3.0):
+        ng = raw_ng / (raw_ng + scale)
+        assert tail_margin(list(ng)) == pytest.approx(math.log(2.5 / 2.0), abs=1e-9)
+        # flat images whose score is their grey value (see ``_GreyIsScore``)
+        ok = raw_ok / (raw_ok + scale)
+        val = [item(i, np.full((8, 8, 3), s, np.float32), "ok") for i, s in enumerate(ok)]
+        ng_train = [item(100 + i, np.full((8, 8, 3), s, np.float32), "ng") for i, s in enumerate(ng)]
+        result = placed(_GreyIsScore(), val, ng_train)
+        t = result.decision["classes"][0]["threshold"]
+        assert result.threshold == {"placed_by": "ng_images", "value": t, "ng_images": 4, "ng_from_train": 4,
+                                    "ng_escapes": 0, "good_images": 50, "good_rejected": 0}  # fmt: skip
+        raw_thresholds.append(scale * t / (1 - t))
+    # the lowest NG distance divided by the ratio of the two lowest: 2.0 / (2.5 / 2.0)
+    np.testing.assert_allclose(raw_thresholds, 1.6, rtol=1e-3)
+
+
+class _GreyIsScore(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :1]
+
+
+def test_score_scale_is_the_typical_normal_spread() -> None:
+    bank = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    assert score_scale(bank, torch.tensor([1.0, 2.0, 7.0])) == pytest.approx(2.0)
+    # one training image: no spread, the median distance to the nearest other bank vector
+    assert score_scale(bank, torch.zeros(3)) == pytest.approx(3.0)
+    assert score_scale(bank[:1], torch.zeros(1)) == 1.0
 
 
 def test_coreset_picks_spread_out_points() -> None:
@@ -129,15 +199,18 @@ def test_coreset_picks_spread_out_points() -> None:
     assert len(greedy_coreset(pts, 100)) == 52
 
 
-def test_fit_without_val_images_holds_out_training_images_and_honours_cancel() -> None:
-    model = fit_anomaly([texture(i, size=64) for i in range(5)], [], tile=TILE, overlap=OVERLAP)
-    assert float(model.threshold_raw) > 0
+def test_good_images_are_held_out_without_good_val_images_and_fitting_honours_cancel() -> None:
+    train = [item(i, texture(i, size=64), "ok") for i in range(10)]
+    fit_on, held_out = hold_out_good(train, val_has_good=False)
+    assert [it.sample_id for it in held_out] == [4, 9] and len(fit_on) == 8
+    assert hold_out_good(train, val_has_good=True) == (train, [])
+    assert hold_out_good(train[:4], val_has_good=False) == (train[:4], [])  # too few to spare one
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        fit_anomaly([texture(0, size=64)], [texture(1, size=64)], cancel=token, tile=TILE)
+        fit([texture(0, size=64)], cancel=token)
     with pytest.raises(InputError, match=r"training image 1: image has 1 channel\(s\), the model expects 3"):
-        fit_anomaly([texture(0, size=64), np.zeros((64, 64, 1), np.float32)], [], tile=TILE)
+        fit([texture(0, size=64), np.zeros((64, 64, 1), np.float32)])
 
 
 def test_normal_spread_looks_at_other_images_only() -> None:
@@ -159,10 +232,6 @@ def test_a_model_saved_without_spread_loads_as_plain_nearest_distance(model: Ano
     x = torch.rand(1, 3, 64, 64)
     with torch.inference_mode():
         assert torch.all(old.raw_map(x) >= model.raw_map(x) - 1e-5)
-
-
-def test_threshold_headroom_without_ng_counts_the_subtracted_spread() -> None:
-    assert choose_threshold([1.0, 2.0], baseline=10.0) == pytest.approx(2.0 + 0.1 * 12.0)
 
 
 def test_score_is_continuous_where_two_bank_vectors_are_equally_near() -> None:

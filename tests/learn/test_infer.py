@@ -65,7 +65,7 @@ def test_anomaly_round_trip_rebuilds_the_bank_from_the_state_dict(tmp_path) -> N
     module = AnomalyModel(3, 0).eval()
     module.bank = torch.randn(37, 152)
     module.spread = torch.rand(37) * 4.0
-    module.threshold_raw.fill_(3.0)
+    module.scale.fill_(3.0)
     save_run_model(tmp_path / "runs" / "a1", module, config("anomaly", "anomaly-lite0", classes=CLASSES[:1]))
     run = load_run(tmp_path, "a1", device="cpu")
     assert run.score_module.bank.shape == (37, 152)

@@ -7,8 +7,11 @@ patch's raw score is its distance to the nearest bank vector minus that vector's
 region that varies from part to part (print, weave, a busy board) tolerates what it shows on good
 parts while a smooth region stays sensitive; without this, one global threshold is set by the
 busiest texture and faint defects on calm areas escape. The map is upsampled, Gaussian-smoothed
-and normalised so that 0.5 is the threshold chosen on validation images (docs/dev/contracts.md).
-Everything in ``forward`` is plain tensor algebra so the ONNX graph keeps dynamic H and W.
+and mapped into [0, 1) as ``raw / (raw + scale)``, ``scale`` being the bank's typical normal spread
+(docs/dev/contracts.md). The log-odds of that score is ``log(raw / scale)``, so the trainer's
+threshold placement (``core.operating_point``, which works in log-odds) moves the threshold by
+ratios of raw distance, whatever the scale; the threshold itself is the run's decision, not part of
+the model. Everything in ``forward`` is plain tensor algebra so the ONNX graph keeps dynamic H and W.
 """
 
 from __future__ import annotations
@@ -23,19 +26,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decisions import image_score
 from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import model_input
-from workbench.core.tiling import predict_tiled, whole_tiles
+from workbench.core.tiling import whole_tiles
 from workbench.learn import weights
 from workbench.learn.device import pick_device
 from workbench.learn.models import IMAGENET_MEAN, IMAGENET_STD
 
 FEATURE_DIM = 40 + 112  # channels of EfficientNet-Lite0 blocks 2 (stride 8) and 4 (stride 16)
-# Without NG images the threshold sits this fraction of the worst OK image's plain nearest
-# distance above it (its score plus the typical spread): 10 % of the distance, as before the spread
-# was subtracted, rather than 10 % of the small remainder, which put unseen good parts above it.
-OK_HEADROOM = 1.1
 # A bank vector's spread is its mean distance to this many nearest patches of other images.
 # Image AUROC on the sample project's val / test splits, from patch-level maps of one fit:
 # plain nearest distance 0.98 / 0.86; minus the spread over 1, 3, 9 neighbours 0.99 / 0.89,
@@ -93,13 +91,13 @@ def _gaussian(sigma: float) -> torch.Tensor:
 
 
 class AnomalyModel(nn.Module):
-    """``(N,C,H,W)`` in [0,1] -> ``(N,1,H,W)`` anomaly score in [0,1] (0.5 = threshold)."""
+    """``(N,C,H,W)`` in [0,1] -> ``(N,1,H,W)`` anomaly score in [0,1) (0.5 = a raw score of ``scale``)."""
 
     mean: torch.Tensor
     std: torch.Tensor
     bank: torch.Tensor
     spread: torch.Tensor
-    threshold_raw: torch.Tensor
+    scale: torch.Tensor
     sigma: torch.Tensor
     kernel_x: torch.Tensor
     kernel_y: torch.Tensor
@@ -119,7 +117,7 @@ class AnomalyModel(nn.Module):
         self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1))
         self.register_buffer("bank", torch.zeros(bank_size, feature_dim))
         self.register_buffer("spread", torch.zeros(bank_size))
-        self.register_buffer("threshold_raw", torch.ones(1))
+        self.register_buffer("scale", torch.ones(1))
         self.register_buffer("sigma", torch.tensor([float(sigma)]))
         self._set_kernels(sigma)
         # the bank's size is only known from the state dict being loaded
@@ -177,7 +175,8 @@ class AnomalyModel(nn.Module):
         return (d2[..., 0].sqrt() - spread).clamp(min=0.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (self.raw_map(x) / (2.0 * self.threshold_raw)).clamp(0.0, 1.0)
+        raw = self.raw_map(x)
+        return raw / (raw + self.scale)
 
 
 def _fit_loaded_shapes(module: nn.Module, state: dict[str, Any], prefix: str, *_: Any) -> None:
@@ -252,81 +251,46 @@ def _image_patches(
     return feats.clone()  # a normal tensor, not an inference-mode one the bank could not reuse
 
 
-def raw_image_score(model: AnomalyModel, chw: np.ndarray, tile: int, overlap: int) -> float:
-    """Image score of ``(C,H,W)`` on the raw scale (before the threshold's normalisation)."""
-
-    def raw(batch: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            return model.raw_map(torch.from_numpy(batch).to(model.bank.device)).cpu().numpy()
-
-    return image_score(predict_tiled(chw, raw, tile, overlap, batch=1))
-
-
-def choose_threshold(
-    ok_scores: Sequence[float], ng_scores: Sequence[float] = (), baseline: float = 0.0
-) -> float:
-    """Raw threshold: F1-optimal between OK and NG image scores, else headroom over the worst OK.
-
-    ``baseline`` is what was subtracted from the scores (the bank's median normal spread); the
-    headroom is a fraction of score plus baseline.
-    """
-    ok = np.sort(np.asarray(ok_scores, dtype=np.float64))
-    ng = np.asarray(ng_scores, dtype=np.float64)
-    if ok.size == 0:
-        raise AnomalyFitError("no OK validation image to choose the anomaly threshold on")
-    if ng.size == 0:
-        return max(_above(float(ok[-1]), baseline), 1e-6)
-    values = np.unique(np.concatenate([ok, ng]))
-    cuts = np.concatenate([(values[:-1] + values[1:]) / 2, [_above(float(values[-1]), baseline)]])
-    best, best_f1 = float(cuts[-1]), -1.0
-    for cut in cuts:  # ascending, and '>' keeps the lowest cut on ties: fewer escapes
-        tp = float((ng > cut).sum())
-        fp = float((ok > cut).sum())
-        f1 = 2 * tp / (2 * tp + fp + (ng.size - tp))
-        if f1 > best_f1:
-            best, best_f1 = float(cut), f1
-    return max(best, 1e-6)
-
-
 def fit_bank(
-    images: Iterable[np.ndarray],
-    progress: Progress = no_progress,
+    train_ok: Iterable[np.ndarray],
+    val_ok: Iterable[np.ndarray] = (),
+    val_ng: Iterable[np.ndarray] = (),
+    progress: Progress | None = None,
     cancel: CancelToken | None = None,
-    tile: int = 256,
+    *,
+    tile: int,
+    seed: int = 0,
+    device: str = "auto",
     bank_size: int = 16384,
     # Wider coverage of normal texture: on the sample project, 2048/100k patches raised val AUROC
     # 0.827 -> 0.841 for ~10 s more fitting on 2 cores (busy textures need more examples).
     patches_per_image: int = 2048,
     max_candidates: int = 100000,
-    seed: int = 0,
-    device: str = "auto",
-    hold_out: bool = False,
-) -> tuple[AnomalyModel, list[np.ndarray]]:
-    """Memory bank and normal spread from good ``H x W x C`` images in [0,1]; threshold not set.
+    **_: Any,  # trainer settings meant for other good-only models (overlap, ...)
+) -> AnomalyModel:
+    """The built-in model's ``ModelInfo.fit``: memory bank, normal spread and score scale from good
+    ``H x W x C`` images in [0,1], their features taken on the run's ``tile`` squares.
 
-    With ``hold_out`` every fifth image is kept out of the bank and returned (as ``(C,H,W)``) to
-    set the threshold on. The model stays on ``device`` (CUDA when available).
+    The validation images are not needed: the trainer places every good-only run's threshold on
+    them afterwards (``learn.anomaly_threshold``). The model stays on ``device`` (CUDA when available).
     """
+    report = progress or no_progress
     token = cancel or CancelToken()
     rng = np.random.default_rng(seed)
-    total = len(images) if isinstance(images, Sequence) else None
+    total = len(train_ok) if isinstance(train_ok, Sequence) else None
     if total:  # spread the candidate budget evenly so memory stays bounded for any image count
         patches_per_image = min(patches_per_image, max(64, max_candidates // total))
     model: AnomalyModel | None = None
     channels: int | None = None
     feats: list[torch.Tensor] = []
-    held_out: list[np.ndarray] = []
-    for i, image in enumerate(images):
+    for i, image in enumerate(train_ok):
         token.raise_if_cancelled()
         chw = model_input(image, channels, f"training image {i}")
         if model is None:
             channels = chw.shape[0]
             model = AnomalyModel(channels, 0, pretrained=True).eval().to(pick_device(device))
-        if hold_out and i % 5 == 4:
-            held_out.append(chw)
-            continue
         feats.append(_image_patches(model, chw, tile, patches_per_image, rng))
-        progress(0.7 * (i + 1) / total if total else 0.35, f"features of training image {i + 1}")
+        report(0.7 * (i + 1) / total if total else 0.35, f"features of training image {i + 1}")
     if model is None or not feats:
         raise AnomalyFitError("no good training images to fit the anomaly model on")
     cands = torch.cat(feats)
@@ -334,77 +298,25 @@ def fit_bank(
     if cands.shape[0] > max_candidates:
         keep = torch.from_numpy(rng.choice(cands.shape[0], max_candidates, replace=False))
         cands, owner = cands[keep], owner[keep]
-    chosen = _select_bank(cands, bank_size, seed, token, progress)
-    progress(0.9, "measuring the normal spread around each bank vector")
+    chosen = _select_bank(cands, bank_size, seed, token, report)
+    report(0.9, "measuring the normal spread around each bank vector")
     dev = model.mean.device
     model.bank = cands[chosen].contiguous().to(dev)
     model.spread = normal_spread(model.bank, owner[chosen], cands, owner, cancel=token).to(dev)
-    progress(1.0, f"memory bank of {len(chosen)} patch features")
-    return model, held_out
+    model.scale.fill_(score_scale(model.bank, model.spread))
+    report(1.0, f"memory bank of {len(chosen)} patch features")
+    return model
 
 
-class RawScores(nn.Module):
-    """An anomaly model's map before normalisation: what its threshold is chosen on."""
-
-    def __init__(self, model: AnomalyModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.raw_map(x)
-
-
-def _above(score: float, baseline: float) -> float:
-    return score + (OK_HEADROOM - 1.0) * (score + baseline)
-
-
-def set_threshold(model: AnomalyModel, ok_scores: Sequence[float], ng_scores: Sequence[float]) -> float:
-    """Choose and store the raw threshold from raw image scores of OK and NG validation images."""
-    baseline = float(model.spread.median()) if model.spread.numel() else 0.0
-    cut = choose_threshold(ok_scores, ng_scores, baseline)
-    model.threshold_raw.fill_(cut)
-    return cut
-
-
-def fit_anomaly(
-    images: Iterable[np.ndarray],
-    val_ok: Iterable[np.ndarray],
-    val_ng: Iterable[np.ndarray] | None = None,
-    progress: Progress = no_progress,
-    cancel: CancelToken | None = None,
-    tile: int = 256,
-    overlap: int = 32,
-    seed: int = 0,
-    device: str = "auto",
-    **bank_options: Any,
-) -> AnomalyModel:
-    """Fit on good images (``H x W x C`` float in [0,1]); the threshold comes from validation images.
-
-    ``tile``/``overlap`` must be the run's tiling so that validation scores match deployment.
-    When ``val_ok`` is empty every fifth training image is held out to validate on instead.
-    ``bank_options`` go to :func:`fit_bank`. Features and scores run on ``device`` (CUDA when
-    available); the model comes back on the CPU.
-    """
-    token = cancel or CancelToken()
-    val_ok = list(val_ok)
-
-    def fit_progress(fraction: float, message: str = "") -> None:
-        progress(0.8 * fraction, message)
-
-    model, held_out = fit_bank(
-        images, fit_progress, token, tile, seed=seed, device=device,
-        hold_out=not val_ok, **bank_options,
-    )  # fmt: skip
-    channels = int(model.mean.numel())
-    ok_chw = [model_input(v, channels, f"OK validation image {j}") for j, v in enumerate(val_ok)] or held_out
-    ng_chw = [model_input(v, channels, f"NG validation image {j}") for j, v in enumerate(val_ng or [])]
-    scores: list[float] = []
-    for j, chw in enumerate(ok_chw + ng_chw):
-        token.raise_if_cancelled()
-        scores.append(raw_image_score(model, chw, tile, overlap))
-        progress(0.8 + 0.2 * (j + 1) / (len(ok_chw) + len(ng_chw)), f"scoring validation image {j + 1}")
-    set_threshold(model, scores[: len(ok_chw)], scores[len(ok_chw) :])
-    return model.cpu()
+def score_scale(bank: torch.Tensor, spread: torch.Tensor) -> float:
+    """The raw score that maps to 0.5: the bank's median normal spread (how far good patches of
+    different parts lie apart); with one training image (no spread), the median distance from a
+    bank vector to its nearest other one; 1 for a bank of one vector."""
+    typical = float(spread.median()) if spread.numel() else 0.0
+    if typical <= 0.0 and bank.shape[0] > 1:
+        alone = torch.arange(bank.shape[0], dtype=torch.int32)
+        typical = float(normal_spread(bank, alone, bank, alone, k=1).median())
+    return typical if typical > 0.0 else 1.0
 
 
 def _select_bank(

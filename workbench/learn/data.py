@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -36,6 +36,9 @@ class SplitSamples:
     train: list[Sample]
     val: list[Sample]
     note: str = ""
+    # labelled NG samples of the train split that a good-only model never fits on: they only
+    # help place its threshold, with the val images
+    threshold_only: list[Sample] = field(default_factory=list)
 
 
 def choose_samples(project: Project, task: str) -> SplitSamples:
@@ -52,8 +55,13 @@ def choose_samples(project: Project, task: str) -> SplitSamples:
         train = [s for s in train if not (s.label == "ng" and not s.has_mask)]
         if skipped:
             note += f"{'; ' if note else ''}{len(skipped)} NG training sample(s) without a mask skipped"
+    threshold_only: list[Sample] = []
     if task == "anomaly":
+        threshold_only = [s for s in train if s.label == "ng"]
         train = [s for s in train if s.label == "ok"]
+        if threshold_only:
+            note += (f"{'; ' if note else ''}{len(threshold_only)} NG training sample(s) kept out of the "
+                     "fit of good parts; they help place the threshold")  # fmt: skip
     if not train:
         raise TrainingDataError(
             f"project {project.root} has no labelled training samples for {task} "
@@ -64,7 +72,7 @@ def choose_samples(project: Project, task: str) -> SplitSamples:
     if not val:
         train, val = _holdout(train)
         note += f"{'; ' if note else ''}no val split; held out {len(val)} training sample(s) for validation"
-    return SplitSamples(train, val, note)
+    return SplitSamples(train, val, note, threshold_only)
 
 
 def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
@@ -87,6 +95,8 @@ def dataset_state(splits: SplitSamples) -> dict[str, object]:
         "train": [[s.id, s.mask_rev] for s in splits.train],
         "val": [[s.id, s.mask_rev] for s in splits.val],
     }
+    if splits.threshold_only:
+        state["threshold_only"] = [[s.id, s.mask_rev] for s in splits.threshold_only]
     state["hash"] = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
     return state
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from torch import nn
 
-from workbench.core.cancel import no_progress
 from workbench.core.errors import WorkbenchError
 from workbench.learn import weights
 
@@ -24,8 +23,9 @@ TASKS = ("segmentation", "classification", "anomaly")
 ANOMALY_BUILTIN = "anomaly-effnetlite0"
 Factory = Callable[[int, int, bool], nn.Module]
 # A good-only model fitted from OK images instead of trained by gradient (docs/dev/plugins.md):
-# fit(train_ok, val_ok, val_ng, progress, cancel) -> score module ((N,C,H,W) in [0,1] -> (N,1,H,W),
-# 0.5 = the threshold chosen on val_ok / val_ng); images are H x W x C float32 in [0, 1].
+# fit(train_ok, val_ok, val_ng, progress, cancel, **settings) -> score module ((N,C,H,W) in [0,1] ->
+# (N,1,H,W) in [0,1], higher = less normal); images are H x W x C float32 in [0, 1]. The trainer
+# places the run's threshold on the module's scores afterwards (learn.train_anomaly).
 FitFn = Callable[..., nn.Module]
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -97,15 +97,13 @@ def _anomaly_factory(in_channels: int, num_classes: int, pretrained: bool) -> nn
         raise ModelError(
             f"{ANOMALY_BUILTIN} gives one 'defect' score map; it cannot have {num_classes} classes"
         )
-    return AnomalyModel(in_channels, 0)  # empty bank: fit_anomaly or load_state_dict fills it
+    return AnomalyModel(in_channels, 0)  # empty bank: fit_bank or load_state_dict fills it
 
 
-def _anomaly_fit(train_ok: Any, val_ok: Any, val_ng: Any = (), progress: Any = None, cancel: Any = None,
-                 **settings: Any) -> nn.Module:  # fmt: skip
-    from workbench.learn.anomaly import fit_anomaly
+def _anomaly_fit(*images: Any, **settings: Any) -> nn.Module:
+    from workbench.learn.anomaly import fit_bank  # torch-heavy: imported when a fit runs
 
-    known = {k: v for k, v in settings.items() if k in ("tile", "overlap", "seed", "device")}
-    return fit_anomaly(train_ok, val_ok, val_ng, progress=progress or no_progress, cancel=cancel, **known)
+    return fit_bank(*images, **settings)
 
 
 _LITE0_SMP = PretrainedSpec(weights.EFFNET_LITE0, "encoder.model", "conv_stem")

@@ -113,6 +113,8 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
     assert any("fitting template-diff" in line for line in events)
     loaded = load_run(folder, run_id)
     assert loaded.config["model"] == "template-diff" and loaded.config["overlap"] == 0
+    # the trainer placed the threshold on the plugin's scores, as for the built-in model
+    assert loaded.config["decision_origin"][0]["method"] == "val_zero_escape"
     image = sample(base, rng, defect=True)
     score = loaded.scores(image)
     assert score.shape == (1, *image.shape[:2])
