@@ -38,7 +38,7 @@ def test_runs_list_shipped_thresholds(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [(t["name"], t["method"]) for t in out[run.id]["thresholds"]] == [
         ("scratch", "val_zero_escape"), ("spot", "ok_quantile")]  # fmt: skip
     assert out[plain.id]["thresholds"] == [{"class_id": None, "name": "", "threshold": 0.5,
-                                            "method": "model_fit"}]  # fmt: skip
+                                            "method": "default"}]  # fmt: skip
     assert out[pending.id]["thresholds"] == [] and "metrics" in out[pending.id]
     # a completed run keeps its training settings under "train": its preset is still reported
     assert out[run.id]["preset"] == "fast"

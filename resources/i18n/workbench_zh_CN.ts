@@ -493,10 +493,6 @@
         <translation>正在加载评估 %1 …</translation>
     </message>
     <message>
-        <source>chosen on the run&apos;s validation images</source>
-        <translation>训练记录在验证集上选定的阈值</translation>
-    </message>
-    <message>
         <source>Evaluation %1 on %2 images. Move the threshold to see its effect.</source>
         <translation>评估 %1，共 %2 张图像。移动阈值即可查看效果。</translation>
     </message>
@@ -1489,12 +1485,12 @@ Apache-2.0</translation>
         <translation>默认值（无验证图像）</translation>
     </message>
     <message>
-        <source>chosen by the model&apos;s own fit</source>
-        <translation>由模型自身拟合确定</translation>
-    </message>
-    <message>
         <source>the default threshold</source>
         <translation>默认阈值</translation>
+    </message>
+    <message>
+        <source>chosen on the run&apos;s validation images</source>
+        <translation>训练记录在验证集上选定的阈值</translation>
     </message>
     <message>
         <source>%1: threshold %2, min area %3 px (smallest labelled defect %4 px)</source>
@@ -1505,12 +1501,28 @@ Apache-2.0</translation>
         <translation>%1：阈值 %2，最小面积 %3 px</translation>
     </message>
     <message>
+        <source>below the zero-escape point %2 of %1 NG parts outside the test split (%5 of them from the train split, kept out of the fit) by a margin for NG parts scoring lower still; rejects %3 of %4 good parts the fit did not see</source>
+        <translation>在测试集以外 %1 张 NG 图像（其中 %5 张来自训练集，未参与拟合）的零漏检点 %2 之下再留余量，以防得分更低的 NG 样本；拟合未见过的 %4 张良品中过检 %3 张</translation>
+    </message>
+    <message>
+        <source>a guess from good parts only: the %1 % quantile of %2 good parts the fit did not see; no NG part is labelled outside the test split: label a few to place it on defects</source>
+        <translation>仅根据良品估计：拟合未见过的 %2 张良品得分的 %1 % 分位数；测试集以外没有标注为 NG 的样本：请标注几张，让阈值按缺陷确定</translation>
+    </message>
+    <message>
+        <source>chosen by the run as a guess from good parts only: label NG parts</source>
+        <translation>训练记录仅根据良品估计的阈值：请标注 NG 样本</translation>
+    </message>
+    <message>
         <source>Shipped decision</source>
         <translation>交付的判定规则</translation>
     </message>
     <message>
         <source>Evaluation and export use it unless you change it.</source>
         <translation>评估和导出都使用这些规则，除非您更改它们。</translation>
+    </message>
+    <message>
+        <source>placed by the run on %1 NG parts its fit never saw: none of them escapes</source>
+        <translation>训练记录按拟合未见过的 %1 张 NG 图像确定的阈值：其中没有漏检</translation>
     </message>
     <message>
         <source>all classes</source>

@@ -13,7 +13,7 @@ from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project
 from workbench.gui import i18n
 from workbench.gui.job_client import JobRegistry
-from workbench.gui.shipped_decision import chosen_on_validation
+from workbench.gui.shipped_decision import chosen_on_validation, evaluation_note
 from workbench.gui.train_page import TrainPageWidget
 
 ZERO_ESCAPE = {"method": "val_zero_escape", "class_id": 1, "name": "scratch", "threshold": 0.8312,
@@ -22,6 +22,14 @@ ZERO_ESCAPE = {"method": "val_zero_escape", "class_id": 1, "name": "scratch", "t
 QUANTILE = {"method": "ok_quantile", "class_id": 2, "name": "spot", "threshold": 0.6071,
             "min_area_px": 25, "smallest_defect_px": 100, "val_ng": 0, "val_ok": 40, "val_overkill": 1,
             "quantile": 0.99}  # fmt: skip
+# a good-only run's origins: placed on every labelled image its fit did not see
+GOOD_ONLY_NG = {"method": "val_zero_escape", "class_id": 1, "name": "defect", "threshold": 0.7084,
+                "min_area_px": 0, "smallest_defect_px": None, "val_ng": 7, "val_ok": 30, "val_overkill": 2,
+                "zero_escape_threshold": 0.7271, "margin_logit": 0.08, "train_ng": 5,
+                "held_out_ok": 0}  # fmt: skip
+GOOD_ONLY_GUESS = {"method": "ok_quantile", "class_id": 1, "name": "defect", "threshold": 0.2671,
+                   "min_area_px": 0, "smallest_defect_px": None, "val_ng": 0, "val_ok": 30, "val_overkill": 1,
+                   "quantile": 0.99, "train_ng": 0, "held_out_ok": 0}  # fmt: skip
 
 
 def _decision(*origins: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +52,11 @@ def page(qtbot, project_dir: Path) -> Iterator[tuple[TrainPageWidget, dict[str, 
     ids = {
         "val": _add_run(project, "segmentation", shipped),
         "anomaly": _add_run(project, "anomaly", {"decision": DecisionConfig().to_dict()}),
-    }
+        "good_ng": _add_run(project, "anomaly", {"decision": _decision(GOOD_ONLY_NG),
+                                                 "decision_origin": [GOOD_ONLY_NG]}),
+        "good_guess": _add_run(project, "anomaly", {"decision": _decision(GOOD_ONLY_GUESS),
+                                                    "decision_origin": [GOOD_ONLY_GUESS]}),
+    }  # fmt: skip
     widget = TrainPageWidget(JobRegistry())
     qtbot.addWidget(widget)
     widget.set_project(project)
@@ -77,7 +89,32 @@ def test_block_shows_thresholds_and_how_they_were_chosen(page) -> None:  # type:
     assert block.lines[1].styleSheet() and not block.lines[0].styleSheet()  # only the guess is a warning
 
     _select(widget, ids["anomaly"])
-    assert block.texts() == ["all classes: threshold 0.500 — chosen by the model's own fit"]
+    assert block.texts() == ["all classes: threshold 0.500 — the default threshold"]
+
+
+def test_good_only_runs_say_whether_ng_images_placed_the_threshold(page) -> None:  # type: ignore[no-untyped-def]
+    widget, ids = page
+    block = widget.decision_block
+    _select(widget, ids["good_ng"])
+    (text,) = block.texts()
+    assert text.startswith(
+        "defect: threshold 0.708 — below the zero-escape point 0.727 of 7 NG parts "
+        "outside the test split (5 of them from the train split, kept out of the fit)"
+    )
+    assert "rejects 2 of 30 good parts the fit did not see" in text and not block.lines[0].styleSheet()
+    _select(widget, ids["good_guess"])
+    (text,) = block.texts()
+    assert text.startswith(
+        "⚠ defect: threshold 0.267 — a guess from good parts only: the 99 % quantile of "
+        "30 good parts the fit did not see"
+    )
+    assert "no NG part is labelled outside the test split" in text and block.lines[0].styleSheet()
+    i18n.install_language("zh_CN")
+    (text,) = block.texts()
+    assert "仅根据良品估计" in text and "30" in text and "guess" not in text
+    _select(widget, ids["good_ng"])
+    (text,) = block.texts()
+    assert "测试集以外 7 张 NG 图像（其中 5 张来自训练集" in text and "NG parts" not in text
 
 
 def test_block_follows_a_switch_to_chinese(page) -> None:  # type: ignore[no-untyped-def]
@@ -117,9 +154,27 @@ def test_evaluate_page_names_the_validation_chosen_threshold(qtbot, page) -> Non
     assert widget.project is not None
     shipped = DecisionConfig.from_dict(widget.project.run(ids["val"]).config["decision"])
     session = SimpleNamespace(meta={"model": {"run_id": ids["val"]}})
-    assert evaluate._run_chose(session, shipped)  # type: ignore[arg-type]
-    assert not evaluate._run_chose(SimpleNamespace(meta={"model": {"run_id": "gone"}}), shipped)  # type: ignore[arg-type]
-    assert not evaluate._run_chose(SimpleNamespace(meta={"model": {"bundle": "b.wbx"}}), shipped)  # type: ignore[arg-type]
+    assert evaluate._run_origins(session, shipped) == [ZERO_ESCAPE, QUANTILE]  # type: ignore[arg-type]
+    assert evaluate._run_origins(SimpleNamespace(meta={"model": {"run_id": "gone"}}), shipped) is None  # type: ignore[arg-type]
+    assert evaluate._run_origins(SimpleNamespace(meta={"model": {"bundle": "b.wbx"}}), shipped) is None  # type: ignore[arg-type]
     evaluate.threshold_origin.setText("chosen on the run's validation images")
     evaluate.slider.setValue(evaluate.slider.value() + 10)
     assert evaluate.threshold_origin.text() == ""  # the user's own threshold now
+
+
+def test_evaluate_page_says_how_a_good_only_run_placed_its_threshold(qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert evaluation_note([GOOD_ONLY_NG]) == (
+        "placed by the run on 7 NG parts its fit never saw: none of them escapes",
+        False,
+    )
+    text, warn = evaluation_note([GOOD_ONLY_GUESS])
+    assert warn and text == "chosen by the run as a guess from good parts only: label NG parts"
+    assert evaluation_note([ZERO_ESCAPE]) == ("chosen on the run's validation images", False)
+    i18n.install_language("zh_CN")
+    try:
+        placed_zh = evaluation_note([GOOD_ONLY_NG])[0]
+        assert "7" in placed_zh and "NG parts" not in placed_zh
+        assert "仅根据良品估计" in evaluation_note([GOOD_ONLY_GUESS])[0]
+        assert evaluation_note([ZERO_ESCAPE])[0] == "训练记录在验证集上选定的阈值"
+    finally:
+        i18n.install_language("en")

@@ -44,7 +44,7 @@ from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
-from workbench.gui.shipped_decision import chosen_on_validation
+from workbench.gui.shipped_decision import WARNING_STYLE, chosen_on_validation, evaluation_note
 from workbench.gui.train_widgets import short_name, styled_label
 from workbench.gui.workers import Task, start
 
@@ -347,8 +347,10 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.slider.setValue(max(1, round(threshold * STEPS)))
         self.slider.blockSignals(False)
         self._show(threshold, decisions, metrics)
-        if self._run_chose(session, config):
-            self.threshold_origin.compose(lambda: self.tr("chosen on the run's validation images"))
+        origins = self._run_origins(session, config)
+        if origins is not None:
+            self.threshold_origin.compose(lambda: evaluation_note(origins)[0])
+            self.threshold_origin.setStyleSheet(WARNING_STYLE if evaluation_note(origins)[1] else "")
         else:
             self.threshold_origin.clear()
         self.eval_combo.setCurrentIndex(max(0, self.eval_combo.findData(session.eval_id)))
@@ -366,15 +368,16 @@ class EvaluatePageWidget(Retranslatable, QWidget):
     def set_threshold(self, value: float) -> None:
         self.slider.setValue(max(1, min(STEPS, round(value * STEPS))))
 
-    def _run_chose(self, session: EvaluationSession, config: DecisionConfig) -> bool:
-        """Whether ``config`` holds the thresholds its run chose on its validation images."""
+    def _run_origins(self, session: EvaluationSession, config: DecisionConfig) -> list[dict[str, Any]] | None:
+        """How the run chose its thresholds, when ``config`` holds the ones it chose; else None."""
         run_id = session.meta.get("model", {}).get("run_id")
         if self.project is None or not run_id:
-            return False
+            return None
         try:
-            return chosen_on_validation(self.project.run(str(run_id)), config)
+            run = self.project.run(str(run_id))
         except ProjectError:
-            return False  # the run was deleted; its evaluation stays
+            return None  # the run was deleted; its evaluation stays
+        return list(run.config["decision_origin"]) if chosen_on_validation(run, config) else None
 
     def _slider_moved(self, _value: int) -> None:
         self.threshold_label.setText(f"{self.threshold:.3f}")

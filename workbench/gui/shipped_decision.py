@@ -41,18 +41,40 @@ def _head(name: str, threshold: float, min_area: int, smallest: int | None) -> s
 def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
     """How one class's threshold was chosen, and whether that deserves a warning."""
     method = origin.get("method")
+    good_only = "train_ng" in origin  # placed on every labelled image the good-only fit did not see
     if method == "val_zero_escape":
-        text = _t("below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring "
-                  "lower still; rejects %3 of %4 val good parts")  # fmt: skip
         zero = float(origin.get("zero_escape_threshold", origin["threshold"]))
+        if good_only:
+            text = _t("below the zero-escape point %2 of %1 NG parts outside the test split (%5 of them "
+                      "from the train split, kept out of the fit) by a margin for NG parts scoring lower "
+                      "still; rejects %3 of %4 good parts the fit did not see")  # fmt: skip
+        else:
+            text = _t("below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring "
+                      "lower still; rejects %3 of %4 val good parts")  # fmt: skip
         return _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
-                     origin.get("val_ok", 0)), False  # fmt: skip
+                     origin.get("val_ok", 0), origin.get("train_ng", 0)), False  # fmt: skip
     if method == "ok_quantile":
-        text = _t("a guess from good parts only: the %1 % quantile of %2 val good parts; label NG parts "
-                  "to place it on defects")  # fmt: skip
+        if good_only:
+            text = _t("a guess from good parts only: the %1 % quantile of %2 good parts the fit did not "
+                      "see; no NG part is labelled outside the test split: label a few to place it on "
+                      "defects")  # fmt: skip
+        else:
+            text = _t("a guess from good parts only: the %1 % quantile of %2 val good parts; label NG parts "
+                      "to place it on defects")  # fmt: skip
         quantile = 100 * float(origin.get("quantile", 0.99))
         return _fill(text, f"{quantile:g}", origin.get("val_ok", 0)), True
     return _t("default (no validation images)"), False
+
+
+def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
+    """What the Evaluate page says of thresholds a run chose (``chosen_on_validation``), and whether
+    that deserves a warning (a guess from good parts only)."""
+    if any(o.get("method") == "ok_quantile" for o in origins):
+        return _t("chosen by the run as a guess from good parts only: label NG parts"), True
+    if any("train_ng" in o for o in origins):
+        text = _t("placed by the run on %1 NG parts its fit never saw: none of them escapes")
+        return _fill(text, max(int(o.get("val_ng", 0)) for o in origins)), False
+    return _t("chosen on the run's validation images"), False
 
 
 def decision_lines(run: Run) -> list[tuple[str, bool]]:
@@ -67,7 +89,7 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
             out.append((f"{'⚠ ' if warn else ''}{head} — {how}", warn))
         return out
     decision = DecisionConfig.from_dict(run.config.get("decision") or {})
-    how = _t("chosen by the model's own fit") if run.task == "anomaly" else _t("the default threshold")
+    how = _t("the default threshold")
     rules = decision.classes
     if not rules:
         return [(_head(_t("all classes"), decision.default_threshold, 0, None) + f" — {how}", False)]
