@@ -35,6 +35,20 @@ def soft_dice_loss(logits: torch.Tensor, onehot: torch.Tensor, smooth: float = 1
     return (1.0 - dice[present]).mean()
 
 
+def pooled_dice_loss(logits: torch.Tensor, onehot: torch.Tensor, smooth: float = 1.0) -> torch.Tensor:
+    """1 - soft Dice per class pooled over the whole batch, defect-free crops included.
+
+    The per-crop term cannot see a false alarm on a good crop (its Dice is 0/0), and the BCE mean
+    dilutes a small confident blob among thousands of easy background pixels; pooled over the
+    batch, every such blob enlarges the denominator. That is what keeps good parts from being
+    rejected and predicted outlines tight.
+    """
+    prob = torch.sigmoid(logits)
+    dims = (0, 2, 3)
+    dice = (2.0 * (prob * onehot).sum(dims) + smooth) / (prob.sum(dims) + onehot.sum(dims) + smooth)
+    return (1.0 - dice).mean()
+
+
 def focal_bce(logits: torch.Tensor, onehot: torch.Tensor, gamma: float) -> torch.Tensor:
     """Per-pixel binary cross-entropy, focal-weighted when ``gamma`` > 0; shape of ``logits``."""
     bce = F.binary_cross_entropy_with_logits(logits, onehot, reduction="none")
@@ -45,7 +59,11 @@ def focal_bce(logits: torch.Tensor, onehot: torch.Tensor, gamma: float) -> torch
 
 
 class SegmentationLoss(nn.Module):
-    """``bce_weight * (focal) BCE + dice_weight * soft Dice``; also returns a loss per crop."""
+    """``bce_weight * (focal) BCE + dice_weight * soft Dice``; also returns a loss per crop.
+
+    The Dice term is the mean of the per-crop Dice (tiny defects count as much as large ones) and
+    the batch-pooled Dice (false alarms on good crops count).
+    """
 
     def __init__(self, n_classes: int, bce_weight: float = 1.0, dice_weight: float = 1.0, gamma: float = 0.0):
         super().__init__()
@@ -59,7 +77,8 @@ class SegmentationLoss(nn.Module):
         onehot = one_hot_targets(target, self.n_classes)
         pixel = focal_bce(logits, onehot, self.gamma)
         per_crop = pixel.mean(dim=(1, 2, 3))
-        loss = self.bce_weight * per_crop.mean() + self.dice_weight * soft_dice_loss(logits, onehot)
+        dice = 0.5 * (soft_dice_loss(logits, onehot) + pooled_dice_loss(logits, onehot))
+        loss = self.bce_weight * per_crop.mean() + self.dice_weight * dice
         return loss, hardness(pixel.detach(), onehot).detach()
 
 
