@@ -1485,6 +1485,10 @@ Apache-2.0</translation>
         <translation>默认值（无验证图像）</translation>
     </message>
     <message>
+        <source>outlines drawn at %1, the level with the best val pixel Dice (%2; %3 at the threshold)</source>
+        <translation>轮廓按 %1 绘制，即验证集像素 Dice 最高的水平（%2；按阈值绘制为 %3）</translation>
+    </message>
+    <message>
         <source>the default threshold</source>
         <translation>默认阈值</translation>
     </message>

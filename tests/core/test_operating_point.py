@@ -127,3 +127,41 @@ def test_each_class_gets_its_own_threshold() -> None:
     ta, tb = (r.threshold for r in config.classes)
     assert 0.3 < ta <= 0.5 and 0.7 < tb <= 0.95
     assert [o["val_ng"] for o in origins] == [1, 1]
+
+
+def _haloed(peak: float, halo: float) -> tuple[np.ndarray, np.ndarray]:
+    """A defect (10x10, labelled) scoring ``peak`` inside a halo scoring ``halo`` 6 px around it."""
+    m = np.full((1, 64, 64), 0.01, np.float32)
+    m[0, 14:36, 14:36] = halo
+    m[0, 20:30, 20:30] = peak
+    target = np.zeros((64, 64), np.uint8)
+    target[20:30, 20:30] = 1
+    return m, target
+
+
+def test_outline_level_is_chosen_for_the_best_val_dice_above_a_low_threshold() -> None:
+    # one weak NG part pulls the no-escape threshold down to about 0.15; drawn there, every
+    # defect would carry its 0.3 halo (Dice about 0.34); drawn above the halo, the defect itself
+    weak_map, weak_target = _haloed(0.16, 0.12)
+    weak = ScoredImage("ng", frozenset({0}), [weak_map], [weak_target])
+    strong = [ScoredImage("ng", frozenset({0}), [m], [t]) for m, t in (_haloed(0.9, 0.3) for _ in range(6))]
+    good = np.full((1, 64, 64), 0.02, np.float32)
+    ok = [ScoredImage("ok", frozenset(), [good], [np.zeros((64, 64), np.uint8)])]
+    config, origins = choose_decision([weak, *strong, *ok], _config(), smallest_px=None)
+    rule, origin = config.classes[0], origins[0]
+    assert rule.threshold < 0.16
+    assert 0.3 < rule.outline_threshold <= 0.9
+    assert origin["val_dice_at_outline"] > 0.8 > 0.5 > origin["val_dice_at_threshold"]
+    assert config.outline_levels(1) == [rule.outline_threshold]
+    assert "outlines drawn at" in describe(origin)
+    # decisions are judged at the threshold: the weak part stays NG
+    assert decide(weak.maps[0], config).verdict == "NG"
+
+
+def test_no_outline_level_without_masks_or_when_the_threshold_draws_best() -> None:
+    clean = [ScoredImage("ng", frozenset({0}), [m], [t]) for m, t in (_haloed(0.9, 0.01) for _ in range(3))]
+    config, origins = choose_decision(clean, _config(), smallest_px=None)
+    assert config.classes[0].outline_threshold is None and origins[0]["val_dice_at_threshold"] > 0.99
+    unmasked = [ScoredImage("ng", frozenset({0}), [m]) for m, _ in (_haloed(0.9, 0.3) for _ in range(3))]
+    config, origins = choose_decision(unmasked, _config(), smallest_px=None)
+    assert config.classes[0].outline_threshold is None and "val_dice_at_outline" not in origins[0]

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.core.decisions import decide
+from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.evaluation import BatchedPredictor, run_evaluation
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
@@ -119,3 +119,48 @@ def test_every_consumer_sees_the_same_class_pixels(
         mine = picture[below_text][expected[below_text] == k + 1].astype(int)
         tint = np.round(0.5 * 100 + 0.5 * colour)
         assert np.all((np.abs(mine - tint) <= 1).all(axis=1) | (mine == colour).all(axis=1))
+
+
+def test_outline_levels_draw_fewer_pixels_than_the_decision_judges(
+    project_and_run: tuple[Project, LoadedRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With outline levels (spot 0.6, blob 0.9) proposals, pixel metrics and the overlay's tint
+    show each class's pixels that reach its level; the decision still judges at 0.3 / 0.7 and the
+    overlay edges what it judged."""
+    project, run = project_and_run
+    decision_dict = run.config["decision"]
+    decision_dict["classes"][0]["outline_threshold"] = 0.6
+    decision_dict["classes"][1]["outline_threshold"] = 0.9
+    image, expected = painted()
+    # by hand: patch 0 (spot 0.50) is judged spot but below its outline level 0.6; every other
+    # defect patch reaches its class's level (spot 0.80, blob 0.90 and 0.98)
+    drawn = expected.copy()
+    drawn[50:70, 10:40] = 0
+    score_map = run.scores(image)
+    config = DecisionConfig.from_dict(decision_dict)
+
+    decision = decide(score_map, config, image=image)
+    assert sum(d.area_px for d in decision.defects) == np.count_nonzero(expected)  # judged as before
+
+    monkeypatch.setattr(proposals, "load_run", lambda root, run_id: run)
+    assert run.decision_config.outline_levels(2) == [0.6, 0.9]  # the run reads its config's levels
+    sample = project.samples()[0]
+    proposals.write_proposals(project, run.run_dir.name, [sample])
+    written = cv2.imread(str(run.run_dir / "proposals" / f"{sample.id}.png"), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(written, drawn)
+
+    model = {"task": "segmentation", "classes": run.config["classes"], "decision": decision_dict,
+             "run_id": run.run_dir.name}  # fmt: skip
+    session = run_evaluation(project, BatchedPredictor(run.scores, run.scores_many), model, split="test")
+    metrics = session.metrics_flat
+    assert metrics["pixel.class.1.fn"] == 20 * 30 and metrics["pixel.class.1.fp"] == 0  # patch 0 undrawn
+    assert metrics["pixel.class.2.fn"] == metrics["pixel.class.2.fp"] == 0
+
+    grey = np.full((H, W, 3), 100, np.uint8)
+    picture = overlay(grey, score_map, run.config["classes"], decision.verdict, config)
+    judged = (expected > 0).astype(np.uint8)
+    edge = (judged > 0) & (cv2.erode(judged, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE) == 0)
+    painted_px = (picture != grey).any(axis=2)
+    below_text = slice(45, H)
+    np.testing.assert_array_equal(painted_px[below_text], ((drawn > 0) | edge)[below_text])
+    assert not painted_px[52:68, 12:38].any()  # patch 0: its edge only, no tint

@@ -16,6 +16,13 @@ shift without the model. Pixels of class k at threshold ``t_k`` are then ``owned
 
 Decisions (regions per class), evaluation's pixel metrics, proposals, the runtime's overlays and
 score summaries, and training validation all go through this module.
+
+Outlines: a class may be drawn at a higher level than it is judged at (``outline_threshold`` of
+its rule, chosen on validation for the best pixel Dice, as a region threshold is kept apart from
+the part's NG threshold in other inspection tools). The competition is settled at the decision
+thresholds as above; the class's drawn pixels are then those it owns with ``s_k >= o_k``. A low
+NG threshold (no escape) then no longer draws bloated outlines; a region the decision found but
+whose scores never reach ``o_k`` has no outline (the overlay marks its edge).
 """
 
 from __future__ import annotations
@@ -69,13 +76,34 @@ def class_index_map(score_map: np.ndarray, thresholds: Sequence[float | None]) -
     return np.where(passes, winners, np.int16(-1)).astype(np.int16)
 
 
-def label_map(
-    score_map: np.ndarray, thresholds: Sequence[float | None], class_ids: Sequence[int]
+def outline_index_map(
+    score_map: np.ndarray, thresholds: Sequence[float | None], outlines: Sequence[float | None] | None
 ) -> np.ndarray:
-    """``H x W`` uint8 label map as in ``masks/``: the class id of each pixel's class, 0 elsewhere."""
+    """``class_index_map`` with each class's pixels kept only where its score reaches its outline
+    level (``None`` or a level at or below the threshold: drawn at the threshold)."""
+    index = class_index_map(score_map, thresholds)
+    if outlines is None:
+        return index
+    if len(outlines) != len(thresholds):
+        raise ValueError(f"{len(thresholds)} thresholds but {len(outlines)} outline levels")
+    scores = np.asarray(score_map, np.float32)
+    for k, (t, o) in enumerate(zip(thresholds, outlines)):
+        if t is not None and o is not None and o > t:
+            index[(index == k) & (scores[k] < np.float32(o))] = -1
+    return index
+
+
+def label_map(
+    score_map: np.ndarray,
+    thresholds: Sequence[float | None],
+    class_ids: Sequence[int],
+    outlines: Sequence[float | None] | None = None,
+) -> np.ndarray:
+    """``H x W`` uint8 label map as in ``masks/``: the class id of each pixel's class, 0 elsewhere;
+    with ``outlines``, each class drawn at its outline level (``outline_index_map``)."""
     if len(class_ids) != score_map.shape[0]:
         raise ValueError(f"score map has {score_map.shape[0]} classes, got {len(class_ids)} class ids")
-    index = class_index_map(score_map, thresholds)
+    index = outline_index_map(score_map, thresholds, outlines)
     ids = np.asarray([0, *class_ids], np.uint8)
     return ids[index.astype(np.intp) + 1]
 

@@ -45,6 +45,9 @@ class ClassRule:
     # Compared with the absolute contrast: dark and bright defects both count.
     min_contrast: float = 0.0
     enabled: bool = True
+    # The level the class's pixels are drawn at (overlays, proposals, pixel metrics); regions and
+    # verdicts stay at ``threshold``. None: drawn at the threshold. See ``class_pixels``.
+    outline_threshold: float | None = None
 
 
 def _check_unit(value: float | None, what: str) -> None:
@@ -70,6 +73,7 @@ class DecisionConfig:
         _check_unit(self.default_threshold, "default threshold")
         for rule in self.classes:
             _check_unit(rule.threshold, f"threshold of class {rule.name!r}")
+            _check_unit(rule.outline_threshold, f"outline threshold of class {rule.name!r}")
             if min(rule.min_area_px, rule.min_area_mm2, rule.min_length_px, rule.min_contrast) < 0:
                 raise DecisionConfigError(f"class {rule.name!r} has a negative minimum")
             if rule.min_area_mm2 > 0 and self.pixel_size_mm is None:
@@ -109,6 +113,14 @@ class DecisionConfig:
         """The threshold each channel's pixels are judged at for NG (``None``: disabled class);
         what ``class_pixels`` takes to say which pixels belong to which class."""
         return [self.ng_threshold(r) if r.enabled else None for r in self.rules_for(n_classes)]
+
+    def outline_levels(self, n_classes: int) -> list[float | None]:
+        """The level each channel's pixels are drawn at: its outline threshold, never below the
+        threshold it is judged at (``None``: disabled class)."""
+        return [
+            max(self.ng_threshold(r), r.outline_threshold or 0.0) if r.enabled else None
+            for r in self.rules_for(n_classes)
+        ]
 
     def competition(self, n_classes: int) -> Competition:
         """How pixels are shared among classes under this config (see ``class_pixels``)."""

@@ -324,10 +324,11 @@ class EvaluationSession:
         return decisions, metrics
 
     def pixel_level(self, config: DecisionConfig) -> dict[str, Any]:
-        """Dice / IoU per class and region recall at the configured thresholds (reads masks)."""
+        """Dice / IoU per class and region recall of the outlines drawn under ``config`` (each class at
+        its outline level, ``class_pixels``; reads masks)."""
         n = len(self.class_ids) or 1
         ids = self.class_ids or [r.class_id for r in config.rules_for(n)]
-        thresholds = config.pixel_thresholds(n)
+        thresholds, outlines = config.pixel_thresholds(n), config.outline_levels(n)
         truths, preds = [], []
         for case in self.cases:
             score_map = self.score_map(case.sample_id)
@@ -337,7 +338,7 @@ class EvaluationSession:
             if len(ids) == 1:  # one-class models (anomaly, binary) are scored on "any defect"
                 mask = np.where(mask > 0, ids[0], 0).astype(np.uint8)
             truths.append(mask)
-            preds.append(label_map(score_map, thresholds, ids))
+            preds.append(label_map(score_map, thresholds, ids, outlines))
         if not truths:
             return {}
         out = pixel_metrics(truths, preds, ids)

@@ -16,6 +16,11 @@ A good-only run places its threshold with this same code, on every labelled imag
 see (``learn.anomaly_threshold``); its origins also count the NG images of the train split
 (``train_ng``) and the good training images held out of the fit (``held_out_ok``).
 
+Each class's outline level (the level its pixels are drawn at, ``class_pixels``) is the level at
+or above its threshold with the best pixel Dice on the val windows whose masks are known, from
+``OUTLINE_LEVELS``: the threshold is placed so that no defect escapes, and a threshold that low
+draws outlines far larger than the defects.
+
 The minimum area is a quarter of the smallest labelled defect region (specks under
 ``SPECK_PX`` pixels are treated as label noise), so isolated false-alarm pixels do not reject a
 part while the smallest real defect still does; the thresholds are chosen with that area rule in
@@ -32,6 +37,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from workbench.core.class_pixels import owned_scores
 from workbench.core.decisions import DecisionConfig
 
 MARGIN = 0.1  # with a single val NG image there is no spread: a tenth of its score
@@ -43,6 +49,7 @@ AREA_SHARE = 0.25
 LOWEST = 0.01
 HIGHEST = 0.99
 _BISECT_STEPS = 14
+OUTLINE_LEVELS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
 
 
 @dataclass
@@ -52,6 +59,8 @@ class ScoredImage:
     label: str  # "ok" or "ng"
     channels: frozenset[int]
     maps: list[np.ndarray] = field(default_factory=list)  # (K,h,w) each
+    # the labelled class ids of each window (h,w), in the order of ``maps``; empty: mask unknown
+    targets: list[np.ndarray] = field(default_factory=list)
 
 
 def smallest_defect_px(targets: Sequence[np.ndarray]) -> int | None:
@@ -146,6 +155,42 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
     return 0.5, {"method": "default", "val_ng": 0, "val_ok": 0}
 
 
+def _dice(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    den = 2 * tp + fp + fn
+    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
+
+
+def choose_outline(
+    images: Sequence[ScoredImage], decision: DecisionConfig, channel: int
+) -> tuple[float | None, dict[str, Any]]:
+    """One class's outline level: the level at or above its threshold (from ``OUTLINE_LEVELS``)
+    with the best pooled pixel Dice over the val windows with known masks; None when no window
+    holds a labelled pixel of the class or the threshold itself is best."""
+    n = len(decision.classes)
+    rule = decision.classes[channel]
+    levels = np.asarray(sorted({rule.threshold, *(o for o in OUTLINE_LEVELS if o > rule.threshold)}))
+    offsets = decision.competition(n)
+    # pixels of the class at or above each level, split by whether they are labelled
+    hits, alarms = np.zeros(len(levels)), np.zeros(len(levels))
+    labelled = 0
+    for image in images:
+        for score_map, target in zip(image.maps, image.targets):
+            plane = owned_scores(np.asarray(score_map, np.float32), offsets)[channel]
+            truth = target > 0 if n == 1 else target == channel + 1  # targets hold channel + 1
+            labelled += int(np.count_nonzero(truth))
+            for counts, where in ((hits, truth), (alarms, ~truth)):
+                bins = np.searchsorted(levels, plane[where].astype(np.float64), side="right")
+                counts += np.cumsum(np.bincount(bins, minlength=len(levels) + 1)[::-1])[::-1][1:]
+    if not labelled:
+        return None, {}
+    dice = _dice(hits, alarms, labelled - hits)
+    best = int(np.argmax(dice))  # the first (lowest) level on a tie
+    info = {"outline_threshold": float(levels[best]) if best else None,
+            "val_dice_at_outline": round(float(dice[best]), 4),
+            "val_dice_at_threshold": round(float(dice[0]), 4)}  # fmt: skip
+    return info["outline_threshold"], info
+
+
 def choose_decision(
     images: Sequence[ScoredImage], decision: DecisionConfig, smallest_px: int | None
 ) -> tuple[DecisionConfig, list[dict[str, Any]]]:
@@ -168,16 +213,24 @@ def choose_decision(
         origins.append(origin)
     if decision.classes:
         decision.default_threshold = min(r.threshold for r in decision.classes)
+    for channel, (rule, origin) in enumerate(zip(decision.classes, origins)):
+        rule.outline_threshold, info = choose_outline(images, decision, channel)
+        origin.update(info)
     decision.validate()
     return decision, origins
 
 
 def describe(origin: dict[str, Any]) -> str:
-    """One line for logs and the CLI: the threshold, the area rule and how they were chosen."""
+    """One line for logs and the CLI: the threshold, the area rule, the outline level and how
+    they were chosen."""
     head = f"{origin.get('name', 'class')}: threshold {origin['threshold']:.3f}"
     if origin.get("min_area_px"):
         head += f", min area {origin['min_area_px']} px"
         head += f" (smallest labelled defect {origin['smallest_defect_px']} px)"
+    if origin.get("outline_threshold") is not None:
+        head += (f", outlines drawn at {origin['outline_threshold']:.2f} (val pixel Dice "
+                 f"{origin['val_dice_at_outline']:.3f}, {origin['val_dice_at_threshold']:.3f} at the "
+                 "threshold)")  # fmt: skip
     method = origin["method"]
     good_only = "train_ng" in origin  # placed on every labelled image a good-only fit did not see
     kind = "good part(s) the fit did not see" if good_only else "val good part(s)"

@@ -223,6 +223,8 @@ def _settings(config: DecisionConfig, names: dict[int, str]) -> str:
         extra += [f"min area {rule.min_area_mm2:g} mm²"] if rule.min_area_mm2 else []
         extra += [f"min length {rule.min_length_px:g} px"] if rule.min_length_px else []
         extra += [f"min contrast {rule.min_contrast:g}"] if rule.min_contrast else []
+        outline = max(config.ng_threshold(rule), rule.outline_threshold or 0.0)
+        extra += [f"outlines at {outline:g}"] if outline > config.ng_threshold(rule) else []
         state = "" if rule.enabled else " (disabled)"
         parts.append(f"{rule.name}: threshold {config.ng_threshold(rule):g}{state}"
                      + (f" ({', '.join(extra)})" if extra else ""))  # fmt: skip

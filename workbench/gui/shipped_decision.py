@@ -66,6 +66,13 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
     return _t("default (no validation images)"), False
 
 
+def outline_how(origin: dict[str, Any]) -> str:
+    """Where a class's outlines are drawn when that differs from its threshold, and why."""
+    text = _t("outlines drawn at %1, the level with the best val pixel Dice (%2; %3 at the threshold)")
+    level, best = float(origin["outline_threshold"]), float(origin["val_dice_at_outline"])
+    return _fill(text, f"{level:.2f}", f"{best:.3f}", f"{float(origin['val_dice_at_threshold']):.3f}")
+
+
 def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
     """What the Evaluate page says of thresholds a run chose (``chosen_on_validation``), and whether
     that deserves a warning (a guess from good parts only)."""
@@ -86,7 +93,10 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
             how, warn = origin_how(o)
             head = _head(str(o.get("name", "")), float(o["threshold"]), int(o.get("min_area_px") or 0),
                          o.get("smallest_defect_px"))  # fmt: skip
-            out.append((f"{'⚠ ' if warn else ''}{head} — {how}", warn))
+            line = f"{'⚠ ' if warn else ''}{head} — {how}"
+            if o.get("outline_threshold") is not None:
+                line += "; " + outline_how(o)
+            out.append((line, warn))
         return out
     decision = DecisionConfig.from_dict(run.config.get("decision") or {})
     how = _t("the default threshold")

@@ -38,6 +38,7 @@ def write_proposals(
     run = load_run(project.root, run_id)
     config = run.decision_config
     thresholds = config.pixel_thresholds(len(config.classes))
+    outlines = config.outline_levels(len(config.classes))
     class_ids = [r.class_id for r in config.classes]
     out_dir = project.run_dir(run_id) / "proposals"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +55,7 @@ def write_proposals(
             "defects": len(result.defects),
         }
         if run.task != "classification":
-            ok, buf = cv2.imencode(".png", label_map(result.score_map, thresholds, class_ids))
+            ok, buf = cv2.imencode(".png", label_map(result.score_map, thresholds, class_ids, outlines))
             if ok:
                 atomic_write_bytes(out_dir / f"{sample.id}.png", buf.tobytes())
                 entry["proposal"] = f"{sample.id}.png"

@@ -39,7 +39,7 @@ class ValidationTally:
 
     def __init__(self, pixels: bool = True, keep: bool = False) -> None:
         self.pixels = pixels
-        self.keep = keep  # keep the maps for choosing thresholds (``learn.operating_point``)
+        self.keep = keep  # keep the maps for choosing thresholds (``core.operating_point``)
         self.scores: list[float] = []
         self.positives: list[bool] = []
         self.records: list[ScoredImage] = []
@@ -56,8 +56,11 @@ class ValidationTally:
         self.positives.append(item.label == "ng")
         if self.keep:
             channels = frozenset(int(v) - 1 for v in np.unique(item.target) if v > 0)
-            # float16 keeps a best validation's maps small until the thresholds are chosen
-            self.records.append(ScoredImage(item.label, channels, [m.astype(np.float16) for m in maps]))
+            # float16 keeps a best validation's maps small until the thresholds are chosen; the
+            # window masks (when known) place the outline levels
+            kept = [m.astype(np.float16) for m in maps]
+            marks = [np.asarray(t, np.uint8) for t in targets] if self.pixels and masked else []
+            self.records.append(ScoredImage(item.label, channels, kept, marks))
         if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
         for probs, target in zip(maps, targets):

@@ -27,7 +27,9 @@ BUNDLE_FORMAT = "defect-workbench-bundle"
 # (``core.class_pixels``); before, every class passing its threshold took the pixel. Bundles of
 # one class decide alike under both rules and still run; older bundles of several classes are
 # refused, since their decisions and golden outputs followed the old rule.
-FORMAT_VERSION = 3
+# 4: a class rule may carry ``outline_threshold``, the level its pixels are drawn at in overlays
+# (``core.class_pixels``); a version 3 runtime would refuse such a rule, so it is told to update.
+FORMAT_VERSION = 4
 ONE_OWNER_VERSION = 3
 MANIFEST = "manifest.json"
 # A bundle holds models of at most a few hundred MB; refuse absurd members (zip bombs).

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from workbench.core.atomic import atomic_write_text
-from workbench.core.class_pixels import class_index_map
+from workbench.core.class_pixels import class_index_map, outline_index_map
 from workbench.core.decisions import DecisionConfig
 from workbench.core.imageio import to_uint8, write_image
 from workbench.core.inference import InspectionResult
@@ -74,21 +74,26 @@ def overlay(
     verdict: str,
     config: DecisionConfig,
 ) -> np.ndarray:
-    """An RGB uint8 picture: the image with the pixels of each class under ``config`` tinted (the
-    decisions' own rule, ``core.class_pixels``) and outlined along their inner edge; nothing else
-    is painted."""
+    """An RGB uint8 picture: the image with each class's outline pixels under ``config`` tinted
+    (the decisions' own rule, ``core.class_pixels``, at the class's outline level) and the regions
+    the decision judged (at the class threshold) edged along their inner border; nothing else is
+    painted. With no outline level the tint and the edge cover the same pixels."""
     base = to_uint8(image)
     if base.ndim == 2:
         base = np.repeat(base[..., None], 3, axis=2)
     elif base.shape[2] != 3:
         base = np.repeat(base[..., :1], 3, axis=2)
     out = base.astype(np.float32)
-    index = class_index_map(score_map, config.pixel_thresholds(score_map.shape[0]))
-    index = np.broadcast_to(index, out.shape[:2])  # a classification map is one pixel for the image
-    for k in range(score_map.shape[0]):
+    n = score_map.shape[0]
+    judged = class_index_map(score_map, config.pixel_thresholds(n))
+    drawn = outline_index_map(score_map, config.pixel_thresholds(n), config.outline_levels(n))
+    # a classification map is one pixel for the image
+    judged, drawn = np.broadcast_to(judged, out.shape[:2]), np.broadcast_to(drawn, out.shape[:2])
+    for k in range(n):
         colour = _rgb(str(classes[k]["color"])) if k < len(classes) else (255, 0, 0)
-        region = np.ascontiguousarray(index == k)
-        out[region] = 0.5 * out[region] + 0.5 * np.array(colour, np.float32)
+        tint = np.ascontiguousarray(drawn == k)
+        out[tint] = 0.5 * out[tint] + 0.5 * np.array(colour, np.float32)
+        region = np.ascontiguousarray(judged == k)
         inner = cv2.erode(region.view(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
         out[region & (inner == 0)] = colour
     picture = np.clip(out, 0, 255).astype(np.uint8)
