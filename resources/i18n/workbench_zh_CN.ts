@@ -55,6 +55,22 @@
         <translation>%1 运行中…</translation>
     </message>
     <message>
+        <source>Region %1 of %2</source>
+        <translation>第 %1 个区域，共 %2 个</translation>
+    </message>
+    <message>
+        <source>Proposed region %1 of %2</source>
+        <translation>第 %1 个建议区域，共 %2 个</translation>
+    </message>
+    <message>
+        <source>This sample has no labelled region yet.</source>
+        <translation>此样本还没有标注区域。</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle to zoom to (Esc cancels).</source>
+        <translation>拖出一个矩形以放大到该处（Esc 取消）。</translation>
+    </message>
+    <message>
         <source>x %1  y %2  value %3  class %4</source>
         <translation>x %1  y %2  值 %3  类别 %4</translation>
     </message>
@@ -1760,6 +1776,26 @@ Apache-2.0</translation>
     <message>
         <source>Actual &amp;Size (1:1)</source>
         <translation>实际大小 (1:1)</translation>
+    </message>
+    <message>
+        <source>&amp;Zoom to Region</source>
+        <translation>缩放到区域</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle to zoom to it (or Ctrl+drag with any tool)</source>
+        <translation>拖出一个矩形并放大到该处（任何工具下也可按住 Ctrl 拖动）</translation>
+    </message>
+    <message>
+        <source>Next &amp;Region</source>
+        <translation>下一个区域</translation>
+    </message>
+    <message>
+        <source>Zoom to the next labelled region of this sample (Shift+R: previous)</source>
+        <translation>放大到此样本的下一个标注区域（Shift+R：上一个）</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious Region</source>
+        <translation>上一个区域</translation>
     </message>
     <message>
         <source>Zoom &amp;In</source>

@@ -43,7 +43,8 @@ class ToolOptions:
     dark_defects: bool | None = None  # None: the smaller side of the threshold
 
 
-def _preview_pen(view: CanvasView) -> QPen:
+def preview_pen() -> QPen:
+    """The dashed yellow line of a shape being drawn."""
     pen = QPen(QColor("#FFD33D"))
     pen.setCosmetic(True)  # one screen pixel wide at every zoom
     pen.setWidthF(1.5)
@@ -173,7 +174,7 @@ class PolygonTool(Tool):
     def _draw(self) -> None:
         if self.item is None:
             self.item = QGraphicsPathItem()
-            self.item.setPen(_preview_pen(self.view))
+            self.item.setPen(preview_pen())
             self.item.setZValue(10)
             self.view.scene().addItem(self.item)
         path = QPainterPath()
@@ -207,7 +208,7 @@ class BoxTool(Tool):
     def press(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         self.start = pos
         self.item = QGraphicsRectItem(QRectF(pos, pos))
-        self.item.setPen(_preview_pen(self.view))
+        self.item.setPen(preview_pen())
         self.item.setZValue(10)
         self.view.scene().addItem(self.item)
 

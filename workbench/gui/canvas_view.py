@@ -1,4 +1,10 @@
-"""The annotation canvas: image, class-coloured mask overlay, zoom and pan, and the active tool."""
+"""The annotation canvas: image, class-coloured mask overlay, zoom and pan, and the active tool.
+
+Zoom keeps the image point under the mouse where it is (the wheel, and the keys while the mouse
+is over the canvas; else the centre stays). Ctrl+drag, or one drag after "Zoom to Region", zooms
+to a rectangle; an overview shows where a zoomed-in view is; "next region" steps through the
+label map's defects.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,27 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPen, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QFrame, QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+from PySide6.QtGui import QColor, QCursor, QImage, QKeyEvent, QMouseEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsEllipseItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+)
 
 from workbench.core.assist import MaskEditor, Rect
-from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions
+from workbench.core.assist.navigation import mask_regions
+from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions, preview_pen
+from workbench.gui.navigator import NavigatorWidget
 from workbench.gui.overlay import MaskOverlayItem
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.thumbnails import to_qimage
 from workbench.gui.workers import Task, start
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
+REGION_ZOOM_MAX = 8.0  # "next region" zooms in no further, so a tiny defect keeps its surroundings
 
 
 class CanvasView(Retranslatable, QGraphicsView):
@@ -32,7 +48,9 @@ class CanvasView(Retranslatable, QGraphicsView):
         super().__init__(parent)  # type: ignore[arg-type]
         self.setScene(QGraphicsScene(self))
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # Anchors are done by hand (zoom_by): Qt's AnchorUnderMouse uses the last mouse *move*,
+        # so a wheel turn or key without a move first zoomed about the top-left corner.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setMouseTracking(True)
         self.setBackgroundBrush(QColor("#2B2D31"))
@@ -61,6 +79,15 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.tasks: set[Task] = set()  # assists running in the thread pool
         self._space = False
         self._cursor: tuple[int, int, str, int] | None = None  # last told: x, y, value, class
+        self.zoom_region_armed = False  # the next left drag zooms to its rectangle
+        self._band_from: QPointF | None = None
+        self._band_item: QGraphicsRectItem | None = None
+        self._region_index = -1  # which region "next region" showed last
+        self.navigator = NavigatorWidget(self)
+        self.navigator.hide()
+        self.navigator.centre_requested.connect(self.centre_on)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.valueChanged.connect(self._update_navigator)
 
     # ------------------------------------------------------------------ content
     def load(self, display: np.ndarray, mask: np.ndarray, colours: Mapping[int, str]) -> None:
@@ -71,12 +98,15 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.overlay.set_mask(self.editor.mask)
         self.set_display(display)
         self.scene().setSceneRect(QRectF(0, 0, mask.shape[1], mask.shape[0]))
+        self._region_index = -1
         self.fit()
 
     def set_display(self, display: np.ndarray) -> None:
         """Replace the picture (window/level, channel) without touching the mask."""
         self.assist_image = display
         self.image_item.setPixmap(QPixmap.fromImage(to_qimage(display)))
+        self.navigator.set_image(display)
+        self._update_navigator()
 
     def clear(self) -> None:
         self.tool.cancel()
@@ -85,6 +115,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.proposal = None
         self.image_item.setPixmap(QPixmap())
         self.overlay.set_mask(np.zeros((1, 1), np.uint8))
+        self.navigator.hide()
 
     def set_colours(self, colours: Mapping[int, str]) -> None:
         self.overlay.set_colours(colours)
@@ -169,12 +200,32 @@ class CanvasView(Retranslatable, QGraphicsView):
     def zoom(self) -> float:
         return float(self.transform().m11())
 
-    def zoom_by(self, factor: float) -> None:
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by ``factor`` keeping the image point at ``anchor`` (viewport pixels) in place.
+
+        Without an anchor: the mouse position when the mouse is over the canvas, else the centre.
+        """
         self._auto_fit = False
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / max(self.zoom(), 1e-9)
+        if anchor is None:
+            anchor = self._key_anchor()
+        fixed = self.viewportTransform().inverted()[0].map(anchor)
         self.scale(factor, factor)
+        moved = self.viewportTransform().map(fixed) - anchor
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(moved.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(moved.y()))
+        self._zoomed()
+
+    def _key_anchor(self) -> QPointF:
+        under = self.viewport().mapFromGlobal(QCursor.pos())
+        if self.viewport().rect().contains(under):
+            return QPointF(under)
+        return QPointF(self.viewport().rect().center())
+
+    def _zoomed(self) -> None:
         self.zoom_changed.emit(self.zoom())
+        self._update_navigator()
 
     def fit(self) -> None:
         rect = self.scene().sceneRect()
@@ -182,22 +233,110 @@ class CanvasView(Retranslatable, QGraphicsView):
             return
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         self._auto_fit = True
-        self.zoom_changed.emit(self.zoom())
+        self._zoomed()
 
     def actual_size(self) -> None:
         self._auto_fit = False
+        centre = self.mapToScene(self.viewport().rect().center())
         self.resetTransform()
-        self.zoom_changed.emit(1.0)
+        self.centerOn(centre)
+        self._zoomed()
+
+    def zoom_to(self, rect: QRectF, max_zoom: float = MAX_ZOOM) -> None:
+        """Show the image rectangle ``rect`` as large as fits (no further in than ``max_zoom``)."""
+        if rect.width() < 1 or rect.height() < 1:
+            return
+        self._auto_fit = False
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > max_zoom:
+            self.scale(max_zoom / self.zoom(), max_zoom / self.zoom())
+        self.centerOn(rect.center())
+        self._zoomed()
+
+    def centre_on(self, point: QPointF) -> None:
+        self.centerOn(point)
+        self._update_navigator()
+
+    def visible_rect(self) -> QRectF:
+        """The part of the image the canvas shows, in image coordinates."""
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        return shown.intersected(self.scene().sceneRect())
+
+    def _update_navigator(self) -> None:
+        """Show the overview while part of the image is out of view, with that part framed."""
+        scene = self.scene().sceneRect()
+        visible = self.visible_rect()
+        cut = self.editor is not None and (
+            visible.width() < scene.width() - 1 or visible.height() < scene.height() - 1
+        )
+        self.navigator.setVisible(cut)
+        if cut:
+            self.navigator.set_visible_rect(visible)
+            self._place_navigator()
+
+    def _place_navigator(self) -> None:
+        vp = self.viewport().geometry()
+        nav = self.navigator.size()
+        self.navigator.move(vp.right() - nav.width() - 10, vp.bottom() - nav.height() - 10)
+        self.navigator.raise_()
+
+    def next_region(self, step: int = 1) -> bool:
+        """Zoom to the next (``step`` 1) or previous (-1) connected region of the label map.
+
+        When the map holds no region yet, the model proposal's regions are visited instead.
+        """
+        if self.editor is None:
+            return False
+        regions, source = mask_regions(self.editor.mask), self.tr("Region %1 of %2")
+        if not regions and self.proposal is not None:
+            regions, source = mask_regions(self.proposal), self.tr("Proposed region %1 of %2")
+        if not regions:
+            self.message.emit(self.tr("This sample has no labelled region yet."))
+            return False
+        self._region_index = (self._region_index + step) % len(regions)
+        r = regions[self._region_index]
+        margin = max(r.width, r.height) * 1.5 + 16  # the defect with enough of its surroundings
+        around = QRectF(r.x0 - margin, r.y0 - margin, r.width + 2 * margin, r.height + 2 * margin)
+        self.zoom_to(around.intersected(self.scene().sceneRect()), REGION_ZOOM_MAX)
+        text = source.replace("%1", str(self._region_index + 1)).replace("%2", str(len(regions)))
+        self.message.emit(text)
+        return True
+
+    def arm_zoom_region(self) -> None:
+        """The next left drag draws a rectangle to zoom to (Ctrl+drag does so at any time)."""
+        self.zoom_region_armed = True
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        self.message.emit(self.tr("Drag a rectangle to zoom to (Esc cancels)."))
+
+    def _band_start(self, pos: QPointF) -> None:
+        self._band_from = pos
+        self._band_item = QGraphicsRectItem(QRectF(pos, pos))
+        self._band_item.setPen(preview_pen())
+        self._band_item.setZValue(30)
+        self.scene().addItem(self._band_item)
+
+    def _band_end(self, pos: QPointF | None) -> None:
+        start, item = self._band_from, self._band_item
+        self._band_from, self._band_item = None, None
+        self.zoom_region_armed = False
+        self.viewport().setCursor(self.tool.cursor)
+        if item is not None:
+            self.scene().removeItem(item)
+        if start is not None and pos is not None:
+            rect = QRectF(start, pos).normalized().intersected(self.scene().sceneRect())
+            if rect.width() >= 2 and rect.height() >= 2:
+                self.zoom_to(rect)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         if self._auto_fit and self.editor is not None:
             self.fit()
+        self._update_navigator()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(1.25**steps)
+            self.zoom_by(1.25**steps, event.position())
         event.accept()
 
     def _scene_pos(self, event: QMouseEvent) -> QPointF:
@@ -207,9 +346,14 @@ class CanvasView(Retranslatable, QGraphicsView):
         panning = event.button() == Qt.MouseButton.MiddleButton or (
             self._space and event.button() == Qt.MouseButton.LeftButton
         )
+        banding = event.button() == Qt.MouseButton.LeftButton and (
+            self.zoom_region_armed or event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        )
         if panning:
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif banding and self.editor is not None:
+            self._band_start(self._scene_pos(event))
         elif event.button() == Qt.MouseButton.LeftButton and self.editor is not None:
             self.tool.press(self._scene_pos(event), event.modifiers())
         event.accept()
@@ -221,6 +365,8 @@ class CanvasView(Retranslatable, QGraphicsView):
             self._pan_from = event.position()
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+        elif self._band_item is not None and self._band_from is not None:
+            self._band_item.setRect(QRectF(self._band_from, pos).normalized())
         elif self.editor is not None:
             if self.tool.shows_brush:
                 self._place_brush(pos)
@@ -233,6 +379,8 @@ class CanvasView(Retranslatable, QGraphicsView):
         if self._pan_from is not None:
             self._pan_from = None
             self.viewport().setCursor(self.tool.cursor)
+        elif self._band_from is not None:
+            self._band_end(self._scene_pos(event))
         elif event.button() == Qt.MouseButton.LeftButton and self.editor is not None:
             self.tool.release(self._scene_pos(event))
         event.accept()
@@ -250,6 +398,8 @@ class CanvasView(Retranslatable, QGraphicsView):
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif event.key() == Qt.Key.Key_Escape and (self.zoom_region_armed or self._band_from is not None):
+            self._band_end(None)
         elif not self.tool.key(event):
             super().keyPressEvent(event)
 

@@ -102,7 +102,7 @@ class LabelPageWidget(Retranslatable, QWidget):
         bar.setIconSize(QSize(22, 22))
         order = ["tool.brush", "tool.eraser", "tool.polygon", "tool.grabcut", "tool.wand", "tool.threshold",
                  "tool.prediction", None, "edit.undo", "edit.redo", None, "view.fit", "view.actual",
-                 "view.mask"]  # fmt: skip
+                 "view.zoom_region", "view.next_region", "view.mask"]  # fmt: skip
         for key in order:
             if key is None:
                 bar.addSeparator()
