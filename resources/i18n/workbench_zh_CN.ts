@@ -1374,6 +1374,14 @@ Apache-2.0</translation>
         <translation>显示范围</translation>
     </message>
     <message>
+        <source>Paint over other classes</source>
+        <translation>覆盖其他类别</translation>
+    </message>
+    <message>
+        <source>Off: painting, filling and accepting change only background and the selected class&apos;s own pixels</source>
+        <translation>关闭时：涂抹、填充和接受建议只改变背景和所选类别自己的像素</translation>
+    </message>
+    <message>
         <source>no classes yet</source>
         <translation>尚无类别</translation>
     </message>
@@ -1862,8 +1870,8 @@ Apache-2.0</translation>
         <translation>魔棒</translation>
     </message>
     <message>
-        <source>Click a region; fills similar connected pixels</source>
-        <translation>单击一个区域，填充相连的相似像素</translation>
+        <source>Click to preview similar connected pixels; click inside or Enter applies</source>
+        <translation>单击预览相近的连通像素；在其中单击或按 Enter 应用</translation>
     </message>
     <message>
         <source>&amp;Threshold in Box</source>
@@ -1963,6 +1971,14 @@ Apache-2.0</translation>
 </context>
 <context>
     <name>tools</name>
+    <message>
+        <source>Magic wand: %1 px. Click inside or press Enter to apply, Esc to cancel.</source>
+        <translation>魔棒：%1 像素。在其中单击或按 Enter 应用，Esc 取消。</translation>
+    </message>
+    <message>
+        <source>Magic wand: tolerance %2 flooded the surface, so %3 was used: %1 px. Click inside or press Enter to apply, Esc to cancel.</source>
+        <translation>魔棒：容差 %2 会淹没整个表面，因此改用 %3：%1 像素。在其中单击或按 Enter 应用，Esc 取消。</translation>
+    </message>
     <message>
         <source>Add a defect class first (Data ▸ Defect Classes…).</source>
         <translation>请先添加缺陷类别（数据 ▸ 缺陷类别…）。</translation>

@@ -176,3 +176,25 @@ def test_otsu_threshold_lies_between_two_clean_modes() -> None:
     t = otsu_threshold(values)
     assert 100 < t < 160  # the middle of the gap, not grazing either mode
     assert otsu_threshold(np.full(10, 7.0)) == 7.0
+
+
+def test_bounded_wand_does_not_flood_brushed_metal() -> None:
+    from workbench.core.assist import bounded_wand
+    from workbench.core.assist.regions import wand_limit
+    from workbench.core.samplegen.surfaces import finish, render_metal
+
+    rng = np.random.default_rng(3)
+    metal = finish(render_metal(rng, 600, 800), rng)
+    # the case: a plain fixed-range fill at 12 grey levels takes most of the part
+    assert magic_wand(metal, (400, 300), 12).mean() > 0.5
+    for seed in ((100, 100), (400, 300), (700, 500)):
+        result = bounded_wand(metal, seed, 12)
+        assert result.limited and result.area <= wand_limit(metal.shape) and result.tolerance < 12
+        assert result.region[seed[1], seed[0]]
+    # a real defect on the same surface is found whole, at the tolerance asked for
+    spot = metal.copy()
+    yy, xx = np.ogrid[:600, :800]
+    disc = (yy - 300) ** 2 + (xx - 200) ** 2 <= 20**2
+    spot[disc] = 20
+    found = bounded_wand(spot, (200, 300), 6)
+    assert not found.limited and np.array_equal(found.region, disc)

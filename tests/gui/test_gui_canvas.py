@@ -68,6 +68,8 @@ def test_magic_wand_fills_the_disc(qtbot, project_dir: Path) -> None:
     page.options_bar.tolerance_spin.setValue(10)
     page.select_class_index(1)  # spot, id 2
     qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=_vp(win, 80, 60))
+    assert not canvas.editor.mask.any()  # the first click previews
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=_vp(win, 82, 61))  # inside: apply
     mask = canvas.editor.mask
     expected = canvas.assist_image == 200
     assert np.array_equal(mask == 2, expected)

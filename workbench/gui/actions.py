@@ -158,7 +158,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
             ("grabcut", N_("actions", "Box → &GrabCut"), "G",
              N_("actions", "Drag a box around a defect; GrabCut finds it")),
             ("wand", N_("actions", "Magic &Wand"), "W",
-             N_("actions", "Click a region; fills similar connected pixels")),
+             N_("actions", "Click to preview similar connected pixels; click inside or Enter applies")),
             ("threshold", N_("actions", "&Threshold in Box"), "T",
              N_("actions", "Drag a box; pixels beyond the threshold are filled")),
             ("prediction", N_("actions", "&Accept Prediction"), "A",

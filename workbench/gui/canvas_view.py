@@ -130,7 +130,7 @@ class CanvasView(Retranslatable, QGraphicsView):
     def apply_fill(self, region: np.ndarray, value: int, text: str) -> None:
         if self.editor is None:
             return
-        rect = self.editor.fill(region, value, text)
+        rect = self.editor.fill(region, value, text, protect=not self.options.paint_over)
         if rect.empty:
             self.message.emit(self.tr("Nothing changed."))
             return
@@ -167,7 +167,11 @@ class CanvasView(Retranslatable, QGraphicsView):
         rect = Rect.of_mask(region)
         if rect.empty:
             return
-        patch = np.where(region[rect.slices], self.proposal[rect.slices], self.editor.mask[rect.slices])
+        current = self.editor.mask[rect.slices]
+        take = region[rect.slices]
+        if not self.options.paint_over:
+            take = take & ((current == 0) | (current == self.proposal[rect.slices]))
+        patch = np.where(take, self.proposal[rect.slices], current)
         self.refresh_rect(self.editor.replace(rect, patch, "accept prediction"))
         self.edited.emit()
 

@@ -40,6 +40,7 @@ class ToolOptionsBar(Retranslatable, QWidget):
     display_changed = Signal()  # channel or window/level
     opacity_changed = Signal(float)
     class_changed = Signal(int)
+    tool_options_changed = Signal()  # tolerance, threshold, paint over: a preview may redo itself
 
     def __init__(self, options: ToolOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,8 +63,11 @@ class ToolOptionsBar(Retranslatable, QWidget):
         self.tolerance_spin = QSpinBox()
         self.tolerance_spin.setRange(0, 255)
         self.tolerance_spin.setValue(options.tolerance)
-        self.tolerance_spin.valueChanged.connect(lambda v: setattr(self.options, "tolerance", v))
+        self.tolerance_spin.valueChanged.connect(self._tolerance_changed)
         self.tolerance_group = _group(self.captions[2], self.tolerance_spin)
+        self.paint_over = QCheckBox()
+        self.paint_over.setChecked(options.paint_over)
+        self.paint_over.toggled.connect(self._paint_over_changed)
         self.threshold_auto = QCheckBox()
         self.threshold_auto.setChecked(options.threshold_auto)
         self.threshold_spin = QSpinBox()
@@ -77,7 +81,7 @@ class ToolOptionsBar(Retranslatable, QWidget):
         self.polarity.currentIndexChanged.connect(self._threshold_changed)
         self.threshold_group = _group(self.captions[3], self.threshold_auto, self.threshold_spin,
                                       self.polarity)  # fmt: skip
-        for group in (self.size_group, self.tolerance_group, self.threshold_group):
+        for group in (self.size_group, self.tolerance_group, self.threshold_group, self.paint_over):
             row.addWidget(group)
         row.addStretch(1)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -116,6 +120,10 @@ class ToolOptionsBar(Retranslatable, QWidget):
         for i, text in enumerate(polarities):
             self.polarity.setItemText(i, text)
         self.auto_window.setText(self.tr("Auto"))
+        self.paint_over.setText(self.tr("Paint over other classes"))
+        self.paint_over.setToolTip(self.tr(
+            "Off: painting, filling and accepting change only background and the selected class's own pixels"
+        ))  # fmt: skip
         if self.class_combo.count() == 1 and not self.class_combo.itemData(0):
             self.class_combo.setItemText(0, self._no_classes())
         for i in range(self.channel_combo.count()):
@@ -157,6 +165,15 @@ class ToolOptionsBar(Retranslatable, QWidget):
         self.size_group.setVisible(name in ("brush", "eraser"))
         self.tolerance_group.setVisible(name == "wand")
         self.threshold_group.setVisible(name == "threshold")
+        self.paint_over.setVisible(name != "eraser")
+
+    def _tolerance_changed(self, value: int) -> None:
+        self.options.tolerance = value
+        self.tool_options_changed.emit()
+
+    def _paint_over_changed(self, checked: bool) -> None:
+        self.options.paint_over = checked
+        self.tool_options_changed.emit()
 
     def set_brush_diameter(self, diameter: int) -> None:
         self.size_spin.setValue(diameter)

@@ -77,6 +77,7 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.options_bar.display_changed.connect(self._redisplay)
         self.options_bar.auto_window.clicked.connect(self._auto_window)
         self.options_bar.opacity_changed.connect(self.canvas.overlay.setOpacity)
+        self.options_bar.tool_options_changed.connect(lambda: self.canvas.tool.options_changed())
         self._mask_action = actions.get("view.mask")
         self._tool_actions = {k.removeprefix("tool."): a for k, a in actions.items() if k.startswith("tool.")}
         self.autosave = QTimer(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from workbench.core.assist.editor import MaskEditor
 from workbench.core.assist.history import EditCommand, UndoStack
 from workbench.core.assist.proposals import latest_proposal, proposal_region
-from workbench.core.assist.regions import grabcut_box, magic_wand, threshold_in_box
+from workbench.core.assist.regions import WandResult, bounded_wand, grabcut_box, magic_wand, threshold_in_box
 from workbench.core.assist.shapes import Rect, polygon_region, stroke_region
 
 __all__ = [
@@ -17,6 +17,8 @@ __all__ = [
     "MaskEditor",
     "Rect",
     "UndoStack",
+    "WandResult",
+    "bounded_wand",
     "grabcut_box",
     "latest_proposal",
     "magic_wand",

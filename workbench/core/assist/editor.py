@@ -16,6 +16,9 @@ class MaskEditor:
     Each method returns the rectangle it changed so a view redraws only that part. ``on_change``,
     when set, is called with that rectangle after every finished edit (a stroke when it ends, a
     fill, an undo, a redo), when ``mask`` already holds the result: the moment to save it.
+
+    Strokes and fills with ``protect`` set leave pixels of other classes as they are: a class
+    ``value`` > 0 is written only over background and its own pixels (erasing is never held back).
     """
 
     def __init__(self, mask: np.ndarray) -> None:
@@ -29,6 +32,7 @@ class MaskEditor:
         self._stroke_value = 0
         self._stroke_radius = 1.0
         self._stroke_text = ""
+        self._stroke_protect = False
         self.on_change: Callable[[Rect], None] | None = None
 
     @property
@@ -44,7 +48,9 @@ class MaskEditor:
         self.history.set_clean()
 
     # ------------------------------------------------------------------ strokes
-    def begin_stroke(self, point: Point, radius: float, value: int, text: str = "brush") -> Rect:
+    def begin_stroke(
+        self, point: Point, radius: float, value: int, text: str = "brush", protect: bool = False
+    ) -> Rect:
         """Start a brush (``value`` = class id) or eraser (``value`` = 0) stroke at ``point``."""
         if self._stroke_before is not None:
             self.end_stroke()
@@ -55,6 +61,7 @@ class MaskEditor:
         self._stroke_value = int(value)
         self._stroke_radius = float(radius)
         self._stroke_text = text
+        self._stroke_protect = protect
         return self._paint([point])
 
     def extend_stroke(self, point: Point) -> Rect:
@@ -68,6 +75,8 @@ class MaskEditor:
     def _paint(self, points: Sequence[Point]) -> Rect:
         rect, region = stroke_region(self.shape, points, self._stroke_radius)
         if not rect.empty:
+            if self._stroke_protect and self._stroke_before is not None:
+                region = region & self.writable(self._stroke_value, self._stroke_before[rect.slices])
             self.mask[rect.slices][region] = self._stroke_value
             self._stroke_rect = self._stroke_rect.union(rect)
         return rect
@@ -90,10 +99,19 @@ class MaskEditor:
         return self._stroke_before is not None
 
     # ------------------------------------------------------------------ regions
-    def fill(self, region: np.ndarray, value: int, text: str = "fill") -> Rect:
+    @staticmethod
+    def writable(value: int, current: np.ndarray) -> np.ndarray:
+        """Where a protected edit may write ``value``: background, its own class, or anywhere to erase."""
+        if value == 0:
+            return np.ones(current.shape, bool)
+        return (current == 0) | (current == value)
+
+    def fill(self, region: np.ndarray, value: int, text: str = "fill", protect: bool = False) -> Rect:
         """Set the pixels of a boolean ``region`` (full image size) to ``value`` as one command."""
         if region.shape != self.shape:
             raise ValueError(f"region {region.shape} does not match the label map {self.shape}")
+        if protect:
+            region = region & self.writable(value, self.mask)
         rect = Rect.of_mask(region)
         if rect.empty:
             return rect
