@@ -28,15 +28,15 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from workbench.core import evaluation
-from workbench.core.decisions import image_score
+from workbench.core.decisions import DecisionConfig, image_score
 from workbench.core.preprocess import model_input
-from workbench.core.tiling import TILE_MULTIPLE, predict_tiled
+from workbench.core.run_config import ModelClass, ModelConfig
+from workbench.core.tiling import TILE_MULTIPLE, Tiling, predict_tiled
 from workbench.learn.infer import LoadedRun, load_run
 from workbench.runtime.cpu_info import cpu_info
 
@@ -60,9 +60,9 @@ def grey_images(n: int, size: int, seed: int = 0) -> list[np.ndarray]:
     return out
 
 
-def _config(task: str, model: str, name: str) -> dict[str, Any]:
-    return {"task": task, "model": model, "in_channels": 1, "tile_size": TILE, "overlap": OVERLAP,
-            "classes": [{"id": 1, "name": name}]}  # fmt: skip
+def _config(task: str, model: str, name: str) -> ModelConfig:
+    return ModelConfig(task=task, model=model, in_channels=1, classes=(ModelClass(1, name),), tile_size=TILE,
+                       overlap=OVERLAP, mean=(0.0,), std=(1.0,), decision=DecisionConfig())  # fmt: skip
 
 
 def segmentation_run() -> LoadedRun:
@@ -99,7 +99,7 @@ def project_images(root: str, n: int) -> list[np.ndarray]:
 
 def today(run: LoadedRun, images: Sequence[np.ndarray]) -> Maps:
     """The path before this change: one image at a time, small images padded to a whole tile."""
-    tile, overlap = int(run.config["tile_size"]), int(run.config["overlap"])
+    tile, overlap = run.config.tile_size, run.config.overlap
     batch = 1 if run.task == "anomaly" else 4  # LoadedRun's tile batches before this change
     fn = run.tile_fn()
     return [
@@ -129,20 +129,20 @@ def openvino_many(run: LoadedRun, threads: int) -> Callable[[Sequence[np.ndarray
     from workbench.export.bundle_writer import manifest_with_hashes
     from workbench.export.onnx_export import export_onnx
     from workbench.export.openvino_export import convert_onnx, serialize
-    from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+    from workbench.runtime.bundle import Bundle
     from workbench.runtime.inspector import Inspector
+    from workbench.runtime.manifest import Manifest, ModelFiles
 
-    c, tile = int(run.config["in_channels"]), int(run.config["tile_size"])
+    c, tile = run.config.in_channels, run.config.tile_size
     onnx_bytes = export_onnx(run.score_module, c, tile)
     files = {"model.onnx": onnx_bytes}
     files["fp32.xml"], files["fp32.bin"] = serialize(convert_onnx(onnx_bytes))
-    manifest: dict[str, Any] = {
-        "format": BUNDLE_FORMAT, "format_version": FORMAT_VERSION, "task": run.task,
-        "classes": run.config["classes"], "input": {"channels": c},
-        "tiling": {"tile": tile, "overlap": int(run.config["overlap"]), "pad_multiple": TILE_MULTIPLE},
-        "decision": {},
-        "models": {"onnx": {"path": "model.onnx"}, "openvino_fp32": {"xml": "fp32.xml", "bin": "fp32.bin"}},
-    }  # fmt: skip
+    manifest = Manifest(
+        task=run.task, classes=run.config.classes, in_channels=c,
+        tiling=Tiling(tile, run.config.overlap, "blend", TILE_MULTIPLE), decision=DecisionConfig(),
+        models={"onnx": ModelFiles(path="model.onnx"),
+                "openvino_fp32": ModelFiles(xml="fp32.xml", bin="fp32.bin")},
+    )  # fmt: skip
     bundle = Bundle(Path("<memory>"), manifest_with_hashes(manifest, files), files)
     inspector = Inspector(bundle, backend="openvino", device="cpu", threads=threads)
     if run.task == "anomaly":
@@ -160,12 +160,12 @@ def changes(maps: Maps, ref: Maps, threshold: float) -> tuple[float, float, int]
 
 def budget_many(run: LoadedRun, tiles: int) -> Callable[[Sequence[np.ndarray]], Maps]:
     """``LoadedRun.scores_many`` with ``tiles`` full tiles of pixels a call, whatever the device."""
-    tile = int(run.config["tile_size"])
+    tile = run.config.tile_size
     return lambda ims: run.scores_many(ims, max_pixels=tiles * tile * tile)
 
 
 def paths_for(run: LoadedRun, args: argparse.Namespace, threads: int) -> list[tuple[str, PathFn]]:
-    tile = int(run.config["tile_size"])
+    tile = run.config.tile_size
     paths: list[tuple[str, PathFn]] = [
         (f"today: each image alone, padded to {tile}", lambda ims: today(run, ims))
     ]
@@ -197,7 +197,7 @@ def auto_engine(run: LoadedRun, images: Sequence[np.ndarray]) -> Maps:
 
 def bench_model(run: LoadedRun, images: list[np.ndarray], args: argparse.Namespace, threads: int) -> None:
     paths = paths_for(run, args, threads)
-    threshold = float((run.config.get("decision") or {}).get("default_threshold", 0.5))
+    threshold = run.config.decision.default_threshold
     for _, fn in paths:  # warm-up: first calls allocate; OpenVINO compiles for its first shapes
         fn(images[:4])
     # Rounds alternate the paths, so that load from other processes falls on all of them alike.
@@ -209,7 +209,7 @@ def bench_model(run: LoadedRun, images: list[np.ndarray], args: argparse.Namespa
             maps[i] = fn(images)
             times[i].append(time.perf_counter() - start)
     n, base = len(images), statistics.median(times[0])
-    print(f"{run.task}: {run.config['model']}, tile {tile_of(run)}, threshold {threshold:.3g}")
+    print(f"{run.task}: {run.config.model}, tile {tile_of(run)}, threshold {threshold:.3g}")
     head = f"{'s':>7} {'img/s':>7} {'ratio':>7}   vs today: {'max|d|':>9} {'score|d|':>9} {'flips':>6}"
     print(f"  {'path':46} {head}")
     for i, (label, _) in enumerate(paths):
@@ -224,7 +224,7 @@ def bench_model(run: LoadedRun, images: list[np.ndarray], args: argparse.Namespa
 
 
 def tile_of(run: LoadedRun) -> int:
-    return int(run.config["tile_size"])
+    return run.config.tile_size
 
 
 def main() -> None:

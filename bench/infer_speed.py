@@ -14,67 +14,57 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from workbench.core.decisions import DecisionConfig
+from workbench.core.run_config import ModelClass, ModelConfig
 from workbench.core.tiling import predict_tiled
 from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.onnx_export import export_onnx
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
-from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.runtime.bundle import Bundle
 from workbench.runtime.cpu_info import cpu_info
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import Manifest, ModelFiles
 
 LARGE = (2048, 2448)  # rows, columns: a 5 MP camera frame
 
 
-def fast_preset_model() -> tuple[torch.nn.Module, dict[str, Any]]:
+def fast_preset_model() -> tuple[torch.nn.Module, ModelConfig]:
     from workbench.learn.models import get_model
     from workbench.learn.presets import resolve_config
     from workbench.learn.score_model import ScoreModel
 
     cfg = resolve_config("segmentation", "fast")
     net = get_model(cfg.model, 3, 1, pretrained=False)
-    config = {
-        "task": "segmentation",
-        "model": cfg.model,
-        "in_channels": 3,
-        "tile_size": cfg.crop,
-        "overlap": cfg.crop // 8,
-        "classes": [{"id": 1, "name": "defect", "color": "#FF0000"}],
-    }
-    return ScoreModel(net, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]).eval(), config
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    config = ModelConfig(
+        task="segmentation", model=cfg.model, in_channels=3, classes=(ModelClass(1, "defect"),),
+        tile_size=cfg.crop, overlap=cfg.crop // 8, mean=mean, std=std, decision=DecisionConfig(),
+    )  # fmt: skip
+    return ScoreModel(net, list(mean), list(std)).eval(), config
 
 
-def run_model(project: str, run_id: str) -> tuple[torch.nn.Module, dict[str, Any]]:
+def run_model(project: str, run_id: str) -> tuple[torch.nn.Module, ModelConfig]:
     from workbench.learn.infer import load_run
 
     loaded = load_run(project, run_id, device="cpu")
     return loaded.score_module, loaded.config
 
 
-def make_bundle(module: torch.nn.Module, config: dict[str, Any], calib: list[np.ndarray]) -> Bundle:
-    c, tile = int(config["in_channels"]), int(config["tile_size"])
+def make_bundle(module: torch.nn.Module, config: ModelConfig, calib: list[np.ndarray]) -> Bundle:
+    c, tile = config.in_channels, config.tile_size
     onnx_bytes = export_onnx(module, c, tile)
     files = {"model.onnx": onnx_bytes}
     files["fp32.xml"], files["fp32.bin"] = serialize(convert_onnx(onnx_bytes))
     files["int8.xml"], files["int8.bin"] = serialize(quantize_int8(convert_onnx(onnx_bytes), calib))
-    manifest = {
-        "format": BUNDLE_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "task": config["task"],
-        "classes": config["classes"],
-        "input": {"channels": c},
-        "tiling": {"tile": tile, "overlap": int(config["overlap"])},
-        "decision": {},
-        "models": {
-            "onnx": {"path": "model.onnx"},
-            "openvino_fp32": {"xml": "fp32.xml", "bin": "fp32.bin"},
-            "openvino_int8": {"xml": "int8.xml", "bin": "int8.bin"},
-        },
-    }
+    models = {"onnx": ModelFiles(path="model.onnx"),
+              "openvino_fp32": ModelFiles(xml="fp32.xml", bin="fp32.bin"),
+              "openvino_int8": ModelFiles(xml="int8.xml", bin="int8.bin")}  # fmt: skip
+    manifest = Manifest(task=config.task, classes=config.classes, in_channels=c, tiling=config.tiling,
+                        decision=DecisionConfig(), models=models)  # fmt: skip
     return Bundle(Path("<memory>"), manifest_with_hashes(manifest, files), files)
 
 
@@ -99,7 +89,7 @@ def main() -> None:
     threads = args.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     module, config = run_model(args.project, args.run) if args.run else fast_preset_model()
-    c, tile, overlap = int(config["in_channels"]), int(config["tile_size"]), int(config["overlap"])
+    c, tile, overlap = config.in_channels, config.tile_size, config.overlap
     rng = np.random.default_rng(0)
     calib = [rng.random((1, c, tile, tile), dtype=np.float32) for _ in range(16)]
     bundle = make_bundle(module, config, calib)
@@ -118,9 +108,7 @@ def main() -> None:
         fns[label] = Inspector(bundle, threads=threads, **kwargs).backend  # type: ignore[arg-type]
     one = rng.random((1, c, tile, tile), dtype=np.float32)
     image = rng.random((c, *LARGE), dtype=np.float32)
-    print(
-        f"model {config['model']}, tile {tile}, overlap {overlap}, {threads} threads, median of {args.repeat}"
-    )
+    print(f"model {config.model}, tile {tile}, overlap {overlap}, {threads} threads, median of {args.repeat}")
     print(f"{'setting':44} {'tile ms':>9} {'ratio':>7} {'2448x2048 ms':>13} {'ratio':>7}")
     base: tuple[float, float] | None = None
     for label, fn in fns.items():

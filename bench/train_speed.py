@@ -23,6 +23,7 @@ import torch
 from workbench.core.cancel import CancelToken
 from workbench.core.preprocess import to_unit_float
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig
 from workbench.learn.data import choose_samples, class_lut, load_items
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.device import cpu_speedups
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu_speedups()
     cfg = resolve_config("segmentation", "fast", {"time_limit": args.budget, "seed": args.seed})
     with Project.open(args.project) as project:
-        run_id = project.create_run("segmentation", cfg.to_dict(), name="bench fast").id
+        run_id = project.create_run(RunConfig(cfg), name="bench fast").id
     print(f"fast preset (run {run_id}), budget {args.budget:.0f} s", flush=True)
     fast = run_training(args.project, run_id, cfg, PrintReporter(), CancelToken())
     fast_flat = {"image_auroc": fast["image"].get("auroc"), "pixel_dice": fast["pixel"].get("dice"),

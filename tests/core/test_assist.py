@@ -20,6 +20,7 @@ from workbench.core.assist import (
 )
 from workbench.core.assist.history import EditCommand
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig, TrainConfig
 
 
 def test_stroke_region_covers_segment_without_gaps() -> None:
@@ -148,10 +149,10 @@ def test_proposals_pick_newest_completed_run(tmp_path) -> None:
         cv2.imwrite(str(img), np.zeros((20, 30), np.uint8))
         sample, _ = project.add_sample([img])
         assert latest_proposal(project, sample.id) is None
-        old = project.create_run("segmentation", {})
+        old = project.create_run(RunConfig(TrainConfig()))
         project.move_run(old.id, "running")
         project.move_run(old.id, "completed", finished_at="2026-01-01T00:00:00Z")
-        new = project.create_run("segmentation", {})
+        new = project.create_run(RunConfig(TrainConfig()))
         prop = np.zeros((20, 30), np.uint8)
         prop[2:6, 2:6] = 1
         prop[10:15, 20:25] = 1

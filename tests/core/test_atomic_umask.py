@@ -41,14 +41,21 @@ import sys
 import numpy as np
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.core.decisions import DecisionConfig
+from workbench.core.run_config import ModelClass
+from workbench.core.tiling import Tiling
 from workbench.export.bundle_writer import write_bundle
+from workbench.runtime.manifest import Manifest, ModelFiles
 image = np.arange(32 * 32, dtype=np.uint8).reshape(32, 32)
 write_image(sys.argv[1] + "/part.png", image)
 project = Project.create(sys.argv[1] + "/proj")
 project.add_class("scratch")
 project.add_sample([sys.argv[1] + "/part.png"], label="ng", mask=(image > 200).astype(np.uint8))
 project.close()
-write_bundle(sys.argv[1] + "/exports/model.wbx", {"format": "x"}, {"model.onnx": b"\\x00" * 64})
+manifest = Manifest(task="segmentation", classes=(ModelClass(1, "scratch"),), in_channels=1,
+                    tiling=Tiling.for_task("segmentation", 64, 8), decision=DecisionConfig(),
+                    models={"onnx": ModelFiles(path="model.onnx")})
+write_bundle(sys.argv[1] + "/exports/model.wbx", manifest, {"model.onnx": b"\\x00" * 64})
 """
 
 

@@ -14,6 +14,7 @@ from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import ImageReadError, MaskError, ProjectError
 from workbench.core.imageio import write_image
 from workbench.core.project import DB_NAME, SUBDIRS, Project, is_project
+from workbench.core.run_config import RunConfig, TrainConfig
 from workbench.core.schema import SCHEMA_VERSION, current_version, migrate
 from workbench.core.types import FLAG_NG_WITHOUT_MASK
 
@@ -65,14 +66,14 @@ def test_reopen_preserves_everything(tmp_path: Path) -> None:
         s, created = proj.add_sample([_png(src, "a.png", 1)], label="ng", tags=["lot7"], mask=mask)
         assert created
         proj.update_samples([s.id], split="val", notes="check edge")
-        run = proj.create_run("segmentation", {"epochs": 3}, name="first")
+        run = proj.create_run(RunConfig(TrainConfig(max_epochs=3)), name="first")
     with Project.open(root) as proj:
         again = proj.sample(s.id)
         assert (again.label, again.split, again.tags, again.notes) == ("ng", "val", ("lot7",), "check edge")
         assert again.classes == (cls.id,) and again.has_mask
         np.testing.assert_array_equal(proj.read_mask(again), mask)
         assert proj.classes()[0].name == "scratch" and proj.classes()[0].color == "#ff0000"
-        assert proj.run(run.id).config == {"epochs": 3}
+        assert proj.run(run.id).config == RunConfig(TrainConfig(max_epochs=3))
         assert proj.image_path(again).read_bytes() == (src / "a.png").read_bytes()
 
 
@@ -242,10 +243,10 @@ def test_runs_left_by_dead_processes_are_failed_on_open(tmp_path: Path) -> None:
     """A 'running' run whose process is gone, and a 'pending' one that never started, both fail."""
     folder = tmp_path / "p"
     with Project.create(folder) as project:
-        running = project.create_run("segmentation", {})
+        running = project.create_run(RunConfig(TrainConfig()))
         project.move_run(running.id, "running", pid=2**22 + 12345)  # no such process
-        stuck = project.create_run("segmentation", {})
-        fresh = project.create_run("segmentation", {})
+        stuck = project.create_run(RunConfig(TrainConfig()))
+        fresh = project.create_run(RunConfig(TrainConfig()))
         with project.transaction() as conn:
             conn.execute("UPDATE runs SET created_at='2000-01-01T00:00:00Z' WHERE id=?", (stuck.id,))
     with Project.open(folder) as project:

@@ -8,6 +8,7 @@ import pytest
 
 from workbench.core.errors import ProjectError
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig, TrainConfig
 from workbench.core.runs import MOVES, RUN_STATES, RunStateError, check_move
 
 
@@ -23,7 +24,7 @@ def test_the_table_names_every_state() -> None:
 
 
 def test_a_run_lives_pending_running_completed(project: Project) -> None:
-    run = project.create_run("segmentation", {})
+    run = project.create_run(RunConfig(TrainConfig()))
     assert run.status == "pending" and run.started_at is None
     running = project.move_run(run.id, "running", pid=4321)
     assert running.status == "running" and running.pid == 4321 and running.started_at
@@ -50,7 +51,7 @@ def test_check_move(current: str, new: str, legal: bool) -> None:
 
 
 def test_only_resuming_restarts_an_ended_run(project: Project) -> None:
-    run = project.create_run("segmentation", {})
+    run = project.create_run(RunConfig(TrainConfig()))
     project.move_run(run.id, "running")
     project.move_run(run.id, "cancelled", error="cancelled by the user")
     with pytest.raises(RunStateError, match="only by resuming"):
@@ -62,7 +63,7 @@ def test_only_resuming_restarts_an_ended_run(project: Project) -> None:
 
 
 def test_update_run_no_longer_sets_the_state(project: Project) -> None:
-    run = project.create_run("segmentation", {})
+    run = project.create_run(RunConfig(TrainConfig()))
     with pytest.raises(ProjectError, match="move_run"):
         project.update_run(run.id, status="completed")
     with pytest.raises(ProjectError, match="no run"):
@@ -70,13 +71,13 @@ def test_update_run_no_longer_sets_the_state(project: Project) -> None:
 
 
 def test_settle_ends_an_active_run_and_leaves_an_ended_one(project: Project) -> None:
-    pending = project.create_run("segmentation", {})
+    pending = project.create_run(RunConfig(TrainConfig()))
     assert project.settle_run(pending.id, "cancelled", "cancelled early").status == "cancelled"
-    running = project.create_run("segmentation", {})
+    running = project.create_run(RunConfig(TrainConfig()))
     project.move_run(running.id, "running")
     settled = project.settle_run(running.id, "failed", "killed")
     assert (settled.status, settled.error) == ("failed", "killed") and settled.finished_at
-    done = project.create_run("segmentation", {})
+    done = project.create_run(RunConfig(TrainConfig()))
     project.move_run(done.id, "running")
     project.move_run(done.id, "completed")
     assert project.settle_run(done.id, "failed", "crashed on exit").status == "completed"

@@ -11,6 +11,7 @@ from torch import nn
 
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
 from workbench.learn import infer
 from workbench.learn.score_model import ScoreModel
 
@@ -51,20 +52,23 @@ def tiny_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
             path = tmp_path / f"img{i}.png"
             write_image(path, make_image(rng, 80 + 8 * i, 112, 2 if ng else 0))
             project.add_sample([path], label="ng" if ng else "ok", split="train" if i < 4 else "val")
-        config = {
-            "task": "segmentation",
-            "model": "tiny-test",
-            "in_channels": 3,
-            "classes": [{"id": spot.id, "name": spot.name, "color": spot.color}],
-            "tile_size": TILE,
-            "overlap": 16,
-            "mean": [0.5] * 3,
-            "std": [0.25] * 3,
-            "decision": {
-                "classes": [{"class_id": spot.id, "name": "spot", "threshold": 0.5, "min_area_px": 10}]
-            },
-        }
-        run = project.create_run("segmentation", config)
+        model = ModelConfig.from_dict(
+            {
+                "task": "segmentation",
+                "model": "tiny-test",
+                "in_channels": 3,
+                "classes": [{"id": spot.id, "name": spot.name, "color": spot.color}],
+                "tile_size": TILE,
+                "overlap": 16,
+                "mean": [0.5] * 3,
+                "std": [0.25] * 3,
+                "decision": {
+                    "classes": [{"class_id": spot.id, "name": "spot", "threshold": 0.5, "min_area_px": 10}]
+                },
+            }
+        )
+        config = RunConfig(TrainConfig(), model)
+        run = project.create_run(config)
     infer.save_run_model(project.run_dir(run.id), ScoreModel(tiny_net(3, 1), [0.5] * 3, [0.25] * 3), config)
     return root, run.id
 

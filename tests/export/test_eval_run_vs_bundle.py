@@ -16,10 +16,11 @@ from torch import nn
 from workbench.cli import main as workbench_main
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
-from workbench.export.parity import FP32_TOLERANCE
+from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
 from workbench.export.pipeline import export_bundle
 from workbench.learn import infer
 from workbench.learn.score_model import ScoreModel
+from workbench.runtime.manifest import FP32_TOLERANCE
 
 TILE = 64
 THRESHOLDS = (0.3, 0.7)  # spot, blob: a red blob also passes the spot threshold, so classes compete
@@ -68,13 +69,13 @@ def two_class_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path
             {"class_id": c.id, "name": c.name, "threshold": t, "min_area_px": 4}
             for c, t in zip(classes, THRESHOLDS, strict=True)
         ]
-        config = {
+        config = RunConfig(TrainConfig(class_mode="separate"), ModelConfig.from_dict({
             "task": "segmentation", "model": "tiny-test", "in_channels": 3,
             "classes": [{"id": c.id, "name": c.name, "color": c.color} for c in classes],
             "tile_size": TILE, "overlap": 16, "mean": [0.5] * 3, "std": [0.25] * 3,
             "decision": {"classes": rules},
-        }  # fmt: skip
-        run = project.create_run("segmentation", config)
+        }))  # fmt: skip
+        run = project.create_run(config)
     module = ScoreModel(two_class_net(), [0.5] * 3, [0.25] * 3)
     infer.save_run_model(project.run_dir(run.id), module, config)
     return root, run.id

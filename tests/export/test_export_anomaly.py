@@ -11,6 +11,7 @@ import pytest
 from workbench.core.cancel import CancelToken
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig
 from workbench.export.pipeline import ExportOptions, export_bundle
 from workbench.learn.presets import resolve_config
 from workbench.learn.train import run_training
@@ -41,7 +42,7 @@ def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
             project.add_sample([path], label="ng" if ng else "ok", split=split)
     cfg = resolve_config("anomaly", "fast", {"crop": 32, "threads": 2, "device": "cpu"})
     with Project.open(root) as project:
-        run = project.create_run("anomaly", cfg.to_dict())
+        run = project.create_run(RunConfig(cfg))
     run_training(root, run.id, cfg, _Quiet(), CancelToken())
     report = export_bundle(
         root,
@@ -53,8 +54,8 @@ def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
     rows = {r["variant"]: r for r in report.parity}
     assert rows["onnxruntime fp32"]["passed"] and rows["openvino fp32"]["passed"]
     assert rows["openvino fp32"]["max_abs_diff"] <= 1e-3
-    golden = open_bundle(report.path).manifest["golden"]["images"]
-    assert {g["verdict"] for g in golden} == {"OK", "NG"}
+    golden = open_bundle(report.path).manifest.golden.images
+    assert {g.verdict for g in golden} == {"OK", "NG"}
     assert run_main(["verify", str(report.path)]) == 0
     assert run_main(["verify", str(report.path), "--backend", "onnxruntime"]) == 0
 

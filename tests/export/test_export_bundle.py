@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,10 @@ import torch
 from torch import nn
 
 from workbench.cli import main as workbench_main
+from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig, TrainConfig
+from workbench.core.tiling import Tiling
 from workbench.export import pipeline, variants
 from workbench.export.errors import ExportError
 from workbench.export.onnx_export import export_onnx
@@ -23,6 +28,7 @@ from workbench.learn import infer
 from workbench.learn.score_model import ScoreModel
 from workbench.runtime.bundle import open_bundle
 from workbench.runtime.cli import main as run_main
+from workbench.runtime.manifest import Manifest, ModelFiles
 
 # Whether real INT8 keeps the tiny run's accuracy depends on the CPU (VNNI or not), so tests that
 # need a certain verdict replace the quantiser with a stand-in whose accuracy is known everywhere.
@@ -77,19 +83,31 @@ def test_full_export_passes_parity_and_verifies(tiny_run: tuple[Path, str], caps
     assert "openvino fp32 (device default)" in rows
     assert report["int8"].startswith("kept (validation accuracy change +0.0 points")
     assert rows["openvino int8"]["decisions_changed"] == []
-    bundle = open_bundle(out)
-    manifest = bundle.manifest
-    assert manifest["parity"]["int8"] == report["int8"]
-    assert manifest["models"]["openvino_int8"]["precision"] == "int8"
-    assert manifest["tiling"] == {"tile": 64, "overlap": 16, "merge": "blend", "pad_multiple": 32}
-    assert manifest["normalisation"]["in_graph"] is True
-    assert manifest["classes"][0]["name"] == "spot"
-    assert manifest["decision"]["classes"][0]["min_area_px"] == 10
-    verdicts = {g["verdict"] for g in manifest["golden"]["images"]}
-    assert len(manifest["golden"]["images"]) == 4 and verdicts == {"OK", "NG"}
-    assert manifest["parity"]["variants"] == report["parity"]
+    manifest = open_bundle(out).manifest
+    assert manifest.parity is not None and manifest.parity.int8 == report["int8"]
+    int8 = ModelFiles(xml="openvino/int8/model.xml", bin="openvino/int8/model.bin")
+    assert manifest.models["openvino_int8"] == int8
+    assert manifest.tiling == Tiling(64, 16, "blend", 32) and manifest.in_channels == 3
+    assert manifest.classes[0].name == "spot" and manifest.decision.classes[0].min_area_px == 10
+    assert (manifest.run_id, manifest.project, manifest.model) == (run_id, "proj", "tiny-test")
+    verdicts = {g.verdict for g in manifest.golden.images}
+    assert len(manifest.golden.images) == 4 and verdicts == {"OK", "NG"}
+    assert [r.to_dict() for r in manifest.parity.variants] == report["parity"]
+    # every section written is one the runtime reads: no normalisation, precision or input layout
+    with zipfile.ZipFile(out) as zf:
+        raw = json.loads(zf.read("manifest.json"))
+    assert set(raw) == {"format", "format_version", "created_by", "created_at", "project", "run_id", "task",
+                        "model", "classes", "input", "tiling", "decision", "models", "files", "golden",
+                        "parity"}  # fmt: skip
+    assert raw["input"] == {"channels": 3} and raw["models"]["onnx"] == {"path": "model.onnx"}
+    assert set(raw["golden"]["images"][0]) == {"file", "name", "verdict", "n_defects", "summary"}
+    assert Manifest.from_dict(raw).to_dict() == raw
+    capsys.readouterr()
     for args in (["--backend", "onnxruntime"], [], ["--precision", "fp16"], ["--precision", "int8"]):
         assert run_main(["verify", str(out), *args]) == 0, args
+        said = capsys.readouterr().out
+        assert said.startswith(f"bundle of run {run_id} of project 'proj' (segmentation, model tiny-test)")
+        assert "at export: " in said, args
 
 
 def test_fp32_parity_failure_writes_no_bundle(tiny_run: tuple[Path, str], monkeypatch) -> None:
@@ -132,9 +150,9 @@ def test_int8_that_loses_accuracy_is_refused_with_its_reason(
     row = next(r for r in report["parity"] if r["variant"] == "openvino int8")
     assert len(row["decisions_changed"]) == 2 and all("NG->OK" in c for c in row["decisions_changed"])
     manifest = open_bundle(out).manifest
-    assert manifest["parity"]["int8"] == reason
-    assert "openvino_int8" not in manifest["models"]
-    assert not any(name.startswith("openvino/int8/") for name in manifest["files"])
+    assert manifest.parity is not None and manifest.parity.int8 == reason
+    assert "openvino_int8" not in manifest.models
+    assert not any(name.startswith("openvino/int8/") for name in manifest.files)
     assert run_main(["verify", str(out)]) == 0
 
 
@@ -161,7 +179,7 @@ def test_calibration_that_misses_defects_is_caught_by_the_gate(
     row = next(r for r in report.parity if r["variant"] == "openvino int8")
     assert row["decisions_changed"] and row["max_abs_diff"] > 0.1
     manifest = open_bundle(report.path).manifest
-    assert "openvino_int8" not in manifest["models"]
+    assert "openvino_int8" not in manifest.models
     assert "REJECTED" in report.text()
 
 
@@ -182,14 +200,17 @@ def test_classification_run_exports_with_max_over_tiles(
     root, seg_run = tiny_run
     monkeypatch.setattr(infer, "get_model", lambda name, c, k, pretrained=False: cls_net(c, k))
     with Project.open(root) as project:
-        config = {**project.run(seg_run).config, "task": "classification", "decision": {}}
-        run = project.create_run("classification", config)
+        seg = project.run(seg_run).config.model
+        assert seg is not None
+        model = replace(seg, task="classification", decision=DecisionConfig())
+        config = RunConfig(TrainConfig(task="classification"), model)
+        run = project.create_run(config)
         infer.save_run_model(
             project.run_dir(run.id), ScoreModel(cls_net(3, 1), [0.5] * 3, [0.25] * 3), config
         )
     report = export_bundle(root, run.id, root / "exports" / "cls.wbx", "onnx,openvino")
     assert all(r["passed"] for r in report.parity if r["gate"])
     bundle = open_bundle(report.path)
-    assert bundle.manifest["tiling"]["merge"] == "max"
-    assert {g["verdict"] for g in bundle.manifest["golden"]["images"]} == {"OK", "NG"}
+    assert bundle.manifest.tiling.merge == "max"
+    assert {g.verdict for g in bundle.manifest.golden.images} == {"OK", "NG"}
     assert run_main(["verify", str(report.path)]) == 0

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from workbench.core import imageio
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig, TrainConfig
 from workbench.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -170,7 +171,7 @@ def test_sixteen_bit_window_and_channels(qtbot, tmp_path: Path) -> None:
 def test_accept_prediction_region_and_whole(qtbot, project_dir: Path) -> None:
     with Project.open(project_dir) as p:
         sample = next(s for s in p.samples() if s.name == "part_0")
-        run = p.create_run("segmentation", {})
+        run = p.create_run(RunConfig(TrainConfig()))
         p.move_run(run.id, "running")
         p.move_run(run.id, "completed", finished_at="2026-01-01T00:00:00Z")
         proposal = np.zeros((120, 160), np.uint8)

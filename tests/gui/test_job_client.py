@@ -9,6 +9,7 @@ from typing import Any
 from workbench.core.project import Project
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.train_page import TrainPageWidget
+from workbench.services.job_specs import TrainSpec
 from workbench.services.training import new_train_spec
 
 
@@ -23,7 +24,7 @@ class ExitedProcess:
 
 
 def _ended_client(tmp_path: Path, events: list[dict[str, Any]], code: int) -> JobClient:
-    client = JobClient({"kind": "train"}, tmp_path / "job.json", "job")
+    client = JobClient(TrainSpec(str(tmp_path)), tmp_path / "job.json", "job")
     client.events_path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     client.process = ExitedProcess(code)  # type: ignore[assignment]
     client.state = "running"
@@ -53,17 +54,17 @@ def test_train_page_reports_the_runs_recorded_end(qtbot, tmp_path: Path) -> None
     page.set_project(project)
     try:
         recorded = new_train_spec(project, {"preset": "fast"})
-        project.move_run(recorded["run_id"], "running")
-        project.move_run(recorded["run_id"], "completed")
+        project.move_run(str(recorded.run_id), "running")
+        project.move_run(str(recorded.run_id), "completed")
         page.job = JobClient(recorded, tmp_path / "a.json", "a")
         page._on_finished("completed", {"status": "completed", "warning": "exited with status -11 ..."})
         assert "completed" in page.state_label.text() and "status -11" in page.log.toPlainText()
 
         unrecorded = new_train_spec(project, {"preset": "fast"})
-        project.move_run(unrecorded["run_id"], "running")
+        project.move_run(str(unrecorded.run_id), "running")
         page.job = JobClient(unrecorded, tmp_path / "b.json", "b")
         page._on_finished("completed", {"status": "completed"})
-        assert project.run(unrecorded["run_id"]).status == "failed"
+        assert project.run(str(unrecorded.run_id)).status == "failed"
         assert "failed" in page.state_label.text() and "without recording" in page.state_label.text()
     finally:
         page.set_project(None)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project
+from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
 from workbench.gui import i18n
 from workbench.gui.job_client import JobRegistry
 from workbench.gui.shipped_decision import chosen_on_validation, evaluation_note
@@ -40,9 +41,14 @@ def _decision(*origins: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_run(project: Project, task: str, config: dict[str, Any]) -> str:
-    run = project.create_run(task, {"task": task, "model": "tiny", **config}, name="fast")
+    rules = config["decision"]["classes"] or [{"class_id": 1, "name": "defect"}]
+    classes = [{"id": r["class_id"], "name": r["name"]} for r in rules]
+    model = ModelConfig.from_dict({"task": task, "model": "tiny", "in_channels": 3, "classes": classes,
+                                   "tile_size": 64, "overlap": 8, **config})  # fmt: skip
+    train = TrainConfig(task=task)
+    run = project.create_run(RunConfig(train), name="fast")
     project.move_run(run.id, "running")
-    project.move_run(run.id, "completed", metrics={"image": {"auroc": 0.9}})
+    project.move_run(run.id, "completed", metrics={"image": {"auroc": 0.9}}, config=RunConfig(train, model))
     return run.id
 
 
@@ -140,7 +146,8 @@ def test_chosen_on_validation_compares_every_class(page) -> None:  # type: ignor
     widget, ids = page
     assert widget.project is not None
     run = widget.project.run(ids["val"])
-    shipped = DecisionConfig.from_dict(run.config["decision"])
+    assert run.config.model is not None
+    shipped = run.config.model.shipped_decision()
     assert chosen_on_validation(run, shipped)
     shipped.classes[1].threshold = 0.5
     assert not chosen_on_validation(run, shipped)
@@ -157,7 +164,9 @@ def test_evaluate_page_names_the_validation_chosen_threshold(qtbot, page) -> Non
     qtbot.addWidget(evaluate)
     evaluate.project = widget.project
     assert widget.project is not None
-    shipped = DecisionConfig.from_dict(widget.project.run(ids["val"]).config["decision"])
+    model = widget.project.run(ids["val"]).config.model
+    assert model is not None
+    shipped = model.shipped_decision()
     session = SimpleNamespace(meta={"model": {"run_id": ids["val"]}})
     assert evaluate._run_origins(session, shipped) == [ZERO_ESCAPE, QUANTILE]  # type: ignore[arg-type]
     assert evaluate._run_origins(SimpleNamespace(meta={"model": {"run_id": "gone"}}), shipped) is None  # type: ignore[arg-type]

@@ -63,7 +63,7 @@ def test_tiny_training_completes_with_curve_points(qtbot, page: TrainPageWidget)
     assert job.state == "completed", job.result
     assert page.curves.points["loss"] and page.curves.points["val"]
     assert page.project is not None
-    run = page.project.run(job.spec["run_id"])
+    run = page.project.run(job.spec.run_id)
     assert run.status == "completed" and page.runs_table.item(0, 3).text() == "completed"
     assert page.train_button.isEnabled() and not page.jobs.running()
     # Selecting the finished run reads its curves back; without an event log the log says why.
@@ -82,7 +82,7 @@ def test_cancel_then_crash_are_reported(qtbot, page: TrainPageWidget) -> None:  
     page.cancel_button.click()
     qtbot.waitUntil(lambda: not job.running, timeout=JOB_TIMEOUT_MS)
     assert job.state == "cancelled"
-    assert page.project is not None and page.project.run(job.spec["run_id"]).status == "cancelled"
+    assert page.project is not None and page.project.run(job.spec.run_id).status == "cancelled"
 
     crashed = page.start_training()
     assert crashed is not None
@@ -120,7 +120,7 @@ def test_closing_the_window_asks_about_running_jobs(qtbot, tmp_path: Path) -> No
     win.ask_about_jobs = lambda titles: "cancel"  # type: ignore[method-assign]
     job = win.train_page.start_training()
     assert job is not None
-    run_id = job.spec["run_id"]
+    run_id = job.spec.run_id
     assert win.close() and job.state == "cancelled" and win.jobs_status.text() == "No jobs running"
     with Project.open(root) as project:
         assert project.run(run_id).status == "cancelled"

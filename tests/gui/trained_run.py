@@ -22,10 +22,10 @@ def _train(folder: Path) -> tuple[Path, str]:
     with Project.open(root) as project:
         spec = new_train_spec(project, {**TINY_SEG, "max_epochs": 1})
     spec_path = folder / "train.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    spec_path.write_text(json.dumps(spec.to_dict()), encoding="utf-8")
     subprocess.run([sys.executable, "-m", "workbench.jobs", str(spec_path)], check=True, capture_output=True,
                    timeout=300)  # fmt: skip
-    return root, spec["run_id"]
+    return root, str(spec.run_id)
 
 
 def trained_project(tmp_path: Path, factory: pytest.TempPathFactory) -> tuple[Path, str]:

@@ -17,6 +17,7 @@ from workbench.core.cancel import Cancelled, CancelToken, no_progress
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.operating_point import tail_margin
 from workbench.core.preprocess import InputError
+from workbench.core.run_config import ModelClass, ModelConfig
 from workbench.core.tiling import predict_tiled
 from workbench.learn.anomaly import (
     AnomalyFitError,
@@ -57,13 +58,15 @@ def item(i: int, image: np.ndarray, label: str) -> TrainItem:
 
 
 def loaded(model: torch.nn.Module) -> LoadedRun:
-    config = {"task": "anomaly", "model": ANOMALY_BUILTIN, "in_channels": 3, "tile_size": TILE,
-              "overlap": OVERLAP, "classes": [{"id": 1, "name": "defect"}]}  # fmt: skip
+    config = ModelConfig(
+        task="anomaly", model=ANOMALY_BUILTIN, in_channels=3, classes=(ModelClass(1, "defect"),),
+        tile_size=TILE, overlap=OVERLAP, mean=(0.0,) * 3, std=(1.0,) * 3, decision=DecisionConfig(),
+    )  # fmt: skip
     return LoadedRun(Path("."), config, model, torch.device("cpu"))
 
 
 def placed(model: torch.nn.Module, val: list[TrainItem], ng_train: list[TrainItem]) -> PlacedThreshold:
-    decision = DecisionConfig(classes=[ClassRule(1, "defect")]).to_dict()
+    decision = DecisionConfig(classes=[ClassRule(1, "defect")])
     return place_threshold(loaded(model), val, [], ng_train, decision, no_progress, CancelToken())
 
 
@@ -94,7 +97,7 @@ def test_defects_score_above_the_placed_threshold_and_good_images_below(model: A
     val = [item(i, texture(50 + i), "ok") for i in range(4)]
     ng_train = [item(9, texture(97, defect=True), "ng"), item(10, texture(96, defect=True), "ng")]
     result = placed(model, val, ng_train)
-    threshold = result.decision["classes"][0]["threshold"]
+    threshold = result.decision.classes[0].threshold
     assert result.threshold["placed_by"] == "ng_images" and result.threshold["ng_escapes"] == 0
     assert result.origins[0]["train_ng"] == 2 and result.origins[0]["method"] == "val_zero_escape"
     good = score_map(model, texture(99))
@@ -171,7 +174,7 @@ def test_the_margin_is_a_ratio_of_raw_distances_whatever_the_scale() -> None:
         val = [item(i, np.full((8, 8, 3), s, np.float32), "ok") for i, s in enumerate(ok)]
         ng_train = [item(100 + i, np.full((8, 8, 3), s, np.float32), "ng") for i, s in enumerate(ng)]
         result = placed(_GreyIsScore(), val, ng_train)
-        t = result.decision["classes"][0]["threshold"]
+        t = result.decision.classes[0].threshold
         assert result.threshold == {"placed_by": "ng_images", "value": t, "ng_images": 4, "ng_from_train": 4,
                                     "ng_escapes": 0, "good_images": 50, "good_rejected": 0}  # fmt: skip
         raw_thresholds.append(scale * t / (1 - t))

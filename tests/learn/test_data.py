@@ -37,7 +37,7 @@ def _item(h: int, w: int, label: str, box: tuple[int, int, int, int] | None = No
 
 def test_ng_crops_contain_defect_pixels() -> None:
     items = [_item(600, 800, "ng", (500, 700, 6, 9)), _item(300, 300, "ok")]
-    sampler = CropSampler(items, 128, ng_fraction=1.0)
+    sampler = CropSampler(items, 128, ng_fraction=1.0, hard_fraction=0.0)
     rng = np.random.default_rng(0)
     for _ in range(50):
         idx, y0, x0 = sampler.draw(rng)
@@ -86,7 +86,7 @@ def test_dataset_is_deterministic_and_n_channel(tmp_path) -> None:
     with Project.open(root) as project:
         samples = project.samples()
         items = load_items(project, samples, class_lut([1]))
-    sampler = CropSampler(items, 32, ng_fraction=0.5)
+    sampler = CropSampler(items, 32, ng_fraction=0.5, hard_fraction=0.0)
     a = CropDataset(sampler, 6, AugmentConfig(), seed=5)
     b = CropDataset(sampler, 6, AugmentConfig(), seed=5)
     for i in (0, 3, 5):

@@ -16,6 +16,7 @@ from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.evaluation import BatchedPredictor, run_evaluation
 from workbench.core.imageio import write_image
 from workbench.core.project import Project
+from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
 from workbench.learn import proposals
 from workbench.learn.infer import LoadedRun
 from workbench.runtime.output import overlay
@@ -59,7 +60,7 @@ def project_and_run(tmp_path: Path) -> Iterator[tuple[Project, LoadedRun]]:
     project = Project.create(tmp_path / "proj", task="segmentation")
     classes = [project.add_class("spot"), project.add_class("blob")]
     project.add_sample([path], label="ng", split="test", mask=expected)
-    config = {
+    config = ModelConfig.from_dict({
         "task": "segmentation", "model": "painter", "in_channels": 3,
         "classes": [{"id": c.id, "name": c.name, "color": c.color} for c in classes],
         "tile_size": 64, "overlap": 16,
@@ -67,8 +68,8 @@ def project_and_run(tmp_path: Path) -> Iterator[tuple[Project, LoadedRun]]:
             {"class_id": classes[0].id, "name": "spot", "threshold": 0.3},
             {"class_id": classes[1].id, "name": "blob", "threshold": 0.7},
         ]},
-    }  # fmt: skip
-    run = project.create_run("segmentation", config)
+    })  # fmt: skip
+    run = project.create_run(RunConfig(TrainConfig(class_mode="separate"), config))
     loaded = LoadedRun(project.run_dir(run.id), config, ScorePainter(), torch.device("cpu"))
     yield project, loaded
     project.close()
@@ -100,8 +101,8 @@ def test_every_consumer_sees_the_same_class_pixels(
     np.testing.assert_array_equal(written, expected)
 
     # pixel metrics: against a mask that is the expected map, nothing is missed or added
-    model = {"task": "segmentation", "classes": run.config["classes"], "decision": run.config["decision"],
-             "run_id": run.run_dir.name}  # fmt: skip
+    model = {"task": "segmentation", "classes": run.config.class_dicts(),
+             "decision": run.config.decision.to_dict(), "run_id": run.run_dir.name}  # fmt: skip
     session = run_evaluation(project, BatchedPredictor(run.scores, run.scores_many), model, split="test")
     metrics = session.metrics_flat
     for cid in (1, 2):
@@ -110,11 +111,11 @@ def test_every_consumer_sees_the_same_class_pixels(
 
     # overlays: exactly the defect pixels are painted, each in its own class's colour
     grey = np.full((H, W, 3), 100, np.uint8)
-    picture = overlay(grey, score_map, run.config["classes"], decision.verdict, config)
+    picture = overlay(grey, score_map, run.config.class_dicts(), decision.verdict, config)
     below_text = slice(45, H)  # the verdict is written in the top-left corner
     painted_px = (picture != grey).any(axis=2)[below_text]
     np.testing.assert_array_equal(painted_px, expected[below_text] > 0)
-    for k, cls in enumerate(run.config["classes"]):
+    for k, cls in enumerate(run.config.class_dicts()):
         colour = np.array([int(cls["color"][i : i + 2], 16) for i in (1, 3, 5)])
         mine = picture[below_text][expected[below_text] == k + 1].astype(int)
         tint = np.round(0.5 * 100 + 0.5 * colour)
@@ -128,9 +129,9 @@ def test_outline_levels_draw_fewer_pixels_than_the_decision_judges(
     show each class's pixels that reach its level; the decision still judges at 0.3 / 0.7 and the
     overlay edges what it judged."""
     project, run = project_and_run
-    decision_dict = run.config["decision"]
-    decision_dict["classes"][0]["outline_threshold"] = 0.6
-    decision_dict["classes"][1]["outline_threshold"] = 0.9
+    run.config.decision.classes[0].outline_threshold = 0.6
+    run.config.decision.classes[1].outline_threshold = 0.9
+    decision_dict = run.config.decision.to_dict()
     image, expected = painted()
     # by hand: patch 0 (spot 0.50) is judged spot but below its outline level 0.6; every other
     # defect patch reaches its class's level (spot 0.80, blob 0.90 and 0.98)
@@ -149,7 +150,7 @@ def test_outline_levels_draw_fewer_pixels_than_the_decision_judges(
     written = cv2.imread(str(run.run_dir / "proposals" / f"{sample.id}.png"), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(written, drawn)
 
-    model = {"task": "segmentation", "classes": run.config["classes"], "decision": decision_dict,
+    model = {"task": "segmentation", "classes": run.config.class_dicts(), "decision": decision_dict,
              "run_id": run.run_dir.name}  # fmt: skip
     session = run_evaluation(project, BatchedPredictor(run.scores, run.scores_many), model, split="test")
     metrics = session.metrics_flat
@@ -157,7 +158,7 @@ def test_outline_levels_draw_fewer_pixels_than_the_decision_judges(
     assert metrics["pixel.class.2.fn"] == metrics["pixel.class.2.fp"] == 0
 
     grey = np.full((H, W, 3), 100, np.uint8)
-    picture = overlay(grey, score_map, run.config["classes"], decision.verdict, config)
+    picture = overlay(grey, score_map, run.config.class_dicts(), decision.verdict, config)
     judged = (expected > 0).astype(np.uint8)
     edge = (judged > 0) & (cv2.erode(judged, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE) == 0)
     painted_px = (picture != grey).any(axis=2)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from workbench.core.preprocess import InputError
+from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
 from workbench.core.tiling import predict_tiled
 from workbench.learn import models
 from workbench.learn.anomaly import AnomalyModel
@@ -18,11 +21,16 @@ from workbench.learn.score_model import ScoreModel
 CLASSES = [{"id": 1, "name": "scratch", "color": "#E69F00"}, {"id": 2, "name": "dent", "color": "#56B4E9"}]
 
 
-def config(task: str, model: str, in_channels: int = 3, **extra: object) -> dict[str, object]:
+def model_dict(task: str, model: str, in_channels: int = 3, **extra: object) -> dict[str, object]:
     base = {"task": task, "model": model, "in_channels": in_channels, "classes": CLASSES,
             "tile_size": 64, "overlap": 16, "mean": [0.5] * in_channels, "std": [0.25] * in_channels,
             "decision": {}}  # fmt: skip
     return {**base, **extra}
+
+
+def config(task: str, model: str, in_channels: int = 3, **extra: object) -> RunConfig:
+    model_config = ModelConfig.from_dict(model_dict(task, model, in_channels, **extra))
+    return RunConfig(TrainConfig(task=task), model_config)
 
 
 def run_module(module: torch.nn.Module, batch: np.ndarray) -> np.ndarray:
@@ -40,7 +48,7 @@ def test_segmentation_round_trip_gives_the_same_score_map(tmp_path) -> None:
     want = predict_tiled((image[None] / 65535.0).astype(np.float32), lambda b: run_module(module, b), 64, 16)
     assert got.shape == (2, 80, 100) and got.dtype == np.float32
     np.testing.assert_allclose(got, want, atol=1e-5)
-    assert run.config["head"] == "sigmoid" and not run.score_module.training
+    assert run.config.head == "sigmoid" and not run.score_module.training
     training = LoadedRun(tmp_path, run.config, module.train(), torch.device("cpu"))
     np.testing.assert_allclose(training.scores(image), want, atol=1e-5)  # predicted in eval mode
     assert module.training, "the caller's train mode is restored"
@@ -91,6 +99,29 @@ def test_broken_runs_and_wrong_images_are_reported_by_name(tmp_path) -> None:
     save_run_model(tmp_path / "runs" / "r3", module, config("segmentation", "fpn-resnet34"))
     with pytest.raises(RunLoadError, match="does not fit model 'fpn-resnet34'"):
         load_run(tmp_path, "r3")
+    no_model = {"train": {"preset": "fast"}, "model": None}
+    (tmp_path / "runs" / "r3" / "config.json").write_text(json.dumps(no_model))
+    with pytest.raises(RunLoadError, match="holds no model"):
+        load_run(tmp_path, "r3")
+    incomplete = {"train": {}, "model": {"task": "segmentation", "model": "x"}}
+    (tmp_path / "runs" / "r3" / "config.json").write_text(json.dumps(incomplete))
+    with pytest.raises(RunLoadError, match="lacks in_channels, classes, tile_size, overlap"):
+        load_run(tmp_path, "r3")
+
+
+def test_a_config_json_written_by_earlier_code_loads(tmp_path) -> None:
+    """Earlier code wrote the model settings with the training ones nested under "train"."""
+    torch.manual_seed(0)
+    module = ScoreModel(get_model("unet-resnet18", 3, 2, pretrained=False), [0.5] * 3, [0.25] * 3).eval()
+    save_run_model(tmp_path / "runs" / "old", module, config("segmentation", "unet-resnet18"))
+    earlier = {**model_dict("segmentation", "unet-resnet18"), "num_classes": 2, "head": "sigmoid",
+               "train": {"preset": "balanced", "crop": 64}}  # fmt: skip
+    (tmp_path / "runs" / "old" / "config.json").write_text(json.dumps(earlier))
+    run = load_run(tmp_path, "old", device="cpu")
+    assert run.config == ModelConfig.from_dict(model_dict("segmentation", "unet-resnet18"))
+    image = np.random.default_rng(3).random((64, 64, 3)).astype(np.float32)
+    want = run_module(module, np.ascontiguousarray(image.transpose(2, 0, 1))[None])[0]
+    np.testing.assert_allclose(run.scores(image), want, atol=1e-5)
 
 
 def test_device_choice_and_training_precision() -> None:

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from workbench.core.decisions import DecisionConfig
+from workbench.core.run_config import ModelClass, ModelConfig
 from workbench.learn.anomaly import AnomalyModel
 from workbench.learn.infer import LoadedRun
 from workbench.learn.score_model import ScoreModel
@@ -37,8 +39,10 @@ def _deep_net(classes: int = 2) -> nn.Module:
 
 
 def _run(task: str, module: nn.Module, tile: int = 128, batch: int = 4) -> LoadedRun:
-    config = {"task": task, "model": "test", "in_channels": 3, "tile_size": tile, "overlap": tile // 8,
-              "classes": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]}  # fmt: skip
+    config = ModelConfig(
+        task=task, model="test", in_channels=3, classes=(ModelClass(1, "a"), ModelClass(2, "b")),
+        tile_size=tile, overlap=tile // 8, mean=(0.0,) * 3, std=(1.0,) * 3, decision=DecisionConfig(),
+    )  # fmt: skip
     return LoadedRun(Path("."), config, _Recorder(module).eval(), torch.device("cpu"), batch)
 
 

@@ -10,6 +10,7 @@ from tiny_project import TINY_SEG, make_tiny_project
 
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig
 from workbench.learn.infer import load_run
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss, soft_dice_loss
 from workbench.learn.presets import ConfigError, resolve_config
@@ -43,7 +44,7 @@ class Recorder:
 def _train(root: Any, **over: Any) -> tuple[str, dict[str, Any], Recorder]:
     cfg = resolve_config("segmentation", "fast", {**TINY_SEG, "max_epochs": 1, "pretrained": False, **over})
     with Project.open(root) as project:
-        run_id = project.create_run("segmentation", cfg.to_dict()).id
+        run_id = project.create_run(RunConfig(cfg)).id
     rec = Recorder()
     return run_id, run_training(root, run_id, cfg, rec, CancelToken()), rec
 
@@ -64,11 +65,13 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
         run = project.run(first)
         assert run.status == "completed" and run.metrics["epochs"] == 1
         assert run.dataset["hash"] and run.dataset["train"]
-        assert run.config["tile_size"] == 128 and run.config["classes"][0]["name"] == "spot"
+        model = run.config.model
+        assert model is not None and model.tile_size == 128 and model.classes[0].name == "spot"
+        assert run.config.train.seed == 7 and run.config.preset == "fast"
         # the decision the run ships was placed on its validation images, with how
-        origin = run.config["decision_origin"][0]
+        origin = model.decision_origin[0]
         assert origin["method"] in ("val_zero_escape", "ok_quantile")
-        assert run.config["decision"]["classes"][0]["threshold"] == origin["threshold"]
+        assert model.decision.classes[0].threshold == origin["threshold"]
         assert origin["min_area_px"] == max(1, origin["smallest_defect_px"] // 4)
     assert any(m.startswith("time: loading") and "validation" in m and "scan" in m for m in rec.logs)
     loaded = load_run(tiny, first)
@@ -97,7 +100,7 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
 def test_cancel_marks_the_run_cancelled_and_keeps_the_project(tiny: Any) -> None:
     cfg = resolve_config("segmentation", "fast", {**TINY_SEG, "pretrained": False})
     with Project.open(tiny) as project:
-        run_id = project.create_run("segmentation", cfg.to_dict()).id
+        run_id = project.create_run(RunConfig(cfg)).id
     token = CancelToken()
     with pytest.raises(Cancelled):
         run_training(tiny, run_id, cfg, Recorder(cancel_at_progress=token), token)

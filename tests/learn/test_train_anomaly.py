@@ -14,6 +14,7 @@ from workbench.core.cancel import CancelToken
 from workbench.core.decisions import image_score
 from workbench.core.operating_point import describe
 from workbench.core.project import Project
+from workbench.core.run_config import RunConfig
 from workbench.learn.anomaly_threshold import centred
 from workbench.learn.data import choose_samples, class_lut, load_items
 from workbench.learn.infer import LoadedRun, load_run
@@ -25,13 +26,13 @@ from workbench.learn.validation import ValidationTally
 def _train(root: Path) -> tuple[str, dict[str, Any], Recorder]:
     cfg = resolve_config("anomaly", "fast", {"crop": 64, "threads": 2})
     with Project.open(root) as project:
-        run_id = project.create_run("anomaly", cfg.to_dict()).id
+        run_id = project.create_run(RunConfig(cfg)).id
     rec = Recorder()
     return run_id, run_training(root, run_id, cfg, rec, CancelToken()), rec
 
 
 def _threshold(run: LoadedRun) -> float:
-    return float(run.config["decision"]["classes"][0]["threshold"])
+    return run.config.decision.classes[0].threshold
 
 
 def test_anomaly_run_metrics_are_those_of_the_saved_model(tmp_path: Path) -> None:
@@ -75,7 +76,7 @@ def test_ng_images_of_the_train_split_place_the_threshold_and_none_of_them_passe
     assert placed["ng_images"] == placed["ng_from_train"] == 5 and placed["ng_escapes"] == 0
     assert metrics["image"]["auroc"] == 1.0  # over every image the fit did not see, these NG included
     run = load_run(root, run_id, device="cpu")
-    origin = run.config["decision_origin"][0]
+    origin = run.config.decision_origin[0]
     assert origin["method"] == "val_zero_escape" and origin["train_ng"] == 5
     assert origin["threshold"] == _threshold(run) == placed["value"]
     assert "from the train split, kept out of the fit" in describe(origin)
@@ -94,6 +95,6 @@ def test_without_ng_images_the_threshold_is_stated_as_a_guess(tmp_path: Path) ->
     assert placed["placed_by"] == "good_parts_guess" and placed["ng_images"] == 0
     assert placed["quantile"] == 0.99 and placed["good_images"] > 0
     run = load_run(root, run_id, device="cpu")
-    origin = run.config["decision_origin"][0]
+    origin = run.config.decision_origin[0]
     assert origin["method"] == "ok_quantile"
     assert any("a guess from good parts only" in m and "label NG parts" in m for m in rec.logs)

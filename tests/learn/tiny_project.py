@@ -11,14 +11,14 @@ from workbench.core.project import Project
 
 
 def make_tiny_project(root: Path, n_ok: int = 5, n_ng: int = 5, size: int = 64, channels: int = 3,
-                      seed: int = 0) -> Path:  # fmt: skip
-    """Create a project with ``n_ok`` OK and ``n_ng`` NG samples (masks with class "spot");
+                      seed: int = 0, task: str = "segmentation") -> Path:  # fmt: skip
+    """Create a ``task`` project with ``n_ok`` OK and ``n_ng`` NG samples (masks with class "spot");
     60 % of each label in train, the rest in val."""
     rng = np.random.default_rng(seed)
     folder = root / "proj"
     files_dir = root / "src"
     files_dir.mkdir(parents=True, exist_ok=True)
-    with Project.create(folder, name="tiny") as project:
+    with Project.create(folder, name="tiny", task=task) as project:
         spot = project.add_class("spot")
         for i in range(n_ok + n_ng):
             ng = i >= n_ok

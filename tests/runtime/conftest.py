@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +14,15 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.imageio import encode_image
+from workbench.core.run_config import ModelClass
+from workbench.core.tiling import Tiling
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.openvino_export import convert_onnx, serialize
-from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.runtime.bundle import MANIFEST, Bundle, sha256_hex
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import Golden, GoldenImage, Manifest, ModelFiles
 
 TILE = 64
 
@@ -57,31 +64,25 @@ def spot_image(seed: int, h: int = 96, w: int = 128, spots: int = 0) -> np.ndarr
     return img
 
 
-def base_manifest(models: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "format": BUNDLE_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created_by": "tests",
-        "task": "segmentation",
-        "classes": [{"id": 1, "name": "spot", "color": "#E69F00"}],
-        "input": {"channels": 3},
-        "normalisation": {"mean": [0.5] * 3, "std": [0.25] * 3, "in_graph": True},
-        "tiling": {"tile": TILE, "overlap": 16},
-        "decision": {"classes": [{"class_id": 1, "name": "spot", "threshold": 0.5, "min_area_px": 10}]},
-        "models": models,
-        "files": {},
-    }
+def base_manifest(
+    models: dict[str, ModelFiles], tiling: Tiling | None = None, task: str = "segmentation"
+) -> Manifest:
+    return Manifest(
+        task=task, classes=(ModelClass(1, "spot", "#E69F00"),), in_channels=3,
+        tiling=tiling or Tiling.from_manifest({"tile": TILE, "overlap": 16}, task),
+        decision=DecisionConfig([ClassRule(1, "spot", 0.5, min_area_px=10)]), models=models,
+    )  # fmt: skip
 
 
 def build_bundle(path: Path, openvino: bool = True, golden: bool = True) -> Path:
     """Write a bundle (ONNX + OpenVINO FP32) with two golden images whose outputs ORT computed."""
     onnx_bytes = conv_onnx()
     files = {"model.onnx": onnx_bytes}
-    models: dict[str, Any] = {"onnx": {"path": "model.onnx", "precision": "fp32"}}
+    models = {"onnx": ModelFiles(path="model.onnx")}
     if openvino:
         xml, bin_ = serialize(convert_onnx(onnx_bytes))
         files |= {"openvino/fp32/model.xml": xml, "openvino/fp32/model.bin": bin_}
-        models["openvino_fp32"] = {"xml": "openvino/fp32/model.xml", "bin": "openvino/fp32/model.bin"}
+        models["openvino_fp32"] = ModelFiles(xml="openvino/fp32/model.xml", bin="openvino/fp32/model.bin")
     manifest = base_manifest(models)
     if golden:
         draft = Bundle(path, manifest_with_hashes(manifest, files), files)
@@ -92,16 +93,9 @@ def build_bundle(path: Path, openvino: bool = True, golden: bool = True) -> Path
             files[f"golden/{i:03d}.png"] = encode_image(image, ".png")
             result = inspector.inspect(image, return_scores=True)
             assert result.score_map is not None
-            entries.append(
-                {
-                    "file": f"golden/{i:03d}.png",
-                    "name": f"g{i}",
-                    "verdict": result.verdict,
-                    "n_defects": len(result.defects),
-                    "summary": result.summary,
-                }
-            )
-        manifest["golden"] = {"images": entries, "tolerance": {"fp32": 1e-3}}
+            entries.append(GoldenImage(f"golden/{i:03d}.png", f"g{i}", result.verdict, len(result.defects),
+                                       result.summary))  # fmt: skip
+        manifest = replace(manifest, golden=Golden(tuple(entries), {"fp32": 1e-3}))
     return write_bundle(path, manifest, files)
 
 
@@ -112,10 +106,16 @@ def bundle_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def rebuild(tmp_path: Path) -> Callable[..., Path]:
-    """Write a bundle from (manifest, files) as given, hashes included, for tampering tests."""
+    """Write a bundle from a raw (manifest dict, files) as given, hashes included, for tampering tests."""
 
     def make(manifest: dict[str, Any], files: dict[str, bytes], name: str = "b.wbx") -> Path:
-        return write_bundle(tmp_path / name, manifest, files)
+        path = tmp_path / name
+        hashed = {**manifest, "files": {n: sha256_hex(data) for n, data in sorted(files.items())}}
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(MANIFEST, json.dumps(hashed))
+            for n, data in sorted(files.items()):
+                zf.writestr(n, data)
+        return path
 
     return make
 

@@ -21,7 +21,7 @@ def test_valid_bundle_opens_with_verified_files(bundle_path: Path) -> None:
     bundle = open_bundle(bundle_path)
     assert bundle.task == "segmentation"
     assert bundle.tiling.tile == 64 and bundle.in_channels == 3
-    assert set(bundle.manifest["files"]) == set(bundle.files) - {"manifest.json"}
+    assert set(bundle.manifest.files) == set(bundle.files) - {"manifest.json"}
     assert bundle.read("model.onnx")[:2] == bundle.files["model.onnx"][:2]
 
 
@@ -114,3 +114,20 @@ def test_not_a_bundle(tmp_path: Path) -> None:
         zf.writestr("manifest.json", json.dumps({"format": "something-else"}))
     with pytest.raises(BundleError, match="not a Defect Workbench bundle"):
         open_bundle(other)
+
+
+def test_sections_that_bundles_of_earlier_code_carry_are_ignored(bundle_path: Path, rebuild) -> None:
+    """Normalisation is in the graph and every model takes NCHW float32 in [0, 1]: what earlier
+    exports wrote about them was never read and is dropped on reading."""
+    manifest, files = _contents(bundle_path)
+    manifest["normalisation"] = {"mean": [0.5] * 3, "std": [0.25] * 3, "in_graph": True}
+    manifest["precision"] = {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"}
+    manifest["input"].update(layout="NCHW", dtype="float32", range=[0.0, 1.0],
+                             preprocess="workbench.core.preprocess.to_unit_float")  # fmt: skip
+    manifest["models"]["onnx"]["precision"] = "fp32"
+    manifest["golden"]["images"][0].update(label="ok", decision={"verdict": "OK"})
+    bundle = open_bundle(rebuild(manifest, files))
+    again = bundle.manifest.to_dict()
+    assert again["input"] == {"channels": 3} and "normalisation" not in again and "precision" not in again
+    assert again["models"]["onnx"] == {"path": "model.onnx"}
+    assert set(again["golden"]["images"][0]) == {"file", "name", "verdict", "n_defects", "summary"}

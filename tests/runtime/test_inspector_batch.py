@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from runtime.conftest import base_manifest, conv_onnx, spot_image
 
+from workbench.core.tiling import Tiling
 from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.openvino_export import convert_onnx, serialize
 from workbench.runtime.bundle import Bundle
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import ModelFiles
 
 SIZES = ((40, 50), (96, 128), (40, 50), (150, 200))
 
@@ -21,12 +23,10 @@ def _bundle(pad_multiple: int | None, task: str = "segmentation") -> Bundle:
     onnx_bytes = conv_onnx()
     xml, bin_ = serialize(convert_onnx(onnx_bytes))
     files = {"model.onnx": onnx_bytes, "fp32.xml": xml, "fp32.bin": bin_}
-    models = {"onnx": {"path": "model.onnx"}, "openvino_fp32": {"xml": "fp32.xml", "bin": "fp32.bin"}}
-    manifest = base_manifest(models)
-    manifest["tiling"] = {"tile": 128, "overlap": 16}
-    manifest["task"] = task
-    if pad_multiple is not None:
-        manifest["tiling"]["pad_multiple"] = pad_multiple
+    models = {"onnx": ModelFiles(path="model.onnx"),
+              "openvino_fp32": ModelFiles(xml="fp32.xml", bin="fp32.bin")}  # fmt: skip
+    tiling = {"tile": 128, "overlap": 16, **({"pad_multiple": pad_multiple} if pad_multiple else {})}
+    manifest = base_manifest(models, Tiling.from_manifest(tiling, task), task)
     return Bundle(Path("<memory>"), manifest_with_hashes(manifest, files), files)
 
 

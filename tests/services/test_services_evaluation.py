@@ -13,8 +13,9 @@ from workbench.cli import main
 from workbench.core.cancel import CancelToken
 from workbench.core.project import Project
 from workbench.jobs.eval_export import evaluate_job
-from workbench.jobs.events import EventWriter, parse_event
+from workbench.jobs.events import EventWriter, ProgressEvent, parse_event
 from workbench.services import evaluation
+from workbench.services.job_specs import EvaluateSpec
 
 
 @pytest.fixture()
@@ -35,12 +36,12 @@ def test_cli_and_job_evaluate_alike(root: Path, capsys: pytest.CaptureFixture[st
     assert main(["evaluate", str(root), "--run", "r1", "--threshold", "0.25", "--id", "cli", "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
     stream = io.StringIO()
-    spec = {"kind": "evaluate", "project": str(root), "run_id": "r1", "threshold": 0.25, "eval_id": "job"}
+    spec = EvaluateSpec(str(root), run_id="r1", threshold=0.25, eval_id="job")
     result = evaluate_job(spec, EventWriter(stream), CancelToken())
     assert result["status"] == "completed"
     assert {**result["metrics"], "eval.id": "cli"} == cli["metrics"]  # all but the id alike
     events = [parse_event(line) for line in stream.getvalue().splitlines()]
-    assert events[0] == {**events[0], "type": "progress", "message": "loading the model"}
+    assert isinstance(events[0], ProgressEvent) and events[0].message == "loading the model"
     with Project.open(root, readonly=True) as project:
         assert {e["id"] for e in project.evaluations()} == {"cli", "job"}
 

@@ -11,6 +11,7 @@ from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
 from workbench.core.evaluation import EvaluationSession, summary_metrics, with_overrides
 from workbench.core.feedback import KINDS, collect_line_results, send_mistakes_to_review
+from workbench.runtime.manifest import FP32_TOLERANCE
 from workbench.services.evaluation import evaluate
 
 
@@ -26,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     source.add_argument("--bundle", help="a deploy bundle (.wbx), run through the runtime")
     p.add_argument(
         "--engine", choices=("auto", "torch"), default="auto",
-        help="for --run on a CPU: 'auto' runs the run's graph exported in memory through OpenVINO once "
-        "it matched torch (within 1e-3) and was faster on the first images; 'torch' never does",
+        help="for --run on a CPU: 'auto' runs the run's graph exported in memory through OpenVINO once it "
+        f"matched torch (within {FP32_TOLERANCE:g}) and was faster on the first images; 'torch' never does",
     )  # fmt: skip
     p.add_argument("--split", default="test", help="split to evaluate (default test; 'all' = every split)")
     p.add_argument("--id", dest="eval_id", help="evaluation id (default: time stamp)")

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.project import Project
+from workbench.core.run_config import DEFAULT_PRESET, PRESET_NAMES
+from workbench.core.types import TASKS
+from workbench.services.job_specs import TrainSpec
 from workbench.services.predict import predict, prediction_samples
 from workbench.services.training import new_train_spec, resume_train_spec, settle_train_run
-
-TASK_CHOICES = ("segmentation", "classification", "anomaly")
-PRESET_CHOICES = ("fast", "balanced", "accurate")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("train", help="train a model (runs as a job; prints the run id)")
     p.add_argument("dir", help="project folder")
-    p.add_argument("--task", choices=TASK_CHOICES, help="default: the project's task")
-    p.add_argument("--preset", choices=PRESET_CHOICES, default="fast")
+    p.add_argument("--task", choices=TASKS, help="default: the project's task")
+    p.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET)
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop training after this long")
     p.add_argument("--seed", type=int, help="random seed (same seed, same data: same run)")
     p.add_argument("--init-from", metavar="RUN_DIR", help="start from the weights of an earlier run folder")
@@ -38,8 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_predict)
 
 
-def _overrides(args: argparse.Namespace, task: str) -> dict[str, Any]:
-    config: dict[str, Any] = {"task": task, "preset": args.preset}
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    config: dict[str, Any] = {"preset": args.preset}
+    if args.task:  # else the project's task
+        config["task"] = args.task
     for key, value in (("time_limit", args.time_limit), ("seed", args.seed), ("model", args.model),
                        ("init_from", args.init_from), ("max_epochs", args.epochs)):  # fmt: skip
         if value is not None:
@@ -52,18 +55,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.resume:
             spec = resume_train_spec(project, args.resume)
         else:
-            spec = new_train_spec(project, _overrides(args, args.task or project.task))
-        run_dir = project.run_dir(spec["run_id"])
-    result = run_job(spec, run_dir, label=f"train {spec['run_id']}", quiet=args.json)
+            spec = new_train_spec(project, _overrides(args))
+        assert spec.run_id is not None
+        run_id, run_dir = spec.run_id, project.run_dir(spec.run_id)
+    result = run_job(spec, run_dir, label=f"train {run_id}", quiet=args.json)
     # Like the job, touch only this run (no lock): an ordinary open would first fail every orphan,
     # and a run killed after a cancel must end cancelled here as it does in the window.
     with Project.open(args.dir, lock=False) as project:
-        run = settle_train_run(project, spec["run_id"], result["status"], result.get("error", ""))
+        run = settle_train_run(project, run_id, result["status"], result.get("error", ""))
     result["status"] = run.status  # the run's record decides, as in the window
     if run.status != "completed" and run.error and not result.get("error"):
         result["error"] = run.error
-    if result["status"] == "completed":
-        result["decision_origin"] = run.config.get("decision_origin") or []
+    if result["status"] == "completed" and run.config.model is not None:
+        result["decision_origin"] = list(run.config.model.decision_origin)
     if args.json:
         print_json(result)
     else:
@@ -71,49 +75,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if result["status"] == "completed" else 1
 
 
-def run_job(spec: dict[str, Any], run_dir: Any, label: str, quiet: bool = False) -> dict[str, Any]:
+def run_job(spec: TrainSpec, run_dir: Path, label: str, quiet: bool = False) -> dict[str, Any]:
     """Run a job child with a progress bar on stderr; Ctrl+C cancels it cleanly.
 
     Returns the job's result with its final ``status`` (``workbench.jobs.outcome``), ``run_id``
     and any ``log`` lines.
     """
-    from workbench.jobs.outcome import job_outcome
+    from workbench.jobs.events import ProgressEvent
+    from workbench.jobs.job_state import JobState
     from workbench.jobs.process import JobProcess
 
     job = JobProcess(spec, run_dir / "job.json", run_dir / "job.stderr.log").start()
     bar = ProgressBar(label, enabled=not quiet)
-    seen: dict[str, Any] = {"val": {}, "log": [], "reported": None}
+    seen = JobState()
     cancelled = False
     try:
         for event in job.events():
-            _on_event(event, seen, bar)
+            seen.apply(event)
+            if isinstance(event, ProgressEvent):
+                bar(seen.fraction, seen.status_line())
     except KeyboardInterrupt:
         print("\ncancelling...", file=sys.stderr)
         job.cancel()
         cancelled = True
-    status, result = job_outcome(seen["reported"], job.wait(), cancelled)
+    status, result = seen.outcome(job.wait(), cancelled)
     if status == "completed":
         bar.done("done")
     if result.get("warning"):
         print(f"warning: {result['warning']}", file=sys.stderr)
-    out = {"run_id": spec.get("run_id"), **result, "status": status}
-    return {**out, "log": seen["log"]} if seen["log"] else out
-
-
-def _on_event(event: dict[str, Any], seen: dict[str, Any], bar: ProgressBar) -> None:
-    kind = event["type"]
-    if kind == "progress":
-        shown = " ".join(f"{k} {v:.3f}" for k, v in seen["val"].items())
-        bar(float(event["fraction"]), f"{event.get('message', '')} {shown}".strip())
-    elif kind == "metric" and str(event.get("name", "")).startswith("val.") and event["name"] != "val.score":
-        if event.get("value") is not None:
-            seen["val"][event["name"][4:]] = float(event["value"])
-    elif kind == "log":
-        seen["log"].append(event.get("message", ""))
-    elif kind == "done":
-        seen["reported"] = dict(event.get("result") or {})
-    elif kind == "error":
-        seen["reported"] = {"error": event.get("message", "the job failed")}
+    out = {"run_id": spec.run_id, **result, "status": status}
+    return {**out, "log": seen.log} if seen.log else out
 
 
 def _print_result(result: dict[str, Any]) -> None:

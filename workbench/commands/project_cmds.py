@@ -6,16 +6,15 @@ import argparse
 from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
-from workbench.core.decisions import DecisionConfig
-from workbench.core.project import TASKS, Project
-from workbench.core.types import Run
+from workbench.core.project import Project
+from workbench.core.types import TASKS, Run
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("new", help="create an empty project folder")
     p.add_argument("dir", help="project folder to create")
     p.add_argument("--name", help="display name (default: the folder name)")
-    p.add_argument("--task", choices=TASKS, default="segmentation", help="what the model will do")
+    p.add_argument("--task", choices=TASKS, default=TASKS[0], help="what the model will do")
     p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME",
                    help="add a defect class (repeatable)")  # fmt: skip
     p.set_defaults(func=cmd_new)
@@ -104,10 +103,11 @@ def metric_value(metrics: dict[str, object], key: str) -> object:
 
 def shipped_thresholds(run: Run) -> list[dict[str, Any]]:
     """Class, threshold and how it was chosen, per class rule of a completed run's decision."""
-    if run.status != "completed" or "decision" not in run.config:
+    model = run.config.model
+    if run.status != "completed" or model is None:
         return []
-    decision = DecisionConfig.from_dict(run.config.get("decision") or {})
-    methods = {o.get("class_id"): o.get("method") for o in run.config.get("decision_origin") or []}
+    decision = model.decision
+    methods = {o.get("class_id"): o.get("method") for o in model.decision_origin}
     if not decision.classes:
         return [{"class_id": None, "name": "", "threshold": decision.default_threshold, "method": "default"}]
     return [{"class_id": r.class_id, "name": r.name, "threshold": decision.ng_threshold(r),
@@ -120,18 +120,13 @@ def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
     return "/".join(f"{s['threshold']:.3f}{marks.get(s['method'], '')}" for s in shipped) or "-"
 
 
-def _preset(config: dict[str, Any]) -> Any:
-    """A running run's config is the training config; a completed run's holds it under "train"."""
-    return config.get("preset") or (config.get("train") or {}).get("preset")
-
-
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_project(args.dir, readonly=True) as project:
         runs = project.runs()
     if args.json:
         print_json([
-            {"id": r.id, "task": r.task, "status": r.status, "model": r.config.get("model"),
-             "preset": _preset(r.config), "created_at": r.created_at, "finished_at": r.finished_at,
+            {"id": r.id, "task": r.task, "status": r.status, "model": r.config.model_name,
+             "preset": r.config.preset, "created_at": r.created_at, "finished_at": r.finished_at,
              "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r)}
             for r in runs
         ])  # fmt: skip
@@ -147,7 +142,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         thresholds = _thresholds_text(shipped_thresholds(r))
         guessed = guessed or "?" in thresholds
         print(f"{r.id:<24} {r.task:<14} {r.status:<10} {shown[0]} {shown[1]}  {thresholds:<13} "
-              f"{r.config.get('model', '')}")  # fmt: skip
+              f"{r.config.model_name}")  # fmt: skip
         if r.error:
             print(f"{'':<24} error: {r.error}")
     if guessed:

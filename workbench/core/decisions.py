@@ -26,6 +26,9 @@ from workbench.core.errors import WorkbenchError
 
 Verdict = Literal["OK", "NG", "GRAY"]
 CONFIG_VERSION = 1
+# The threshold of a class nobody has placed one for: runs before their validation, a run without
+# val images, a decision config without rules, and the one threshold of training validation.
+DEFAULT_THRESHOLD = 0.5
 
 
 class DecisionConfigError(WorkbenchError, ValueError):
@@ -38,7 +41,7 @@ class ClassRule:
 
     class_id: int
     name: str
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     min_area_px: int = 0
     min_area_mm2: float = 0.0
     min_length_px: float = 0.0
@@ -63,7 +66,7 @@ class DecisionConfig:
     pixel_size_mm: float | None = None
     gray_low: float | None = None
     gray_high: float | None = None
-    default_threshold: float = 0.5
+    default_threshold: float = DEFAULT_THRESHOLD
 
     def __post_init__(self) -> None:
         self.validate()
@@ -156,7 +159,7 @@ class DecisionConfig:
             pixel_size_mm=data.get("pixel_size_mm"),
             gray_low=data.get("gray_low"),
             gray_high=data.get("gray_high"),
-            default_threshold=data.get("default_threshold", 0.5),
+            default_threshold=data.get("default_threshold", DEFAULT_THRESHOLD),
         )
 
 

@@ -10,7 +10,7 @@ A fixed 0.5 is wrong for most real models (a well-ranking model can reject every
   scores (at most ``MAX_MARGIN_LOGIT``). The val overkill this costs is recorded;
 - without: the ``OK_QUANTILE`` quantile of the good val images' scores (about 1 % overkill
   expected), stated as a guess from good parts only;
-- without any val image: the contract's default 0.5.
+- without any val image: the default threshold (``core.decisions.DEFAULT_THRESHOLD``).
 
 A good-only run places its threshold with this same code, on every labelled image its fit did not
 see (``learn.anomaly_threshold``); its origins also count the NG images of the train split
@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from workbench.core.class_pixels import owned_scores
-from workbench.core.decisions import DecisionConfig
+from workbench.core.decisions import DEFAULT_THRESHOLD, DecisionConfig
 
 MARGIN = 0.1  # with a single val NG image there is no spread: a tenth of its score
 MAX_MARGIN_LOGIT = 1.0  # the odds of the threshold drop at most e-fold
@@ -152,7 +152,7 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
         t = float(np.clip(np.quantile(ok, OK_QUANTILE), LOWEST, HIGHEST))
         return t, {"method": "ok_quantile", "quantile": OK_QUANTILE, "val_ng": 0, "val_ok": int(ok.size),
                    "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
-    return 0.5, {"method": "default", "val_ng": 0, "val_ok": 0}
+    return DEFAULT_THRESHOLD, {"method": "default", "val_ng": 0, "val_ok": 0}
 
 
 def _dice(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:

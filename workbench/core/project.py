@@ -26,12 +26,14 @@ from workbench.core.atomic import atomic_write_bytes
 from workbench.core.errors import MaskError, ProjectError, ProjectReadOnlyError
 from workbench.core.lock import ProjectLock
 from workbench.core.project_db import check_db_file, check_writable, open_connection, recover_hint, translate
+from workbench.core.run_config import RunConfig
 from workbench.core.runs import ACTIVE_STATES, ENDED_STATES, RunStateError, check_move
 from workbench.core.types import (
     FLAG_NG_WITHOUT_MASK,
     LABELS,
     REVIEW_STATES,
     SPLITS,
+    TASKS,
     Channel,
     DefectClass,
     Run,
@@ -41,7 +43,6 @@ from workbench.core.types import (
 DB_NAME = "project.db"
 PENDING_GRACE_S = 120
 _ID_LIST_MAX = 500  # ids looked up by key in one query; larger sets filter a scan
-TASKS = ("segmentation", "classification", "anomaly")
 SUBDIRS = ("images", "masks", "runs", "evaluations", "exports", "cache")
 # Distinct, colour-blind-friendly defaults (Okabe-Ito plus extras) for new classes.
 DEFAULT_COLORS = (
@@ -660,13 +661,13 @@ class Project:
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
 
-    def create_run(self, task: str, config: dict[str, Any], name: str = "", parent: str | None = None) -> Run:
-        """Record a new run (status ``pending``) and make its folder."""
+    def create_run(self, config: RunConfig, name: str = "", parent: str | None = None) -> Run:
+        """Record a new run (status ``pending``) of ``config.train.task`` and make its folder."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO runs(id, task, status, name, config, parent, created_at) VALUES(?,?,?,?,?,?,?)",
-                (run_id, task, "pending", name, json.dumps(config), parent, now_iso()),
+                (run_id, config.train.task, "pending", name, json.dumps(config.to_dict()), parent, now_iso()),
             )
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         return self.run(run_id)
@@ -777,10 +778,18 @@ RUN_COLUMNS = ("name", "config", "metrics", "dataset", "pid", "error", "started_
 
 
 def _run_columns(run_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Run columns as stored: JSON text for the dict columns; unknown names refused."""
+    """Run columns as stored: JSON text for the config (a ``RunConfig``) and the dict columns."""
     if set(fields) - set(RUN_COLUMNS):
         raise ProjectError(f"cannot set {sorted(set(fields) - set(RUN_COLUMNS))} on run {run_id}")
-    return {k: json.dumps(v) if k in ("config", "metrics", "dataset") else v for k, v in fields.items()}
+    out = dict(fields)
+    if "config" in out:
+        if not isinstance(out["config"], RunConfig):
+            raise ProjectError(f"run {run_id}: a config is a RunConfig, not {type(out['config']).__name__}")
+        out["config"] = json.dumps(out["config"].to_dict())
+    for key in ("metrics", "dataset"):
+        if key in out:
+            out[key] = json.dumps(out[key])
+    return out
 
 
 class MaskOrigin(NamedTuple):

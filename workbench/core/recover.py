@@ -26,10 +26,10 @@ from workbench.core.cancel import Progress, no_progress
 from workbench.core.errors import DamagedProjectError, ProjectError, WorkbenchError
 from workbench.core.lock import ProjectLock
 from workbench.core.mask_png import MaskLink, read_link
-from workbench.core.project import DB_NAME, DEFAULT_COLORS, TASKS, Project, now_iso
+from workbench.core.project import DB_NAME, DEFAULT_COLORS, Project, now_iso
 from workbench.core.project_db import check_db_file, check_writable
 from workbench.core.recover_salvage import Salvage, salvage
-from workbench.core.types import FLAG_NG_WITHOUT_MASK, LABELS, REVIEW_STATES, SPLITS
+from workbench.core.types import FLAG_NG_WITHOUT_MASK, LABELS, REVIEW_STATES, SPLITS, TASKS
 
 RECOVERED_TAG = "recovered"
 SAMPLE_COLUMNS = (

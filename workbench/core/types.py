@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.core.errors import ProjectError
+
+if TYPE_CHECKING:  # run_config reads TASKS from here
+    from workbench.core.run_config import RunConfig
 
 Label = Literal["ok", "ng", "unlabeled"]
 Split = Literal["train", "val", "test"]
@@ -13,6 +18,9 @@ Review = Literal["", "needs_review", "reviewed"]
 LABELS: tuple[Label, ...] = ("ok", "ng", "unlabeled")
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
 REVIEW_STATES: tuple[Review, ...] = ("", "needs_review", "reviewed")
+# What a project's models do; the one list the project, the trainer, the CLI, the window and the
+# runtime (a bundle's task) check against.
+TASKS = ("segmentation", "classification", "anomaly")
 
 # Flags set by image health checks and importers; a flag informs, it never rejects a sample.
 FLAG_OVEREXPOSED = "overexposed"
@@ -106,7 +114,7 @@ class Run:
     task: str
     status: str
     name: str
-    config: dict[str, Any]
+    config: RunConfig  # the training settings and, once completed, the model
     metrics: dict[str, Any]
     dataset: dict[str, Any]
     parent: str | None
@@ -118,12 +126,18 @@ class Run:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Run:
+        from workbench.core.run_config import RunConfig, RunConfigError
+
+        try:
+            config = RunConfig.from_dict(json.loads(row["config"]), row["task"])
+        except RunConfigError as exc:
+            raise ProjectError(f"run {row['id']}: its stored config {exc}") from exc
         return cls(
             id=row["id"],
             task=row["task"],
             status=row["status"],
             name=row["name"],
-            config=json.loads(row["config"]),
+            config=config,
             metrics=json.loads(row["metrics"]),
             dataset=json.loads(row["dataset"]),
             parent=row["parent"],

@@ -14,34 +14,27 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.decisions import DecisionConfig
 from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.onnx_export import export_onnx
-from workbench.export.parity import FP32_TOLERANCE
-from workbench.learn.infer import LoadedRun, run_tiling
-from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.learn.infer import LoadedRun
+from workbench.runtime.bundle import Bundle
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import FP32_TOLERANCE, Manifest, ModelFiles
 
 
 def memory_bundle(loaded: LoadedRun) -> Bundle:
     """A bundle held in memory with the run's ONNX graph, tiling and classes (no decision rules)."""
     config = loaded.config
-    onnx_bytes = export_onnx(loaded.score_module, int(config["in_channels"]), int(config["tile_size"]))
-    files = {"model.onnx": onnx_bytes}
-    manifest: dict[str, Any] = {
-        "format": BUNDLE_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "task": config["task"],
-        "classes": config["classes"],
-        "input": {"channels": int(config["in_channels"])},
-        "tiling": run_tiling(config).to_manifest(),
-        "decision": {},
-        "models": {"onnx": {"path": "model.onnx", "precision": "fp32"}},
-    }
+    files = {"model.onnx": export_onnx(loaded.score_module, config.in_channels, config.tile_size)}
+    manifest = Manifest(
+        task=config.task, classes=config.classes, in_channels=config.in_channels, tiling=config.tiling,
+        decision=DecisionConfig(), models={"onnx": ModelFiles(path="model.onnx")},
+    )  # fmt: skip
     return Bundle(Path(f"<{loaded.run_dir.name} in memory>"), manifest_with_hashes(manifest, files), files)
 
 

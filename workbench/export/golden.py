@@ -10,7 +10,7 @@ from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.imageio import encode_image
 from workbench.core.inference import score_summary
 from workbench.export.parity import ParityImage, VariantParity
-from workbench.runtime.golden import DEFAULT_TOLERANCE
+from workbench.runtime.manifest import DEFAULT_TOLERANCE, FP32_TOLERANCE, GoldenImage
 
 
 def pick_golden(items: list[ParityImage], count: int) -> list[ParityImage]:
@@ -37,31 +37,23 @@ def _suffix(image: np.ndarray) -> str:
 
 def golden_entries(
     items: list[ParityImage], reference: Any, config: DecisionConfig
-) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+) -> tuple[list[GoldenImage], dict[str, bytes]]:
     """Manifest entries and files (``golden/NNN.png|tif``) computed with the torch reference."""
-    entries, files = [], {}
+    entries: list[GoldenImage] = []
+    files: dict[str, bytes] = {}
     for i, item in enumerate(items):
         name = f"golden/{i:03d}{_suffix(item.image)}"
         files[name] = encode_image(item.image, name[-4:])
         ref = reference(item.image)
         decision = decide(ref, config, image=item.image)
-        entries.append(
-            {
-                "file": name,
-                "name": item.name,
-                "label": item.label,
-                "verdict": decision.verdict,
-                "n_defects": len(decision.defects),
-                "decision": decision.to_dict(),
-                "summary": score_summary(ref, config),
-            }
-        )
+        summary = score_summary(ref, config)
+        entries.append(GoldenImage(name, item.name, decision.verdict, len(decision.defects), summary))
     return entries, files
 
 
 def tolerances(rows: list[VariantParity]) -> dict[str, float]:
     """Verify tolerance per precision: FP32 is fixed; FP16/INT8 allow twice what export measured."""
-    out = {"fp32": DEFAULT_TOLERANCE["fp32"]}
+    out = {"fp32": FP32_TOLERANCE}
     for row in rows:
         if row.precision in ("fp16", "int8") and "device default" not in row.label:
             out[row.precision] = max(DEFAULT_TOLERANCE[row.precision], 2.0 * row.max_abs)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
 from workbench.core.decisions import Decision, DecisionConfig, decide
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import FP32_TOLERANCE, ParityRow
 
-FP32_TOLERANCE = 1e-3
 # A reference decision that flips when every threshold moves by this much is "borderline": a
 # backend whose scores agree within tolerance may legitimately decide it the other way.
 BORDERLINE_MARGIN = 2 * FP32_TOLERANCE
@@ -79,7 +78,7 @@ class VariantParity:
 
     @property
     def passed(self) -> bool:
-        """FP32 gate: scores within 1e-3 and every decision identical except borderline ones."""
+        """FP32 gate: scores within ``FP32_TOLERANCE`` and every decision identical except borderline ones."""
         return self.max_abs <= FP32_TOLERANCE and not self.verdict_changes and not self.count_changes
 
     def add(
@@ -111,30 +110,15 @@ class VariantParity:
             self.labelled += 1
             self.correct += int(dec.verdict == item.label.upper())
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "variant": self.label,
-            "precision": self.precision,
-            "images": self.images,
-            "max_abs_diff": self.max_abs,
-            "mean_abs_diff": self.mean_abs,
-            "decisions_changed": self.verdict_changes,
-            "defect_counts_changed": self.count_changes,
-            "borderline_changes": self.borderline_changes,
-            "accuracy": self.accuracy,
-            "gate": self.gate,
-            "passed": self.passed,
-        }
+    def row(self) -> ParityRow:
+        """What the bundle's manifest records of this variant (``runtime.manifest.ParityRow``)."""
+        return ParityRow(
+            self.label, self.precision, self.images, self.max_abs, self.mean_abs, tuple(self.verdict_changes),
+            tuple(self.count_changes), tuple(self.borderline_changes), self.accuracy, self.gate, self.passed,
+        )  # fmt: skip
 
     def line(self) -> str:
-        acc = f"{self.accuracy * 100:5.1f}%" if self.accuracy is not None else "  n/a"
-        verdict = ("PASS" if self.passed else "FAIL") if self.gate else "info"
-        return (
-            f"{self.label:34} max|d| {self.max_abs:9.2e}  mean|d| {self.mean_abs:9.2e}  "
-            f"decisions changed {len(self.verdict_changes):3d}  defect counts changed "
-            f"{len(self.count_changes):3d}  borderline {len(self.borderline_changes):2d}  "
-            f"accuracy {acc}  {verdict}"
-        )
+        return self.row().line()
 
 
 def measure(

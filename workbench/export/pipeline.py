@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +12,18 @@ import numpy as np
 
 from workbench import __version__
 from workbench.core.cancel import CancelToken, Progress, no_progress
-from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project, now_iso
+from workbench.core.run_config import ModelConfig
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.errors import ExportError
 from workbench.export.golden import golden_entries, pick_golden, tolerances
 from workbench.export.onnx_export import export_onnx
 from workbench.export.parity import ParityImage, VariantParity, measure
 from workbench.export.variants import build_models, calibration_tiles, split_samples
-from workbench.learn.infer import load_run, run_decision, run_tiling
-from workbench.runtime.bundle import BUNDLE_FORMAT, FORMAT_VERSION, Bundle
+from workbench.learn.infer import load_run
+from workbench.runtime.bundle import Bundle
 from workbench.runtime.inspector import Inspector
+from workbench.runtime.manifest import FP32_TOLERANCE, Golden, Manifest, ModelFiles, Parity
 
 FORMATS = ("onnx", "openvino", "fp16", "int8")
 
@@ -78,40 +79,12 @@ def _parity_items(project: Project, options: ExportOptions, notes: list[str]) ->
     return [ParityImage(s.name, s.label, project.read_image(s, channel=None)) for s in samples]
 
 
-def _manifest(
-    project_name: str, run_id: str, config: dict[str, Any], decision: DecisionConfig, models: dict[str, Any]
-) -> dict[str, Any]:
-    channels = int(config["in_channels"])
-    return {
-        "format": BUNDLE_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created_by": f"defect-workbench {__version__}",
-        "created_at": now_iso(),
-        "project": project_name,
-        "run_id": run_id,
-        "task": config["task"],
-        "model": config.get("model", ""),
-        "classes": [
-            {"id": c["id"], "name": c["name"], "color": c.get("color", "#FF0000")} for c in config["classes"]
-        ],
-        "input": {
-            "channels": channels,
-            "layout": "NCHW",
-            "dtype": "float32",
-            "range": [0.0, 1.0],
-            "preprocess": "workbench.core.preprocess.to_unit_float",
-        },
-        "normalisation": {
-            "mean": config.get("mean") or [0.0] * channels,
-            "std": config.get("std") or [1.0] * channels,
-            "in_graph": True,
-        },
-        "tiling": run_tiling(config).to_manifest(),
-        "decision": decision.to_dict(),
-        "models": models,
-        "precision": {"default": "fp32", "openvino_fp32_hint": "INFERENCE_PRECISION_HINT=f32"},
-        "files": {},
-    }
+def _manifest(project_name: str, run_id: str, config: ModelConfig, models: dict[str, ModelFiles]) -> Manifest:
+    return Manifest(
+        task=config.task, classes=config.classes, in_channels=config.in_channels, tiling=config.tiling,
+        decision=config.shipped_decision(), models=models, created_by=f"defect-workbench {__version__}",
+        created_at=now_iso(), project=project_name, run_id=run_id, model=config.model,
+    )  # fmt: skip
 
 
 def _variants(bundle: Bundle) -> list[tuple[VariantParity, Inspector]]:
@@ -193,10 +166,10 @@ def export_bundle(
             )
     cancel.raise_if_cancelled()
     progress(0.1, "exporting ONNX")
-    onnx_bytes = export_onnx(loaded.score_module, int(config["in_channels"]), int(config["tile_size"]))
+    onnx_bytes = export_onnx(loaded.score_module, config.in_channels, config.tile_size)
     files, models = build_models(onnx_bytes, wanted, calib, progress, cancel)
-    decision = run_decision(config)
-    manifest = _manifest(project_name, run_id, config, decision, models)
+    manifest = _manifest(project_name, run_id, config, models)
+    decision = manifest.decision
     bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
 
     reference = _cached_reference(loaded.scores, items)
@@ -211,22 +184,16 @@ def export_bundle(
         raise ExportError("FP32 parity failed, no bundle written:\n  " + "\n  ".join(lines))
     keep_int8, int8_text = _int8_verdict(rows, torch_row, options.int8_tolerance)
     if "openvino_int8" in models and not keep_int8:
-        entry = models.pop("openvino_int8")
-        for key in ("xml", "bin"):
-            del files[entry[key]]
+        for name in models.pop("openvino_int8").names():
+            del files[name]
     progress(0.92, "computing golden outputs")
     golden, golden_files = golden_entries(golden_items, reference, decision)
     files.update(golden_files)
-    manifest["golden"] = {"images": golden, "tolerance": tolerances(rows)}
-    manifest["parity"] = {
-        "reference": torch_row.to_dict(),
-        "variants": [r.to_dict() for r in rows],
-        "int8": int8_text,
-        "fp32_tolerance": 1e-3,
-    }
+    parity = Parity(torch_row.row(), tuple(r.row() for r in rows), int8_text, FP32_TOLERANCE)
+    golden_part = Golden(tuple(golden), tolerances(rows))
+    manifest = replace(manifest, models=dict(models), golden=golden_part, parity=parity)
     cancel.raise_if_cancelled()
     write_bundle(out, manifest, files)
     progress(1.0, f"wrote {out}")
-    return ExportReport(
-        out, list(models), manifest["parity"]["variants"], int8_text, len(golden), notes, lines
-    )
+    measured = [r.to_dict() for r in parity.variants]
+    return ExportReport(out, list(models), measured, int8_text, len(golden), notes, lines)

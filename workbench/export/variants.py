@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
 from workbench.core.preprocess import model_input
 from workbench.core.project import Project
+from workbench.core.run_config import ModelConfig
 from workbench.core.tiling import whole_tiles
 from workbench.core.types import Sample
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
+from workbench.runtime.manifest import ModelFiles
 
 
 def split_samples(project: Project, split: str, limit: int, seed: int) -> list[Sample]:
@@ -24,10 +24,10 @@ def split_samples(project: Project, split: str, limit: int, seed: int) -> list[S
 
 
 def calibration_tiles(
-    project: Project, config: dict[str, Any], images: int, per_image: int, seed: int
+    project: Project, config: ModelConfig, images: int, per_image: int, seed: int
 ) -> list[np.ndarray]:
     """Random ``(1, C, t, t)`` tiles from training images: what INT8 ranges are fitted on."""
-    tile, channels = int(config["tile_size"]), int(config["in_channels"])
+    tile, channels = config.tile_size, config.in_channels
     rng = np.random.default_rng(seed)
     tiles = []
     for sample in split_samples(project, "train", images, seed):
@@ -46,13 +46,13 @@ def build_models(
     calibration: list[np.ndarray],
     progress: Progress,
     cancel: CancelToken,
-) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, bytes], dict[str, ModelFiles]]:
     """Bundle files and their ``models`` manifest entries for the requested formats."""
     files: dict[str, bytes] = {}
-    models: dict[str, dict[str, Any]] = {}
+    models: dict[str, ModelFiles] = {}
     if "onnx" in wanted:
         files["model.onnx"] = onnx_bytes
-        models["onnx"] = {"path": "model.onnx", "precision": "fp32"}
+        models["onnx"] = ModelFiles(path="model.onnx")
     if "openvino" not in wanted:
         return files, models
     progress(0.2, "converting to OpenVINO")
@@ -69,8 +69,8 @@ def build_models(
 
 
 def _add_ir(
-    files: dict[str, bytes], models: dict[str, dict[str, Any]], precision: str, ir: tuple[bytes, bytes]
+    files: dict[str, bytes], models: dict[str, ModelFiles], precision: str, ir: tuple[bytes, bytes]
 ) -> None:
     xml, bin_ = f"openvino/{precision}/model.xml", f"openvino/{precision}/model.bin"
     files[xml], files[bin_] = ir
-    models[f"openvino_{precision}"] = {"xml": xml, "bin": bin_, "precision": precision}
+    models[f"openvino_{precision}"] = ModelFiles(xml=xml, bin=bin_)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.decisions import DecisionConfig
 from workbench.core.errors import MaskError, ProjectError
-from workbench.core.evaluation import EvaluationSession, new_eval_id, with_overrides
+from workbench.core.evaluation import EvaluationSession, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_compare import CompareWidget
 from workbench.gui.eval_widgets import (
@@ -47,6 +47,8 @@ from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import WARNING_STYLE, chosen_on_validation, evaluation_note
 from workbench.gui.train_widgets import short_name, styled_label
 from workbench.gui.workers import Task, start
+from workbench.jobs.events import JobEvent, ProgressEvent
+from workbench.services.job_specs import evaluate_spec
 
 
 def fill(text: str, *args: object) -> str:
@@ -286,9 +288,8 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         kind, value = self.source_combo.currentData()
         split = str(self.split_combo.currentData())
         app_settings().setValue("evaluate/split", split)
-        spec: dict[str, Any] = {"kind": "evaluate", "project": str(self.project.root), "split": split,
-                                "eval_id": new_eval_id(),
-                                "run_id" if kind == "run" else "bundle": value}  # fmt: skip
+        run_id, bundle = (str(value), None) if kind == "run" else (None, str(value))
+        spec = evaluate_spec(self.project, run_id, bundle, split)
         folder = self.project.root / "cache" / "jobs"
         self.job = self.jobs.start(spec, self.tr("Evaluating %1").replace("%1", str(value)), folder)
         self.job.received.connect(self._on_event)
@@ -301,10 +302,10 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self._update_buttons()
         return self.job
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event["type"] == "progress":
-            self.progress.setValue(int(float(event.get("fraction") or 0) * 1000))
-            self.state_label.setText(str(event.get("message", "")))
+    def _on_event(self, event: JobEvent) -> None:
+        if isinstance(event, ProgressEvent) and self.job is not None:
+            self.progress.setValue(int(self.job.seen.fraction * 1000))
+            self.state_label.setText(self.job.seen.message)
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         self._update_buttons()
@@ -377,7 +378,9 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             run = self.project.run(str(run_id))
         except ProjectError:
             return None  # the run was deleted; its evaluation stays
-        return list(run.config["decision_origin"]) if chosen_on_validation(run, config) else None
+        if run.config.model is None or not chosen_on_validation(run, config):
+            return None
+        return list(run.config.model.decision_origin)
 
     def _slider_moved(self, _value: int) -> None:
         self.threshold_label.setText(f"{self.threshold:.3f}")

@@ -34,6 +34,8 @@ from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.train_page import run_key_metrics
+from workbench.jobs.events import ErrorEvent, JobEvent, LogEvent, ProgressEvent
+from workbench.services.job_specs import export_spec
 
 FORMAT_KEYS = ("openvino", "fp16", "int8")
 
@@ -198,12 +200,12 @@ class CheckPage(Retranslatable, QWizardPage):
         self.job.finished.connect(self._on_finished)
         self.completeChanged.emit()
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event["type"] == "progress":
-            self.progress.setValue(int(float(event.get("fraction") or 0) * 1000))
-            self.status.setText(str(event.get("message", "")))
-        elif event["type"] in ("log", "error"):
-            self.log.appendPlainText(str(event.get("message", "")))
+    def _on_event(self, event: JobEvent) -> None:
+        if isinstance(event, ProgressEvent) and self.job is not None:
+            self.progress.setValue(int(self.job.seen.fraction * 1000))
+            self.status.setText(self.job.seen.message)
+        elif isinstance(event, (LogEvent, ErrorEvent)):
+            self.log.appendPlainText(event.message)
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":
@@ -315,8 +317,7 @@ class ExportWizard(Retranslatable, QWizard):
         s.setValue("export/run", run_id)
         s.setValue("export/formats", formats)
         s.setValue("export/device", device)
-        spec = {"kind": "export", "project": str(self.project.root), "run_id": run_id, "formats": formats,
-                "device": device, "bench_repeat": 3}  # fmt: skip
+        spec = export_spec(self.project, run_id, formats, device)
         job = self.jobs.start(
             spec, self.tr("Exporting %1").replace("%1", run_id), self.project.root / "cache" / "jobs"
         )

@@ -23,24 +23,27 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.jobs.events import parse_event
-from workbench.jobs.outcome import job_outcome
+from workbench.jobs.job_state import JobState
+from workbench.jobs.process import CANCEL_GRACE_S
+from workbench.services.job_specs import JobSpec
 
 POLL_MS = 150
-CANCEL_GRACE_S = 30.0  # a job stops at its next check; after this it is killed
 STDERR_TAIL = 4000  # bytes of the child's stderr read to explain a crash
 
 
 class JobClient(QObject):
-    """One job: ``start()``, then ``received`` for each JSON line and ``finished`` once at the end.
+    """One job: ``start()``, then ``received`` for each event and ``finished`` once at the end.
 
-    ``finished`` carries the final state: ``completed``, ``cancelled`` or ``failed``, and the
-    ``done`` result (or ``{"error": message}`` for a failed job, including one that crashed).
+    ``seen`` is what the events say so far (``workbench.jobs.job_state.JobState``, the CLI's
+    reducer too); a page reads it when ``received`` fires. ``finished`` carries the final state:
+    ``completed``, ``cancelled`` or ``failed``, and the ``done`` result (or ``{"error": message}``
+    for a failed job, including one that crashed).
     """
 
-    received = Signal(dict)
+    received = Signal(object)  # a workbench.jobs.events.JobEvent
     finished = Signal(str, dict)
 
-    def __init__(self, spec: dict[str, Any], spec_path: Path, title: str, parent: QObject | None = None):
+    def __init__(self, spec: JobSpec, spec_path: Path, title: str, parent: QObject | None = None):
         super().__init__(parent)
         self.spec = spec
         self.spec_path = spec_path
@@ -49,6 +52,7 @@ class JobClient(QObject):
         self.title = title
         self.state = "pending"
         self.result: dict[str, Any] = {}
+        self.seen = JobState()
         self.pid = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.cancel_requested: float | None = None
@@ -64,7 +68,7 @@ class JobClient(QObject):
 
     def start(self) -> JobClient:
         self.spec_path.parent.mkdir(parents=True, exist_ok=True)
-        self.spec_path.write_text(json.dumps(self.spec, indent=2), encoding="utf-8")
+        self.spec_path.write_text(json.dumps(self.spec.to_dict(), indent=2), encoding="utf-8")
         self.events_path.write_bytes(b"")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.pop("QT_QPA_PLATFORM", None)  # the job never shows a window
@@ -138,19 +142,14 @@ class JobClient(QObject):
         *lines, self._partial = (self._partial + chunk).split(b"\n")
         for raw in lines:
             event = parse_event(raw.decode("utf-8", errors="replace"))
-            if event is None:
-                continue
-            if event["type"] == "done":
-                self.result = dict(event.get("result") or {})
-            elif event["type"] == "error":
-                self.result = {"error": event.get("message", ""), "traceback": event.get("traceback", "")}
-            self.received.emit(event)
+            if event is not None:
+                self.seen.apply(event)
+                self.received.emit(event)
 
     def _finish(self) -> None:
         code = self.process.returncode if self.process is not None else None
-        self.state, self.result = job_outcome(
-            self.result or None, code, self.cancel_requested is not None, self._stderr_hint()
-        )
+        cancelled = self.cancel_requested is not None
+        self.state, self.result = self.seen.outcome(code, cancelled, self._stderr_hint())
         self.finished.emit(self.state, self.result)
 
     def _stderr_hint(self) -> str:
@@ -172,9 +171,9 @@ class JobRegistry(QObject):
         super().__init__(parent)
         self.jobs: list[JobClient] = []
 
-    def start(self, spec: dict[str, Any], title: str, folder: Path) -> JobClient:
+    def start(self, spec: JobSpec, title: str, folder: Path) -> JobClient:
         """Start a job whose spec is written to ``folder`` (a run folder, or the project cache)."""
-        job = JobClient(spec, folder / f"job-{spec['kind']}-{uuid.uuid4().hex[:8]}.json", title, self)
+        job = JobClient(spec, folder / f"job-{spec.kind}-{uuid.uuid4().hex[:8]}.json", title, self)
         job.finished.connect(lambda *_: self._ended(job))
         self.jobs.append(job)
         job.start()

@@ -85,8 +85,11 @@ def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
 
 
 def decision_lines(run: Run) -> list[tuple[str, bool]]:
-    """One (text, warning) per class rule of ``run``'s shipped decision."""
-    origins = run.config.get("decision_origin") or []
+    """One (text, warning) per class rule of ``run``'s shipped decision (none before it completed)."""
+    model = run.config.model
+    if model is None:
+        return []
+    origins = model.decision_origin
     if origins:
         out = []
         for o in origins:
@@ -98,7 +101,7 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
                 line += "; " + outline_how(o)
             out.append((line, warn))
         return out
-    decision = DecisionConfig.from_dict(run.config.get("decision") or {})
+    decision = model.decision
     how = _t("the default threshold")
     rules = decision.classes
     if not rules:
@@ -108,7 +111,7 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
 
 def chosen_on_validation(run: Run, decision: DecisionConfig) -> bool:
     """Whether ``decision``'s class thresholds are the ones ``run`` chose on its validation images."""
-    origins = run.config.get("decision_origin") or []
+    origins = run.config.model.decision_origin if run.config.model is not None else ()
     if not origins or any(o.get("method") == "default" for o in origins):
         return False
     shipped = [float(o["threshold"]) for o in origins]

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.project import TASKS
+from workbench.core.types import TASKS
 from workbench.gui.icons import icon
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.settings import recent_projects

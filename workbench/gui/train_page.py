@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
-from workbench.core.types import Run
+from workbench.core.run_config import DEFAULT_PRESET
+from workbench.core.types import TASKS, Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import ShippedDecisionWidget
 from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
-from workbench.jobs.events import read_events
+from workbench.jobs.events import ErrorEvent, JobEvent, LogEvent, MetricEvent, ProgressEvent, read_events
 from workbench.services.training import new_train_spec, settle_train_run
 
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
@@ -157,8 +158,8 @@ class TrainPageWidget(Retranslatable, QWidget):
 
     def _restore_choices(self) -> None:
         s = app_settings()
-        self.settings.set_task(str(s.value("train/task", "segmentation")))
-        self.settings.set_preset(str(s.value("train/preset", "fast")))
+        self.settings.set_task(str(s.value("train/task", TASKS[0])))
+        self.settings.set_preset(str(s.value("train/preset", DEFAULT_PRESET)))
 
     def _save_choices(self) -> None:
         s = app_settings()
@@ -211,7 +212,7 @@ class TrainPageWidget(Retranslatable, QWidget):
             message = str(exc)
             self._show_error(lambda: message)
             return None
-        run_id = spec["run_id"]
+        run_id = str(spec.run_id)
         self.curves.clear_curves()
         self.log.clear()
         self.progress.setValue(0)
@@ -234,24 +235,26 @@ class TrainPageWidget(Retranslatable, QWidget):
             self.job.cancel()
             self.state_label.compose(lambda: self.tr("Cancelling: the job stops at its next step …"))
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        kind = event["type"]
-        if kind == "progress":
-            fraction = float(event.get("fraction") or 0.0)
-            self.progress.setValue(int(fraction * 1000))
+    def _on_event(self, event: JobEvent) -> None:
+        """Show what the job's state (``JobClient.seen``) says now; a metric also extends its curve."""
+        if self.job is None:
+            return
+        seen = self.job.seen
+        if isinstance(event, ProgressEvent):
+            self.progress.setValue(int(seen.fraction * 1000))
             elapsed = time.monotonic() - self._started
-            if 0.02 < fraction < 1.0:
-                left = format_eta(elapsed / fraction - elapsed)
+            if 0.02 < seen.fraction < 1.0:
+                left = format_eta(elapsed / seen.fraction - elapsed)
                 self.eta_label.compose(lambda: self.tr("about %1 left").replace("%1", left))
-        elif kind == "metric":
-            if self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch")):
-                epoch = str(event.get("epoch"))
+        elif isinstance(event, MetricEvent):
+            if self.curves.add_metric(event.name, event.value, event.epoch) and seen.epoch is not None:
+                epoch = str(seen.epoch)
                 self.epoch_label.compose(lambda: self.tr("epoch %1").replace("%1", epoch))
-        elif kind in ("log", "error"):
-            self.log.appendPlainText(str(event.get("message", "")))
+        elif isinstance(event, (LogEvent, ErrorEvent)):
+            self.log.appendPlainText(event.message)
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
-        run_id = self.job.spec["run_id"] if self.job is not None else ""
+        run_id = str(self.job.spec.run_id or "") if self.job is not None else ""
         error = str(result.get("error", ""))
         if self.project is not None and run_id:
             run = settle_train_run(self.project, run_id, state, error)
@@ -295,10 +298,10 @@ class TrainPageWidget(Retranslatable, QWidget):
                 "a benchmark). The table shows its final metrics."
             ))  # fmt: skip
         for event in events:
-            if event["type"] == "metric":
-                self.curves.add_metric(str(event.get("name")), event.get("value"), event.get("epoch"))
-            elif event["type"] in ("log", "error"):
-                self.log.appendPlainText(str(event.get("message", "")))
+            if isinstance(event, MetricEvent):
+                self.curves.add_metric(event.name, event.value, event.epoch)
+            elif isinstance(event, (LogEvent, ErrorEvent)):
+                self.log.appendPlainText(event.message)
         run = self.project.run(run_id)
         self.decision_block.show_run(run)
         self.progress.setValue(1000 if run.status == "completed" else 0)

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.run_config import PRESET_NAMES
+from workbench.core.types import TASKS
 from workbench.gui.retranslatable import Retranslatable
-from workbench.learn.presets import PRESET_NAMES, TASKS, resolve_config
+from workbench.learn.presets import resolve_config
 
 CTX = "TrainPage"
 

@@ -1,6 +1,7 @@
 """Long work in a child process: ``python -m workbench.jobs SPEC.json`` (spec in, JSON lines out).
 
 ``runner`` runs inside the child; ``process.JobProcess`` starts and watches one from the CLI
-(the GUI does the same with QProcess). Importing this package imports neither torch nor Qt, so
+(the window's ``gui.job_client.JobClient`` follows its events file instead); both reduce the events
+with ``job_state.JobState``. Importing this package imports neither torch nor Qt, so
 the child installs its cancel handler before anything slow happens.
 """

@@ -2,11 +2,8 @@
 
 The CLI verbs `workbench evaluate` and `workbench export` take the project's write lock or run in
 the foreground; these job kinds do the same work with ``lock=False`` (a job only writes its own
-evaluation folder, export file and evaluation row) and report through the event stream.
-Spec: ``{"kind": "evaluate", "project", "run_id" | "bundle", "split": "test", "threshold"?,
-"engine": "auto" | "torch"}`` and
-``{"kind": "export", "project", "run_id", "out"?, "formats": "onnx,openvino", "device": "cpu",
-"bench_repeat": 3}``.
+evaluation folder, export file and evaluation row) and report through the event stream. Their specs
+are ``EvaluateSpec`` and ``ExportSpec`` (``workbench.services.job_specs``).
 """
 
 from __future__ import annotations
@@ -16,25 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.cancel import CancelToken
-from workbench.core.errors import WorkbenchError
 from workbench.jobs.events import EventWriter
+from workbench.services.job_specs import EvaluateSpec, ExportSpec
 
 BENCH_SHAPE = (512, 512)  # a modest frame keeps the latency check of the export wizard short
 
 
-def evaluate_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
+def evaluate_job(spec: EvaluateSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Run a run or bundle over a split, store score maps and metrics (``evaluations/<id>/``)."""
     from workbench.core.evaluation import summary_metrics
     from workbench.core.project import Project
     from workbench.services.evaluation import evaluate
 
-    if not spec.get("run_id") and not spec.get("bundle"):
-        raise WorkbenchError("an evaluate job needs the 'run_id' of a run or a 'bundle' file")
-    with Project.open(spec["project"], lock=False) as project:
+    with Project.open(spec.project, lock=False) as project:
         session = evaluate(
-            project, spec.get("run_id"), spec.get("bundle"), spec.get("split", "test"),
-            engine=spec.get("engine", "auto"), threshold=spec.get("threshold"),
-            eval_id=spec.get("eval_id"), progress=events.progress, cancel=cancel,
+            project, spec.run_id, spec.bundle, spec.split, engine=spec.engine, threshold=spec.threshold,
+            eval_id=spec.eval_id, progress=events.progress, cancel=cancel,
         )  # fmt: skip
         events.artifact(str(session.dir))
         return {"status": "completed", "eval_id": session.eval_id,
@@ -54,21 +48,17 @@ def _finite(value: float) -> float | None:
     return round(value, 3) if math.isfinite(value) else None
 
 
-def export_job(spec: dict[str, Any], events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
+def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Export a run to a `.wbx` bundle with the parity gate, then time it on this machine."""
     from workbench.export.pipeline import export_bundle
 
-    if not spec.get("run_id"):
-        raise WorkbenchError("an export job needs the 'run_id' of a finished run")
-    formats = spec.get("formats", "onnx,openvino")
     progress = lambda f, m: events.progress(0.85 * f, m)  # noqa: E731
-    report = export_bundle(spec["project"], spec["run_id"], spec.get("out"), formats, progress, cancel)
+    report = export_bundle(spec.project, spec.run_id, spec.out, spec.formats, progress, cancel)
     events.artifact(str(report.path))
     latency: list[dict[str, Any]] = []
-    repeat = int(spec.get("bench_repeat", 3))
-    if repeat > 0:
+    if spec.bench_repeat > 0:
         events.progress(0.88, "measuring latency on this machine")
-        latency = _latency(report.path, str(spec.get("device", "cpu")), repeat)
+        latency = _latency(report.path, spec.device, spec.bench_repeat)
     events.progress(1.0, "export done")
     return {"status": "completed", "path": str(report.path), "variants": report.variants,
             "parity": report.parity, "int8": report.int8, "golden": report.golden,

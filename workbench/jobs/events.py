@@ -1,8 +1,10 @@
 """The job event stream: one JSON object per line on stdout, mirrored to ``runs/<id>/events.jsonl``.
 
-Types (docs/dev/contracts.md, Jobs): ``progress`` (fraction, message), ``metric`` (name, value,
-epoch), ``log`` (message), ``artifact`` (path), ``done`` (result), ``error`` (message, traceback).
-Every event also carries ``time`` (seconds since the epoch).
+One frozen dataclass per event type (docs/dev/contracts.md, Jobs): ``progress`` (fraction,
+message), ``metric`` (name, value, epoch), ``log`` (message), ``artifact`` (path), ``done``
+(result), ``error`` (message, traceback). Every event also carries ``time`` (seconds since the
+epoch). ``EventWriter`` writes them in the child; ``parse_event`` reads them back in the parents,
+whose one reducer is ``workbench.jobs.job_state.JobState``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,71 @@ import math
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
-EVENT_TYPES = ("progress", "metric", "log", "artifact", "done", "error")
 PROGRESS_FILE_INTERVAL = 2.0  # seconds between progress lines kept in events.jsonl
+
+
+@dataclass(frozen=True)
+class _Event:
+    type: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **_clean(asdict(self))}
+
+
+@dataclass(frozen=True)
+class ProgressEvent(_Event):
+    type: ClassVar[str] = "progress"
+    fraction: float
+    message: str = ""
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class MetricEvent(_Event):
+    type: ClassVar[str] = "metric"
+    name: str
+    value: float | None  # None where the value was not a finite number
+    epoch: int | None = None
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class LogEvent(_Event):
+    type: ClassVar[str] = "log"
+    message: str
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class ArtifactEvent(_Event):
+    type: ClassVar[str] = "artifact"
+    path: str
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class DoneEvent(_Event):
+    type: ClassVar[str] = "done"
+    result: dict[str, Any] = field(default_factory=dict)
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class ErrorEvent(_Event):
+    type: ClassVar[str] = "error"
+    message: str
+    traceback: str = ""
+    time: float = 0.0
+
+
+JobEvent = ProgressEvent | MetricEvent | LogEvent | ArtifactEvent | DoneEvent | ErrorEvent
+EVENT_TYPES: dict[str, type[JobEvent]] = {
+    e.type: e for e in (ProgressEvent, MetricEvent, LogEvent, ArtifactEvent, DoneEvent, ErrorEvent)
+}
 
 
 def _clean(value: Any) -> Any:
@@ -44,21 +106,18 @@ class EventWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = path
 
-    def emit(self, type_: str, **fields: Any) -> None:
-        if type_ not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {type_!r}")
-        event = {"type": type_, "time": round(time.time(), 3), **_clean(fields)}
-        line = json.dumps(event, ensure_ascii=False, default=str)
+    def emit(self, event: JobEvent) -> None:
+        line = json.dumps(event.to_dict(), ensure_ascii=False, default=str)
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()
-            if self.log_path is not None and self._keep_in_file(type_):
+            if self.log_path is not None and self._keep_in_file(event):
                 with open(self.log_path, "a", encoding="utf-8") as fh:
                     fh.write(line + "\n")
 
-    def _keep_in_file(self, type_: str) -> bool:
+    def _keep_in_file(self, event: JobEvent) -> bool:
         # Progress arrives every step; the file keeps one every few seconds, everything else always.
-        if type_ != "progress":
+        if not isinstance(event, ProgressEvent):
             return True
         now = time.monotonic()
         if now - self._last_file_progress < PROGRESS_FILE_INTERVAL:
@@ -67,39 +126,48 @@ class EventWriter:
         return True
 
     def progress(self, fraction: float, message: str = "") -> None:
-        self.emit("progress", fraction=round(float(min(max(fraction, 0.0), 1.0)), 4), message=message)
+        self.emit(ProgressEvent(round(float(min(max(fraction, 0.0), 1.0)), 4), message, _now()))
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:
-        self.emit("metric", name=name, value=float(value), epoch=epoch)
+        self.emit(MetricEvent(name, float(value), epoch, _now()))
 
     def log(self, message: str) -> None:
-        self.emit("log", message=message)
+        self.emit(LogEvent(message, _now()))
 
     def artifact(self, path: str) -> None:
-        self.emit("artifact", path=path)
+        self.emit(ArtifactEvent(path, _now()))
 
     def done(self, result: dict[str, Any]) -> None:
-        self.emit("done", result=result)
+        self.emit(DoneEvent(result, _now()))
 
     def error(self, message: str, traceback: str = "") -> None:
-        self.emit("error", message=message, traceback=traceback)
+        self.emit(ErrorEvent(message, traceback, _now()))
 
 
-def parse_event(line: str) -> dict[str, Any] | None:
+def _now() -> float:
+    return round(time.time(), 3)
+
+
+def parse_event(line: str) -> JobEvent | None:
     """One event from a line of job output; None for lines that are not events (stray prints)."""
     line = line.strip()
     if not line.startswith("{"):
         return None
     try:
-        event = json.loads(line)
+        data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
+    kind = data.get("type") if isinstance(data, dict) else None
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         return None
-    return event
+    try:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+    except TypeError:  # a required field is missing
+        return None
 
 
-def read_events(path: Path) -> list[dict[str, Any]]:
+def read_events(path: Path) -> list[JobEvent]:
     """All events of an ``events.jsonl`` file (damaged lines skipped)."""
     if not path.is_file():
         return []

@@ -8,18 +8,20 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from workbench.core.atomic import atomic_write_json
-from workbench.jobs.events import parse_event
+from workbench.jobs.events import JobEvent, parse_event
+from workbench.services.job_specs import JobSpec
 
-CANCEL_GRACE_S = 30.0  # after SIGTERM, how long a job may take to stop before it is killed
+# After SIGTERM, how long a job may take to stop before it is killed (the CLI's and the window's).
+CANCEL_GRACE_S = 30.0
 
 
 class JobProcess:
     """One job child process; iterate :meth:`events` until it ends, then read :attr:`returncode`."""
 
-    def __init__(self, spec: dict[str, Any], spec_path: Path, stderr_path: Path | None = None) -> None:
+    def __init__(self, spec: JobSpec, spec_path: Path, stderr_path: Path | None = None) -> None:
         self.spec = spec
         self.spec_path = spec_path
         self.stderr_path = stderr_path
@@ -27,7 +29,7 @@ class JobProcess:
         self._stderr: IO[str] | None = None
 
     def start(self) -> JobProcess:
-        atomic_write_json(self.spec_path, self.spec)
+        atomic_write_json(self.spec_path, self.spec.to_dict())
         if self.stderr_path is not None:
             self.stderr_path.parent.mkdir(parents=True, exist_ok=True)
             self._stderr = open(self.stderr_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in wait)
@@ -49,7 +51,7 @@ class JobProcess:
         assert self.proc is not None, "start() the job first"
         return self.proc.pid
 
-    def events(self) -> Iterator[dict[str, Any]]:
+    def events(self) -> Iterator[JobEvent]:
         """Events as the child prints them; ends when the child closes its output."""
         assert self.proc is not None and self.proc.stdout is not None, "start() the job first"
         for line in self.proc.stdout:

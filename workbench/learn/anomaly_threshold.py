@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
-from workbench.core.decisions import DecisionConfig, image_score
+from workbench.core.decisions import DEFAULT_THRESHOLD, DecisionConfig, image_score
 from workbench.core.operating_point import ScoredImage, choose_decision
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
-from workbench.learn.validation import PIXEL_THRESHOLD, ValidationTally
+from workbench.learn.validation import ValidationTally
 
 PLACED_BY = {"val_zero_escape": "ng_images", "ok_quantile": "good_parts_guess", "default": "default"}
 
@@ -33,7 +33,7 @@ PLACED_BY = {"val_zero_escape": "ng_images", "ok_quantile": "good_parts_guess", 
 class PlacedThreshold:
     """The decision a good-only run ships, how it was placed, and its validation at that threshold."""
 
-    decision: dict[str, Any]
+    decision: DecisionConfig
     origins: list[dict[str, Any]]  # per class rule, as ``core.operating_point.choose_decision`` gives
     validation: dict[str, Any]  # image AUROC of every image scored, pixel Dice of the val images at it
     threshold: dict[str, Any]  # the run's ``metrics["threshold"]``: which placement happened, counts
@@ -52,7 +52,7 @@ def place_threshold(
     val: list[TrainItem],
     held_out: list[TrainItem],
     ng_train: list[TrainItem],
-    decision: dict[str, Any],
+    decision: DecisionConfig,
     progress: Progress,
     cancel: CancelToken,
 ) -> PlacedThreshold:
@@ -70,7 +70,7 @@ def place_threshold(
         # so an image's score is all that the placement reads
         records.append(ScoredImage(item.label, frozenset(), [np.full((1, 1, 1), image_score(score_map))]))
         progress((i + 1) / len(items), f"scoring image {i + 1}/{len(items)} to place the threshold")
-    chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision), None)
+    chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), None)
     for origin in origins:
         origin.update(train_ng=len(ng_train), held_out_ok=len(held_out))
     threshold = min((rule.threshold for rule in chosen.classes), default=chosen.default_threshold)
@@ -83,16 +83,16 @@ def place_threshold(
     for record in records[len(val) :]:
         tally.scores.append(float(record.maps[0].max()))
         tally.positives.append(record.label == "ng")
-    return PlacedThreshold(chosen.to_dict(), origins, tally.result(), _summary(records, threshold, origins))
+    return PlacedThreshold(chosen, origins, tally.result(), _summary(records, threshold, origins))
 
 
 def centred(score_map: np.ndarray, threshold: float) -> np.ndarray:
     """``score_map`` moved monotonically so that ``threshold`` lands on validation's fixed
-    ``PIXEL_THRESHOLD``: the AUROC is unchanged and the Dice is that of the placed threshold."""
+    ``DEFAULT_THRESHOLD``: the AUROC is unchanged and the Dice is that of the placed threshold."""
     m = score_map.astype(np.float32)
     t = float(np.clip(threshold, 1e-6, 1.0 - 1e-6))
-    low = PIXEL_THRESHOLD * m / t
-    high = PIXEL_THRESHOLD + (1.0 - PIXEL_THRESHOLD) * (m - t) / (1.0 - t)
+    low = DEFAULT_THRESHOLD * m / t
+    high = DEFAULT_THRESHOLD + (1.0 - DEFAULT_THRESHOLD) * (m - t) / (1.0 - t)
     return np.where(m < t, low, high).astype(np.float32)
 
 

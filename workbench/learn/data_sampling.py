@@ -113,11 +113,12 @@ def _origin(center: int, extent: int, size: int, rng: np.random.Generator) -> in
 
 
 class CropSampler:
-    """Chooses crop windows ``(item index, y0, x0)``; deterministic given the generator."""
+    """Chooses crop windows ``(item index, y0, x0)``; deterministic given the generator.
 
-    def __init__(
-        self, items: list[TrainItem], size: int, ng_fraction: float = 0.5, hard_fraction: float = 0.25
-    ) -> None:
+    ``ng_fraction`` and ``hard_fraction`` have no defaults here: the run's ``TrainConfig`` holds them.
+    """
+
+    def __init__(self, items: list[TrainItem], size: int, ng_fraction: float, hard_fraction: float) -> None:
         if not items:
             raise ValueError("no training images to sample crops from")
         self.items = items

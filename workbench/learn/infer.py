@@ -1,7 +1,8 @@
 """In-process inference of a finished run: load ``runs/<id>/`` and predict score maps.
 
-``save_run_model`` is the one writer of ``model.pt`` + ``config.json``; ``load_run`` the one
-reader, so the trainer, evaluation and export agree on what a run holds (docs/dev/contracts.md).
+``save_run_model`` is the one writer of ``model.pt`` + ``config.json`` (a ``core.run_config.RunConfig``);
+``load_run`` the one reader, so the trainer, evaluation and export agree on what a run holds
+(docs/dev/contracts.md).
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from workbench.core.atomic import atomic_write_bytes, atomic_write_json
-from workbench.core.decisions import ClassRule, DecisionConfig
+from workbench.core.decisions import DecisionConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.inference import TiledModel
+from workbench.core.run_config import ModelConfig, RunConfig, RunConfigError
 from workbench.core.tiling import TileFn, Tiling
 from workbench.learn.device import cpu_speedups, pick_device
 from workbench.learn.models import ANOMALY_BUILTIN, get_model, list_models, model_info
@@ -30,37 +31,36 @@ from workbench.learn.score_model import ScoreModel
 
 CONFIG_NAME = "config.json"
 MODEL_NAME = "model.pt"
-REQUIRED_KEYS = ("task", "model", "in_channels", "classes", "tile_size", "overlap")
 
 
 class RunLoadError(WorkbenchError):
     """A run folder lacks its model or config, or they do not fit together."""
 
 
-def save_run_model(run_dir: str | os.PathLike[str], score_module: nn.Module, config: dict[str, Any]) -> None:
+def save_run_model(run_dir: str | os.PathLike[str], score_module: nn.Module, config: RunConfig) -> None:
     """Write ``model.pt`` (a plain state dict) then ``config.json``, each atomically."""
+    if config.model is None:
+        raise RunLoadError(f"run {run_dir}: a model is saved with its model config")
     run = Path(run_dir)
-    config = dict(config)
-    if isinstance(score_module, ScoreModel):
-        config.setdefault("head", score_module.head)
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in score_module.state_dict().items()}, buf)
     atomic_write_bytes(run / MODEL_NAME, buf.getvalue())
-    atomic_write_json(run / CONFIG_NAME, config)
+    atomic_write_json(run / CONFIG_NAME, config.to_dict())
 
 
-def _read_config(run: Path) -> dict[str, Any]:
+def _read_config(run: Path) -> ModelConfig:
     path = run / CONFIG_NAME
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = RunConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise RunLoadError(f"run {run} has no {CONFIG_NAME}; it did not finish training") from exc
     except (OSError, ValueError) as exc:
         raise RunLoadError(f"{path} is unreadable: {exc}") from exc
-    missing = [k for k in REQUIRED_KEYS if k not in config] if isinstance(config, dict) else REQUIRED_KEYS
-    if missing:
-        raise RunLoadError(f"{path} lacks {', '.join(missing)}")
-    return config
+    except RunConfigError as exc:
+        raise RunLoadError(f"{path} {exc}") from exc
+    if config.model is None:
+        raise RunLoadError(f"{path} holds no model; the run did not finish training")
+    return config.model
 
 
 def _read_state(run: Path) -> dict[str, torch.Tensor]:
@@ -73,47 +73,30 @@ def _read_state(run: Path) -> dict[str, torch.Tensor]:
         raise RunLoadError(f"{path} is damaged or not a state dict: {exc}") from exc
 
 
-def _fitted_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+def _fitted_module(config: ModelConfig, state: dict[str, torch.Tensor]) -> nn.Module:
     """A good-only run's empty module: a registered fitted model by name, else the built-in bank."""
-    name = str(config["model"])
+    name = config.model
     if name != ANOMALY_BUILTIN and name in list_models() and model_info(name).fit is not None:
-        return get_model(name, int(config["in_channels"]), 1, pretrained=False)
+        return get_model(name, config.in_channels, 1, pretrained=False)
     from workbench.learn.anomaly import AnomalyModel
 
     return AnomalyModel.from_state_dict(state)
 
 
-def build_score_module(config: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+def build_score_module(config: ModelConfig, state: dict[str, torch.Tensor]) -> nn.Module:
     """Rebuild the run's score module from its config and load ``state`` into it."""
-    if config["task"] == "anomaly":
+    if config.task == "anomaly":
         module: nn.Module = _fitted_module(config, state)
     else:
-        n_cls = len(config["classes"])
-        head = config.get("head", "sigmoid")
-        num_classes = int(config.get("num_classes", n_cls + 1 if head == "softmax" else n_cls))
-        net = get_model(config["model"], int(config["in_channels"]), num_classes, pretrained=False)
-        mean = config.get("mean") or [0.0] * int(config["in_channels"])
-        std = config.get("std") or [1.0] * int(config["in_channels"])
-        module = ScoreModel(net, mean, std, head)
+        # a softmax head has a channel for "OK" before the defect classes
+        outputs = len(config.classes) + (config.head == "softmax")
+        net = get_model(config.model, config.in_channels, outputs, pretrained=False)
+        module = ScoreModel(net, list(config.mean), list(config.std), config.head)
     try:
         module.load_state_dict(state)
     except RuntimeError as exc:
-        raise RunLoadError(f"model.pt does not fit model {config['model']!r}: {exc}") from exc
+        raise RunLoadError(f"model.pt does not fit model {config.model!r}: {exc}") from exc
     return module.eval()
-
-
-def run_tiling(config: dict[str, Any]) -> Tiling:
-    """How a run's model sees images (the tiling its bundles carry)."""
-    return Tiling.for_task(str(config["task"]), int(config["tile_size"]), int(config["overlap"]))
-
-
-def run_decision(config: dict[str, Any]) -> DecisionConfig:
-    """The decision a run ships with, one rule per class of the run (default rules where none are set)."""
-    decision = DecisionConfig.from_dict(config.get("decision") or {})
-    if not decision.classes:
-        default = decision.default_threshold
-        decision.classes = [ClassRule(int(c["id"]), str(c["name"]), default) for c in config["classes"]]
-    return decision
 
 
 @dataclass
@@ -125,26 +108,26 @@ class LoadedRun(TiledModel):
     """
 
     run_dir: Path
-    config: dict[str, Any]
+    config: ModelConfig
     score_module: nn.Module
     device: torch.device
     batch: int = 4
 
     @property
     def task(self) -> str:
-        return str(self.config["task"])
+        return self.config.task
 
     @property
     def in_channels(self) -> int:
-        return int(self.config["in_channels"])
+        return self.config.in_channels
 
     @property
     def tiling(self) -> Tiling:
-        return run_tiling(self.config)
+        return self.config.tiling
 
     @property
     def decision_config(self) -> DecisionConfig:
-        return run_decision(self.config)
+        return self.config.shipped_decision()
 
     def tile_fn(self) -> TileFn:
         def run(batch: np.ndarray) -> np.ndarray:

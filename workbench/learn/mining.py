@@ -1,10 +1,11 @@
 """Scanning training images with the current model for the places where it is wrong.
 
 Crop losses only rank crops that happened to be drawn, and a few-pixel false alarm barely moves a
-crop's loss. Alongside each validation, a scan predicts some training images whole, the way
-evaluation does, and hands the hard-example pool a window around every false alarm (a predicted
-region touching no labelled defect) and every missed labelled region, so those places are drawn
-more often from then on. False alarms on good parts are what makes overkill on the line.
+crop's loss. Alongside each validation, a scan predicts parts of the training images (squares of
+at most 512 pixels, in turn, each as evaluation predicts an image of that size) and hands the
+hard-example pool a window around every false alarm (a predicted region touching no labelled
+defect) and every missed labelled region, so those places are drawn more often from then on. False
+alarms on good parts are what makes overkill on the line.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken
 from workbench.core.class_pixels import defect_pixels
+from workbench.core.decisions import DEFAULT_THRESHOLD
 from workbench.core.tiling import tile_grid
 from workbench.learn.data_sampling import CropSampler, TrainItem
 from workbench.learn.infer import LoadedRun
 
-THRESHOLD = 0.5  # the default decision threshold: what would be called a defect
 MAX_REGIONS_PER_IMAGE = 4
 TOUCH_PX = 2  # a predicted region this close to a labelled pixel is that defect, not a false alarm
 
@@ -48,7 +49,7 @@ def _regions(mask: np.ndarray) -> list[tuple[slice, slice, np.ndarray, tuple[flo
 def find_mistakes(probs: np.ndarray, target: np.ndarray) -> list[Mistake]:
     """False alarms and misses of one ``(K,H,W)`` map against its ``H x W`` target, worst first."""
     score = probs.max(axis=0)
-    pred = defect_pixels(probs, [THRESHOLD] * probs.shape[0])
+    pred = defect_pixels(probs, [DEFAULT_THRESHOLD] * probs.shape[0])
     truth = target > 0
     near = cv2.dilate(truth.astype(np.uint8), np.ones((2 * TOUCH_PX + 1,) * 2, np.uint8)) > 0
     found: list[Mistake] = []

@@ -19,7 +19,6 @@ from workbench.core.errors import WorkbenchError
 from workbench.learn import weights
 
 ENTRY_POINT_GROUP = "workbench.models"
-TASKS = ("segmentation", "classification", "anomaly")
 ANOMALY_BUILTIN = "anomaly-effnetlite0"
 Factory = Callable[[int, int, bool], nn.Module]
 # A good-only model fitted from OK images instead of trained by gradient (docs/dev/plugins.md):

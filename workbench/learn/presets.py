@@ -1,64 +1,25 @@
-"""Training presets (fast | balanced | accurate per task) and the typed training config.
+"""Training presets (fast | balanced | accurate per task) and the checked training config.
 
 ``fast`` is tuned for real line data on a 2-core CPU: a pretrained EfficientNet-Lite0 U-Net on
 256-pixel crops cut around defects, one "defect" channel (every class merged: the quickest signal
 for an OK/NG decision), time-boxed to a few minutes and stopped early once the validation score
 stops improving. ``balanced`` and ``accurate`` keep one channel per defect class, train on larger
-crops for longer. Any field can be overridden from the job spec.
+crops for longer. Any field can be overridden from the job spec. The settings themselves are
+``core.run_config.TrainConfig`` (the project records them with each run).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
-
-TASKS = ("segmentation", "classification", "anomaly")
-PRESET_NAMES = ("fast", "balanced", "accurate")
+from workbench.core.run_config import DEFAULT_PRESET, PRESET_NAMES, TrainConfig
+from workbench.core.types import TASKS
 
 
 class ConfigError(WorkbenchError):
     """A training spec names an unknown task, preset or setting, or a value out of range."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run needs to know; stored in the run's config."""
-
-    task: str = "segmentation"
-    preset: str = "fast"
-    model: str = "unet-effnetlite0"
-    pretrained: bool = True
-    crop: int = 256  # training crop (segmentation) or input size (classification) or tile (anomaly)
-    batch: int = 8
-    max_epochs: int = 60
-    time_limit: float | None = 420.0  # seconds of training; None trains max_epochs in full
-    crops_per_epoch: int = 160
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    warmup_steps: int = 10
-    patience: int = 8  # validations without improvement before stopping
-    ng_fraction: float = 0.5  # share of crops centred on a defect pixel
-    hard_fraction: float = 0.3  # share of the other crops drawn from the hard-example pool
-    # With each validation, training images are predicted whole (up to this share of the val
-    # images' pixels) and their false alarms and misses join the hard-example pool (segmentation).
-    scan_share: float = 0.5
-    bce_weight: float = 1.0
-    dice_weight: float = 1.0
-    focal_gamma: float = 0.0
-    label_smoothing: float = 0.05
-    # "separate": one channel per defect class; "merge": one "defect" channel (learns fastest)
-    class_mode: str = "merge"
-    augment: dict[str, Any] = field(default_factory=dict)
-    synthetic: float = 0.0  # share of defect-free crops painted with a synthetic defect (core.synth)
-    seed: int = 0
-    init_from: str | None = None  # a run folder (this or another project) to start from
-    threads: int = 0  # torch CPU threads; 0 = every core
-    device: str = "auto"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 _SEG = {
@@ -89,7 +50,9 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def resolve_config(task: str, preset: str = "fast", overrides: dict[str, Any] | None = None) -> TrainConfig:
+def resolve_config(
+    task: str, preset: str = DEFAULT_PRESET, overrides: dict[str, Any] | None = None
+) -> TrainConfig:
     """The preset's config for ``task`` with ``overrides`` applied and checked."""
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")

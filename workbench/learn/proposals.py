@@ -62,11 +62,11 @@ def write_proposals(
         entries[str(sample.id)] = entry
         progress((i + 1) / len(samples), f"predicted {i + 1}/{len(samples)}")
     previous = _read_index(out_dir / INDEX_FILE)
-    merged = (run.config.get("train") or {}).get("class_mode") == "merge"
+    merged = project.run(run_id).config.train.class_mode == "merge"
     index = {
         "run_id": run_id,
         "created_at": now_iso(),
-        "classes": run.config["classes"],
+        "classes": run.config.class_dicts(),
         # a merged run's one channel stands for every defect class: pick the class when accepting
         "merged_classes": merged,
         "samples": {**previous, **entries},

@@ -1,7 +1,7 @@
 """The exported graph: [0,1] image in, per-class probability map out.
 
 Normalisation and the output activation live inside the module so torch, ONNX Runtime and
-OpenVINO take the same input (``workbench.core.preprocess.to_unit_float``) and give the same map.
+OpenVINO take the same input (``workbench.core.preprocess.model_input``) and give the same map.
 """
 
 from __future__ import annotations

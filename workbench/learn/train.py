@@ -19,10 +19,10 @@ from workbench.core.atomic import atomic_write_json
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.project import Project
+from workbench.core.run_config import ModelClass, RunConfig, TrainConfig
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
 from workbench.learn.infer import save_run_model
-from workbench.learn.presets import TrainConfig
 from workbench.learn.train_loop import Reporter
 
 METRICS_FILE = "metrics.json"
@@ -35,21 +35,20 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def model_classes(project: Project, cfg: TrainConfig) -> list[dict[str, Any]]:
+def model_classes(project: Project, cfg: TrainConfig) -> list[ModelClass]:
     """The classes a model's channels stand for; one "defect" channel when merged or for anomaly."""
-    classes = [{"id": c.id, "name": c.name, "color": c.color} for c in project.classes()]
+    classes = [ModelClass(c.id, c.name, c.color) for c in project.classes()]
     if cfg.task == "anomaly" or cfg.class_mode == "merge" or not classes:
         # The merged channel writes the first class id into proposals (1 in an empty project).
-        first = classes[0] if classes else {"id": 1, "name": MERGED_NAME, "color": "#D55E00"}
-        return [{"id": first["id"], "name": MERGED_NAME if len(classes) != 1 else first["name"],
-                 "color": first["color"]}]  # fmt: skip
+        first = classes[0] if classes else ModelClass(1, MERGED_NAME)
+        return [ModelClass(first.id, MERGED_NAME if len(classes) != 1 else first.name, first.color)]
     return classes
 
 
-def default_decision(classes: list[dict[str, Any]], project: Project) -> dict[str, Any]:
-    """Threshold 0.5 per class (the contract's default for every task)."""
-    rules = [ClassRule(class_id=int(c["id"]), name=str(c["name"])) for c in classes]
-    return DecisionConfig(classes=rules, pixel_size_mm=project.pixel_size_mm).to_dict()
+def default_decision(classes: list[ModelClass], project: Project) -> DecisionConfig:
+    """The default threshold per class (``core.decisions.DEFAULT_THRESHOLD``) until the run places its own."""
+    rules = [ClassRule(class_id=c.id, name=c.name) for c in classes]
+    return DecisionConfig(classes=rules, pixel_size_mm=project.pixel_size_mm)
 
 
 def nested_metrics(flat: dict[str, Any], elapsed: float) -> dict[str, Any]:
@@ -99,7 +98,7 @@ def _run(
     start = time.monotonic()
     cancel.raise_if_cancelled()
     run_dir = project.run_dir(run_id)
-    project.move_run(run_id, "running", resume=resume, pid=os.getpid(), config=cfg.to_dict())
+    project.move_run(run_id, "running", resume=resume, pid=os.getpid(), config=RunConfig(cfg))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     else:
@@ -124,11 +123,12 @@ def _run(
     return metrics
 
 
-TaskResult = tuple[torch.nn.Module, dict[str, Any], dict[str, Any]]
+# the trained module, the run's record (settings as training adjusted them, and the model), metrics
+TaskResult = tuple[torch.nn.Module, RunConfig, dict[str, Any]]
 
 
 def _train_task(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
-                classes: list[dict[str, Any]], decision: dict[str, Any], report: Reporter,
+                classes: list[ModelClass], decision: DecisionConfig, report: Reporter,
                 cancel: CancelToken, resume: bool) -> TaskResult:  # fmt: skip
     if cfg.task == "anomaly":
         from workbench.learn.train_anomaly import train_anomaly

@@ -9,6 +9,7 @@ as a supervised run's is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import chain
 from typing import Any
 
@@ -16,14 +17,16 @@ import torch
 from torch import nn
 
 from workbench.core.cancel import CancelToken
+from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import describe
 from workbench.core.preprocess import unit_range
 from workbench.core.project import Project
+from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
 from workbench.learn.anomaly_threshold import hold_out_good, place_threshold
 from workbench.learn.data import SplitSamples, class_lut, load_items
 from workbench.learn.infer import LoadedRun
 from workbench.learn.models import ANOMALY_BUILTIN, list_models, model_info
-from workbench.learn.presets import ConfigError, TrainConfig
+from workbench.learn.presets import ConfigError
 from workbench.learn.train_loop import Reporter
 from workbench.learn.validation import tile_for
 
@@ -32,11 +35,11 @@ def train_anomaly(
     project: Project,
     cfg: TrainConfig,
     splits: SplitSamples,
-    classes: list[dict[str, Any]],
-    decision: dict[str, Any],
+    classes: list[ModelClass],
+    decision: DecisionConfig,
     report: Reporter,
     cancel: CancelToken,
-) -> tuple[nn.Module, dict[str, Any], dict[str, Any]]:
+) -> tuple[nn.Module, RunConfig, dict[str, Any]]:
     """Fit on the OK training images; the threshold is placed on the labelled images the fit did
     not see, the NG images of the train split among them."""
     lut = class_lut([0])
@@ -53,9 +56,6 @@ def train_anomaly(
     report.log(f"fitting {model_name} on {len(fit_on)} good images; the threshold is placed on {len(val)} "
                f"val, {len(held_out)} held-out good and {len(ng_train)} NG training images")  # fmt: skip
     channels = int(train[0].image.shape[2])
-    config = {"task": "anomaly", "model": model_name, "in_channels": channels, "classes": classes,
-              "num_classes": 1, "tile_size": tile, "overlap": overlap, "decision": decision,
-              "train": cfg.to_dict()}  # fmt: skip
     # the items hold the planes the model takes (``load_items`` applied the alpha rule)
     model = fit(
         [unit_range(it.image) for it in fit_on],
@@ -67,19 +67,28 @@ def train_anomaly(
     features = getattr(model, "features", None)
     if features is not None and hasattr(features, "source"):
         report.log(f"backbone: {features.source}")
+    config = _model_config(model, model_name, channels, classes, tile, overlap, decision)
     run = LoadedRun(project.root, config, model, _device_of(model))
     placed = place_threshold(run, val, held_out, ng_train, decision, _scaled(report, 0.6, 0.95), cancel)
-    config["decision"], config["decision_origin"] = placed.decision, placed.origins
+    config = replace(config, decision=placed.decision, decision_origin=tuple(placed.origins))
     for origin in placed.origins:
         report.log("decision " + describe(origin))
-    mean = getattr(model, "mean", None)
-    std = getattr(model, "std", None)
-    config["mean"] = [float(v) for v in mean.flatten()] if mean is not None else [0.0] * channels
-    config["std"] = [float(v) for v in std.flatten()] if std is not None else [1.0] * channels
     for name, value in placed.validation.items():
         if value is not None:
             report.metric(f"val.{name}", float(value), 1)
-    return model.cpu(), config, dict(placed.validation, threshold=placed.threshold, epochs=1, best_epoch=1)
+    metrics = dict(placed.validation, threshold=placed.threshold, epochs=1, best_epoch=1)
+    return model.cpu(), RunConfig(cfg, config), metrics
+
+
+def _model_config(model: nn.Module, name: str, channels: int, classes: list[ModelClass], tile: int,
+                  overlap: int, decision: DecisionConfig) -> ModelConfig:  # fmt: skip
+    mean, std = getattr(model, "mean", None), getattr(model, "std", None)
+    return ModelConfig(
+        task="anomaly", model=name, in_channels=channels, classes=tuple(classes), tile_size=tile,
+        overlap=overlap, decision=decision,
+        mean=tuple(float(v) for v in mean.flatten()) if mean is not None else (0.0,) * channels,
+        std=tuple(float(v) for v in std.flatten()) if std is not None else (1.0,) * channels,
+    )  # fmt: skip
 
 
 def _device_of(module: nn.Module) -> torch.device:

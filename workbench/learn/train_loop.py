@@ -30,8 +30,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.cancel import CancelToken
+from workbench.core.run_config import TrainConfig
 from workbench.learn.device import Precision, describe_precision
-from workbench.learn.presets import TrainConfig
 from workbench.learn.score_model import ScoreModel
 
 VAL_SHARE = 0.15  # validation and the training scan together take at most this share of the budget

@@ -13,6 +13,7 @@ from workbench.core.cancel import CancelToken
 from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
+from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
 from workbench.learn.augment import AugmentConfig
 from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
 from workbench.learn.data_sampling import CropSampler, TrainItem, fit_crop, fit_input
@@ -21,7 +22,7 @@ from workbench.learn.infer import LoadedRun
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
 from workbench.learn.models import default_normalization, get_model, model_info
-from workbench.learn.presets import ConfigError, TrainConfig
+from workbench.learn.presets import ConfigError
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
 from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
@@ -45,24 +46,22 @@ def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Repo
     return model
 
 
-def run_config(cfg: TrainConfig, model: ScoreModel, in_channels: int, classes: list[dict[str, Any]],
-               decision: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """``config.json`` of the run (docs/dev/contracts.md, Runs)."""
+def model_config(cfg: TrainConfig, model: ScoreModel, in_channels: int, classes: list[ModelClass],
+                 decision: DecisionConfig) -> ModelConfig:  # fmt: skip
+    """The model part of the run's config (docs/dev/contracts.md, Runs), before its decision is placed."""
     tile, overlap = tile_for(cfg.task, cfg.crop)
-    return {
-        "task": cfg.task,
-        "model": cfg.model,
-        "in_channels": in_channels,
-        "classes": classes,
-        "num_classes": len(classes),
-        "head": model.head,
-        "tile_size": tile,
-        "overlap": overlap,
-        "mean": [float(v) for v in model.mean.flatten()],
-        "std": [float(v) for v in model.std.flatten()],
-        "decision": decision,
-        "train": cfg.to_dict(),
-    }
+    return ModelConfig(
+        task=cfg.task,
+        model=cfg.model,
+        in_channels=in_channels,
+        classes=tuple(classes),
+        tile_size=tile,
+        overlap=overlap,
+        mean=tuple(float(v) for v in model.mean.flatten()),
+        std=tuple(float(v) for v in model.std.flatten()),
+        decision=decision,
+        head=model.head,
+    )
 
 
 def train_supervised(
@@ -70,16 +69,16 @@ def train_supervised(
     run_dir: Path,
     cfg: TrainConfig,
     splits: SplitSamples,
-    classes: list[dict[str, Any]],
-    decision: dict[str, Any],
+    classes: list[ModelClass],
+    decision: DecisionConfig,
     report: Reporter,
     cancel: CancelToken,
     resume: bool = False,
-) -> tuple[ScoreModel, dict[str, Any], dict[str, Any]]:
-    """Train and return ``(best model, run config, best validation metrics)``."""
+) -> tuple[ScoreModel, RunConfig, dict[str, Any]]:
+    """Train and return ``(best model, the run's config, best validation metrics)``."""
     from workbench.learn.device import pick_device
 
-    ids = [c["id"] for c in classes] if cfg.class_mode == "separate" else [0]
+    ids = [c.id for c in classes] if cfg.class_mode == "separate" else [0]
     lut = class_lut(ids)
     t0 = time.monotonic()
     train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel)
@@ -88,7 +87,7 @@ def train_supervised(
     cfg = _fit_crop(cfg, train_items, report)
     in_channels = int(train_items[0].image.shape[2])
     model = build_model(cfg, in_channels, len(classes), report)
-    config = run_config(cfg, model, in_channels, classes, decision)
+    config = model_config(cfg, model, in_channels, classes, decision)
     device = pick_device(cfg.device)
     parts, validation = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir,
                                report, cancel)  # fmt: skip
@@ -103,10 +102,9 @@ def train_supervised(
     if resume and (ckpt_dir / "last.pt").is_file():
         loop.load_checkpoint(ckpt_dir / "last.pt")
     metrics = loop.run()
-    config["decision"], config["decision_origin"] = _ship_decision(
-        config["decision"], validation, train_items + val_items, cfg.task, report
-    )
-    return loop.model.cpu().to(memory_format=torch.contiguous_format), config, metrics
+    shipped, origins = _ship_decision(decision, validation, train_items + val_items, cfg.task, report)
+    config = replace(config, decision=shipped, decision_origin=tuple(origins))
+    return loop.model.cpu().to(memory_format=torch.contiguous_format), RunConfig(cfg, config), metrics
 
 
 def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> TrainConfig:
@@ -124,15 +122,16 @@ def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> Tra
     return replace(cfg, crop=crop, batch=batch, crops_per_epoch=per_epoch)
 
 
-def _ship_decision(decision: dict[str, Any], validation: _Validation, items: list[TrainItem], task: str,
-                   report: Reporter) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+def _ship_decision(decision: DecisionConfig, validation: _Validation, items: list[TrainItem], task: str,
+                   report: Reporter) -> tuple[DecisionConfig, list[dict[str, Any]]]:  # fmt: skip
     """Thresholds and minimum area chosen on the best validation's maps (``core.operating_point``)."""
     records = validation.best.records if validation.best is not None else []
     smallest = smallest_defect_px([it.target for it in items]) if task == "segmentation" else None
-    chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision), smallest)
+    # a copy: choose_decision sets the values on the config it is given
+    chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), smallest)
     for origin in origins:
         report.log("decision " + describe(origin))
-    return chosen.to_dict(), origins
+    return chosen, origins
 
 
 MIN_VAL_PIXELS = 4 * 512 * 512
@@ -152,7 +151,7 @@ class _Validation:
         return self.plan
 
 
-def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_items: list[TrainItem],
+def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items: list[TrainItem],
            val_items: list[TrainItem], n_classes: int, device: torch.device, run_dir: Path,
            report: Reporter, cancel: CancelToken) -> tuple[LoopParts, _Validation]:  # fmt: skip
     sampler = CropSampler(train_items, cfg.crop, cfg.ng_fraction, cfg.hard_fraction)
@@ -170,7 +169,7 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
 
     val_pixels = sum(it.shape[0] * it.shape[1] for it in val_items)
     # a classifier is validated on whole images (tiles of its trained size), the others on windows
-    window = int(config["tile_size"]) if seg else 1 << 30
+    window = config.tile_size if seg else 1 << 30
     validation = _Validation(val_items, window, cfg.seed)
     scanner = None
     if seg and cfg.hard_fraction > 0 and cfg.scan_share > 0:
@@ -213,11 +212,10 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: dict[str, Any], train_it
     def state() -> dict[str, Any]:
         return {"hard": sampler.state(), "scan": scanner.state() if scanner else 0}
 
-    def load_state(saved: Any) -> None:
-        # checkpoints from before the scan hold the hard pool's rows alone
-        sampler.load_state(saved["hard"] if isinstance(saved, dict) else saved)
-        if scanner is not None and isinstance(saved, dict):
-            scanner.load_state(int(saved.get("scan", 0)))
+    def load_state(saved: dict[str, Any]) -> None:
+        sampler.load_state(saved["hard"])
+        if scanner is not None:
+            scanner.load_state(int(saved["scan"]))
 
     return LoopParts(
         model=model,

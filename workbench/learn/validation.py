@@ -14,14 +14,12 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken
 from workbench.core.class_pixels import defect_pixels
-from workbench.core.decisions import image_score
+from workbench.core.decisions import DEFAULT_THRESHOLD, image_score
 from workbench.core.metrics import auroc
 from workbench.core.operating_point import ScoredImage
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
 from workbench.learn.val_plan import ValPlan
-
-PIXEL_THRESHOLD = 0.5
 
 
 def tile_for(task: str, crop: int) -> tuple[int, int]:
@@ -64,7 +62,7 @@ class ValidationTally:
         if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
         for probs, target in zip(maps, targets):
-            pred = defect_pixels(probs, [PIXEL_THRESHOLD] * probs.shape[0])
+            pred = defect_pixels(probs, [DEFAULT_THRESHOLD] * probs.shape[0])
             truth = target > 0
             self.tp += int(np.count_nonzero(pred & truth))
             self.fp += int(np.count_nonzero(pred & ~truth))
@@ -77,7 +75,7 @@ class ValidationTally:
             counted = self.tp + self.fp + self.fn
             out["pixel_dice"] = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if counted else None
         else:
-            hits = [(s >= PIXEL_THRESHOLD) == p for s, p in zip(self.scores, self.positives)]
+            hits = [(s >= DEFAULT_THRESHOLD) == p for s, p in zip(self.scores, self.positives)]
             out["image_accuracy"] = float(np.mean(hits)) if hits else None
         out["score"] = _combined(*out.values())
         return out

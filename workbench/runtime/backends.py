@@ -99,7 +99,7 @@ def make_ort(bundle: Bundle, device: str = "auto", threads: int = 0) -> OrtBacke
     options.log_severity_level = 4 if quiet else 2
     if threads:
         options.intra_op_num_threads = threads
-    data = bundle.read(bundle.models["onnx"]["path"])
+    data = bundle.read(bundle.models["onnx"].path)
     session = ort.InferenceSession(data, sess_options=options, providers=providers)
     used = session.get_providers()
     if device in ("cuda", "tensorrt") and used[0] != providers[0]:
@@ -132,10 +132,10 @@ def _ov_model(core: Any, bundle: Bundle, precision: str) -> Any:
     entry = bundle.models.get(variant)
     if entry is None:
         if precision == "fp32" and "onnx" in bundle.models:
-            return core.read_model(bundle.read(bundle.models["onnx"]["path"]))
+            return core.read_model(bundle.read(bundle.models["onnx"].path))
         raise BundleError(f"{bundle.path}: the bundle holds no OpenVINO {precision.upper()} model")
-    weights = np.frombuffer(bundle.read(entry["bin"]), dtype=np.uint8).copy()
-    return core.read_model(bundle.read(entry["xml"]), ov.Tensor(weights))
+    weights = np.frombuffer(bundle.read(entry.bin), dtype=np.uint8).copy()
+    return core.read_model(bundle.read(entry.xml), ov.Tensor(weights))
 
 
 def make_openvino(

@@ -2,7 +2,7 @@
 
 Reading never unpickles anything and never extracts to disk: every member is read into memory,
 its name checked (no absolute paths, no ``..``), and its sha256 compared with the manifest
-before anything uses it.
+before anything uses it. The manifest itself is ``runtime.manifest.Manifest``.
 """
 
 from __future__ import annotations
@@ -18,25 +18,12 @@ from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.tiling import Tiling
-from workbench.runtime.bundle_checks import manifest_problem, zip_problem
+from workbench.runtime.bundle_checks import zip_problem
+from workbench.runtime.manifest import Manifest, ManifestError, ModelFiles
 
-BUNDLE_FORMAT = "defect-workbench-bundle"
-# 2: ``tiling.pad_multiple`` (small images padded to a multiple, not to a whole tile); a bundle
-# without it is run as version 1 bundles were exported and verified.
-# 3: a pixel belongs to one class only, the one passing its threshold by most
-# (``core.class_pixels``); before, every class passing its threshold took the pixel. Bundles of
-# one class decide alike under both rules and still run; older bundles of several classes are
-# refused, since their decisions and golden outputs followed the old rule.
-# 4: a class rule may carry ``outline_threshold``, the level its pixels are drawn at in overlays
-# (``core.class_pixels``); a version 3 runtime would refuse such a rule, so it is told to update.
-FORMAT_VERSION = 4
-ONE_OWNER_VERSION = 3
 MANIFEST = "manifest.json"
 # A bundle holds models of at most a few hundred MB; refuse absurd members (zip bombs).
 MAX_MEMBER_BYTES = 2 * 1024**3
-
-# Model variants a bundle may hold, in the order 'auto' prefers them for each backend.
-VARIANTS = ("onnx", "openvino_fp32", "openvino_fp16", "openvino_int8")
 
 
 class BundleError(WorkbenchError):
@@ -64,32 +51,29 @@ class Bundle:
     """A verified bundle held in memory: its manifest and the bytes of its files."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     files: dict[str, bytes] = field(repr=False)
 
     @property
     def task(self) -> str:
-        return str(self.manifest["task"])
+        return self.manifest.task
 
     @property
     def classes(self) -> list[dict[str, Any]]:
-        return list(self.manifest["classes"])
+        return [c.to_dict() for c in self.manifest.classes]
 
     @property
     def in_channels(self) -> int:
-        return int(self.manifest["input"]["channels"])
+        return self.manifest.in_channels
 
     @property
     def tiling(self) -> Tiling:
         """Tile, overlap, merge and small-image padding, as the workbench ran the model."""
-        try:
-            return Tiling.from_manifest(self.manifest["tiling"], self.task)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BundleError(f"{self.path}: manifest.json has an unusable 'tiling': {exc}") from exc
+        return self.manifest.tiling
 
     @property
-    def models(self) -> dict[str, dict[str, Any]]:
-        return dict(self.manifest["models"])
+    def models(self) -> dict[str, ModelFiles]:
+        return self.manifest.models
 
     def read(self, name: str) -> bytes:
         """The verified bytes of one member."""
@@ -113,35 +97,8 @@ def _read_members(zf: zipfile.ZipFile, path: Path) -> dict[str, bytes]:
     return out
 
 
-def _check_manifest(manifest: object, path: Path) -> dict[str, Any]:
-    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise BundleError(f"{path}: manifest.json is not a Defect Workbench bundle manifest")
-    version = manifest.get("format_version")
-    if not isinstance(version, int):
-        raise BundleError(f"{path}: manifest.json has no valid format_version")
-    if version > FORMAT_VERSION:
-        raise BundleError(
-            f"{path}: bundle format version {version} is newer than this runtime understands "
-            f"(up to {FORMAT_VERSION}); update workbench-run to use it"
-        )
-    for key in ("task", "classes", "input", "tiling", "decision", "models", "files"):
-        if key not in manifest:
-            raise BundleError(f"{path}: manifest.json lacks {key!r}")
-    problem = manifest_problem(manifest)
-    if problem:
-        raise BundleError(f"{path}: manifest.json {problem}")
-    if version < ONE_OWNER_VERSION and len(manifest["classes"]) > 1:
-        raise BundleError(
-            f"{path}: bundle format version {version} with {len(manifest['classes'])} classes was "
-            f"exported when a pixel could belong to several classes; this runtime gives each pixel "
-            f"to one class (format {ONE_OWNER_VERSION}), so its decisions would differ from the "
-            f"verified ones: export the run again with this workbench"
-        )
-    return manifest
-
-
-def _check_hashes(manifest: dict[str, Any], files: dict[str, bytes], path: Path) -> None:
-    listed: dict[str, str] = manifest["files"]
+def _check_hashes(manifest: Manifest, files: dict[str, bytes], path: Path) -> None:
+    listed = manifest.files
     for name, expected in listed.items():
         check_member_name(name, path)
         if name not in files:
@@ -176,6 +133,9 @@ def open_bundle(path: str | os.PathLike[str]) -> Bundle:
         manifest = json.loads(files[MANIFEST].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleError(f"{p}: manifest.json is not valid JSON ({exc})") from exc
-    manifest = _check_manifest(manifest, p)
-    _check_hashes(manifest, files, p)
-    return Bundle(p, manifest, files)
+    try:
+        checked = Manifest.from_dict(manifest)
+    except ManifestError as exc:
+        raise BundleError(f"{p}: {exc}") from exc
+    _check_hashes(checked, files, p)
+    return Bundle(p, checked, files)

@@ -127,6 +127,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from workbench.runtime.golden import verify
 
     inspector = _inspector(args)
+    manifest, backend = inspector.bundle.manifest, inspector.backend
+    if manifest.origin():
+        print(manifest.origin())
+    if manifest.parity is not None:  # what the export measured for this variant, for comparison
+        for line in manifest.parity.lines_for(backend.name, backend.precision):
+            print(line)
     checks = verify(inspector)
     if not checks:
         print(f"{args.bundle}: the bundle holds no golden images to verify", file=sys.stderr)

@@ -5,16 +5,13 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from workbench.core.imageio import read_image
 from workbench.runtime.bundle import Bundle, check_member_name
 from workbench.runtime.inspector import Inspector
-
-# Score tolerance per model precision when the manifest states none.
-DEFAULT_TOLERANCE = {"fp32": 1e-3, "fp16": 2e-2, "int8": 5e-2}
+from workbench.runtime.manifest import GoldenImage
 
 
 @dataclass
@@ -43,13 +40,12 @@ class GoldenCheck:
         )
 
 
-def golden_images(bundle: Bundle) -> list[tuple[dict[str, Any], np.ndarray]]:
+def golden_images(bundle: Bundle) -> list[tuple[GoldenImage, np.ndarray]]:
     """The golden entries of a bundle with their decoded images (read as any image file)."""
-    entries = bundle.manifest.get("golden", {}).get("images", [])
     out = []
     with tempfile.TemporaryDirectory(prefix="wbx-golden-") as tmp:
-        for i, entry in enumerate(entries):
-            name = check_member_name(entry["file"], bundle.path)
+        for i, entry in enumerate(bundle.manifest.golden.images):
+            name = check_member_name(entry.file, bundle.path)
             # Written under a fixed safe name; the member name only chooses the decoder.
             path = Path(tmp) / f"{i}{Path(name).suffix.lower()}"
             path.write_bytes(bundle.read(name))
@@ -70,20 +66,18 @@ def summary_diff(expected: dict[str, list[float]], actual: dict[str, list[float]
 def verify(inspector: Inspector) -> list[GoldenCheck]:
     """Re-run every golden image with ``inspector``; one check per image."""
     bundle = inspector.bundle
-    precision = inspector.backend.precision
-    tolerances = bundle.manifest.get("golden", {}).get("tolerance", {})
-    tol = float(tolerances.get(precision, DEFAULT_TOLERANCE[precision]))
+    tol = bundle.manifest.golden.tolerance_for(inspector.backend.precision)
     checks = []
     for entry, image in golden_images(bundle):
         result = inspector.inspect(image)
         checks.append(
             GoldenCheck(
-                name=str(entry.get("name", entry["file"])),
-                expected=str(entry["verdict"]),
+                name=entry.name,
+                expected=entry.verdict,
                 actual=result.verdict,
-                expected_defects=int(entry["n_defects"]),
+                expected_defects=entry.n_defects,
                 actual_defects=len(result.defects),
-                max_diff=summary_diff(entry["summary"], result.summary),
+                max_diff=summary_diff(entry.summary, result.summary),
                 tolerance=tol,
             )
         )

@@ -36,7 +36,7 @@ class Inspector(TiledModel):
         threads: int = 0,
     ) -> None:
         self.bundle = bundle if isinstance(bundle, Bundle) else open_bundle(bundle)
-        self._decision = DecisionConfig.from_dict(self.bundle.manifest["decision"])
+        self._decision = DecisionConfig.from_dict(self.bundle.manifest.decision.to_dict())  # a copy
         self._tiling = self.bundle.tiling
         self.backend = make_backend(self.bundle, backend, device, precision, fast, threads)
         self.batch = batch

@@ -29,7 +29,7 @@ def model_source(
 
         loaded = load_run(project_root, run_id)
         cfg = loaded.config
-        info = {"task": cfg["task"], "classes": cfg["classes"], "decision": cfg.get("decision") or {}}
+        info = {"task": cfg.task, "classes": cfg.class_dicts(), "decision": cfg.decision.to_dict()}
         if engine == "auto" and loaded.device.type == "cpu":
             from workbench.export.fast_eval import ExportedOrTorch
 
@@ -42,7 +42,8 @@ def model_source(
 
     inspector = Inspector(str(bundle))
     manifest = inspector.bundle.manifest
-    info = {"task": manifest["task"], "classes": manifest["classes"], "decision": manifest["decision"]}
+    info = {"task": manifest.task, "classes": inspector.bundle.classes,
+            "decision": manifest.decision.to_dict()}  # fmt: skip
     predict = BatchedPredictor(
         inspector.scores, inspector.scores_many, lambda: f"bundle: {inspector.describe()}"
     )

@@ -5,28 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.core.project import Project
+from workbench.core.run_config import DEFAULT_PRESET, RunConfig, TrainConfig
 from workbench.core.types import Run
-from workbench.learn.presets import TrainConfig, resolve_config
+from workbench.learn.presets import resolve_config
+from workbench.services.job_specs import TrainSpec
+
+
+def train_config(project: Project, overrides: dict[str, Any]) -> TrainConfig:
+    """The checked settings of ``overrides`` (task, preset, settings); the project's task by default."""
+    task = overrides.get("task") or project.task
+    return resolve_config(task, overrides.get("preset", DEFAULT_PRESET), overrides)
 
 
 def create_train_run(project: Project, overrides: dict[str, Any]) -> tuple[Run, TrainConfig]:
-    """Check ``overrides`` (task, preset, settings) and record a new ``pending`` run for them."""
-    cfg = resolve_config(overrides.get("task", project.task), overrides.get("preset", "fast"), overrides)
-    return project.create_run(cfg.task, cfg.to_dict(), name=cfg.preset), cfg
+    """Check ``overrides`` and record a new ``pending`` run for them."""
+    cfg = train_config(project, overrides)
+    return project.create_run(RunConfig(cfg), name=cfg.preset), cfg
 
 
-def new_train_spec(project: Project, overrides: dict[str, Any]) -> dict[str, Any]:
+def new_train_spec(project: Project, overrides: dict[str, Any]) -> TrainSpec:
     """Record a new run for ``overrides`` and return the spec of the job that trains it."""
     run, cfg = create_train_run(project, overrides)
     config = {**overrides, "task": cfg.task, "preset": cfg.preset}
-    return {"kind": "train", "project": str(project.root), "run_id": run.id, "config": config}
+    return TrainSpec(project=str(project.root), run_id=run.id, config=config)
 
 
-def resume_train_spec(project: Project, run_id: str) -> dict[str, Any]:
+def resume_train_spec(project: Project, run_id: str) -> TrainSpec:
     """The job spec that continues run ``run_id`` from its last checkpoint with its own settings."""
     run = project.run(run_id)
-    return {"kind": "train", "project": str(project.root), "run_id": run.id,
-            "config": run.config.get("train", run.config), "resume": True}  # fmt: skip
+    return TrainSpec(project=str(project.root), run_id=run.id, config=run.config.train.to_dict(), resume=True)
 
 
 def settle_train_run(project: Project, run_id: str, job_state: str, error: str = "") -> Run:

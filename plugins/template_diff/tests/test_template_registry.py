@@ -78,6 +78,7 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
 
     from workbench.core.cancel import CancelToken
     from workbench.core.project import Project
+    from workbench.core.run_config import RunConfig
     from workbench.learn.infer import load_run
     from workbench.learn.presets import resolve_config
     from workbench.learn.train import run_training
@@ -93,7 +94,7 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
             split = "val" if ng or i >= 6 else "train"
             project.add_sample([path], label="ng" if ng else "ok", split=split)
         cfg = resolve_config("anomaly", "fast", {"model": "template-diff"})
-        run_id = project.create_run("anomaly", cfg.to_dict()).id
+        run_id = project.create_run(RunConfig(cfg)).id
     events: list[str] = []
 
     class Log:
@@ -112,9 +113,9 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
     run_training(folder, run_id, cfg, Log(), CancelToken())
     assert any("fitting template-diff" in line for line in events)
     loaded = load_run(folder, run_id)
-    assert loaded.config["model"] == "template-diff" and loaded.config["overlap"] == 0
+    assert loaded.config.model == "template-diff" and loaded.config.overlap == 0
     # the trainer placed the threshold on the plugin's scores, as for the built-in model
-    assert loaded.config["decision_origin"][0]["method"] == "val_zero_escape"
+    assert loaded.config.decision_origin[0]["method"] == "val_zero_escape"
     image = sample(base, rng, defect=True)
     score = loaded.scores(image)
     assert score.shape == (1, *image.shape[:2])
