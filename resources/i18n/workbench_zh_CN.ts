@@ -55,6 +55,10 @@
         <translation>%1 运行中…</translation>
     </message>
     <message>
+        <source>Choose the class this merged proposal is written as.</source>
+        <translation>请选择这个合并类别的建议要写成的类别。</translation>
+    </message>
+    <message>
         <source>Region %1 of %2</source>
         <translation>第 %1 个区域，共 %2 个</translation>
     </message>
@@ -767,20 +771,12 @@
         <translation>下一个</translation>
     </message>
     <message>
-        <source>Model proposal</source>
-        <translation>模型建议</translation>
-    </message>
-    <message>
         <source>Cannot open sample</source>
         <translation>无法打开样本</translation>
     </message>
     <message>
         <source>No model proposal for this sample yet.</source>
         <translation>该样本还没有模型建议。</translation>
-    </message>
-    <message>
-        <source>From run %1. Click a region with the Accept Prediction tool, or accept all.</source>
-        <translation>来自训练 %1。用“采纳预测”工具单击区域，或全部采纳。</translation>
     </message>
     <message>
         <source>Mask not saved: %1</source>
@@ -1012,6 +1008,89 @@ Apache-2.0</translation>
     <message>
         <source>The current mask could not be saved. Close anyway and lose the last strokes?</source>
         <translation>当前掩膜无法保存。仍要关闭并丢失最近的笔画吗？</translation>
+    </message>
+</context>
+<context>
+    <name>ProposalPanelWidget</name>
+    <message>
+        <source>Model proposal</source>
+        <translation>模型建议</translation>
+    </message>
+    <message>
+        <source>Show on the image</source>
+        <translation>在图像上显示</translation>
+    </message>
+    <message>
+        <source>Write as</source>
+        <translation>写为</translation>
+    </message>
+    <message>
+        <source>The run merged all defect classes: the class its proposal is written as</source>
+        <translation>该训练记录合并了所有缺陷类别：其建议要写成的类别</translation>
+    </message>
+    <message>
+        <source>choose a class…</source>
+        <translation>选择类别…</translation>
+    </message>
+    <message>
+        <source>The trained run that makes proposals</source>
+        <translation>用于生成建议的训练记录</translation>
+    </message>
+    <message>
+        <source>Propose this sample</source>
+        <translation>为此样本生成建议</translation>
+    </message>
+    <message>
+        <source>Propose the list</source>
+        <translation>为整个列表生成建议</translation>
+    </message>
+    <message>
+        <source>Every sample of the list being labelled</source>
+        <translation>正在标注的列表中的每个样本</translation>
+    </message>
+    <message>
+        <source>no trained run yet</source>
+        <translation>尚无训练好的记录</translation>
+    </message>
+    <message>
+        <source>No model proposal for this sample yet.</source>
+        <translation>该样本还没有模型建议。</translation>
+    </message>
+    <message>
+        <source>From run %1. Click a region with the Accept Prediction tool, or accept all.</source>
+        <translation>来自训练 %1。用“采纳预测”工具单击区域，或全部采纳。</translation>
+    </message>
+    <message>
+        <source>This run merged the defect classes: choose the class to write.</source>
+        <translation>该训练记录合并了缺陷类别：请选择要写入的类别。</translation>
+    </message>
+    <message>
+        <source>Add a defect class first (Data ▸ Defect Classes…).</source>
+        <translation>请先添加缺陷类别（数据 ▸ 缺陷类别…）。</translation>
+    </message>
+    <message>
+        <source>Accept prediction</source>
+        <translation>采纳预测</translation>
+    </message>
+    <message>
+        <source>This run merged all defect classes. Write the proposal as:</source>
+        <translation>该训练记录合并了所有缺陷类别。将建议写为：</translation>
+    </message>
+    <message>
+        <source>Proposals from %1</source>
+        <translation>来自 %1 的建议</translation>
+    </message>
+    <message>
+        <source>Predicting %1 sample(s) with run %2 …</source>
+        <translation>正在用训练 %2 预测 %1 个样本 …</translation>
+    </message>
+    <message>
+        <source>%1 proposal(s) made.</source>
+        <translation>已生成 %1 个建议。</translation>
+    </message>
+    <message>
+        <source>The prediction %1: %2</source>
+        <translation>预测 %1：%2</translation>
     </message>
 </context>
 <context>
@@ -1379,7 +1458,7 @@ Apache-2.0</translation>
     </message>
     <message>
         <source>Off: painting, filling and accepting change only background and the selected class&apos;s own pixels</source>
-        <translation>关闭时：涂抹、填充和接受建议只改变背景和所选类别自己的像素</translation>
+        <translation>关闭时：涂抹、填充和采纳建议只改变背景和所选类别自己的像素</translation>
     </message>
     <message>
         <source>no classes yet</source>

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.assist import MaskEditor, Rect
 from workbench.core.assist.navigation import mask_regions
+from workbench.core.assist.proposals import proposal_outline
 from workbench.gui.canvas_tools import TOOL_CLASSES, Tool, ToolOptions, preview_pen
 from workbench.gui.navigator import NavigatorWidget
 from workbench.gui.overlay import MaskOverlayItem
@@ -32,6 +33,7 @@ from workbench.gui.thumbnails import to_qimage
 from workbench.gui.workers import Task, start
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
+MERGED_COLOUR = "#FFD33D"  # a merged run's proposal has no class of its own to be coloured by
 REGION_ZOOM_MAX = 8.0  # "next region" zooms in no further, so a tiny defect keeps its surroundings
 
 
@@ -67,11 +69,17 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.brush_item.setPen(pen)
         self.brush_item.setZValue(20)
         self.brush_item.setVisible(False)
-        for item in (self.image_item, self.overlay, self.brush_item):
+        self.proposal_item = MaskOverlayItem()  # the proposal's outlines, over the mask
+        self.proposal_item.setZValue(2)
+        for item in (self.image_item, self.overlay, self.proposal_item, self.brush_item):
             self.scene().addItem(item)
         self.editor: MaskEditor | None = None
         self.assist_image: np.ndarray | None = None  # what is shown, 8-bit: the assists work on it
         self.proposal: np.ndarray | None = None
+        self.proposal_merged = False  # the proposal's run merged every class: its ids say nothing
+        self.proposal_write_as: int | None = None  # the class a merged proposal is written as
+        self.ask_write_as: Callable[[], int | None] | None = None  # asks for it when not chosen
+        self._colours: dict[int, str] = {}
         self.options = ToolOptions()
         self.tool: Tool = TOOL_CLASSES["brush"](self)
         self._pan_from: QPointF | None = None
@@ -94,6 +102,8 @@ class CanvasView(Retranslatable, QGraphicsView):
         """Show a new sample: its display image and label map (a fresh editor and undo history)."""
         self.tool.cancel()
         self.editor = MaskEditor(mask)
+        self.set_proposal(None)
+        self._colours = dict(colours)
         self.overlay.set_colours(colours)
         self.overlay.set_mask(self.editor.mask)
         self.set_display(display)
@@ -112,15 +122,28 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.tool.cancel()
         self.editor = None
         self.assist_image = None
-        self.proposal = None
+        self.set_proposal(None)
         self.image_item.setPixmap(QPixmap())
         self.overlay.set_mask(np.zeros((1, 1), np.uint8))
         self.navigator.hide()
 
     def set_colours(self, colours: Mapping[int, str]) -> None:
+        self._colours = dict(colours)
         self.overlay.set_colours(colours)
         if self.editor is not None:
             self.overlay.set_mask(self.editor.mask)
+        if self.proposal is not None:
+            self.set_proposal(self.proposal, self.proposal_merged)
+
+    def set_proposal(self, proposal: np.ndarray | None, merged: bool = False) -> None:
+        """The model proposal to accept from, drawn as outlines in its classes' colours."""
+        self.proposal, self.proposal_merged = proposal, merged
+        if proposal is None:
+            self.proposal_item.set_mask(np.zeros((1, 1), np.uint8))
+            return
+        colours = {i: MERGED_COLOUR for i in range(1, 256)} if merged else self._colours
+        self.proposal_item.set_colours(colours)
+        self.proposal_item.set_mask(proposal_outline(proposal))
 
     def refresh_rect(self, rect: Rect | None) -> None:
         """Redraw the overlay where the label map changed."""
@@ -161,17 +184,27 @@ class CanvasView(Retranslatable, QGraphicsView):
         start(task)
 
     def accept_proposal(self, region: np.ndarray) -> None:
-        """Copy the proposal's class ids inside ``region`` into the label map."""
+        """Copy the proposal's class ids inside ``region`` into the label map.
+
+        A merged run's proposal is written as the class chosen for it (asked for when none is).
+        """
         if self.editor is None or self.proposal is None:
             return
         rect = Rect.of_mask(region)
         if rect.empty:
             return
+        proposed = self.proposal[rect.slices]
+        if self.proposal_merged:
+            value = self.proposal_write_as or (self.ask_write_as() if self.ask_write_as else None)
+            if not value:
+                self.message.emit(self.tr("Choose the class this merged proposal is written as."))
+                return
+            proposed = np.where(proposed > 0, np.uint8(value), np.uint8(0))
         current = self.editor.mask[rect.slices]
         take = region[rect.slices]
         if not self.options.paint_over:
-            take = take & ((current == 0) | (current == self.proposal[rect.slices]))
-        patch = np.where(take, self.proposal[rect.slices], current)
+            take = take & ((current == 0) | (current == proposed))
+        patch = np.where(take, proposed, current)
         self.refresh_rect(self.editor.replace(rect, patch, "accept prediction"))
         self.edited.emit()
 

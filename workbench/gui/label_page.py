@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.assist.proposals import latest_proposal, read_proposal
 from workbench.core.assist.shapes import Rect
 from workbench.core.errors import WorkbenchError
 from workbench.core.mask_journal import JournalRecovery, LostEdits, MaskJournal, recover_journals
@@ -34,7 +33,8 @@ from workbench.gui.actions import strip_mnemonic
 from workbench.gui.canvas_view import CanvasView
 from workbench.gui.display import channel_choices, default_window, display_image, value_range
 from workbench.gui.label_options import ToolOptionsBar
-from workbench.gui.retranslatable import ComposedLabel, Retranslatable
+from workbench.gui.proposal_panel import ProposalPanelWidget
+from workbench.gui.retranslatable import Retranslatable
 
 AUTOSAVE_MS = 20_000
 
@@ -44,6 +44,7 @@ class LabelPageWidget(Retranslatable, QWidget):
 
     sample_saved = Signal(int)  # mask written
     sample_changed = Signal(int)  # label or mask changed in the project
+    samples_changed = Signal(list)  # several samples changed (scores of a prediction)
     state_changed = Signal()  # undo/redo availability, current sample
     message = Signal(str)
 
@@ -94,7 +95,6 @@ class LabelPageWidget(Retranslatable, QWidget):
             caption.setText(text)
         self.previous_button.setText(self.tr("Previous"))
         self.next_button.setText(self.tr("Next"))
-        self.proposal_title.setText(self.tr("Model proposal"))
         self._show_info()
 
     # ------------------------------------------------------------------ construction
@@ -149,14 +149,13 @@ class LabelPageWidget(Retranslatable, QWidget):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         col.addWidget(line)
-        self.proposal_title = QLabel()
-        self.proposal_title.setObjectName("sectionTitle")
-        col.addWidget(self.proposal_title)
-        self.proposal_label = ComposedLabel(word_wrap=True)
-        self.proposal_label.setObjectName("muted")
-        col.addWidget(self.proposal_label)
         self.accept_all_button = self._button(actions["label.accept_all"])
-        col.addWidget(self.accept_all_button)
+        self.proposals = ProposalPanelWidget(self.canvas, self.accept_all_button)
+        self.proposals.current_ids = lambda: self.ids
+        self.proposals.message.connect(self.message)
+        self.proposals.proposals_written.connect(self._proposals_written)
+        self.proposal_label = self.proposals.info
+        col.addWidget(self.proposals)
         col.addStretch(1)
         self.cursor_label = QLabel()
         self.cursor_label.setObjectName("muted")
@@ -188,6 +187,8 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.project = project
         self.ids, self.index, self.sample, self.image = [], -1, None, None
         self.canvas.clear()
+        self.proposals.set_project(project)
+        self.proposals.load(None)
         self.refresh_classes()  # shows the (empty) sample facts too
         self.state_changed.emit()
         if project is not None and not project.readonly:
@@ -198,6 +199,7 @@ class LabelPageWidget(Retranslatable, QWidget):
         classes = self.project.classes() if self.project else []
         self._class_names = {c.id: c.name for c in classes}
         self.options_bar.set_classes(classes)
+        self.proposals.set_classes(classes)
         self.canvas.set_colours({c.id: c.color for c in classes})
         self._show_info()
 
@@ -267,20 +269,12 @@ class LabelPageWidget(Retranslatable, QWidget):
             self._redisplay()
 
     def _load_proposal(self) -> None:
-        self.canvas.proposal = None
-        found = latest_proposal(self.project, self.sample.id) if self.project and self.sample else None
-        if found is None:
-            self.proposal_label.compose(lambda: self.tr("No model proposal for this sample yet."))
-        else:
-            run_id, path = found
-            try:
-                self.canvas.proposal = read_proposal(path, self.canvas.editor.shape)  # type: ignore[union-attr]
-                self.proposal_label.compose(lambda: self.tr(
-                    "From run %1. Click a region with the Accept Prediction tool, or accept all."
-                ).replace("%1", run_id))  # fmt: skip
-            except (WorkbenchError, ValueError) as exc:
-                self.proposal_label.setText(str(exc))
-        self.accept_all_button.setVisible(self.canvas.proposal is not None)
+        self.proposals.load(self.sample)
+
+    def _proposals_written(self, ids: list[int]) -> None:
+        """A predict job ended: the samples' scores changed, and the open sample may have a proposal."""
+        self._load_proposal()
+        self.samples_changed.emit(ids)
 
     # ------------------------------------------------------------------ saving
     def save(self) -> bool:
@@ -434,8 +428,6 @@ class LabelPageWidget(Retranslatable, QWidget):
                 self.saved_value,
             ):
                 w.setText("—")
-            self.proposal_label.setText("")
-            self.accept_all_button.setVisible(False)
             return
         names = self._class_names
         self.name_label.setText(s.name)

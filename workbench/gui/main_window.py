@@ -60,6 +60,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.start_page = StartPageWidget()
         self.data_page = DataPageWidget(self.actions_by_id)
         self.label_page = LabelPageWidget(self.actions_by_id)
+        self.label_page.proposals.jobs = self.jobs
         self.train_page = TrainPageWidget(self.jobs)
         self.evaluate_page = EvaluatePageWidget(self.jobs)
         self.export_page = ExportPageWidget(self.jobs)
@@ -152,6 +153,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.label_page.state_changed.connect(self.refresh_actions)
         self.label_page.sample_saved.connect(lambda sid: self.data_page.refresh_samples([sid]))
         self.label_page.sample_changed.connect(lambda sid: self.data_page.refresh_samples([sid]))
+        self.label_page.samples_changed.connect(self.data_page.refresh_samples)
         self.label_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         for page in (self.train_page, self.evaluate_page):
             page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))

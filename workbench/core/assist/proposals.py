@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,25 @@ def read_proposal(path: Path, shape: tuple[int, int]) -> np.ndarray:
     if prop.ndim != 2 or prop.shape != shape:
         raise ValueError(f"proposal {path} is {prop.shape}, the sample is {shape}")
     return prop.astype(np.uint8)
+
+
+def proposal_merged(path: Path) -> bool:
+    """Whether the run behind a proposal merged every defect class into one (its ids say nothing then).
+
+    Read from ``index.json`` beside the proposal (written by `workbench predict`); a missing or
+    unreadable index counts as not merged.
+    """
+    try:
+        index = json.loads((path.parent / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and bool(index.get("merged_classes"))
+
+
+def proposal_outline(proposal: np.ndarray) -> np.ndarray:
+    """The proposal's class ids on the edges of its regions only (0 elsewhere), to draw over an image."""
+    edge = cv2.morphologyEx(proposal, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    return np.where(edge & (proposal > 0), proposal, 0).astype(np.uint8)
 
 
 def proposal_region(proposal: np.ndarray, point: tuple[int, int] | None = None) -> np.ndarray:
