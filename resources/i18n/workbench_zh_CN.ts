@@ -211,12 +211,32 @@
         <translation>标记</translation>
     </message>
     <message>
+        <source>Review</source>
+        <translation>复核</translation>
+    </message>
+    <message>
         <source>Set label</source>
         <translation>设置标签</translation>
     </message>
     <message>
         <source>Set split</source>
         <translation>设置数据集</translation>
+    </message>
+    <message>
+        <source>Set review</source>
+        <translation>设置复核状态</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已复核</translation>
+    </message>
+    <message>
+        <source>Needs review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>No review state</source>
+        <translation>无复核状态</translation>
     </message>
     <message>
         <source>Add tag…</source>
@@ -237,6 +257,14 @@
     <message>
         <source>test</source>
         <translation>测试集</translation>
+    </message>
+    <message>
+        <source>Any review state</source>
+        <translation>全部复核状态</translation>
+    </message>
+    <message>
+        <source>Not for review</source>
+        <translation>无需复核</translation>
     </message>
     <message>
         <source>All classes</source>
@@ -783,6 +811,10 @@
         <translation>掩膜未保存：%1</translation>
     </message>
     <message>
+        <source>Review</source>
+        <translation>复核</translation>
+    </message>
+    <message>
         <source>Edit not kept on disk (%1); saving the mask instead.</source>
         <translation>此次编辑未能保存到磁盘（%1），改为直接保存掩膜。</translation>
     </message>
@@ -819,8 +851,20 @@
         <translation>无法读回这些编辑（%1）</translation>
     </message>
     <message>
+        <source>Undone: label %1</source>
+        <translation>已撤销：标签 %1</translation>
+    </message>
+    <message>
+        <source>Redone: label %1</source>
+        <translation>已重做：标签 %1</translation>
+    </message>
+    <message>
         <source>Class: %1</source>
         <translation>类别：%1</translation>
+    </message>
+    <message>
+        <source>Marked reviewed: %1</source>
+        <translation>已标为已复核：%1</translation>
     </message>
     <message>
         <source>No unlabeled samples left in this list.</source>
@@ -849,6 +893,14 @@
     <message>
         <source>unlabeled</source>
         <translation>未标注</translation>
+    </message>
+    <message>
+        <source>needs review</source>
+        <translation>待复核</translation>
+    </message>
+    <message>
+        <source>reviewed</source>
+        <translation>已复核</translation>
     </message>
     <message>
         <source>train</source>
@@ -1987,6 +2039,14 @@ Apache-2.0</translation>
     <message>
         <source>Mark &amp;NG</source>
         <translation>标为 NG</translation>
+    </message>
+    <message>
+        <source>Mark Re&amp;viewed</source>
+        <translation>标为已复核</translation>
+    </message>
+    <message>
+        <source>Done reviewing this sample (Data page: filter by review)</source>
+        <translation>此样本复核完毕（在“数据”页可按复核状态筛选）</translation>
     </message>
     <message>
         <source>&amp;Previous Sample</source>

@@ -93,11 +93,22 @@ class DataPageWidget(Retranslatable, QWidget):
         """The page's own words; class names, tags and sample data stay as the project holds them."""
         self.text_filter.setPlaceholderText(self.tr("Search names, notes, tags…"))
         labels, splits = self._label_names(), self._split_names()
-        for combo, names in ((self.label_filter, labels), (self.split_filter, splits)):
+        reviews = self._review_names()
+        for combo, names in (
+            (self.label_filter, labels),
+            (self.split_filter, splits),
+            (self.review_filter, reviews),
+        ):
             for i in range(combo.count()):
                 combo.setItemText(i, names[combo.itemData(i)])
-        captions = (self.tr("Label"), self.tr("Class"), self.tr("Split"), self.tr("Tag"))
-        combos = (self.label_filter, self.class_filter, self.split_filter, self.tag_filter)
+        captions = (self.tr("Label"), self.tr("Class"), self.tr("Split"), self.tr("Tag"), self.tr("Review"))
+        combos = (
+            self.label_filter,
+            self.class_filter,
+            self.split_filter,
+            self.tag_filter,
+            self.review_filter,
+        )
         for widget, caption in zip(combos, captions):
             widget.setToolTip(caption)
         self._retext_choice_filters()
@@ -107,6 +118,11 @@ class DataPageWidget(Retranslatable, QWidget):
             action.setText(labels[value])
         for split, action in self._split_actions:
             action.setText(splits[split])
+        self.review_button.setText(self.tr("Set review"))
+        review_actions = {"reviewed": self.tr("Reviewed"), "needs_review": self.tr("Needs review"),
+                          "": self.tr("No review state")}  # fmt: skip
+        for value, action in self._review_actions:
+            action.setText(review_actions[value])
         self.add_tag_button.setText(self.tr("Add tag…"))
         self.remove_tag_button.setText(self.tr("Remove tag…"))
         self.model.retranslate()
@@ -131,13 +147,22 @@ class DataPageWidget(Retranslatable, QWidget):
         self.class_filter = QComboBox()
         self.split_filter = QComboBox()
         self.tag_filter = QComboBox()
+        self.review_filter = QComboBox()
+        for value in (None, "needs_review", "reviewed", "none"):
+            self.review_filter.addItem("", value)
         self.text_filter = QLineEdit()
         self.text_filter.setClearButtonEnabled(True)
         for value in (None, "ok", "ng", "unlabeled"):
             self.label_filter.addItem("", value)
         for split in (None, *SPLITS, "none"):
             self.split_filter.addItem("", split)
-        for widget in (self.label_filter, self.class_filter, self.split_filter, self.tag_filter):
+        for widget in (
+            self.label_filter,
+            self.class_filter,
+            self.split_filter,
+            self.tag_filter,
+            self.review_filter,
+        ):
             widget.setMinimumWidth(104)
             widget.currentIndexChanged.connect(self._filter_changed)
             row.addWidget(widget)
@@ -204,6 +229,13 @@ class DataPageWidget(Retranslatable, QWidget):
             for split in (*SPLITS, "none")
         ]
         self.split_button.setMenu(menu)
+        self.review_button = QPushButton()
+        menu = QMenu(self.review_button)
+        self._review_actions = [
+            (value, menu.addAction("", lambda v=value: self.bulk_update(review=v)))
+            for value in ("reviewed", "needs_review", "")
+        ]
+        self.review_button.setMenu(menu)
         self.add_tag_button = QPushButton()
         self.add_tag_button.clicked.connect(self._add_tag)
         self.remove_tag_button = QPushButton()
@@ -211,6 +243,7 @@ class DataPageWidget(Retranslatable, QWidget):
         self._bulk_buttons = (
             self.label_button,
             self.split_button,
+            self.review_button,
             self.add_tag_button,
             self.remove_tag_button,
         )
@@ -227,6 +260,11 @@ class DataPageWidget(Retranslatable, QWidget):
         """Captions of the split choices; None is the filter's "any", "none" a sample without a split."""
         return {None: self.tr("All splits"), "train": self.tr("train"), "val": self.tr("val"),
                 "test": self.tr("test"), "none": self.tr("no split")}  # fmt: skip
+
+    def _review_names(self) -> dict[str | None, str]:
+        """Captions of the review choices; None is "any", "none" a sample never sent for review."""
+        return {None: self.tr("Any review state"), "needs_review": self.tr("Needs review"),
+                "reviewed": self.tr("Reviewed"), "none": self.tr("Not for review")}  # fmt: skip
 
     # ------------------------------------------------------------------ project
     def set_project(self, project: Project | None) -> None:
@@ -283,6 +321,7 @@ class DataPageWidget(Retranslatable, QWidget):
                 class_id=self.class_filter.currentData(),
                 split=self.split_filter.currentData(),
                 tag=self.tag_filter.currentData(),
+                review=self.review_filter.currentData(),
                 text=self.text_filter.text().strip(),
             )
         )
@@ -396,6 +435,7 @@ class DataPageWidget(Retranslatable, QWidget):
             ImportDialog(self.project, self).exec()
             self.reload()
             self.samples_changed.emit()
+            self.classes_changed.emit()  # an import may have made classes: the Label page shows them now
 
     def edit_classes(self) -> None:
         from workbench.gui.dialogs.class_dialog import ClassDialog

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -22,6 +24,41 @@ from workbench.gui.canvas_tools import ToolOptions
 from workbench.gui.dialogs.class_dialog import colour_icon
 from workbench.gui.display import COLOUR
 from workbench.gui.retranslatable import Retranslatable
+
+# Keys a spin box needs while a number is typed; every other key stays a shortcut of the window.
+_TYPING_KEYS = {
+    *range(Qt.Key.Key_0.value, Qt.Key.Key_9.value + 1),
+    Qt.Key.Key_Minus.value, Qt.Key.Key_Period.value, Qt.Key.Key_Comma.value, Qt.Key.Key_Backspace.value,
+    Qt.Key.Key_Delete.value, Qt.Key.Key_Up.value, Qt.Key.Key_Down.value, Qt.Key.Key_Home.value,
+    Qt.Key.Key_End.value, Qt.Key.Key_Return.value, Qt.Key.Key_Enter.value,
+}  # fmt: skip
+
+
+class ShortcutKeysFilter(QObject):
+    """Lets the window's one-key shortcuts (B, E, [, ], O, N, ...) through a focused spin box.
+
+    A spin box claims every printable key while it has the focus, so after a person touched
+    one, the tool and label keys went dead until they clicked the canvas. Only the keys that edit
+    a number stay with it; Return or Esc hands the focus back (``done``).
+    """
+
+    done = Signal()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent) or event.type() not in (QEvent.Type.ShortcutOverride,
+                                                                      QEvent.Type.KeyPress):  # fmt: skip
+            return False
+        key = event.key()
+        if key in (Qt.Key.Key_Return.value, Qt.Key.Key_Enter.value, Qt.Key.Key_Escape.value):
+            if event.type() == QEvent.Type.KeyPress:
+                self.done.emit()
+            return False
+        if key in _TYPING_KEYS:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.ignore()  # not claimed: the shortcut map gets the key
+            return True
+        return False
 
 
 def _group(*widgets: QWidget) -> QWidget:
@@ -41,6 +78,7 @@ class ToolOptionsBar(Retranslatable, QWidget):
     opacity_changed = Signal(float)
     class_changed = Signal(int)
     tool_options_changed = Signal()  # tolerance, threshold, paint over: a preview may redo itself
+    editing_done = Signal()  # a number was entered: the canvas may take the keys back
 
     def __init__(self, options: ToolOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,8 +142,21 @@ class ToolOptionsBar(Retranslatable, QWidget):
                                    self.auto_window)  # fmt: skip
         row.addWidget(self.window_group)
         self._threshold_changed()
+        self._keep_shortcuts()
         self.show_tool("brush")
         self.retranslate()
+
+    def _keep_shortcuts(self) -> None:
+        """Only spin boxes take the keyboard focus, and they pass the window's shortcuts on."""
+        self.keys_filter = ShortcutKeysFilter(self)
+        self.keys_filter.done.connect(self.editing_done)
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            spin.installEventFilter(self.keys_filter)
+            spin.editingFinished.connect(self.editing_done)
+        for kind in (QComboBox, QCheckBox, QSlider, QPushButton):
+            for widget in self.findChildren(kind):
+                widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def retranslate(self) -> None:
         """Captions, hints and choices in the current language; class names stay as the project has them."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.assist.shapes import Rect
+from workbench.core.assist.steps import MASK_EDIT, LabelChange, SampleSteps
 from workbench.core.errors import WorkbenchError
 from workbench.core.mask_journal import JournalRecovery, LostEdits, MaskJournal, recover_journals
 from workbench.core.project import Project
@@ -58,6 +59,8 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.journal: MaskJournal | None = None  # the open sample's finished edits, kept on disk
         self.recovery_box: QMessageBox | None = None  # says which edits a crash took
         self._class_names: dict[int, str] = {}  # kept, so re-texting never reads the project
+        self.steps = SampleSteps()  # mask edits and label changes of the open sample, for undo
+        self._replaying = False  # an undo/redo of the mask editor is running: not a new step
         self.canvas = CanvasView()
         self.options_bar = ToolOptionsBar(self.canvas.options)
         layout = QVBoxLayout(self)
@@ -79,6 +82,7 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.options_bar.auto_window.clicked.connect(self._auto_window)
         self.options_bar.opacity_changed.connect(self.canvas.overlay.setOpacity)
         self.options_bar.tool_options_changed.connect(lambda: self.canvas.tool.options_changed())
+        self.options_bar.editing_done.connect(self.canvas.setFocus)
         self._mask_action = actions.get("view.mask")
         self._tool_actions = {k.removeprefix("tool."): a for k, a in actions.items() if k.startswith("tool.")}
         self.autosave = QTimer(self)
@@ -90,7 +94,8 @@ class LabelPageWidget(Retranslatable, QWidget):
 
     def retranslate(self) -> None:
         """Captions and buttons of the side panel, and the open sample's facts in the current language."""
-        captions = (self.tr("Label"), self.tr("Split"), self.tr("Classes"), self.tr("Image"), self.tr("Mask"))
+        captions = (self.tr("Label"), self.tr("Review"), self.tr("Split"), self.tr("Classes"),
+                    self.tr("Image"), self.tr("Mask"))  # fmt: skip
         for caption, text in zip(self.captions, captions, strict=True):
             caption.setText(text)
         self.previous_button.setText(self.tr("Previous"))
@@ -126,17 +131,19 @@ class LabelPageWidget(Retranslatable, QWidget):
         col.addWidget(self.position_label)
         form = QFormLayout()
         form.setSpacing(6)
-        self.label_value, self.split_value, self.classes_value, self.size_value, self.saved_value = (
+        self.label_value, self.review_value, self.split_value, self.classes_value, self.size_value = (
             QLabel() for _ in range(5)
         )
+        self.saved_value = QLabel()
         self.classes_value.setWordWrap(True)
-        self.captions = tuple(QLabel() for _ in range(5))
-        values = (self.label_value, self.split_value, self.classes_value, self.size_value, self.saved_value)
+        self.captions = tuple(QLabel() for _ in range(6))
+        values = (self.label_value, self.review_value, self.split_value, self.classes_value, self.size_value,
+                  self.saved_value)  # fmt: skip
         for caption, widget in zip(self.captions, values, strict=True):
             form.addRow(caption, widget)
         col.addLayout(form)
         ok_ng = QHBoxLayout()
-        for key in ("label.ok", "label.ng"):
+        for key in ("label.ok", "label.ng", "label.reviewed"):
             ok_ng.addWidget(self._button(actions[key]))
         col.addLayout(ok_ng)
         nav = QHBoxLayout()
@@ -209,11 +216,11 @@ class LabelPageWidget(Retranslatable, QWidget):
 
     @property
     def can_undo(self) -> bool:
-        return self.canvas.editor is not None and self.canvas.editor.history.can_undo
+        return self.canvas.editor is not None and self.steps.can_undo
 
     @property
     def can_redo(self) -> bool:
-        return self.canvas.editor is not None and self.canvas.editor.history.can_redo
+        return self.canvas.editor is not None and self.steps.can_redo
 
     @property
     def dirty(self) -> bool:
@@ -242,6 +249,7 @@ class LabelPageWidget(Retranslatable, QWidget):
             QMessageBox.warning(self, self.tr("Cannot open sample"), str(exc))
             return False
         self.index, self.sample, self.image = index, sample, image
+        self.steps.clear()
         rng = None if image.dtype == np.uint8 else value_range(image)
         self.options_bar.set_display_choices(channel_choices(image, len(sample.channel_files)), rng,
                                              default_window(image))  # fmt: skip
@@ -303,6 +311,8 @@ class LabelPageWidget(Retranslatable, QWidget):
     def _keep_edit(self, rect: Rect) -> None:
         """Put a finished edit into the journal; if that fails, save the whole mask now instead."""
         editor = self.canvas.editor
+        if not self._replaying:
+            self.steps.record(MASK_EDIT)
         if self.journal is None or editor is None:
             return
         try:
@@ -362,10 +372,27 @@ class LabelPageWidget(Retranslatable, QWidget):
             action.setChecked(True)
 
     def undo(self) -> None:
-        self.canvas.undo()
+        """Undo the newest step of the open sample: a mask edit, or a label set with O / N."""
+        editor = self.canvas.editor
+        if editor is not None and editor.stroking:
+            editor.end_stroke()  # a stroke in progress becomes the step undone
+        self._replay(self.steps.undo(), undo=True)
 
     def redo(self) -> None:
-        self.canvas.redo()
+        self._replay(self.steps.redo(), undo=False)
+
+    def _replay(self, step: object, undo: bool) -> None:
+        if isinstance(step, LabelChange):
+            self._write_label(step.before if undo else step.after)
+            word = self.tr("Undone: label %1") if undo else self.tr("Redone: label %1")
+            self.message.emit(word.replace("%1", self._label_names()[step.before if undo else step.after]))
+        elif step == MASK_EDIT:
+            self._replaying = True
+            try:
+                self.canvas.undo() if undo else self.canvas.redo()
+            finally:
+                self._replaying = False
+        self.state_changed.emit()
 
     def grow_brush(self, direction: int) -> None:
         diameter = self.options_bar.size_spin.value()
@@ -384,12 +411,34 @@ class LabelPageWidget(Retranslatable, QWidget):
             self._mask_action.setChecked(visible)
 
     def set_label(self, label: str) -> None:
+        """Set the open sample's image label (O / N); Ctrl+Z undoes it like a stroke."""
+        if self.project is None or self.sample is None or self.sample.label == label:
+            return
+        before = self.sample.label
+        self._write_label(label)
+        self.steps.record(LabelChange(self.sample.id, before, label))
+        self.state_changed.emit()
+
+    def _write_label(self, label: str) -> None:
         if self.project is None or self.sample is None:
             return
         self.project.update_samples([self.sample.id], label=label)
         self.sample = self.project.sample(self.sample.id)
         self.sample_changed.emit(self.sample.id)
         self._show_info()
+
+    def mark_reviewed(self) -> None:
+        """The open sample was looked at: its review state becomes reviewed (the Data page filters on it)."""
+        if self.project is None or self.sample is None:
+            return
+        self.project.update_samples([self.sample.id], review="reviewed")
+        self.sample = self.project.sample(self.sample.id)
+        self.sample_changed.emit(self.sample.id)
+        self._show_info()
+        self.message.emit(self.tr("Marked reviewed: %1").replace("%1", self.sample.name))
+
+    def _label_names(self) -> dict[str, str]:
+        return {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
 
     def step(self, delta: int) -> None:
         self.show_index(self.index + delta)
@@ -422,6 +471,7 @@ class LabelPageWidget(Retranslatable, QWidget):
             self.position_label.setText(self.tr("Double-click a sample on the Data page."))
             for w in (
                 self.label_value,
+                self.review_value,
                 self.split_value,
                 self.classes_value,
                 self.size_value,
@@ -433,8 +483,9 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.name_label.setText(s.name)
         self.position_label.setText(self.tr("%1 of %2").replace("%1", str(self.index + 1)).replace(
             "%2", str(len(self.ids))))  # fmt: skip
-        labels = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
-        self.label_value.setText(labels[s.label])
+        self.label_value.setText(self._label_names()[s.label])
+        reviews = {"needs_review": self.tr("needs review"), "reviewed": self.tr("reviewed")}
+        self.review_value.setText(reviews.get(s.review, s.review) if s.review else "—")
         splits = {"train": self.tr("train"), "val": self.tr("val"), "test": self.tr("test")}
         self.split_value.setText(splits.get(s.split, s.split) if s.split else "—")
         self.classes_value.setText(", ".join(names.get(c, f"#{c}") for c in s.classes) or "—")

@@ -24,6 +24,7 @@ class SampleFilter:
     class_id: int | None = ANY
     split: str | None = ANY  # "none" selects samples without a split
     tag: str | None = ANY
+    review: str | None = ANY  # "needs_review", "reviewed", or "none": no review state
     text: str = ""
 
     def accepts(self, s: Sample) -> bool:
@@ -36,6 +37,8 @@ class SampleFilter:
             if not wanted:
                 return False
         if self.tag is not None and self.tag not in s.tags:
+            return False
+        if self.review is not None and (s.review or "none") != self.review:
             return False
         if self.text:
             needle = self.text.casefold()
