@@ -11,8 +11,10 @@ sample project if missing. Only the standard library is used here.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -66,7 +68,56 @@ def ensure_sample() -> None:
     _run(BIN / "workbench", "sample", SAMPLE)
 
 
+# Libraries Qt 6's xcb platform plugin loads that a minimal Debian/Ubuntu lacks, and their packages.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def _loads(soname: str) -> bool:
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def missing_xcb_packages() -> list[str]:
+    """Packages of the xcb libraries the window needs but this Linux cannot load (empty elsewhere)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+    if not sys.platform.startswith("linux") or not platform.startswith("xcb"):
+        return []
+    return [package for soname, package in XCB_LIBRARIES.items() if not _loads(soname)]
+
+
+def check_window_libraries() -> bool:
+    """Say which system packages to install when the window could not start; False when some are missing."""
+    missing = missing_xcb_packages()
+    if not missing:
+        return True
+    _say("the window needs system libraries this Linux does not have: " + ", ".join(missing))
+    sudo = "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+    if shutil.which("apt-get"):
+        _say(f"install them with:  {sudo}apt-get install -y {' '.join(missing)}")
+    else:
+        _say("install the packages that provide them (names above are Debian/Ubuntu's)")
+    _say("(set WORKBENCH_SKIP_LIB_CHECK=1 to start anyway)")
+    return False
+
+
 def start(extra: list[str]) -> int:
+    if not os.environ.get("WORKBENCH_SKIP_LIB_CHECK") and not check_window_libraries():
+        return 1
     ensure_env()
     ensure_sample()
     return subprocess.call([str(BIN / "workbench"), "gui", str(SAMPLE), *extra], cwd=REPO)
