@@ -298,7 +298,8 @@ class Project:
         ids: Iterable[int] | None = None,
     ) -> list[Sample]:
         """Samples, optionally filtered; ``split='none'`` selects samples with no split."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if label is not None:
             where.append("label=?")
             params.append(label)
