@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -73,7 +74,14 @@ class LabelPageWidget(Retranslatable, QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addWidget(self.canvas, 1)
-        body.addWidget(self._side_panel(actions))
+        # Scrolls when the window is too short for the facts, buttons and the proposal panel at once.
+        side = QScrollArea()
+        side.setWidget(self._side_panel(actions))
+        side.setWidgetResizable(True)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFixedWidth(290 + side.verticalScrollBar().sizeHint().width())
+        body.addWidget(side)
         layout.addLayout(body, 1)
         self.canvas.edited.connect(self._edited)
         self.canvas.message.connect(self.message)
@@ -143,9 +151,10 @@ class LabelPageWidget(Retranslatable, QWidget):
             form.addRow(caption, widget)
         col.addLayout(form)
         ok_ng = QHBoxLayout()
-        for key in ("label.ok", "label.ng", "label.reviewed"):
+        for key in ("label.ok", "label.ng"):
             ok_ng.addWidget(self._button(actions[key]))
         col.addLayout(ok_ng)
+        col.addWidget(self._button(actions["label.reviewed"]))
         nav = QHBoxLayout()
         self.previous_button = self._button(actions["label.previous"], own_text=True)
         self.next_button = self._button(actions["label.next"], own_text=True)
