@@ -52,6 +52,16 @@ def test_wheel_zoom_keeps_the_image_point_under_the_cursor(qtbot, project_dir: P
         # scroll bars move in whole screen pixels: one of them is 1/zoom image pixels
         tolerance = 1.0 / canvas.zoom() + 1e-6
         assert abs(after.x() - before.x()) <= tolerance and abs(after.y() - before.y()) <= tolerance
+    # from "fit", where the image does not fill the view in one direction, and zooming out below it:
+    # Qt centred such an image and the point slid away; the scene's margin keeps it in place
+    for fx, fy, clicks in ((0.1, 0.5, 1), (0.9, 0.1, -1), (0.05, 0.95, 2)):
+        canvas.fit()
+        pos = QPointF(size.width() * fx, size.height() * fy)
+        before = _scene_at(canvas, pos)
+        _wheel(canvas, pos, clicks)
+        after = _scene_at(canvas, pos)
+        tolerance = 1.0 / canvas.zoom() + 1e-6
+        assert abs(after.x() - before.x()) <= tolerance and abs(after.y() - before.y()) <= tolerance, (fx, fy)
 
 
 def test_zoom_keys_keep_the_centre_when_the_mouse_is_elsewhere_and_ctrl0_fits(

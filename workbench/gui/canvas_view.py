@@ -54,6 +54,10 @@ class CanvasView(Retranslatable, QGraphicsView):
         # so a wheel turn or key without a move first zoomed about the top-left corner.
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        # No scroll bars: one appearing mid-zoom shrank the viewport and moved the image under the
+        # mouse; the overview and panning (middle button, Space+drag) take their place.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMouseTracking(True)
         self.setBackgroundBrush(QColor("#2B2D31"))
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
@@ -80,6 +84,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.proposal_write_as: int | None = None  # the class a merged proposal is written as
         self.ask_write_as: Callable[[], int | None] | None = None  # asks for it when not chosen
         self._colours: dict[int, str] = {}
+        self.image_rect = QRectF()  # the image in scene coordinates (the scene has room around it)
         self.options = ToolOptions()
         self.tool: Tool = TOOL_CLASSES["brush"](self)
         self._pan_from: QPointF | None = None
@@ -107,7 +112,11 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.overlay.set_colours(colours)
         self.overlay.set_mask(self.editor.mask)
         self.set_display(display)
-        self.scene().setSceneRect(QRectF(0, 0, mask.shape[1], mask.shape[0]))
+        self.image_rect = QRectF(0, 0, mask.shape[1], mask.shape[0])
+        # One image size of room on every side: the view can always scroll, so Qt never centres
+        # an image narrower than the view, and a zoom keeps the point under the mouse exactly.
+        w, h = mask.shape[1], mask.shape[0]
+        self.scene().setSceneRect(QRectF(-w, -h, 3 * w, 3 * h))
         self._region_index = -1
         self.fit()
 
@@ -122,6 +131,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         self.tool.cancel()
         self.editor = None
         self.assist_image = None
+        self.image_rect = QRectF()
         self.set_proposal(None)
         self.image_item.setPixmap(QPixmap())
         self.overlay.set_mask(np.zeros((1, 1), np.uint8))
@@ -265,7 +275,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         self._update_navigator()
 
     def fit(self) -> None:
-        rect = self.scene().sceneRect()
+        rect = self.image_rect
         if rect.isEmpty():
             return
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
@@ -297,11 +307,11 @@ class CanvasView(Retranslatable, QGraphicsView):
     def visible_rect(self) -> QRectF:
         """The part of the image the canvas shows, in image coordinates."""
         shown = self.mapToScene(self.viewport().rect()).boundingRect()
-        return shown.intersected(self.scene().sceneRect())
+        return shown.intersected(self.image_rect)
 
     def _update_navigator(self) -> None:
         """Show the overview while part of the image is out of view, with that part framed."""
-        scene = self.scene().sceneRect()
+        scene = self.image_rect
         visible = self.visible_rect()
         cut = self.editor is not None and (
             visible.width() < scene.width() - 1 or visible.height() < scene.height() - 1
@@ -334,7 +344,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         r = regions[self._region_index]
         margin = max(r.width, r.height) * 1.5 + 16  # the defect with enough of its surroundings
         around = QRectF(r.x0 - margin, r.y0 - margin, r.width + 2 * margin, r.height + 2 * margin)
-        self.zoom_to(around.intersected(self.scene().sceneRect()), REGION_ZOOM_MAX)
+        self.zoom_to(around.intersected(self.image_rect), REGION_ZOOM_MAX)
         text = source.replace("%1", str(self._region_index + 1)).replace("%2", str(len(regions)))
         self.message.emit(text)
         return True
@@ -360,7 +370,7 @@ class CanvasView(Retranslatable, QGraphicsView):
         if item is not None:
             self.scene().removeItem(item)
         if start is not None and pos is not None:
-            rect = QRectF(start, pos).normalized().intersected(self.scene().sceneRect())
+            rect = QRectF(start, pos).normalized().intersected(self.image_rect)
             if rect.width() >= 2 and rect.height() >= 2:
                 self.zoom_to(rect)
 
