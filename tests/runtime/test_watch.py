@@ -149,3 +149,58 @@ def test_watch_command_stops_cleanly_on_sigterm(bundle_path: Path, spot, tmp_pat
     assert "p1.png\tNG" in stdout
     assert "stopped after 1 image(s)" in stderr
     assert out.read_text().splitlines()[0].startswith("source,verdict")
+
+
+def test_a_restart_with_its_record_reports_each_file_once(inspector: Inspector, spot, tmp_path: Path) -> None:
+    folder, record = tmp_path / "hot", tmp_path / "line.watched"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"p{i}.png").write_bytes(encode_image(spot(6 + i), ".png"))
+    seen: list[str] = []
+
+    def watch() -> int:
+        return watch_folder(inspector, folder, lambda p, r, e: seen.append(Path(p).name), poll_s=0.01,
+                            stable_polls=1, once=True, record=record)  # fmt: skip
+
+    assert watch() == 3 and sorted(seen) == ["p0.png", "p1.png", "p2.png"]
+    assert watch() == 0 and len(seen) == 3  # the restart skips what was reported
+    (folder / "p1.png").write_bytes(encode_image(spot(20, spots=3), ".png"))  # new content, same name
+    with record.open("a", encoding="utf-8") as fh:
+        fh.write("12\t3")  # a line torn by a crash is skipped
+    assert watch() == 1 and seen[-1] == "p1.png"
+    assert watch() == 0  # what followed the torn line was recorded whole
+
+
+def test_a_stop_request_ends_the_watch_between_two_images(inspector: Inspector, spot, tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"p{i}.png").write_bytes(encode_image(spot(6), ".png"))
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def report(path: str, result: Result | None, error: str) -> None:
+        seen.append(path)
+        stop.set()  # as Ctrl-C during the first image of the backlog
+
+    count = watch_folder(inspector, tmp_path, report, stop=stop, poll_s=0.01, stable_polls=1, once=True)
+    assert count == 1 and len(seen) == 1
+
+
+def test_watch_command_with_out_skips_reported_images_on_restart(
+    bundle_path: Path, spot, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    folder, out = tmp_path / "hot", tmp_path / "line.csv"
+    folder.mkdir()
+    (folder / "p1.png").write_bytes(encode_image(spot(8, spots=2), ".png"))
+    cmd = [sys.executable, "-m", "workbench.runtime", "watch", str(bundle_path), str(folder),
+           "--poll", "0.05", "--once", "--out", str(out), "--backend", "onnxruntime"]  # fmt: skip
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    (folder / "p2.png").write_bytes(encode_image(spot(8), ".png"))
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "p1.png" in first.stdout and "p1.png" not in second.stdout and "p2.png" in second.stdout
+    rows = out.read_text().splitlines()[1:]
+    assert [r.split(",")[0].endswith("p1.png") for r in rows] == [True, False]
+    assert (tmp_path / ".line.csv.watched").read_text().count("\n") == 2

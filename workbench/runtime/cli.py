@@ -67,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("watch", help="hot folder: inspect each new image once it is fully written")
     p.add_argument("bundle")
     p.add_argument("folder")
-    p.add_argument("--out", help="append one CSV row per image to this file")
+    p.add_argument(
+        "--out",
+        help="append one CSV row per image to this file; a restart with the same --out skips the "
+        "images already reported (listed in .<name>.watched beside it)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     p.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
     p.add_argument("--once", action="store_true", help="stop when every file present is done")
@@ -198,6 +202,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         once=args.once,
         timeout_s=args.timeout,
         skip_existing=args.skip_existing,
+        record=None if out is None else out.with_name(f".{out.name}.watched"),
     )
     print(f"stopped after {count} image(s)", file=sys.stderr)
     return 0

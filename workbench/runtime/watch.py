@@ -3,6 +3,11 @@
 A file counts as complete when its size and modification time have not changed over
 ``stable_polls`` polls and it decodes. A camera or copy that writes slowly is thus waited for;
 a file that stays undecodable for ``give_up_s`` seconds is reported once as an error and skipped.
+
+With a ``record`` file, each reported file's name, size and modification time are appended to it
+(flushed) once its result was handed on, and a restarted watch reads it back: a file is reported
+once across restarts, unless it is replaced by new content under the same name. A stop request is
+honoured between two images, not after the whole backlog.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class WatchOptions:
     once: bool = False
     timeout_s: float | None = None
     skip_existing: bool = False
+    record: Path | None = None  # files already reported, kept across restarts
 
 
 def describe_error(exc: Exception) -> str:
@@ -90,6 +96,10 @@ class FolderWatcher:
         self.done: dict[Path, tuple[int, int]] = {}
         self.pending: dict[Path, _Pending] = {}
         self.count = 0
+        if self.options.record is not None:
+            here = self.folder.absolute()
+            done = read_record(self.options.record)
+            self.done.update({self.folder / p.name: sig for p, sig in done.items() if p.parent == here})
 
     def _candidates(self) -> list[Path]:
         try:
@@ -122,11 +132,15 @@ class FolderWatcher:
         self.done[path] = sig
         self.count += 1
         self.on_result(str(path), result, error)
+        if self.options.record is not None:
+            append_record(self.options.record, path, sig)
 
     def poll(self) -> None:
         """One pass over the folder."""
         now = time.monotonic()
         for path in self._candidates():
+            if self.stop.is_set():
+                return  # Ctrl-C / SIGTERM: stop after the image in hand, not after the backlog
             sig = _signature(path)
             if sig is None or sig[0] == 0 or self.done.get(path) == sig:
                 continue
@@ -161,6 +175,36 @@ class FolderWatcher:
     def _all_done(self) -> bool:
         sigs = [(p, _signature(p)) for p in self._candidates()]
         return all(self.done.get(p) == sig for p, sig in sigs if sig is not None and sig[0] > 0)
+
+
+def read_record(record: Path) -> dict[Path, tuple[int, int]]:
+    """The files a previous watch reported (``append_record`` lines); a torn last line is skipped."""
+    done: dict[Path, tuple[int, int]] = {}
+    try:
+        text = record.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return done
+    except OSError as exc:
+        raise WorkbenchError(f"cannot read the watch record {record}: {exc}") from exc
+    for line in text.splitlines():
+        size, _, rest = line.partition("\t")
+        mtime, _, name = rest.partition("\t")
+        if size.isdigit() and mtime.isdigit() and name:
+            done[Path(name)] = (int(size), int(mtime))
+    return done
+
+
+def append_record(record: Path, path: Path, sig: tuple[int, int]) -> None:
+    """Add one reported file to ``record`` (a line ``size<TAB>mtime_ns<TAB>path``, flushed to disk)."""
+    with record.open("a+b") as fh:
+        line = f"{sig[0]}\t{sig[1]}\t{path.absolute()}\n".encode()
+        if fh.seek(0, os.SEEK_END) > 0:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                line = b"\n" + line  # a line torn by a crash ends before this one starts
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def watch_folder(
