@@ -165,3 +165,30 @@ def test_no_outline_level_without_masks_or_when_the_threshold_draws_best() -> No
     unmasked = [ScoredImage("ng", frozenset({0}), [m]) for m, _ in (_haloed(0.9, 0.3) for _ in range(3))]
     config, origins = choose_decision(unmasked, _config(), smallest_px=None)
     assert config.classes[0].outline_threshold is None and "val_dice_at_outline" not in origins[0]
+
+
+def test_outline_level_weighs_good_parts_by_how_many_they_stand_for() -> None:
+    # NG parts: half of each labelled 20x20 defect scores 0.7, half 0.45; one weak NG part keeps
+    # the threshold low. Good parts hold a 60-pixel false alarm at 0.45. Drawn at 0.45 the defects
+    # are whole; above 0.45 half of each is lost.
+    def ng(weak: bool = False) -> ScoredImage:
+        m, t = np.full((1, 64, 64), 0.01, np.float32), np.zeros((64, 64), np.uint8)
+        t[10:30, 10:30] = 1
+        m[0, 10:30, 10:30] = 0.2 if weak else 0.45
+        m[0, 10:20, 10:30] = 0.2 if weak else 0.7
+        return ScoredImage("ng", frozenset({0}), [m], [t])
+
+    def ok(weight: float) -> ScoredImage:
+        m = np.full((1, 64, 64), 0.01, np.float32)
+        m[0, 40:46, 40:50] = 0.45
+        return ScoredImage("ok", frozenset(), [m], [np.zeros((64, 64), np.uint8)], weight=weight)
+
+    images = [ng(weak=True), *(ng() for _ in range(5))]
+    even, _ = choose_decision([*images, *(ok(1.0) for _ in range(6))], _config(), smallest_px=None)
+    # drawn at the threshold, every defect is whole and six false alarms cost little (Dice 0.93)
+    assert even.classes[0].threshold < 0.2 and even.classes[0].outline_threshold is None
+    # the same six good parts standing for ten times as many (a val subset kept NG parts first)
+    many, origins = choose_decision([*images, *(ok(10.0) for _ in range(6))], _config(), smallest_px=None)
+    assert many.classes[0].outline_threshold == 0.5  # the first level above the false alarms
+    assert origins[0]["val_dice_at_outline"] == pytest.approx(2000 / 3400, abs=1e-3)
+    assert origins[0]["val_dice_at_threshold"] == pytest.approx(4800 / 8400, abs=1e-3)

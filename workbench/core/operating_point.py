@@ -18,8 +18,10 @@ see (``learn.anomaly_threshold``); its origins also count the NG images of the t
 
 Each class's outline level (the level its pixels are drawn at, ``class_pixels``) is the level at
 or above its threshold with the best pixel Dice on the val windows whose masks are known, from
-``OUTLINE_LEVELS``: the threshold is placed so that no defect escapes, and a threshold that low
-draws outlines far larger than the defects.
+``OUTLINE_LEVELS``, each image weighted by how many val images of its label it stands for (a
+subset rich in NG images would otherwise undercount false alarms on good parts): the threshold
+is placed so that no defect escapes, and a threshold that low draws outlines far larger than the
+defects.
 
 The minimum area is a quarter of the smallest labelled defect region (specks under
 ``SPECK_PX`` pixels are treated as label noise), so isolated false-alarm pixels do not reject a
@@ -61,6 +63,9 @@ class ScoredImage:
     maps: list[np.ndarray] = field(default_factory=list)  # (K,h,w) each
     # the labelled class ids of each window (h,w), in the order of ``maps``; empty: mask unknown
     targets: list[np.ndarray] = field(default_factory=list)
+    # how many val images of its label this one stands for (a subset of val was scored): the
+    # outline level's Dice weighs each image's pixels by it
+    weight: float = 1.0
 
 
 def smallest_defect_px(targets: Sequence[np.ndarray]) -> int | None:
@@ -172,15 +177,17 @@ def choose_outline(
     offsets = decision.competition(n)
     # pixels of the class at or above each level, split by whether they are labelled
     hits, alarms = np.zeros(len(levels)), np.zeros(len(levels))
-    labelled = 0
+    labelled = 0.0
     for image in images:
         for score_map, target in zip(image.maps, image.targets):
             plane = owned_scores(np.asarray(score_map, np.float32), offsets)[channel]
             truth = target > 0 if n == 1 else target == channel + 1  # targets hold channel + 1
-            labelled += int(np.count_nonzero(truth))
+            labelled += image.weight * int(np.count_nonzero(truth))
             for counts, where in ((hits, truth), (alarms, ~truth)):
-                bins = np.searchsorted(levels, plane[where].astype(np.float64), side="right")
-                counts += np.cumsum(np.bincount(bins, minlength=len(levels) + 1)[::-1])[::-1][1:]
+                # in float32, as ``class_pixels`` compares scores with the levels
+                bins = np.searchsorted(levels.astype(np.float32), plane[where], side="right")
+                above = np.cumsum(np.bincount(bins, minlength=len(levels) + 1)[::-1])[::-1][1:]
+                counts += image.weight * above
     if not labelled:
         return None, {}
     dice = _dice(hits, alarms, labelled - hits)

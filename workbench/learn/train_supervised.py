@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import torch
 
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import DecisionConfig
-from workbench.core.operating_point import choose_decision, describe, smallest_defect_px
+from workbench.core.operating_point import ScoredImage, choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
 from workbench.learn.augment import AugmentConfig
@@ -126,12 +127,22 @@ def _ship_decision(decision: DecisionConfig, validation: _Validation, items: lis
                    report: Reporter) -> tuple[DecisionConfig, list[dict[str, Any]]]:  # fmt: skip
     """Thresholds and minimum area chosen on the best validation's maps (``core.operating_point``)."""
     records = validation.best.records if validation.best is not None else []
+    _weigh_by_label(records, validation)
     smallest = smallest_defect_px([it.target for it in items]) if task == "segmentation" else None
     # a copy: choose_decision sets the values on the config it is given
     chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), smallest)
     for origin in origins:
         report.log("decision " + describe(origin))
     return chosen, origins
+
+
+def _weigh_by_label(records: list[ScoredImage], validation: _Validation) -> None:
+    """Each scored val image stands for the val images of its label left out of the plan (the
+    plan keeps NG images first, so good parts are undersampled)."""
+    scored = Counter(r.label for r in records)
+    every = Counter(it.label for it in validation.items)
+    for record in records:
+        record.weight = every[record.label] / scored[record.label] if scored[record.label] else 1.0
 
 
 MIN_VAL_PIXELS = 4 * 512 * 512
