@@ -10,22 +10,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QCursor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.windows import window_on_label as _window
 from workbench.core.assist.navigation import mask_regions
 from workbench.gui.canvas_view import CanvasView
-from workbench.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-def _window(qtbot, project_dir: Path, name: str = "part_0") -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(project_dir)
-    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)
-    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
-    return win
 
 
 def _scene_at(canvas: CanvasView, viewport_pos: QPointF) -> QPointF:

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
+from tests.gui.windows import open_in_label
+from tests.gui.windows import open_window as _window
+from tests.gui.windows import viewport_point as _vp
 from workbench.core import imageio
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig, TrainConfig
@@ -16,23 +19,9 @@ from workbench.gui.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 
-def _window(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(project_dir)
-    return win
-
-
 def _label(win: MainWindow, name: str) -> None:
-    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)
-    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
+    open_in_label(win, name)
     assert win.current_page() == "label" and win.label_page.sample.name == name
-
-
-def _vp(win: MainWindow, x: float, y: float) -> QPoint:
-    return win.label_page.canvas.mapFromScene(QPointF(x, y))
 
 
 def test_brush_stroke_saved_by_autosave_and_undo_restores(qtbot, project_dir: Path) -> None:

@@ -8,31 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 
 from tests.gui.trained_run import trained_project
+from tests.gui.windows import viewport_point as _vp
+from tests.gui.windows import window_on_label as _window
 from workbench.core import imageio
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig, TrainConfig
-from workbench.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-def _window(qtbot, root: Path, name: str) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(root)
-    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)
-    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
-    return win
-
-
-def _vp(win: MainWindow, x: float, y: float) -> QPoint:
-    return win.label_page.canvas.mapFromScene(QPointF(x, y))
 
 
 def _merged_proposal(project_dir: Path) -> np.ndarray:

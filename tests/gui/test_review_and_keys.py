@@ -11,27 +11,14 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.windows import open_in_label as _label
+from tests.gui.windows import open_window as _window
 from workbench.core.importers import import_dataset
 from workbench.core.project import Project
 from workbench.gui.dialogs.import_dialog import ImportDialog
 from workbench.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-def _window(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(project_dir)
-    return win
-
-
-def _label(win: MainWindow, name: str) -> int:
-    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)
-    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
-    return sid
 
 
 def _shown(win: MainWindow) -> set[str]:

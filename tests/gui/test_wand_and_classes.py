@@ -6,26 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
+from tests.gui.windows import viewport_point as _vp
+from tests.gui.windows import window_on_label as _label
 from workbench.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-def _label(qtbot, project_dir: Path, name: str = "part_0") -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(project_dir)
-    sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)
-    win.data_page.open_in_label.emit(win.data_page.model.visible_ids(), sid)
-    return win
-
-
-def _vp(win: MainWindow, x: float, y: float) -> QPoint:
-    return win.label_page.canvas.mapFromScene(QPointF(x, y))
 
 
 def _spot_in_disc(win: MainWindow) -> np.ndarray:
