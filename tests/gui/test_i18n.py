@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.gui.windows import open_window as _window
 from workbench.gui import i18n
 from workbench.gui.actions import ACTIONS
 from workbench.gui.main_window import MainWindow
@@ -201,13 +202,6 @@ def test_missing_compiled_translation_falls_back_to_english(qapp, monkeypatch, t
 
 
 # ---------------------------------------------------------------------------------------- the window
-def _window(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(project_dir)
-    return win
 
 
 def _stroke(qtbot, win: MainWindow, y: int) -> None:  # type: ignore[no-untyped-def]

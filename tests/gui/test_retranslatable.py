@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from tests.gui.windows import open_window as _window
 from workbench.core.project import Project
 from workbench.gui import i18n
 from workbench.gui.actions import strip_mnemonic
@@ -36,15 +37,6 @@ def english_after(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
 def _switch(win: MainWindow, code: str) -> None:
     win.actions_by_id[f"view.language.{code}"].trigger()
     assert i18n.current_language() == code
-
-
-def _window(qtbot, root: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    assert win.open_project(root)
-    return win
 
 
 # ---------------------------------------------------------------------------------------- the mixin
