@@ -85,3 +85,19 @@ def test_runs_recorded_in_earlier_layouts_list_their_preset(
     assert out[failed]["preset"] == out[done]["preset"] == "balanced"
     shipped = {"class_id": 1, "name": "scratch", "threshold": 0.7, "method": "default"}
     assert out[done]["thresholds"] == [shipped]
+
+
+def test_runs_name_a_damaged_run_and_list_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "proj"
+    with Project.create(root, name="p") as project:
+        good = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+        bad = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+    with sqlite3.connect(root / DB_NAME) as conn:
+        conn.execute("UPDATE runs SET dataset='[1, 2' WHERE id=?", (bad,))
+    assert main(["runs", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"run {bad} is left out: run {bad}: its stored record is not readable JSON" in out
+    assert any(line.startswith(good) for line in out.splitlines())
+    assert main(["runs", str(root), "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[bad]["status"] == "unreadable" and rows[good]["status"] == "pending"

@@ -254,3 +254,20 @@ def test_runs_left_by_dead_processes_are_failed_on_open(tmp_path: Path) -> None:
         assert "ended unexpectedly" in project.run(running.id).error
         assert project.run(stuck.id).status == "failed"
         assert project.run(fresh.id).status == "pending"  # may still be starting
+
+
+def test_one_damaged_run_record_does_not_hide_the_others(tmp_path: Path) -> None:
+    """A run whose stored record is not readable is left out of runs() and named with the reason."""
+    with Project.create(tmp_path / "p") as project:
+        good = project.create_run(RunConfig(TrainConfig()))
+        bad = project.create_run(RunConfig(TrainConfig()))
+        worse = project.create_run(RunConfig(TrainConfig()))
+        with project.transaction() as conn:
+            conn.execute("UPDATE runs SET config='{\"train\": 7}' WHERE id=?", (bad.id,))
+            conn.execute("UPDATE runs SET metrics='{not json' WHERE id=?", (worse.id,))
+        assert [r.id for r in project.runs()] == [good.id]
+        why = dict(project.unreadable_runs())
+        assert set(why) == {bad.id, worse.id}
+        assert "not readable JSON" in why[worse.id]
+        with pytest.raises(ProjectError, match=bad.id):
+            project.run(bad.id)

@@ -123,14 +123,17 @@ def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_project(args.dir, readonly=True) as project:
         runs = project.runs()
+        unreadable = project.unreadable_runs()
     if args.json:
         print_json([
             {"id": r.id, "task": r.task, "status": r.status, "model": r.config.model_name,
              "preset": r.config.preset, "created_at": r.created_at, "finished_at": r.finished_at,
              "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r)}
             for r in runs
-        ])  # fmt: skip
+        ] + [{"id": run_id, "status": "unreadable", "error": why} for run_id, why in unreadable])  # fmt: skip
         return 0
+    for run_id, why in unreadable:
+        print(f"run {run_id} is left out: {why}")
     if not runs:
         print("no runs yet: `workbench train DIR` starts one")
         return 0

@@ -680,8 +680,29 @@ class Project:
         return Run.from_row(rows[0])
 
     def runs(self, task: str | None = None) -> list[Run]:
-        rows = self._rows("SELECT * FROM runs ORDER BY created_at DESC, id DESC")
-        return [Run.from_row(r) for r in rows if task is None or r["task"] == task]
+        """The project's readable runs, newest first; see :meth:`unreadable_runs` for the others.
+
+        One damaged run record (hand-edited, or written by a newer version) must not hide the rest.
+        """
+        out = []
+        for row in self._rows("SELECT * FROM runs ORDER BY created_at DESC, id DESC"):
+            if task is not None and row["task"] != task:
+                continue
+            try:
+                out.append(Run.from_row(row))
+            except ProjectError:
+                continue
+        return out
+
+    def unreadable_runs(self) -> list[tuple[str, str]]:
+        """``(run id, why)`` of each run record that cannot be read (left out of :meth:`runs`)."""
+        out = []
+        for row in self._rows("SELECT * FROM runs ORDER BY created_at DESC, id DESC"):
+            try:
+                Run.from_row(row)
+            except ProjectError as exc:
+                out.append((str(row["id"]), str(exc)))
+        return out
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         """Set run columns (``metrics``, ``dataset``, ``config``, ``pid``, ``error``, times); the

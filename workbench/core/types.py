@@ -130,16 +130,21 @@ class Run:
 
         try:
             config = RunConfig.from_dict(json.loads(row["config"]), row["task"])
+            metrics, dataset = json.loads(row["metrics"]), json.loads(row["dataset"])
         except RunConfigError as exc:
             raise ProjectError(f"run {row['id']}: its stored config {exc}") from exc
+        except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+            raise ProjectError(f"run {row['id']}: its stored record is not readable JSON ({exc})") from exc
+        if not isinstance(metrics, dict) or not isinstance(dataset, dict):
+            raise ProjectError(f"run {row['id']}: its stored metrics or dataset is not a JSON object")
         return cls(
             id=row["id"],
             task=row["task"],
             status=row["status"],
             name=row["name"],
             config=config,
-            metrics=json.loads(row["metrics"]),
-            dataset=json.loads(row["dataset"]),
+            metrics=metrics,
+            dataset=dataset,
             parent=row["parent"],
             pid=row["pid"],
             error=row["error"],
