@@ -43,11 +43,15 @@ def test_evaluate_redecide_compare_review(proj_dir: Path, capsys: pytest.Capture
     _json(capsys, ["evaluate", d, "--run", "r1", "--id", "low", "--threshold", "0.15", "--json"])
     red = _json(capsys, ["redecide", d, "base", "--threshold", "0.15", "--json"])
     assert red["metrics"]["image.escapes"] == 0 and red["metrics"]["image.overkills"] == 2
-    assert red["timing"]["decide_s"] < 1.0
+    assert isinstance(red["timing"]["decide_s"], float)  # how long it took is bench/'s business
     decision = json.loads((proj_dir / "evaluations" / "base" / "decision.json").read_text())
     assert decision["classes"][0]["threshold"] == 0.15
     cmp = _json(capsys, ["compare", d, "low", "base", "--json"])
     assert cmp["fixed"] == [] and cmp["broken"] == []
+    assert 0.0 <= out["metrics"]["image.coverage_at_zero_escape"] <= 1.0
+    assert len(out["metrics"]["image.coverage_ci95"]) == 2
+    assert main(["evaluate", d, "--run", "r1", "--id", "text"]) == 0
+    assert "decided without a person at zero escape: " in capsys.readouterr().out
     assert main(["redecide", d, "base", "--threshold", "0.5"]) == 0
     assert "re-decided 8 images in" in capsys.readouterr().out
     assert main(["compare", d, "base", "low"]) == 0

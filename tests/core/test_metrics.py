@@ -218,3 +218,24 @@ def test_region_recall_and_false_alarms():
     # any class: a and c found (2 of 3); false alarms: 5:7 blob and the OK-image blob
     assert any_class["region.recall"] == approx(2 / 3) and any_class["region.n_false_alarms"] == 2
     assert any_class["region.class.2.n_false_alarms"] is None
+
+
+def test_coverage_at_zero_escape_counts_parts_outside_the_gray_zone() -> None:
+    # OK: 0.1 0.2 0.3 0.6 | NG: 0.5 0.7 0.8  -> pass below 0.5 (3 OK), reject above 0.6 (0.7, 0.8)
+    labels = ["ok"] * 4 + ["ng"] * 3
+    scores = [0.1, 0.2, 0.3, 0.6, 0.5, 0.7, 0.8]
+    m = image_metrics(labels, scores, ["OK"] * 7)
+    assert m["image.coverage.pass_below"] == 0.5 and m["image.coverage.reject_above"] == 0.6
+    assert (m["image.coverage.auto_ok"], m["image.coverage.auto_ng"]) == (3, 2)
+    assert m["image.coverage_at_zero_escape"] == pytest.approx(5 / 7)
+    lo, hi = m["image.coverage_ci95"]
+    assert (lo, hi) == pytest.approx(wilson_interval(5, 7)) and lo < 5 / 7 < hi
+
+
+def test_coverage_is_whole_when_the_scores_separate_and_empty_without_ng() -> None:
+    m = image_metrics(["ok", "ok", "ng"], [0.1, 0.4, 0.4000001], ["OK"] * 3)
+    assert m["image.coverage_at_zero_escape"] == 1.0
+    tied = image_metrics(["ok", "ng"], [0.4, 0.4], ["OK", "OK"])  # a tie: neither part is sure
+    assert tied["image.coverage_at_zero_escape"] == 0.0
+    none = image_metrics(["ok", "ok"], [0.1, 0.2], ["OK", "OK"])
+    assert none["image.coverage_at_zero_escape"] is None and none["image.coverage_ci95"] is None

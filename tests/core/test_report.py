@@ -32,7 +32,8 @@ def test_report_has_no_external_resource(report_html: str) -> None:
 
 def test_report_holds_cards_charts_matrix_and_galleries(report_html: str) -> None:
     for text in ("Escape (NG passed)", "Overkill (OK rejected)", "AUROC", "Overkill at zero escape",
-                 "To claim escape", "Gray zone", "Confusion matrix", "Per defect class"):  # fmt: skip
+                 "To claim escape", "Gray zone", "Confusion matrix", "Per defect class",
+                 "Decided without a person"):  # fmt: skip
         assert text in report_html, text
     assert report_html.count("<svg") == 3
     for anchor in ('id="escape"', 'id="overkill"', 'id="gray"'):

@@ -183,6 +183,19 @@ def summary_lines(m: dict[str, Any]) -> list[str]:
         f"gray (to review): {m.get('image.n_gray', 0)}   AUROC: {_num(m.get('image.auroc'))}   "
         f"overkill at zero escape: {_num(m.get('image.overkill_at_zero_escape'), True)}",
         f"pixel Dice: {_num(m.get('pixel.dice'))}   region recall: {_num(m.get('region.recall'), True)}",
+        *_coverage_lines(m),
+    ]
+
+
+def _coverage_lines(m: dict[str, Any]) -> list[str]:
+    """The share of parts two thresholds decide with no escape and no overkill (gray zone between)."""
+    share, ci = m.get("image.coverage_at_zero_escape"), m.get("image.coverage_ci95")
+    if share is None or not ci:
+        return []
+    return [
+        f"decided without a person at zero escape: {share:.1%} (95% interval {ci[0]:.1%} to {ci[1]:.1%}); "
+        f"pass below {m['image.coverage.pass_below']:.3f}, "
+        f"reject above {m['image.coverage.reject_above']:.3f}, review between"
     ]
 
 

@@ -199,6 +199,34 @@ def _operating_points(ok_s: np.ndarray, ng_s: np.ndarray, target_overkill: float
     return out
 
 
+def _coverage(ok_s: np.ndarray, ng_s: np.ndarray) -> dict[str, Any]:
+    """The share of parts two thresholds decide without a person, with no escape and no overkill.
+
+    Parts below the lowest NG score pass (no NG part is passed); parts above the highest OK score
+    are rejected (no OK part is rejected); the parts between form the gray zone a person decides.
+    When every NG part scores above every OK part, one threshold decides all. Both thresholds are
+    read off these same parts, so the share is what this test set allows at best; the interval
+    (Wilson) covers the sampling of the parts, not the choice of thresholds.
+    """
+    keys = ("pass_below", "reject_above", "auto_ok", "auto_ng")
+    out: dict[str, Any] = dict.fromkeys([f"image.coverage.{k}" for k in keys])
+    out.update({"image.coverage_at_zero_escape": None, "image.coverage_ci95": None})
+    n = len(ok_s) + len(ng_s)
+    if not len(ok_s) or not len(ng_s):
+        return out
+    pass_below, reject_above = float(ng_s[0]), float(ok_s[-1])
+    auto_ok = int(np.searchsorted(ok_s, pass_below, side="left"))
+    auto_ng = int(len(ng_s) - np.searchsorted(ng_s, reject_above, side="right"))
+    if pass_below > reject_above:  # separated: a threshold between them decides every part
+        auto_ok, auto_ng = len(ok_s), len(ng_s)
+    decided = auto_ok + auto_ng
+    out.update({"image.coverage.pass_below": pass_below, "image.coverage.reject_above": reject_above})
+    out.update({"image.coverage.auto_ok": auto_ok, "image.coverage.auto_ng": auto_ng})
+    out["image.coverage_at_zero_escape"] = decided / n
+    out["image.coverage_ci95"] = list(wilson_interval(decided, n))
+    return out
+
+
 def _per_class(
     prefix: str, name: str, members: Sequence[Iterable[int]], mask: np.ndarray, bad: np.ndarray
 ) -> dict[str, Any]:
@@ -255,6 +283,7 @@ def image_metrics(
     out.update(sweep)
     out.update(_curves(sweep, n_ok, n_ng))
     out.update(_operating_points(ok_s, ng_s, target_overkill))
+    out.update(_coverage(ok_s, ng_s))
     out["image.target_escape"] = target_escape
     out["image.extra_ng_needed"] = extra_ng_needed(escapes, n_ng, target_escape)
     if classes_per_image is not None:

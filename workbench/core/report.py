@@ -79,6 +79,12 @@ def _cards(m: dict[str, Any]) -> str:
         _card("Gray zone", f"{m.get('image.n_gray', 0)} / {m.get('image.n', 0)}",
               f"{m.get('image.gray_ng', 0)} NG and {m.get('image.gray_ok', 0)} OK parts sent to review"),
     ]  # fmt: skip
+    share = m.get("image.coverage_at_zero_escape")
+    if share is not None:
+        cards.append(_card("Decided without a person", _pct(share),
+                           f"no escape, no overkill: pass below {m['image.coverage.pass_below']:.3f}, reject "
+                           f"above {m['image.coverage.reject_above']:.3f}, a person decides between; "
+                           f"{_ci(m.get('image.coverage_ci95'))}"))  # fmt: skip
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
