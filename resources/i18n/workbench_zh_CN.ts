@@ -330,6 +330,10 @@
         <translation>待复核</translation>
     </message>
     <message>
+        <source>Needs OK and NG parts</source>
+        <translation>需要良品和不良品</translation>
+    </message>
+    <message>
         <source>Escapes</source>
         <translation>漏检</translation>
     </message>
@@ -406,6 +410,14 @@
         <translation>变化（95% 区间）</translation>
     </message>
     <message>
+        <source>Decided without a person</source>
+        <translation>无需人工判定</translation>
+    </message>
+    <message>
+        <source>Parts two thresholds decide with no escape and no overkill; a person decides the rest</source>
+        <translation>两个阈值在零漏检、零过检下自动判定的零件；其余由人工判定</translation>
+    </message>
+    <message>
         <source>called OK</source>
         <translation>判为 OK</translation>
     </message>
@@ -420,6 +432,10 @@
     <message>
         <source>labelled NG</source>
         <translation>标注为 NG</translation>
+    </message>
+    <message>
+        <source>pass below %1, reject above %2</source>
+        <translation>低于 %1 判良，高于 %2 判不良</translation>
     </message>
     <message>
         <source>score</source>

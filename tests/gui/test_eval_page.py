@@ -64,6 +64,9 @@ def move_slider(qtbot, page: EvaluatePageWidget, threshold: float) -> tuple[int,
     assert page.galleries["escape"].count() == m["image.escapes"]
     assert page.galleries["overkill"].count() == m["image.overkills"]
     assert page.cards.escape.value.text().startswith(f"{m['image.escapes']} / {m['image.n_ng']}")
+    decided = m["image.coverage.auto_ok"] + m["image.coverage.auto_ng"]
+    assert page.cards.alone.value.text().startswith(f"{decided} / {m['image.n']}")
+    assert f"{m['image.coverage.pass_below']:.3f}" in page.cards.alone.detail.text()
     return m["image.escapes"], m["image.overkills"]
 
 

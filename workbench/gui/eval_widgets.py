@@ -66,14 +66,15 @@ class CardWidget(QFrame):
 
 
 class SummaryCardsWidget(Retranslatable, QWidget):
-    """Escape, overkill, gray zone and the zero-escape operating point at the current threshold."""
+    """Escape, overkill, gray zone and the zero-escape operating point at the current threshold, and
+    the share of parts two thresholds decide without a person at zero escape."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.escape, self.overkill, self.gray, self.zero = (CardWidget() for _ in range(4))
-        for card in (self.escape, self.overkill, self.gray, self.zero):
+        self.escape, self.overkill, self.gray, self.zero, self.alone = (CardWidget() for _ in range(5))
+        for card in (self.escape, self.overkill, self.gray, self.zero, self.alone):
             row.addWidget(card)
         self.metrics: dict[str, Any] | None = None
         self.retranslate()
@@ -84,6 +85,11 @@ class SummaryCardsWidget(Retranslatable, QWidget):
             (self.overkill, _t("Overkill"), _t("OK parts the model rejected")),
             (self.gray, _t("To review"), _t("Parts in the gray zone, for a person to decide")),
             (self.zero, _t("Overkill at zero escape"), _t("Rejected OK parts when no NG part may pass")),
+            (
+                self.alone,
+                _t("Decided without a person"),
+                _t("Parts two thresholds decide with no escape and no overkill; a person decides the rest"),
+            ),
         )
         for card, title, hint in words:
             card.title.setText(title)
@@ -104,6 +110,18 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         auroc = m.get("image.auroc")
         text = f"{100 * zero:.1f} %" if zero is not None else "—"
         self.zero.set_value(text, f"AUROC {auroc:.3f}" if auroc is not None else "")
+        self.alone.set_value(*coverage_text(m))
+
+
+def coverage_text(m: dict[str, Any]) -> tuple[str, str]:
+    """(``31 / 40 = 77.5 %``, its interval and the two thresholds) of the coverage at zero escape."""
+    ok, ng = m.get("image.coverage.auto_ok"), m.get("image.coverage.auto_ng")
+    if ok is None or ng is None:
+        return "—", _t("Needs OK and NG parts")
+    head, interval = rate_text(ok + ng, m.get("image.n"), m.get("image.coverage_ci95"))
+    low, high = m["image.coverage.pass_below"], m["image.coverage.reject_above"]
+    where = _t("pass below %1, reject above %2").replace("%1", f"{low:.3f}").replace("%2", f"{high:.3f}")
+    return head, f"{where}; {interval}"
 
 
 class OperatingCurveWidget(Retranslatable, pg.PlotWidget):
