@@ -20,6 +20,10 @@
         <translation>NG</translation>
     </message>
     <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>unlabeled</source>
         <translation>未标注</translation>
     </message>
@@ -247,6 +251,10 @@
         <translation>移除标记…</translation>
     </message>
     <message>
+        <source>Doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>train</source>
         <translation>训练集</translation>
     </message>
@@ -328,6 +336,14 @@
     <message>
         <source>to review</source>
         <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK and sent %4 to review; escapes and overkill above count the clear parts only.</source>
+        <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK，另有 %4 个送人工复核；上方的漏检和过检只统计明确的良品和不良品。</translation>
+    </message>
+    <message>
+        <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK; escapes and overkill above count the clear parts only.</source>
+        <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK；上方的漏检和过检只统计明确的良品和不良品。</translation>
     </message>
     <message>
         <source>Escapes</source>
@@ -867,6 +883,10 @@
         <translation>已标为已复核：%1</translation>
     </message>
     <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>No unlabeled samples left in this list.</source>
         <translation>此列表中已没有未标注的样本。</translation>
     </message>
@@ -950,16 +970,16 @@
         <translation>最近打开</translation>
     </message>
     <message>
+        <source>%1 samples: %2 OK, %3 NG, %4 doubtful, %5 unlabeled</source>
+        <translation>%1 个样本：%2 OK，%3 NG，%4 存疑，%5 未标注</translation>
+    </message>
+    <message>
         <source>No jobs running</source>
         <translation>没有运行中的任务</translation>
     </message>
     <message>
         <source>No project open</source>
         <translation>未打开项目</translation>
-    </message>
-    <message>
-        <source>%1 samples: %2 OK, %3 NG, %4 unlabeled</source>
-        <translation>%1 个样本：%2 OK，%3 NG，%4 未标注</translation>
     </message>
     <message>
         <source>Open project folder</source>
@@ -1199,6 +1219,10 @@ Apache-2.0</translation>
         <translation>NG</translation>
     </message>
     <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>unlabeled</source>
         <translation>未标注</translation>
     </message>
@@ -1424,6 +1448,10 @@ Apache-2.0</translation>
     <message>
         <source>NG</source>
         <translation>NG</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
     </message>
     <message>
         <source>unlabeled</source>
@@ -1841,6 +1869,22 @@ Apache-2.0</translation>
         <source>Model</source>
         <translation>模型</translation>
     </message>
+    <message>
+        <source>Doubtful parts</source>
+        <translation>存疑品</translation>
+    </message>
+    <message>
+        <source>left out of training</source>
+        <translation>不参与训练</translation>
+    </message>
+    <message>
+        <source>trained on, at a low weight</source>
+        <translation>参与训练，权重较低</translation>
+    </message>
+    <message>
+        <source>Parts labelled doubtful (the experts disagree) in the train split; they are never validated on</source>
+        <translation>训练集中标为存疑的样本（专家意见不一）；它们从不用于验证</translation>
+    </message>
 </context>
 <context>
     <name>actions</name>
@@ -2039,6 +2083,14 @@ Apache-2.0</translation>
     <message>
         <source>Mark &amp;NG</source>
         <translation>标为 NG</translation>
+    </message>
+    <message>
+        <source>Mark &amp;Doubtful</source>
+        <translation>标为存疑</translation>
+    </message>
+    <message>
+        <source>Experts disagree on this part: training leaves it out, evaluation counts it apart</source>
+        <translation>专家对此件意见不一：训练时不使用，评估时单独统计</translation>
     </message>
     <message>
         <source>Mark Re&amp;viewed</source>

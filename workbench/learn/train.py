@@ -104,7 +104,7 @@ def _run(
     else:
         cpu_speedups()
     seed_everything(cfg.seed)
-    splits = choose_samples(project, cfg.task)
+    splits = choose_samples(project, cfg.task, cfg.doubtful)
     if splits.note:
         report.log(splits.note)
     project.update_run(run_id, dataset=dataset_state(splits))
