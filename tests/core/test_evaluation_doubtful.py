@@ -65,3 +65,15 @@ def test_doubtful_metrics_by_hand() -> None:
     )
     with pytest.raises(ValueError, match="verdict"):
         doubtful_metrics([0.5], ["MAYBE"])
+
+
+def test_a_comparison_counts_mistakes_among_the_clear_parts(tmp_path: Path) -> None:
+    from workbench.core.compare import compare_evaluations
+
+    project, maps = make_eval_project(tmp_path / "proj", DOUBTFUL_PLAN)
+    with project:
+        evaluate(project, maps, "a", threshold=0.5)
+        evaluate(project, maps, "b", threshold=0.15)
+        result = compare_evaluations(project, "a", "b")
+    assert result["n"] == 12 and result["wrong"]["n"] == 8 and result["gray"]["n"] == 8
+    assert all(e["label"] != "doubtful" for e in [*result["fixed"], *result["broken"]])

@@ -27,8 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--model", help="registered model name (default: the preset's)")
     p.add_argument("--epochs", type=int, help="at most this many epochs")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last checkpoint")
-    p.add_argument("--doubtful", choices=DOUBTFUL_MODES,
-                   help="doubtful training parts: left out (default) or trained on at a low weight")  # fmt: skip
+    p.add_argument(
+        "--doubtful",
+        choices=DOUBTFUL_MODES,
+        help="doubtful parts of the train split: exclude (default) or low_weight (trained on, fewer crops)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_train)
 
