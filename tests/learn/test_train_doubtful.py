@@ -12,6 +12,7 @@ from tiny_project import TINY_SEG, make_tiny_project
 from workbench.core.cancel import CancelToken
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig
+from workbench.core.snapshots import load_snapshot
 from workbench.learn.data import choose_samples, class_lut, load_items
 from workbench.learn.data_sampling import CropSampler, TrainItem, defect_points
 from workbench.learn.presets import ConfigError, resolve_config
@@ -104,3 +105,8 @@ def test_a_run_records_what_it_trained_on(tmp_path: Any) -> None:
             assert trained & {ok_id, ng_id} == expected, mode
             assert not validated & {s.id for s in project.samples(label="doubtful")}
             assert run.config.train.doubtful == mode
+            # the run kept a snapshot of that data (dataset versions)
+            snapshot = load_snapshot(project, run_id)
+            assert snapshot["id"] == run.dataset["snapshot"]
+            roles = {e["sample_id"]: e["role"] for e in snapshot["samples"]}
+            assert {sid for sid, role in roles.items() if role == "train"} == trained
