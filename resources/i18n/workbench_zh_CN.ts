@@ -1166,6 +1166,85 @@ Apache-2.0</translation>
     </message>
 </context>
 <context>
+    <name>RunDataWidget</name>
+    <message>
+        <source>Compare data with…</source>
+        <translation>与其他训练比较数据…</translation>
+    </message>
+    <message>
+        <source>What changed in the data between this run and another: samples added, removed, relabelled, masks redrawn</source>
+        <translation>此训练与另一训练之间数据的变化：新增、删除、改标签的样本，重画的掩膜</translation>
+    </message>
+    <message>
+        <source>Restore data as a project…</source>
+        <translation>把数据恢复为项目…</translation>
+    </message>
+    <message>
+        <source>A new project holding exactly the images, labels and masks this run trained and validated on</source>
+        <translation>新建一个项目，内含此训练所用的训练集和验证集的图像、标签和掩膜，分毫不差</translation>
+    </message>
+    <message>
+        <source>Compare data</source>
+        <translation>比较数据</translation>
+    </message>
+    <message>
+        <source>Compare with the data of run:</source>
+        <translation>与此训练的数据比较：</translation>
+    </message>
+    <message>
+        <source>Folder for the new project (empty)</source>
+        <translation>新项目的文件夹（空）</translation>
+    </message>
+    <message>
+        <source>Runs %1 and %2 used the same data.</source>
+        <translation>训练 %1 和训练 %2 所用数据相同。</translation>
+    </message>
+    <message>
+        <source>From run %1 to run %2: %3 samples added, %4 removed, %5 relabelled, %6 masks redrawn, %7 moved between train and val.</source>
+        <translation>从训练 %1 到训练 %2：新增样本 %3 个，删除 %4 个，改标签 %5 个，重画掩膜 %6 个，在训练集和验证集之间移动 %7 个。</translation>
+    </message>
+    <message>
+        <source>added</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>relabelled</source>
+        <translation>改标签</translation>
+    </message>
+    <message>
+        <source>mask redrawn</source>
+        <translation>重画掩膜</translation>
+    </message>
+    <message>
+        <source>moved</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>The data of run %1 is now the project %2.</source>
+        <translation>训练 %1 的数据已恢复为项目 %2。</translation>
+    </message>
+</context>
+<context>
     <name>RunPage</name>
     <message>
         <source>Choose the model</source>
