@@ -20,6 +20,10 @@
         <translation>NG</translation>
     </message>
     <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>unlabeled</source>
         <translation>未标注</translation>
     </message>
@@ -247,6 +251,10 @@
         <translation>移除标记…</translation>
     </message>
     <message>
+        <source>Doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>train</source>
         <translation>训练集</translation>
     </message>
@@ -328,6 +336,14 @@
     <message>
         <source>to review</source>
         <translation>待复核</translation>
+    </message>
+    <message>
+        <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK and sent %4 to review; escapes and overkill above count the clear parts only.</source>
+        <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK，另有 %4 个送人工复核；上方的漏检和过检只统计明确的良品和不良品。</translation>
+    </message>
+    <message>
+        <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK; escapes and overkill above count the clear parts only.</source>
+        <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK；上方的漏检和过检只统计明确的良品和不良品。</translation>
     </message>
     <message>
         <source>Needs OK and NG parts</source>
@@ -883,6 +899,10 @@
         <translation>已标为已复核：%1</translation>
     </message>
     <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
         <source>No unlabeled samples left in this list.</source>
         <translation>此列表中已没有未标注的样本。</translation>
     </message>
@@ -966,16 +986,16 @@
         <translation>最近打开</translation>
     </message>
     <message>
+        <source>%1 samples: %2 OK, %3 NG, %4 doubtful, %5 unlabeled</source>
+        <translation>%1 个样本：%2 OK，%3 NG，%4 存疑，%5 未标注</translation>
+    </message>
+    <message>
         <source>No jobs running</source>
         <translation>没有运行中的任务</translation>
     </message>
     <message>
         <source>No project open</source>
         <translation>未打开项目</translation>
-    </message>
-    <message>
-        <source>%1 samples: %2 OK, %3 NG, %4 unlabeled</source>
-        <translation>%1 个样本：%2 OK，%3 NG，%4 未标注</translation>
     </message>
     <message>
         <source>Open project folder</source>
@@ -1162,6 +1182,85 @@ Apache-2.0</translation>
     </message>
 </context>
 <context>
+    <name>RunDataWidget</name>
+    <message>
+        <source>Compare data with…</source>
+        <translation>与其他训练比较数据…</translation>
+    </message>
+    <message>
+        <source>What changed in the data between this run and another: samples added, removed, relabelled, masks redrawn</source>
+        <translation>此训练与另一训练之间数据的变化：新增、删除、改标签的样本，重画的掩膜</translation>
+    </message>
+    <message>
+        <source>Restore data as a project…</source>
+        <translation>把数据恢复为项目…</translation>
+    </message>
+    <message>
+        <source>A new project holding exactly the images, labels and masks this run trained and validated on</source>
+        <translation>新建一个项目，内含此训练所用的训练集和验证集的图像、标签和掩膜，分毫不差</translation>
+    </message>
+    <message>
+        <source>Compare data</source>
+        <translation>比较数据</translation>
+    </message>
+    <message>
+        <source>Compare with the data of run:</source>
+        <translation>与此训练的数据比较：</translation>
+    </message>
+    <message>
+        <source>Folder for the new project (empty)</source>
+        <translation>新项目的文件夹（空）</translation>
+    </message>
+    <message>
+        <source>Runs %1 and %2 used the same data.</source>
+        <translation>训练 %1 和训练 %2 所用数据相同。</translation>
+    </message>
+    <message>
+        <source>From run %1 to run %2: %3 samples added, %4 removed, %5 relabelled, %6 masks redrawn, %7 moved between train and val.</source>
+        <translation>从训练 %1 到训练 %2：新增样本 %3 个，删除 %4 个，改标签 %5 个，重画掩膜 %6 个，在训练集和验证集之间移动 %7 个。</translation>
+    </message>
+    <message>
+        <source>added</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>relabelled</source>
+        <translation>改标签</translation>
+    </message>
+    <message>
+        <source>mask redrawn</source>
+        <translation>重画掩膜</translation>
+    </message>
+    <message>
+        <source>moved</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
+        <source>unlabeled</source>
+        <translation>未标注</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>val</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>The data of run %1 is now the project %2.</source>
+        <translation>训练 %1 的数据已恢复为项目 %2。</translation>
+    </message>
+</context>
+<context>
     <name>RunPage</name>
     <message>
         <source>Choose the model</source>
@@ -1213,6 +1312,10 @@ Apache-2.0</translation>
     <message>
         <source>NG</source>
         <translation>NG</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
     </message>
     <message>
         <source>unlabeled</source>
@@ -1440,6 +1543,10 @@ Apache-2.0</translation>
     <message>
         <source>NG</source>
         <translation>NG</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
     </message>
     <message>
         <source>unlabeled</source>
@@ -1857,6 +1964,22 @@ Apache-2.0</translation>
         <source>Model</source>
         <translation>模型</translation>
     </message>
+    <message>
+        <source>Doubtful parts</source>
+        <translation>存疑品</translation>
+    </message>
+    <message>
+        <source>left out of training</source>
+        <translation>不参与训练</translation>
+    </message>
+    <message>
+        <source>trained on, at a low weight</source>
+        <translation>参与训练，权重较低</translation>
+    </message>
+    <message>
+        <source>Parts labelled doubtful (the experts disagree) in the train split; they are never validated on</source>
+        <translation>训练集中标为存疑的样本（专家意见不一）；它们从不用于验证</translation>
+    </message>
 </context>
 <context>
     <name>actions</name>
@@ -2055,6 +2178,14 @@ Apache-2.0</translation>
     <message>
         <source>Mark &amp;NG</source>
         <translation>标为 NG</translation>
+    </message>
+    <message>
+        <source>Mark &amp;Doubtful</source>
+        <translation>标为存疑</translation>
+    </message>
+    <message>
+        <source>Experts disagree on this part: training leaves it out, evaluation counts it apart</source>
+        <translation>专家对此件意见不一：训练时不使用，评估时单独统计</translation>
     </message>
     <message>
         <source>Mark Re&amp;viewed</source>

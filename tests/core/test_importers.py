@@ -54,8 +54,8 @@ def test_mvtec_layout(project: Project, tmp_path: Path, make_images) -> None:
 
     assert (report.importer, report.imported, report.duplicates, report.skipped) == ("mvtec", 6, 0, [])
     counts = project.counts()
-    assert counts["split_label"]["train"] == {"ok": 2, "ng": 0, "unlabeled": 0}
-    assert counts["split_label"]["test"] == {"ok": 1, "ng": 3, "unlabeled": 0}
+    assert counts["split_label"]["train"] == {"ok": 2, "ng": 0, "doubtful": 0, "unlabeled": 0}
+    assert counts["split_label"]["test"] == {"ok": 1, "ng": 3, "doubtful": 0, "unlabeled": 0}
     samples = _by_name(project)
     for name, mask in gt.items():
         sample = samples[f"test/{name}"]

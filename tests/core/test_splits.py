@@ -168,7 +168,7 @@ def test_near_duplicates_stay_together_and_leaks_are_flagged(project: Project, t
 def test_split_counts_include_unassigned(project: Project, tmp_path: Path) -> None:
     _fill(project, tmp_path, n_ok=4, per_class=(2,))
     counts = split_counts(project)
-    assert counts["none"] == {"ok": 4, "ng": 2, "unlabeled": 0}
+    assert counts["none"] == {"ok": 4, "ng": 2, "doubtful": 0, "unlabeled": 0}
 
 
 def test_cli_split_json_and_lock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -77,7 +77,7 @@ def test_status_bar_counts(qtbot, project_dir: Path) -> None:  # type: ignore[no
     win = MainWindow()
     qtbot.addWidget(win)
     win.open_project(project_dir)
-    assert "6 samples: 2 OK, 2 NG, 2 unlabeled" in win.counts_status.text()
+    assert "6 samples: 2 OK, 2 NG, 0 doubtful, 2 unlabeled" in win.counts_status.text()
     assert "Test parts" in win.project_status.text()
     assert win.jobs_status.text() == "No jobs running"
 

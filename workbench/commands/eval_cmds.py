@@ -11,6 +11,7 @@ from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
 from workbench.core.evaluation import EvaluationSession, summary_metrics, with_overrides
 from workbench.core.feedback import KINDS, collect_line_results, send_mistakes_to_review
+from workbench.core.report import doubtful_sentence
 from workbench.runtime.manifest import FP32_TOLERANCE
 from workbench.services.evaluation import evaluate
 
@@ -183,6 +184,7 @@ def summary_lines(m: dict[str, Any]) -> list[str]:
         f"gray (to review): {m.get('image.n_gray', 0)}   AUROC: {_num(m.get('image.auroc'))}   "
         f"overkill at zero escape: {_num(m.get('image.overkill_at_zero_escape'), True)}",
         f"pixel Dice: {_num(m.get('pixel.dice'))}   region recall: {_num(m.get('region.recall'), True)}",
+        *([doubtful_sentence(m)] if m.get("image.doubtful.n") else []),
         *_coverage_lines(m),
     ]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.project import Project
-from workbench.core.run_config import DEFAULT_PRESET, PRESET_NAMES
+from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES
 from workbench.core.types import TASKS
 from workbench.services.job_specs import TrainSpec
 from workbench.services.predict import predict, prediction_samples
@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--model", help="registered model name (default: the preset's)")
     p.add_argument("--epochs", type=int, help="at most this many epochs")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last checkpoint")
+    p.add_argument(
+        "--doubtful",
+        choices=DOUBTFUL_MODES,
+        help="doubtful parts of the train split: exclude (default) or low_weight (trained on, fewer crops)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_train)
 
@@ -44,7 +49,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.task:  # else the project's task
         config["task"] = args.task
     for key, value in (("time_limit", args.time_limit), ("seed", args.seed), ("model", args.model),
-                       ("init_from", args.init_from), ("max_epochs", args.epochs)):  # fmt: skip
+                       ("init_from", args.init_from), ("max_epochs", args.epochs),
+                       ("doubtful", args.doubtful)):  # fmt: skip
         if value is not None:
             config[key] = value
     return config

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from workbench.commands.common import ProgressBar, open_project, print_json
+from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.types import TASKS, Run
 
@@ -24,8 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("runs", help="list training runs with status and key metrics")
+    p = sub.add_parser(
+        "runs",
+        help="list training runs with status and key metrics; compare or restore the data a run used",
+        description="Each run keeps a snapshot of the data it trained and validated on (labels, masks, "
+        "splits; runs/<id>/dataset.json, files shared in snapshots/).",
+    )
     p.add_argument("dir", help="project folder")
+    p.add_argument("--diff", nargs=2, metavar=("RUN_A", "RUN_B"),
+                   help="what changed in the data from RUN_A to RUN_B: added, removed, relabelled, "
+                   "masks redrawn")  # fmt: skip
+    p.add_argument("--restore", metavar="RUN", help="write the data RUN trained on as a new project (--into)")
+    p.add_argument("--into", metavar="NEW_DIR", help="folder of the project --restore makes")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_runs)
 
@@ -121,6 +132,8 @@ def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    if args.diff or args.restore:
+        return _run_data(args)
     with open_project(args.dir, readonly=True) as project:
         runs = project.runs()
         unreadable = project.unreadable_runs()
@@ -151,6 +164,49 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if guessed:
         print("? = threshold guessed from good parts only (no NG validation image); label NG parts")
     return 0
+
+
+def _run_data(args: argparse.Namespace) -> int:
+    from workbench.core.snapshots import diff_runs, restore_snapshot
+
+    if args.restore and not args.into:
+        raise WorkbenchError("--restore RUN needs --into NEW_DIR, the folder of the new project")
+    with open_project(args.dir, readonly=True) as project:
+        if args.restore:
+            root = restore_snapshot(project, args.restore, args.into)
+            out: dict[str, Any] = {"run_id": args.restore, "project": str(root)}
+            lines = [f"the data of run {args.restore} is now the project {root}"]
+        else:
+            out = diff_runs(project, *args.diff)
+            lines = diff_lines(out)
+    if args.json:
+        print_json(out)
+    else:
+        print("\n".join(lines))
+    return 0
+
+
+def diff_lines(d: dict[str, Any]) -> list[str]:
+    """A dataset diff as text: one line per change, grouped."""
+    head = f"data of run {d['a']} ({d['n_a']} samples) -> run {d['b']} ({d['n_b']} samples)"
+    if d["same"]:
+        return [head, "the same data"]
+    lines = [head]
+    for key, title in (("added", "added"), ("removed", "removed")):
+        lines += [f"{title}: {len(d[key])}"] + [f"  {e['name']} (#{e['sample_id']})" for e in d[key]]
+    for key, title in (("relabelled", "relabelled"), ("moved", "moved between train and val")):
+        lines += [f"{title}: {len(d[key])}"]
+        lines += [f"  {e['name']} (#{e['sample_id']}): {e['from']} -> {e['to']}" for e in d[key]]
+    lines += [f"masks redrawn: {len(d['masks_redrawn'])}"]
+    for e in d["masks_redrawn"]:
+        what = "drawn" if e["from"] is None else "erased" if e["to"] is None else "changed"
+        lines.append(f"  {e['name']} (#{e['sample_id']}): {what}")
+    cls = d["classes"]
+    changes = [f"added {n}" for n in cls["added"]] + [f"removed {n}" for n in cls["removed"]]
+    changes += [f"renamed {r['from']} to {r['to']}" for r in cls["renamed"]]
+    if changes:
+        lines.append("classes: " + ", ".join(changes))
+    return lines
 
 
 def cmd_recover(args: argparse.Namespace) -> int:

@@ -123,6 +123,7 @@ def compare_evaluations(project: Project, eval_a: str, eval_b: str) -> dict[str,
     ]
     wrong_a = {s for s in order if a[s]["outcome"] in WRONG}
     wrong_b = {s for s in order if b[s]["outcome"] in WRONG}
+    clear = [s for s in order if a[s]["label"] != "doubtful"]  # doubtful parts are never wrong nor gray
     return {
         "a": eval_a,
         "b": eval_b,
@@ -133,8 +134,8 @@ def compare_evaluations(project: Project, eval_a: str, eval_b: str) -> dict[str,
         "escape": _kind_block(a, b, "escape", "ng"),
         "overkill": _kind_block(a, b, "overkill", "ok"),
         "gray": _set_block({s for s in order if a[s]["outcome"] == "gray"},
-                           {s for s in order if b[s]["outcome"] == "gray"}, len(order)),
-        "wrong": _set_block(wrong_a, wrong_b, len(order)),
+                           {s for s in order if b[s]["outcome"] == "gray"}, len(clear)),
+        "wrong": _set_block(wrong_a, wrong_b, len(clear)),
     }  # fmt: skip
 
 

@@ -27,9 +27,9 @@ from workbench.core.class_pixels import Competition, label_map
 from workbench.core.decision_regions import PreparedMap
 from workbench.core.decisions import Decision, DecisionConfig, decide_prepared, prepare_for
 from workbench.core.errors import ProjectError
-from workbench.core.metrics import image_metrics, pixel_metrics, region_metrics
+from workbench.core.metrics import doubtful_metrics, image_metrics, pixel_metrics, region_metrics
 from workbench.core.project import Project
-from workbench.core.types import Sample
+from workbench.core.types import CLEAR_LABELS, Sample
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 ManyPredictor = Callable[[Sequence[np.ndarray], CancelToken | None], list[np.ndarray]]
@@ -106,7 +106,10 @@ class ImageCase:
 
 
 def outcome(label: str, verdict: str) -> str:
-    """escape (NG called OK), overkill (OK called NG), gray, or correct."""
+    """doubtful (a part the experts disagree on: never a mistake), escape (NG called OK), overkill
+    (OK called NG), gray, or correct."""
+    if label == "doubtful":
+        return "doubtful"
     if verdict == "GRAY":
         return "gray"
     if label == "ng" and verdict == "OK":
@@ -151,11 +154,10 @@ def new_eval_id() -> str:
 
 def _cases(project: Project, split: str | None, sample_ids: Sequence[int] | None) -> list[Sample]:
     samples = project.samples(split=split, ids=sample_ids)
-    samples = [s for s in samples if s.label in ("ok", "ng")]
-    if not samples:
+    if not any(s.label in CLEAR_LABELS for s in samples):
         where = f"split {split!r}" if split else "the selection"
         raise ProjectError(f"no OK/NG-labelled samples in {where} of {project.root}: nothing to evaluate")
-    return samples
+    return [s for s in samples if s.label in (*CLEAR_LABELS, "doubtful")]
 
 
 def run_evaluation(
@@ -168,7 +170,8 @@ def run_evaluation(
     cancel: CancelToken | None = None,
     eval_id: str | None = None,
 ) -> EvaluationSession:
-    """Predict every OK/NG sample of ``split``, store maps, decide, write metrics and report.
+    """Predict every OK, NG and doubtful sample of ``split``, store maps, decide, write metrics and
+    report (doubtful parts are measured apart from the clear ones, ``image.doubtful.*``).
 
     ``model`` describes the source: ``classes`` ([{"id", "name", ...}] in map-channel order),
     ``decision`` (a DecisionConfig dict), ``task``, and ``run_id`` or ``bundle``.
@@ -317,17 +320,21 @@ class EvaluationSession:
         return self._level(config)
 
     def image_level(self, config: DecisionConfig) -> tuple[list[Decision], dict[str, Any]]:
-        """Decisions and image-level metrics (escape, overkill, sweeps) under ``config``: fast."""
+        """Decisions and image-level metrics under ``config``: fast. Escape, overkill and sweeps are
+        measured on the clear (OK and NG) parts; the doubtful ones only say how they were called."""
         decisions = self.redecide(config)
+        clear = [(c, d) for c, d in zip(self.cases, decisions, strict=True) if c.label != "doubtful"]
+        doubtful = [d for c, d in zip(self.cases, decisions, strict=True) if c.label == "doubtful"]
         metrics = image_metrics(
-            [c.label for c in self.cases],
-            [d.image_score for d in decisions],
-            [d.verdict for d in decisions],
-            classes_per_image=[c.classes for c in self.cases],
-            predicted_classes=[[f.class_id for f in d.defects] for d in decisions]
+            [c.label for c, _ in clear],
+            [d.image_score for _, d in clear],
+            [d.verdict for _, d in clear],
+            classes_per_image=[c.classes for c, _ in clear],
+            predicted_classes=[[f.class_id for f in d.defects] for _, d in clear]
             if self.classes_match_project
             else None,
         )
+        metrics.update(doubtful_metrics([d.image_score for d in doubtful], [d.verdict for d in doubtful]))
         return decisions, metrics
 
     def pixel_level(self, config: DecisionConfig) -> dict[str, Any]:
@@ -338,6 +345,8 @@ class EvaluationSession:
         thresholds, outlines = config.pixel_thresholds(n), config.outline_levels(n)
         truths, preds = [], []
         for case in self.cases:
+            if case.label == "doubtful":
+                continue  # its mask, if any, is one opinion among several: no pixel truth
             score_map = self.score_map(case.sample_id)
             if score_map.shape[1:] == (1, 1):
                 continue  # an image-level (classification) score has no pixels to compare

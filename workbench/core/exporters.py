@@ -171,7 +171,8 @@ def _csv_text(rows: list[list[str]]) -> str:
 
 
 def mvtec_folder(sample: Sample, class_names: dict[int, str]) -> str | None:
-    """``train/good``, ``validation/good``, ``test/good`` or ``test/<class>``; None for unlabeled."""
+    """``train/good``, ``validation/good``, ``test/good`` or ``test/<class>``; None for unlabeled and
+    doubtful samples."""
     if sample.label == "ok":
         return {"val": "validation/good", "test": "test/good"}.get(sample.split or "", "train/good")
     if sample.label == "ng":
@@ -202,7 +203,7 @@ def export_mvtec(
     def one(s: Sample) -> None:
         folder = mvtec_folder(s, class_names)
         if folder is None:
-            report.skipped.append((s.name, "unlabeled samples have no place in the MVTec AD layout"))
+            report.skipped.append((s.name, f"{s.label} samples have no place in the MVTec AD layout"))
             return
         if len(s.channel_files) == 1:
             _copy_channels(project, s, root / folder, names[s.id])

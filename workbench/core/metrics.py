@@ -2,7 +2,8 @@
 
 Image level (``metrics_image``): escape / overkill rates with Wilson 95% intervals, confusion
 with the gray-zone column, threshold sweep, ROC / PR / AUROC / AP, zero-escape operating point,
-threshold for a target overkill, and how many more NG parts a claim of low escape needs.
+threshold for a target overkill, and how many more NG parts a claim of low escape needs; apart
+from them, how the model splits the doubtful parts (``image.doubtful.*``).
 Pixel and region level (``metrics_pixel``): Dice / IoU per class, region recall, false alarms.
 All results are flat dicts of JSON-safe values, keyed ``image.*``, ``pixel.*``, ``region.*``.
 """
@@ -13,6 +14,7 @@ from workbench.core.metrics_image import (
     auroc,
     binom_cdf,
     clopper_pearson_upper,
+    doubtful_metrics,
     extra_ng_needed,
     image_metrics,
     wilson_interval,
@@ -23,6 +25,7 @@ __all__ = [
     "auroc",
     "binom_cdf",
     "clopper_pearson_upper",
+    "doubtful_metrics",
     "extra_ng_needed",
     "image_metrics",
     "pixel_metrics",

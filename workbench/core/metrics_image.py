@@ -2,7 +2,9 @@
 
 Escape = an NG part called OK; overkill = an OK part called NG. A GRAY verdict (sent to human
 review) is neither an escape nor an overkill and is counted separately. Sweeps call an image NG
-when its score is >= the threshold, and use every distinct score as a threshold.
+when its score is >= the threshold, and use every distinct score as a threshold. Doubtful parts
+(the experts disagree) are measured apart (``doubtful_metrics``): escape and overkill are counted
+on the clear parts only, the numbers that must be zero.
 """
 
 from __future__ import annotations
@@ -290,4 +292,27 @@ def image_metrics(
         out.update(_per_class("image", "escape", classes_per_image, is_ng, called_ok))
     if predicted_classes is not None:
         out.update(_per_class("image", "overkill", predicted_classes, ~is_ng, called_ng))
+    return out
+
+
+def doubtful_metrics(scores: Sequence[float], verdicts: Sequence[str]) -> dict[str, Any]:
+    """How the model splits the doubtful parts (keys ``image.doubtful.*``): counts called NG, OK and
+    GRAY, the share called NG, and their image scores' minimum, quartiles and maximum (None without
+    doubtful parts)."""
+    if len(scores) != len(verdicts):
+        raise ValueError(f"{len(scores)} scores but {len(verdicts)} verdicts")
+    vs = [_verdict(v, i) for i, v in enumerate(verdicts)]
+    n = len(vs)
+    called_ng = vs.count("NG")
+    out: dict[str, Any] = {
+        "image.doubtful.n": n,
+        "image.doubtful.called_ng": called_ng,
+        "image.doubtful.called_ok": vs.count("OK"),
+        "image.doubtful.gray": vs.count("GRAY"),
+        "image.doubtful.called_ng_rate": _rate(called_ng, n),
+    }
+    sc = np.asarray(scores, dtype=np.float64)
+    names = ("min", "q25", "median", "q75", "max")
+    values = np.quantile(sc, (0.0, 0.25, 0.5, 0.75, 1.0)).tolist() if n else [None] * len(names)
+    out.update({f"image.doubtful.score_{k}": v for k, v in zip(names, values, strict=True)})
     return out

@@ -244,8 +244,10 @@ class Project:
         rows = self._rows("SELECT * FROM classes WHERE name=?", (name,))
         return DefectClass(**rows[0]) if rows else None
 
-    def add_class(self, name: str, color: str | None = None, description: str = "") -> DefectClass:
-        """Add a defect class (ids 1..255, the value used in mask PNGs); return it."""
+    def add_class(
+        self, name: str, color: str | None = None, description: str = "", class_id: int | None = None
+    ) -> DefectClass:
+        """Add a defect class (ids 1..255, the value used in mask PNGs; ``class_id`` asks for one)."""
         name = name.strip()
         if not name:
             raise ProjectError("a defect class needs a name")
@@ -253,7 +255,9 @@ class Project:
             raise ProjectError(f"defect class {name!r} exists already")
         with self.transaction() as conn:
             used = {r[0] for r in conn.execute("SELECT id FROM classes")}
-            free = next((i for i in range(1, 256) if i not in used), None)
+            if class_id is not None and (class_id in used or not 1 <= class_id <= 255):
+                raise ProjectError(f"class id {class_id} is taken or outside 1..255")
+            free = class_id or next((i for i in range(1, 256) if i not in used), None)
             if free is None:
                 raise ProjectError("a project holds at most 255 defect classes")
             color = color or DEFAULT_COLORS[(free - 1) % len(DEFAULT_COLORS)]

@@ -85,7 +85,24 @@ def _cards(m: dict[str, Any]) -> str:
                            f"no escape, no overkill: pass below {m['image.coverage.pass_below']:.3f}, reject "
                            f"above {m['image.coverage.reject_above']:.3f}, a person decides between; "
                            f"{_ci(m.get('image.coverage_ci95'))}"))  # fmt: skip
+    if m.get("image.doubtful.n"):
+        cards.append(_card("Doubtful parts called NG", f"{m.get('image.doubtful.called_ng', 0)} / "
+                           f"{m['image.doubtful.n']}", doubtful_sentence(m)))  # fmt: skip
     return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def doubtful_sentence(m: dict[str, Any]) -> str:
+    """How the model split the doubtful parts, in one plain sentence ("" without doubtful parts)."""
+    n = m.get("image.doubtful.n") or 0
+    if not n:
+        return ""
+    gray = m.get("image.doubtful.gray") or 0
+    called_ng, called_ok = m.get("image.doubtful.called_ng", 0), m.get("image.doubtful.called_ok", 0)
+    return (
+        f"Of {n} doubtful parts (the experts disagree), the model called {called_ng} NG and {called_ok} OK"
+        + (f" and sent {gray} to review" if gray else "")
+        + "; they count neither as escapes nor as overkills, which are measured on the clear parts only."
+    )
 
 
 def _section(title: str, how: str, body: str, anchor: str = "") -> str:
@@ -246,14 +263,19 @@ def _header(session: EvaluationSession, m: dict[str, Any], config: DecisionConfi
     source = f"run {model['run_id']}" if model.get("run_id") else f"bundle {model.get('bundle', '?')}"
     split = meta.get("split")
     locked = " (locked baseline)" if meta.get("test_locked") and split == "test" else ""
-    where = f"the {split} split{locked}" if split else "every OK/NG-labelled part"
+    where = f"the {split} split{locked}" if split else "every OK/NG/doubtful-labelled part"
     return (
         f"<header><h1>Evaluation {_e(session.eval_id)}</h1>"
         f"<p>{_e(source)} ({_e(model.get('task', '?'))}) on {_e(where)} of project "
         f"<b>{_e(session.project.name)}</b>: {m.get('image.n', 0)} parts ({m.get('image.n_ok', 0)} OK, "
-        f"{m.get('image.n_ng', 0)} NG); created {_e(meta.get('created_at', ''))}.</p>"
+        f"{m.get('image.n_ng', 0)} NG){_doubtful_aside(m)}; created {_e(meta.get('created_at', ''))}.</p>"
         f"<p class=dim>Decision: {_e(_settings(config, names))}.</p></header>"
     )
+
+
+def _doubtful_aside(m: dict[str, Any]) -> str:
+    n = m.get("image.doubtful.n") or 0
+    return f", and {n} doubtful parts measured apart" if n else ""
 
 
 def render_report(

@@ -22,6 +22,7 @@ from workbench.core.tiling import Tiling
 from workbench.core.types import TASKS
 
 PRESET_NAMES = ("fast", "balanced", "accurate")
+DOUBTFUL_MODES = ("exclude", "low_weight")  # what training does with doubtful parts
 DEFAULT_PRESET = PRESET_NAMES[0]
 MODEL_KEYS = ("task", "model", "in_channels", "classes", "tile_size", "overlap")
 
@@ -61,6 +62,11 @@ class TrainConfig:
     class_mode: str = "merge"
     augment: dict[str, Any] = field(default_factory=dict)
     synthetic: float = 0.0  # share of defect-free crops painted with a synthetic defect (core.synth)
+    # Doubtful parts (the experts disagree) of the train split: "exclude" leaves them out; "low_weight"
+    # trains on them (their mask as drawn; none: a good part) with ``doubtful_weight`` times the
+    # crops a clear image gets. Never validated on, never fitted by a good-only model.
+    doubtful: str = "exclude"
+    doubtful_weight: float = 0.25
     seed: int = 0
     init_from: str | None = None  # a run folder (this or another project) to start from
     threads: int = 0  # torch CPU threads; 0 = every core

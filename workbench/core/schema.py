@@ -102,6 +102,47 @@ MIGRATIONS: list[str] = [
             mask_rev INTEGER NOT NULL        -- samples.mask_rev right after the import wrote it
         );
     """,
+    # 3: the label 'doubtful' (a part the experts disagree on). SQLite cannot change a CHECK, so the
+    # table is rebuilt under another name and renamed (``migrate`` turns foreign keys off for it, so
+    # dropping the old table deletes no channel or mask origin); the id sequence is carried over
+    # so ids of deleted samples are never handed out again.
+    """
+        CREATE TABLE samples_v3 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL DEFAULT 'unlabeled'
+                CHECK (label IN ('ok', 'ng', 'doubtful', 'unlabeled')),
+            split TEXT CHECK (split IS NULL OR split IN ('train', 'val', 'test')),
+            review TEXT NOT NULL DEFAULT '' CHECK (review IN ('', 'needs_review', 'reviewed')),
+            notes TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            flags TEXT NOT NULL DEFAULT '[]',
+            classes TEXT NOT NULL DEFAULT '[]',
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            n_channels INTEGER NOT NULL,
+            dtype TEXT NOT NULL,
+            has_mask INTEGER NOT NULL DEFAULT 0,
+            mask_rev INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT '',
+            last_score REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        INSERT INTO samples_v3(id, name, content_hash, label, split, review, notes, tags, flags, classes,
+            width, height, n_channels, dtype, has_mask, mask_rev, source, last_score, created_at, updated_at)
+        SELECT id, name, content_hash, label, split, review, notes, tags, flags, classes,
+            width, height, n_channels, dtype, has_mask, mask_rev, source, last_score, created_at, updated_at
+        FROM samples;
+        DELETE FROM sqlite_sequence WHERE name = 'samples_v3';
+        INSERT INTO sqlite_sequence(name, seq)
+            SELECT 'samples_v3', seq FROM sqlite_sequence WHERE name = 'samples';
+        DROP TABLE samples;
+        ALTER TABLE samples_v3 RENAME TO samples;
+        CREATE INDEX samples_label ON samples(label);
+        CREATE INDEX samples_split ON samples(split);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -123,13 +164,23 @@ def migrate(conn: sqlite3.Connection, db_name: str = "project.db") -> int:
             f"{db_name} has schema version {version}, newer than this workbench "
             f"understands ({SCHEMA_VERSION}); update the workbench to open it"
         )
-    for number in range(version + 1, SCHEMA_VERSION + 1):
-        # DDL is transactional in SQLite: a crash mid-step leaves the previous version intact.
-        conn.executescript(
-            "BEGIN;\n"
-            + MIGRATIONS[number - 1]
-            + ";\nINSERT INTO meta(key, value) VALUES('schema_version', '"
-            + str(number)
-            + "') ON CONFLICT(key) DO UPDATE SET value=excluded.value;\nCOMMIT;"
-        )
+    if version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    # A step may rebuild a table others refer to; with foreign keys on, dropping the old table would
+    # cascade. The pragma is a no-op inside a transaction, so it is switched around the steps.
+    foreign_keys = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            # DDL is transactional in SQLite: a crash mid-step leaves the previous version intact.
+            conn.executescript(
+                "BEGIN;\n"
+                + MIGRATIONS[number - 1]
+                + ";\nINSERT INTO meta(key, value) VALUES('schema_version', '"
+                + str(number)
+                + "') ON CONFLICT(key) DO UPDATE SET value=excluded.value;\nCOMMIT;"
+            )
+    finally:
+        if foreign_keys:
+            conn.execute("PRAGMA foreign_keys = ON")
     return SCHEMA_VERSION

@@ -11,11 +11,14 @@ from workbench.core.errors import ProjectError
 if TYPE_CHECKING:  # run_config reads TASKS from here
     from workbench.core.run_config import RunConfig
 
-Label = Literal["ok", "ng", "unlabeled"]
+# "doubtful": a part the experts do not agree on (a defect of the gray zone); training leaves it
+# out by default and evaluation counts it apart from the clear OK and NG parts.
+Label = Literal["ok", "ng", "doubtful", "unlabeled"]
 Split = Literal["train", "val", "test"]
 Review = Literal["", "needs_review", "reviewed"]
 
-LABELS: tuple[Label, ...] = ("ok", "ng", "unlabeled")
+LABELS: tuple[Label, ...] = ("ok", "ng", "doubtful", "unlabeled")
+CLEAR_LABELS: tuple[Label, ...] = ("ok", "ng")  # the parts whose label nobody disputes
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
 REVIEW_STATES: tuple[Review, ...] = ("", "needs_review", "reviewed")
 # What a project's models do; the one list the project, the trainer, the CLI, the window and the

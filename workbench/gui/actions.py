@@ -175,6 +175,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("label",), _labeling),
     ActionSpec("label.ng", N_("actions", "Mark &NG"), lambda w: w.label_page.set_label("ng"), "N", "ng",
                ("label",), _labeling),
+    ActionSpec("label.doubtful", N_("actions", "Mark &Doubtful"),
+               lambda w: w.label_page.set_label("doubtful"), "D", "doubtful", ("label",), _labeling,
+               tip=N_("actions", "Experts disagree on this part: training leaves it out, evaluation "
+                                 "counts it apart")),
     ActionSpec("label.reviewed", N_("actions", "Mark Re&viewed"), lambda w: w.label_page.mark_reviewed(), "V",
                "ok", ("label",), _labeling,
                tip=N_("actions", "Done reviewing this sample (Data page: filter by review)")),

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from workbench.core.types import DefectClass
+from workbench.core.types import LABELS, DefectClass
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.sample_table import LABEL_COLOURS
 
@@ -64,12 +64,13 @@ class BalanceChartWidget(Retranslatable, QWidget):
         plot = self.label_plot
         plot.clear()
         self.legend.clear()
-        captions = {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
+        captions = {"ok": self.tr("OK"), "ng": self.tr("NG"), "doubtful": self.tr("doubtful"),
+                    "unlabeled": self.tr("unlabeled")}  # fmt: skip
         names = {"train": self.tr("train"), "val": self.tr("val"), "test": self.tr("test")}
         names["none"] = self.tr("none")
-        width = 0.26
-        for k, label in enumerate(("ok", "ng", "unlabeled")):
-            xs = [i + (k - 1) * width for i in range(len(SPLIT_ORDER))]
+        width = 0.2
+        for k, label in enumerate(LABELS):
+            xs = [i + (k - 1.5) * width for i in range(len(SPLIT_ORDER))]
             ys = [split_label.get(sp, {}).get(label, 0) for sp in SPLIT_ORDER]
             colour = QColor(LABEL_COLOURS[label])
             bars = pg.BarGraphItem(x=xs, height=ys, width=width * 0.95, brush=colour, pen=colour)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
-from workbench.core.types import SPLITS
+from workbench.core.types import LABELS, SPLITS
 from workbench.gui.balance_chart import BalanceChartWidget
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.sample_query import SampleFilter, all_tags, sample_counts
@@ -152,7 +152,7 @@ class DataPageWidget(Retranslatable, QWidget):
             self.review_filter.addItem("", value)
         self.text_filter = QLineEdit()
         self.text_filter.setClearButtonEnabled(True)
-        for value in (None, "ok", "ng", "unlabeled"):
+        for value in (None, *LABELS):
             self.label_filter.addItem("", value)
         for split in (None, *SPLITS, "none"):
             self.split_filter.addItem("", split)
@@ -218,8 +218,7 @@ class DataPageWidget(Retranslatable, QWidget):
         self.label_button = QPushButton()
         menu = QMenu(self.label_button)
         self._label_actions = [
-            (value, menu.addAction("", lambda v=value: self.bulk_update(label=v)))
-            for value in ("ok", "ng", "unlabeled")
+            (value, menu.addAction("", lambda v=value: self.bulk_update(label=v))) for value in LABELS
         ]
         self.label_button.setMenu(menu)
         self.split_button = QPushButton()
@@ -254,7 +253,7 @@ class DataPageWidget(Retranslatable, QWidget):
     def _label_names(self) -> dict[str | None, str]:
         """Captions of the label choices; None is the filter's "any"."""
         return {None: self.tr("All labels"), "ok": self.tr("OK"), "ng": self.tr("NG"),
-                "unlabeled": self.tr("Unlabeled")}  # fmt: skip
+                "doubtful": self.tr("Doubtful"), "unlabeled": self.tr("Unlabeled")}  # fmt: skip
 
     def _split_names(self) -> dict[str | None, str]:
         """Captions of the split choices; None is the filter's "any", "none" a sample without a split."""

@@ -485,7 +485,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             rows = session.rows(session.redecide(config))
             session.write_results(config)
             n = send_mistakes_to_review(project, session.eval_id)
-            return n, [r["sample_id"] for r in rows if r["outcome"] != "correct"]
+            return n, [r["sample_id"] for r in rows if r["outcome"] not in ("correct", "doubtful")]
 
         self.send_button.setEnabled(False)
         self._run(work, self._sent)

@@ -65,17 +65,45 @@ class CardWidget(QFrame):
         self.detail.setText(detail)
 
 
+def doubtful_text(m: dict[str, Any]) -> str:
+    """How the model split the doubtful parts, in one sentence ("" without doubtful parts)."""
+    n = m.get("image.doubtful.n") or 0
+    if not n:
+        return ""
+    gray = m.get("image.doubtful.gray") or 0
+    if gray:
+        text = _t("Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK and sent %4 "
+                  "to review; escapes and overkill above count the clear parts only.")  # fmt: skip
+    else:
+        text = _t("Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK; escapes "
+                  "and overkill above count the clear parts only.")  # fmt: skip
+    called_ng, called_ok = m.get("image.doubtful.called_ng", 0), m.get("image.doubtful.called_ok", 0)
+    return (
+        text.replace("%1", str(n))
+        .replace("%2", str(called_ng))
+        .replace("%3", str(called_ok))
+        .replace("%4", str(gray))
+    )
+
+
 class SummaryCardsWidget(Retranslatable, QWidget):
-    """Escape, overkill, gray zone and the zero-escape operating point at the current threshold, and
-    the share of parts two thresholds decide without a person at zero escape."""
+    """Escape, overkill, gray zone, the zero-escape operating point at the current threshold and the
+    share of parts two thresholds decide without a person at zero escape; under them, how the model
+    split the doubtful parts (when there are any)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        column.addLayout(row)
         self.escape, self.overkill, self.gray, self.zero, self.alone = (CardWidget() for _ in range(5))
         for card in (self.escape, self.overkill, self.gray, self.zero, self.alone):
             row.addWidget(card)
+        self.doubtful = QLabel()
+        self.doubtful.setWordWrap(True)
+        self.doubtful.hide()
+        column.addWidget(self.doubtful)
         self.metrics: dict[str, Any] | None = None
         self.retranslate()
 
@@ -111,6 +139,8 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         text = f"{100 * zero:.1f} %" if zero is not None else "—"
         self.zero.set_value(text, f"AUROC {auroc:.3f}" if auroc is not None else "")
         self.alone.set_value(*coverage_text(m))
+        self.doubtful.setText(doubtful_text(m))
+        self.doubtful.setVisible(bool(self.doubtful.text()))
 
 
 def coverage_text(m: dict[str, Any]) -> tuple[str, str]:

@@ -420,7 +420,7 @@ class LabelPageWidget(Retranslatable, QWidget):
             self._mask_action.setChecked(visible)
 
     def set_label(self, label: str) -> None:
-        """Set the open sample's image label (O / N); Ctrl+Z undoes it like a stroke."""
+        """Set the open sample's image label (O / N / D); Ctrl+Z undoes it like a stroke."""
         if self.project is None or self.sample is None or self.sample.label == label:
             return
         before = self.sample.label
@@ -447,7 +447,8 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.message.emit(self.tr("Marked reviewed: %1").replace("%1", self.sample.name))
 
     def _label_names(self) -> dict[str, str]:
-        return {"ok": self.tr("OK"), "ng": self.tr("NG"), "unlabeled": self.tr("unlabeled")}
+        return {"ok": self.tr("OK"), "ng": self.tr("NG"), "doubtful": self.tr("doubtful"),
+                "unlabeled": self.tr("unlabeled")}  # fmt: skip
 
     def step(self, delta: int) -> None:
         self.show_index(self.index + delta)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, is_project
+from workbench.core.types import LABELS
 from workbench.gui.actions import ACTIONS, MENUS, PAGES, SUBMENUS, apply_texts, build_action, strip_mnemonic
 from workbench.gui.data_page import DataPageWidget
 from workbench.gui.eval_page import EvaluatePageWidget
@@ -218,11 +219,11 @@ class MainWindow(Retranslatable, QMainWindow):
             self.project_status.setText(
                 f"{self.project.name} ({self.tr(task) if task else self.project.task})"
             )
-            self.counts_status.setText(
-                self.tr("%1 samples: %2 OK, %3 NG, %4 unlabeled").replace("%1", str(counts["total"]))
-                .replace("%2", str(counts["label"]["ok"])).replace("%3", str(counts["label"]["ng"]))
-                .replace("%4", str(counts["label"]["unlabeled"]))
-            )  # fmt: skip
+            text = self.tr("%1 samples: %2 OK, %3 NG, %4 doubtful, %5 unlabeled")
+            text = text.replace("%1", str(counts["total"]))
+            for i, label in enumerate(LABELS, start=2):  # ok, ng, doubtful, unlabeled
+                text = text.replace(f"%{i}", str(counts["label"][label]))
+            self.counts_status.setText(text)
             self.setWindowTitle(f"{self.project.name} — " + self.tr("Defect Workbench"))
         self.refresh_actions()
 

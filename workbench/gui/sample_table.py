@@ -23,7 +23,7 @@ from workbench.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
 Index = QModelIndex | QPersistentModelIndex
 SAMPLE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 2
-LABEL_COLOURS = {"ok": "#1A7F37", "ng": "#CF222E", "unlabeled": "#8C959F"}
+LABEL_COLOURS = {"ok": "#1A7F37", "ng": "#CF222E", "doubtful": "#BF8700", "unlabeled": "#8C959F"}
 
 
 class SampleTableModel(QAbstractTableModel):
@@ -56,6 +56,7 @@ class SampleTableModel(QAbstractTableModel):
             "score": N_("SampleTableModel", "Last score"),
         }
         self._label_text = {"ok": N_("SampleTableModel", "OK"), "ng": N_("SampleTableModel", "NG"),
+                            "doubtful": N_("SampleTableModel", "doubtful"),
                             "unlabeled": N_("SampleTableModel", "unlabeled")}  # fmt: skip
         self._review_text = {"": "", "needs_review": N_("SampleTableModel", "needs review"),
                              "reviewed": N_("SampleTableModel", "reviewed")}  # fmt: skip

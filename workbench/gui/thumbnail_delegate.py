@@ -28,6 +28,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self._labels = {
             "ok": QT_TRANSLATE_NOOP("ThumbnailDelegate", "OK"),
             "ng": QT_TRANSLATE_NOOP("ThumbnailDelegate", "NG"),
+            "doubtful": QT_TRANSLATE_NOOP("ThumbnailDelegate", "doubtful"),
             "unlabeled": QT_TRANSLATE_NOOP("ThumbnailDelegate", "unlabeled"),
         }
         self._splits = {

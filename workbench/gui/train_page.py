@@ -29,6 +29,7 @@ from workbench.core.types import TASKS, Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
+from workbench.gui.run_data import RunDataWidget
 from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import ShippedDecisionWidget
 from workbench.gui.train_widgets import CurvesWidget, TrainSettingsWidget, short_name, styled_label
@@ -85,6 +86,9 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.curves = CurvesWidget()
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
         self.runs_table = self._make_runs_table()
+        self.run_data = RunDataWidget()
+        self.run_data.report.connect(self._data_report)
+        self.run_data.failed.connect(self._data_report)
         self.decision_block = ShippedDecisionWidget()
         self.title = styled_label("", "pageTitle")
         self.runs_title = styled_label("", "sectionTitle")
@@ -119,6 +123,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.itemSelectionChanged.connect(self._show_selected_run)
+        table.itemSelectionChanged.connect(self._select_run_data)
         return table
 
     def _layout(self) -> None:
@@ -147,6 +152,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         live.addWidget(self.curves, 3)
         live.addWidget(self.runs_title)
         live.addWidget(self.runs_table, 2)
+        live.addWidget(self.run_data)
         live.addWidget(self.decision_block)
         live.addWidget(self.log, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -200,6 +206,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.runs_table.resizeColumnsToContents()
         self.runs_table.blockSignals(False)
         self.decision_block.show_run(None)  # the selection is gone with the old rows
+        self._select_run_data()
 
     # ------------------------------------------------------------------ training
     def start_training(self) -> JobClient | None:
@@ -282,6 +289,16 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.state_label.setObjectName("error")
         self.state_label.setStyleSheet("color: #C0392B;")
         self.log.appendPlainText(make())
+
+    def _select_run_data(self) -> None:
+        items = self.runs_table.selectedItems()
+        run_id = str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+        runs = [r.id for r in self.project.runs()] if self.project is not None else []
+        self.run_data.set_run(self.project, run_id, runs)
+
+    def _data_report(self, text: str) -> None:
+        self.log.appendPlainText(text)
+        self.message.emit(text.splitlines()[0])
 
     def _show_selected_run(self) -> None:
         """Curves of a finished run, read back from its event log, while nothing is training."""

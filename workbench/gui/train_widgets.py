@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.run_config import PRESET_NAMES
+from workbench.core.run_config import DOUBTFUL_MODES, PRESET_NAMES
 from workbench.core.types import TASKS
 from workbench.gui.retranslatable import Retranslatable
 from workbench.learn.presets import resolve_config
@@ -153,9 +153,15 @@ class TrainSettingsWidget(Retranslatable, QWidget):
         self.model.setPlaceholderText(self.tr("the preset's model"))
         captions = (self.tr("Time limit"), self.tr("Epochs at most"), self.tr("Crop / input size"),
                     self.tr("Batch size"), self.tr("Crops per epoch"), self.tr("Random seed"),
-                    self.tr("Model"))  # fmt: skip
+                    self.tr("Model"), self.tr("Doubtful parts"))  # fmt: skip
         for caption, text in zip(self.captions, captions, strict=True):
             caption.setText(text)
+        modes = {"exclude": self.tr("left out of training"),
+                 "low_weight": self.tr("trained on, at a low weight")}  # fmt: skip
+        for i in range(self.doubtful.count()):
+            self.doubtful.setItemText(i, modes[str(self.doubtful.itemData(i))])
+        self.doubtful.setToolTip(self.tr("Parts labelled doubtful (the experts disagree) in the train split; "
+                                         "they are never validated on"))  # fmt: skip
 
     def _advanced_box(self) -> QWidget:
         box = QWidget()
@@ -168,8 +174,11 @@ class TrainSettingsWidget(Retranslatable, QWidget):
         self.crops_per_epoch = QSpinBox(minimum=1, maximum=100000)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.model = QLineEdit()
+        self.doubtful = QComboBox()
+        for mode in DOUBTFUL_MODES:
+            self.doubtful.addItem(mode, mode)
         fields = (self.time_limit, self.max_epochs, self.crop, self.batch, self.crops_per_epoch, self.seed,
-                  self.model)  # fmt: skip
+                  self.model, self.doubtful)  # fmt: skip
         self.captions = tuple(QLabel() for _ in fields)
         for caption, widget in zip(self.captions, fields, strict=True):
             form.addRow(caption, widget)
@@ -219,6 +228,7 @@ class TrainSettingsWidget(Retranslatable, QWidget):
         self.crops_per_epoch.setValue(cfg.crops_per_epoch)
         self.seed.setValue(cfg.seed)
         self.model.clear()
+        self.doubtful.setCurrentIndex(DOUBTFUL_MODES.index(cfg.doubtful))
 
     def overrides(self) -> dict[str, Any]:
         """Task, preset and every advanced value that differs from the preset (the job spec's config)."""
@@ -231,6 +241,7 @@ class TrainSettingsWidget(Retranslatable, QWidget):
             "crops_per_epoch": self.crops_per_epoch.value(),
             "seed": self.seed.value(),
             "model": self.model.text().strip() or base.model,
+            "doubtful": str(self.doubtful.currentData()),
         }
         out: dict[str, Any] = {"task": self.task, "preset": self.preset}
         out.update({k: v for k, v in values.items() if getattr(base, k) != v})

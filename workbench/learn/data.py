@@ -18,7 +18,7 @@ from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import model_input, model_planes
 from workbench.core.project import Project
-from workbench.core.types import Sample
+from workbench.core.types import CLEAR_LABELS, Sample
 from workbench.learn.augment import AugmentConfig, augment
 from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points
 
@@ -41,15 +41,27 @@ class SplitSamples:
     threshold_only: list[Sample] = field(default_factory=list)
 
 
-def choose_samples(project: Project, task: str) -> SplitSamples:
-    """Labelled train/val samples; a seeded 20 % hold-out of train when no val split exists."""
-    labelled = [s for s in project.samples() if s.label in ("ok", "ng")]
+def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> SplitSamples:
+    """Labelled train/val samples; a seeded 20 % hold-out of train when no val split exists.
+
+    Doubtful parts are left out, unless ``doubtful`` is "low_weight": then those of the training
+    samples join them (never the validation, never a good-only model's fit).
+    """
+    everything = project.samples()
+    labelled = [s for s in everything if s.label in CLEAR_LABELS]
     train = [s for s in labelled if s.split == "train"]
     val = [s for s in labelled if s.split == "val"]
     note = ""
     if not train:
         train = [s for s in labelled if s.split is None]
         note = "no samples in the train split; using the labelled samples without a split"
+    train_split = "train" if any(s.split == "train" for s in labelled) else None
+    unclear = [s for s in everything if s.label == "doubtful" and s.split == train_split]
+    if unclear and (doubtful != "low_weight" or task == "anomaly"):
+        note += f"{'; ' if note else ''}{len(unclear)} doubtful training sample(s) left out"
+    elif unclear:
+        train = sorted(train + unclear, key=lambda s: s.id)
+        note += f"{'; ' if note else ''}{len(unclear)} doubtful training sample(s) trained at a low weight"
     if task == "segmentation":
         skipped = [s for s in train if s.label == "ng" and not s.has_mask]
         train = [s for s in train if not (s.label == "ng" and not s.has_mask)]
@@ -79,11 +91,12 @@ def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
     """Deterministic stratified hold-out (by label) so early stopping has something to watch."""
     train: list[Sample] = []
     val: list[Sample] = []
-    for label in ("ok", "ng"):
+    for label in CLEAR_LABELS:
         group = sorted((s for s in samples if s.label == label), key=lambda s: s.content_hash)
         n_val = round(len(group) * HOLDOUT_FRACTION) if len(group) >= 3 else 0
         val += group[:n_val]
         train += group[n_val:]
+    train += [s for s in samples if s.label not in CLEAR_LABELS]  # doubtful parts are never validated on
     if not val:
         val = list(train)  # tiny projects: validate on the training images rather than on nothing
     return sorted(train, key=lambda s: s.id), sorted(val, key=lambda s: s.id)
@@ -119,8 +132,10 @@ def load_items(
     seed: int = 0,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    doubtful_weight: float = 1.0,
 ) -> list[TrainItem]:
-    """Read images (kept as stored) and mapped masks of ``samples`` into memory."""
+    """Read images (kept as stored) and mapped masks of ``samples`` into memory; doubtful ones get
+    ``doubtful_weight`` (the share of crops the sampler gives them)."""
     rng = np.random.default_rng(seed)
     items: list[TrainItem] = []
     channels = None
@@ -136,7 +151,8 @@ def load_items(
                 f"sample {s.name} (id {s.id}) has {image.shape[2]} channel(s), others have {channels}"
             )
         target = lut[project.read_mask(s)] if s.has_mask else np.zeros(image.shape[:2], np.uint8)
-        items.append(TrainItem(s.id, image, target, s.label, defect_points(target, rng)))
+        weight = doubtful_weight if s.label == "doubtful" else 1.0
+        items.append(TrainItem(s.id, image, target, s.label, defect_points(target, rng), weight))
         progress((i + 1) / len(samples), f"loading images {i + 1}/{len(samples)}")
     return items
 

@@ -26,6 +26,7 @@ class TrainItem:
     target: np.ndarray  # H x W uint8: 0 background, i + 1 = model channel i
     label: str
     points: dict[int, np.ndarray] = field(default_factory=dict)  # channel index -> (P, 2) y, x
+    weight: float = 1.0  # how often its crops are drawn against a clear image's (doubtful parts: less)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -131,7 +132,8 @@ class CropSampler:
                 self.by_class.setdefault(cls, []).append(idx)
         areas = np.array([it.shape[0] * it.shape[1] for it in items], np.float64)
         # Large images hold more places to look at, but not so many that small ones vanish.
-        self.item_weights = np.sqrt(areas) / np.sqrt(areas).sum()
+        weights = np.sqrt(areas) * np.array([it.weight for it in items], np.float64)
+        self.item_weights = weights / weights.sum()
         self.hard: dict[tuple[int, int, int], float] = {}
 
     def draw(self, rng: np.random.Generator) -> tuple[int, int, int]:
@@ -150,7 +152,12 @@ class CropSampler:
     def _defect_crop(self, rng: np.random.Generator) -> tuple[int, int, int]:
         classes = sorted(self.by_class)
         cls = classes[int(rng.integers(len(classes)))]
-        idx = self.by_class[cls][int(rng.integers(len(self.by_class[cls])))]
+        members = self.by_class[cls]
+        weights = np.array([self.items[i].weight for i in members], np.float64)
+        if (weights == 1.0).all():
+            idx = members[int(rng.integers(len(members)))]
+        else:
+            idx = members[int(rng.choice(len(members), p=weights / weights.sum()))]
         pts = self.items[idx].points[cls]
         py, px = (int(v) for v in pts[int(rng.integers(len(pts)))])
         h, w = self.items[idx].shape
@@ -172,7 +179,8 @@ class CropSampler:
         """Remember per-crop losses; the worst windows become the hard-example pool."""
         for (idx, y0, x0), loss in zip(windows.tolist(), losses.tolist()):
             key = (int(idx), int(y0), int(x0))
-            self.hard[key] = max(float(loss), 1e-6)
+            # a doubtful image's loss is no sure mistake: it ranks by its weight
+            self.hard[key] = max(float(loss) * self.items[int(idx)].weight, 1e-6)
         self._trim()
 
     def add_hard_window(self, idx: int, cy: int, cx: int) -> None:

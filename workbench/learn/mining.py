@@ -87,7 +87,13 @@ class TrainingScanner:
         self.items = items
         self.sampler = sampler
         self.pixel_budget = max(1, pixel_budget)
-        self.parts = [(i, t) for i, it in enumerate(items) for t in tile_grid(*it.shape, part, 0)]
+        # a doubtful image's "mistakes" are no sure ones: it is not scanned
+        self.parts = [
+            (i, t)
+            for i, it in enumerate(items)
+            if it.label != "doubtful"
+            for t in tile_grid(*it.shape, part, 0)
+        ]
         self.next = 0
 
     def scan(self, predictor: LoadedRun, cancel: CancelToken) -> ScanReport:

@@ -14,7 +14,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.run_config import DEFAULT_PRESET, PRESET_NAMES, TrainConfig
+from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES, TrainConfig
 from workbench.core.types import TASKS
 
 
@@ -80,5 +80,9 @@ def _check(cfg: TrainConfig) -> None:
         raise ConfigError(f"class_mode must be 'separate' or 'merge', got {cfg.class_mode!r}")
     if not all(0.0 <= v <= 1.0 for v in (cfg.ng_fraction, cfg.hard_fraction, cfg.synthetic)):
         raise ConfigError("ng_fraction, hard_fraction and synthetic must lie in [0, 1]")
+    if cfg.doubtful not in DOUBTFUL_MODES:
+        raise ConfigError(f"doubtful must be one of {', '.join(DOUBTFUL_MODES)}, got {cfg.doubtful!r}")
+    if not 0.0 < cfg.doubtful_weight <= 1.0:
+        raise ConfigError(f"doubtful_weight must lie in (0, 1], got {cfg.doubtful_weight}")
     if not 0.0 <= cfg.scan_share <= 10.0:
         raise ConfigError(f"scan_share must lie in [0, 10] (a share of the val pixels), got {cfg.scan_share}")

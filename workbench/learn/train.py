@@ -20,6 +20,7 @@ from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, RunConfig, TrainConfig
+from workbench.core.snapshots import take_snapshot
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
 from workbench.learn.infer import save_run_model
@@ -104,10 +105,13 @@ def _run(
     else:
         cpu_speedups()
     seed_everything(cfg.seed)
-    splits = choose_samples(project, cfg.task)
+    splits = choose_samples(project, cfg.task, cfg.doubtful)
     if splits.note:
         report.log(splits.note)
-    project.update_run(run_id, dataset=dataset_state(splits))
+    state = dataset_state(splits)
+    roles = {"train": splits.train, "val": splits.val, "threshold_only": splits.threshold_only}
+    state["snapshot"] = take_snapshot(project, run_id, roles)  # runs/<id>/dataset.json, shared blobs
+    project.update_run(run_id, dataset=state)
     classes = model_classes(project, cfg)
     decision = default_decision(classes, project)
     model, config, flat = _train_task(project, run_dir, cfg, splits, classes, decision, report, cancel,

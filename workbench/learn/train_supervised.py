@@ -82,7 +82,8 @@ def train_supervised(
     ids = [c.id for c in classes] if cfg.class_mode == "separate" else [0]
     lut = class_lut(ids)
     t0 = time.monotonic()
-    train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel)
+    train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel,
+                             cfg.doubtful_weight)  # fmt: skip
     val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
     loading_s = time.monotonic() - t0
     cfg = _fit_crop(cfg, train_items, report)

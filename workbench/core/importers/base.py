@@ -187,8 +187,9 @@ class PlanImporter(ABC):
         cancel: CancelToken | None = None,
         overwrite_masks: bool = False,
     ) -> ImportReport:
+        from workbench.core.importers.label_table import apply_label_table
         from workbench.core.importers.runner import run_plan
 
         folder = Path(folder)
-        plan = self.plan(project, folder)
+        plan = apply_label_table(self.plan(project, folder), folder)
         return run_plan(project, folder, self.name, plan, progress, cancel, overwrite_masks)

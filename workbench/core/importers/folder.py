@@ -1,7 +1,10 @@
 """Plain folders: ``OK/`` ``NG/`` ``<defect>/`` subfolders, optional ``train/ val/ test/`` on top.
 
-- ``OK`` or ``good`` (any case) -> label ok; ``NG`` -> ng; any other folder name is a defect
+- ``OK`` or ``good`` (any case) -> label ok; ``NG`` -> ng; ``doubtful`` -> doubtful (a part the
+  experts disagree on; ``doubtful/<defect>/`` names its class); any other folder name is a defect
   class and means ng (``NG/<defect>/`` works too). Images at the top level are unlabeled.
+- A ``labels.csv`` beside the folders, with an image and a ``label`` column, overrides what the
+  folder names say (:mod:`workbench.core.importers.label_table`; read for every format).
 - Masks are matched by name: ``<name>_mask.png`` beside the image, or ``masks/<name>.png`` (or
   ``masks/<name>_mask.png``) in a folder beside it; for an ``images/`` folder also
   ``../masks/<name>.png``, so ``images/`` + ``masks/`` with matching names imports as is.
@@ -37,6 +40,7 @@ SPLIT_NAMES: dict[str, Split] = {
 }
 OK_NAMES = frozenset({"ok", "good"})
 NG_NAME = "ng"
+DOUBTFUL_NAME = "doubtful"
 IMAGE_DIR_NAMES = frozenset({"images", "imgs"})  # hold images only; say nothing about labels
 MASK_DIR = "masks"
 # Lossless first, so a PNG wins over a JPEG of the same name; JPEG masks are thresholded.
@@ -57,9 +61,9 @@ def folder_meaning(dirs: list[str]) -> tuple[Split | None, Label, str | None]:
     first = dirs[0]
     if first.lower() in OK_NAMES:
         return split, "ok", None
-    if first.lower() == NG_NAME:
+    if first.lower() in (NG_NAME, DOUBTFUL_NAME):
         inner = [d for d in dirs[1:] if d.lower() not in OK_NAMES]
-        return split, "ng", inner[0] if inner else None
+        return split, "ng" if first.lower() == NG_NAME else "doubtful", inner[0] if inner else None
     return split, "ng", first
 
 
@@ -124,8 +128,8 @@ class FolderImporter(PlanImporter):
             mask = None
             if mask_path is not None:
                 used.add(_file_key(mask_path))
-                # NG/ names the generic class; top-level and images/ images name none.
-                name = defect or fallback or (DEFAULT_CLASS if label == "ng" else None)
+                # NG/ and doubtful/ name the generic class; top-level and images/ images name none.
+                name = defect or fallback or (DEFAULT_CLASS if label in ("ng", "doubtful") else None)
                 mask = MaskFile(rel_item(mask_path, root), mask_path, name or DEFAULT_CLASS, name is not None)
             plan.items.append(
                 PlannedItem(

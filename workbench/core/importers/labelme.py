@@ -1,7 +1,8 @@
 """labelme JSON files next to the images.
 
 Shapes become mask pixels, each shape's label a defect class (created when missing); an image
-with shapes is NG; ``flags`` ``{"OK": true}`` / ``{"NG": true}`` set the label otherwise.
+with shapes is NG; ``flags`` ``{"OK": true}`` / ``{"NG": true}`` set the label otherwise, and
+``{"doubtful": true}`` makes it doubtful (shapes drawn on it are kept as its mask).
 ``imagePath`` is relative to the JSON (or absolute); when it does not resolve, the file of
 that name beside the JSON is used, and embedded ``imageData`` only when that is missing too.
 Images without a JSON are imported unlabeled.
@@ -28,6 +29,7 @@ from workbench.core.types import Label
 SCRATCH = "labelme-import"  # under the project's cache/: embedded images written out for import
 OK_FLAGS = frozenset({"ok", "good"})
 NG_FLAGS = frozenset({"ng", "bad", "defect"})
+DOUBTFUL_FLAG = "doubtful"
 
 
 def read_labelme(path: Path) -> dict[str, Any]:
@@ -44,10 +46,13 @@ def read_labelme(path: Path) -> dict[str, Any]:
 
 
 def label_from(data: dict[str, Any]) -> Label:
-    """ng when anything is drawn or flagged NG; ok when flagged OK; else unlabeled."""
+    """doubtful when flagged so; ng when anything is drawn or flagged NG; ok when flagged OK; else
+    unlabeled."""
     raw = data.get("flags")
     flags: dict[Any, Any] = raw if isinstance(raw, dict) else {}
     set_flags = {str(k).lower() for k, v in flags.items() if v is True}
+    if DOUBTFUL_FLAG in set_flags:
+        return "doubtful"
     if data["shapes"] or set_flags & NG_FLAGS:
         return "ng"
     return "ok" if set_flags & OK_FLAGS else "unlabeled"
