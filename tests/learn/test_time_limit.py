@@ -187,6 +187,22 @@ def test_without_a_validation_the_first_is_shrunk_to_the_time_left(tmp_path: Pat
     assert loop.budget.spent() == 59.0
 
 
+def test_a_first_step_past_the_limit_leaves_no_probe_and_no_validation(tmp_path: Path) -> None:
+    clock = FakeClock()
+    costs = Costs(clock, step=1.0, val=2.0, planned_val=1.0, end=0.0, slow_steps={1: 70.0})
+    planned: list[float] = []
+    loop, log = _loop(tmp_path, costs, limit=60.0, steps_per_epoch=10)
+    plan = loop.parts.plan
+    assert plan is not None
+    loop.parts.plan = lambda s_per_px, seconds: (planned.append(clock.now), plan(s_per_px, seconds))[1]
+    loop.run()
+    # the one step the run needs took longer than the limit: neither the speed probe that plans
+    # the validation nor a validation starts after it, and the log says so
+    assert loop.st.step == 1 and planned == [] and costs.val_starts == []
+    assert loop.budget.skipped == ["time limit: validation after epoch 1 skipped (the run has no validation)"]
+    assert any(line == loop.budget.skipped[0] for line in log.lines)
+
+
 def test_the_budget_counts_from_its_start_and_merges_repeated_phases() -> None:
     clock = FakeClock()
     budget = TimeBudget(10.0, clock=clock)
@@ -232,10 +248,9 @@ def test_a_real_run_with_a_short_limit_records_that_it_stopped_in_time(
     phases = record["phases"]
     names = [p["phase"] for p in phases]
     assert names[0] == "loading" and names[-1] == "save" and "train" in names
-    # budgeted phases never start after the limit, whatever this machine's speed
-    assert all(
-        p["start"] < limit for p in phases if p["phase"] in ("validation", "scan", "decision", "train")
-    )
+    # budgeted phases never start after the limit, whatever this machine's speed (the first
+    # training step is not budgeted: a run needs one)
+    assert all(p["start"] < limit for p in phases if p["phase"] in ("validation", "scan", "decision"))
     assert all(a["end"] <= b["start"] + 1e-6 for a, b in itertools.pairwise(phases))  # in order, no overlap
     assert metrics["epochs"] < 100000  # the limit, not the epochs, ended it
     with Project.open(tiny, readonly=True) as project:

@@ -22,7 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("dir", help="project folder")
     p.add_argument("--task", choices=TASKS, help="default: the project's task")
     p.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET)
-    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop training after this long")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="the run (loading, training, validation, placing the decision) keeps within this many seconds",
+    )
     p.add_argument("--seed", type=int, help="random seed (same seed, same data: same run)")
     p.add_argument("--init-from", metavar="RUN_DIR", help="start from the weights of an earlier run folder")
     p.add_argument("--model", help="registered model name (default: the preset's)")

@@ -280,7 +280,7 @@ class TrainLoop:
             if trial is not None:
                 self._trial_record(trial, st.last_step_s, x)
             self._last_x = x
-            if st.precision >= 0 and not self._planned:
+            if st.precision >= 0 and not self._planned and not self.budget.past():
                 self._plan(x)
             if self.parts.on_losses:
                 self.parts.on_losses(meta, per_item.cpu())
@@ -420,18 +420,23 @@ class TrainLoop:
         st, budget = self.st, self.budget
         if self._val_skipped:
             return {}
+        if budget.past():  # not even the speed probe starts after the limit
+            return self._skip_validation()
         if not self._planned and self._last_x is not None:  # an epoch shorter than the trial
             self._plan(self._last_x)
         if budget.fits(self._val_estimate(last) + self._end_reserve()):
             return self._validate(last)
         if st.n_val or budget.past() or self.parts.plan is None:
-            self._val_skipped = True
-            why = "the best validated weights are kept" if st.n_val else "the run has no validation"
-            return self._skip(f"time limit: validation after epoch {st.epoch} skipped ({why})")
+            return self._skip_validation()
         left = max(float(budget.left() or 0.0) - self._end_reserve(), 0.0)
         line, st.val_estimate_s = self.parts.plan(st.infer_s_per_px, left / FIRST_VAL_MARGIN)
         self._skip(f"time limit: the validation is shrunk to the {left:.0f} s left ({line})")
         return self._validate(last)
+
+    def _skip_validation(self) -> dict[str, Any]:
+        self._val_skipped = True
+        why = "the best validated weights are kept" if self.st.n_val else "the run has no validation"
+        return self._skip(f"time limit: validation after epoch {self.st.epoch} skipped ({why})")
 
     def _skip(self, line: str) -> dict[str, Any]:
         self.budget.skip(line)
