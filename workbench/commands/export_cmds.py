@@ -69,8 +69,8 @@ def check_out_writable(target: Path) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.export.pipeline import ExportOptions, export_bundle
 
-    check_usable(args.dir, args.run, args.force)
     check_out_writable(Path(args.out) if args.out else Path(args.dir) / "exports" / f"{args.run}.wbx")
+    check_usable(args.dir, args.run, args.force)
     options = ExportOptions(
         max_val_images=args.val_images, golden_images=args.golden, int8_tolerance=args.int8_tolerance
     )
