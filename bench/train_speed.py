@@ -39,7 +39,7 @@ BASE_SIZE = 256
 class PrintReporter:
     """Prints logs and validation metrics; progress is dropped."""
 
-    def progress(self, fraction: float, message: str) -> None:
+    def progress(self, fraction: float, message: str, eta_s: float | None = None) -> None:
         pass
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:

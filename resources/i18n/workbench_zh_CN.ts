@@ -1263,6 +1263,18 @@ Apache-2.0</translation>
 <context>
     <name>RunPage</name>
     <message>
+        <source>Export this run?</source>
+        <translation>导出这条训练记录？</translation>
+    </message>
+    <message>
+        <source>%1
+
+Export it anyway?</source>
+        <translation>%1
+
+仍要导出吗？</translation>
+    </message>
+    <message>
         <source>Choose the model</source>
         <translation>选择模型</translation>
     </message>
@@ -1273,6 +1285,25 @@ Apache-2.0</translation>
     <message>
         <source>There is no completed run yet: train one on the Train page first.</source>
         <translation>还没有已完成的训练：请先在“训练”页训练一个模型。</translation>
+    </message>
+</context>
+<context>
+    <name>RunWarning</name>
+    <message>
+        <source>image AUROC</source>
+        <translation>图像 AUROC</translation>
+    </message>
+    <message>
+        <source>pixel Dice</source>
+        <translation>像素 Dice</translation>
+    </message>
+    <message>
+        <source>Far below usable: %1. Check it before you ship it.</source>
+        <translation>远低于可用水平：%1。用到产线之前请先检查。</translation>
+    </message>
+    <message>
+        <source>%1 %2 (usable from %3)</source>
+        <translation>%1 %2（%3 起可用）</translation>
     </message>
 </context>
 <context>

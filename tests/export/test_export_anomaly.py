@@ -61,7 +61,7 @@ def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
 
 
 class _Quiet:
-    def progress(self, fraction: float, message: str) -> None:
+    def progress(self, fraction: float, message: str, eta_s: float | None = None) -> None:
         pass
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:

@@ -70,6 +70,7 @@ def test_full_export_passes_parity_and_verifies(tiny_run: tuple[Path, str], caps
             "--out",
             str(out),
             "--json",
+            "--force",  # the tiny run may be far below usable; this test is about the bundle
         ]
     )
     assert code == 0
@@ -140,7 +141,18 @@ def test_int8_that_loses_accuracy_is_refused_with_its_reason(
     monkeypatch.setattr(variants, "quantize_int8", blind_int8)
     root, run_id = tiny_run
     out = root / "exports" / "blind.wbx"
-    args = ["export", str(root), "--run", run_id, "--format", "openvino,int8", "--out", str(out), "--json"]
+    args = [
+        "export",
+        str(root),
+        "--run",
+        run_id,
+        "--format",
+        "openvino,int8",
+        "--out",
+        str(out),
+        "--json",
+        "--force",
+    ]
     assert workbench_main(args) == 0  # a refused INT8 is not a failed export: FP32 is shipped
     report = json.loads(capsys.readouterr().out)
     # 2 of the 4 labelled validation parts are NG and all of them turn OK: a 50-point drop

@@ -63,3 +63,36 @@ def test_events_written_by_the_child_read_back_alike() -> None:
     parsed = [parse_event(line) for line in out.getvalue().splitlines()]
     state = _state(*parsed)
     assert (state.fraction, state.metrics, state.reported) == (0.5, {"val.dice": 0.5}, {"error": "boom"})
+
+
+def test_progress_never_goes_back_and_the_time_left_counts_down_until_the_end() -> None:
+    state = _state(ProgressEvent(0.5, "epoch 1 step 10", time=100.0, eta_s=40.0))
+    # training re-planned its epochs: its own fraction dropped, the shown one stays
+    state.apply(ProgressEvent(0.34, "epoch 2 step 1", time=110.0, eta_s=30.0))
+    assert state.fraction == 0.5 and state.message == "epoch 2 step 1"
+    assert state.eta(now=110.0) == 30.0 and state.eta(now=125.0) == 15.0 and state.eta(now=500.0) == 0.0
+    state.apply(ProgressEvent(0.6, "loading", time=111.0))  # a step without an estimate shows none
+    assert state.fraction == 0.6 and state.eta(now=111.0) is None
+    state.apply(ProgressEvent(0.7, "epoch 2 step 3", time=112.0, eta_s=20.0))
+    state.apply(DoneEvent({"status": "completed"}, time=113.0))
+    assert state.ended and state.eta(now=113.0) is None  # never after the end
+
+
+def test_the_cli_bar_shows_the_jobs_time_left_only_while_it_runs() -> None:
+    from workbench.commands.common import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar("train", stream=out, own_eta=False)
+    bar(0.5, "epoch 1", 42.0)
+    bar._last = 0.0
+    bar(0.6, "epoch 2", None)
+    bar.done()
+    lines = out.getvalue().splitlines()
+    assert "ETA   42s" in lines[0] and "ETA" not in lines[1] and "ETA" not in lines[2]
+
+
+def test_the_writer_sends_the_estimate_with_progress() -> None:
+    out = io.StringIO()
+    EventWriter(out).progress(0.25, "epoch 1", eta_s=12.345)
+    event = parse_event(out.getvalue())
+    assert isinstance(event, ProgressEvent) and event.eta_s == 12.3

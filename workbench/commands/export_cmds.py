@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from workbench.commands.common import ProgressBar, print_json
 from workbench.core.errors import WorkbenchError
+from workbench.core.run_quality import MIN_IMAGE_AUROC, MIN_PIXEL_DICE, shortfalls, warning_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,8 +30,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=0.02,
         help="largest accepted validation-accuracy drop of INT8 (fraction; default 0.02)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="export a run whose validation is far below usable (image AUROC under "
+        f"{MIN_IMAGE_AUROC} or pixel Dice under {MIN_PIXEL_DICE}); without it such a run is refused",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_export)
+
+
+def check_usable(folder: str, run_id: str, force: bool) -> None:
+    """Print the warning of a run far below usable; refuse it unless ``force``."""
+    from workbench.core.project import Project
+
+    with Project.open(folder, readonly=True) as project:
+        run = project.run(run_id)
+    found = shortfalls(run.metrics) if run.status == "completed" else []
+    if not found:
+        return
+    print(f"warning: run {run_id} is {warning_text(found)}", file=sys.stderr)
+    if not force:
+        raise WorkbenchError(f"run {run_id} is far below usable; pass --force to export it anyway")
 
 
 def check_out_writable(target: Path) -> None:
@@ -48,6 +70,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from workbench.export.pipeline import ExportOptions, export_bundle
 
     check_out_writable(Path(args.out) if args.out else Path(args.dir) / "exports" / f"{args.run}.wbx")
+    check_usable(args.dir, args.run, args.force)
     options = ExportOptions(
         max_val_images=args.val_images, golden_images=args.golden, int8_tolerance=args.int8_tolerance
     )

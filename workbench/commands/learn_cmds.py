@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("dir", help="project folder")
     p.add_argument("--task", choices=TASKS, help="default: the project's task")
     p.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET)
-    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop training after this long")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="the run (loading, training, validation, placing the decision) keeps within this many seconds",
+    )
     p.add_argument("--seed", type=int, help="random seed (same seed, same data: same run)")
     p.add_argument("--init-from", metavar="RUN_DIR", help="start from the weights of an earlier run folder")
     p.add_argument("--model", help="registered model name (default: the preset's)")
@@ -92,14 +98,14 @@ def run_job(spec: TrainSpec, run_dir: Path, label: str, quiet: bool = False) -> 
     from workbench.jobs.process import JobProcess
 
     job = JobProcess(spec, run_dir / "job.json", run_dir / "job.stderr.log").start()
-    bar = ProgressBar(label, enabled=not quiet)
+    bar = ProgressBar(label, enabled=not quiet, own_eta=False)
     seen = JobState()
     cancelled = False
     try:
         for event in job.events():
             seen.apply(event)
             if isinstance(event, ProgressEvent):
-                bar(seen.fraction, seen.status_line())
+                bar(seen.fraction, seen.status_line(), seen.eta(time.time()))
     except KeyboardInterrupt:
         print("\ncancelling...", file=sys.stderr)
         job.cancel()
@@ -128,6 +134,10 @@ def _print_result(result: dict[str, Any]) -> None:
              f"{m.get('time_s')} s" if m.get("time_s") is not None else ""]  # fmt: skip
     print(f"run {run_id} completed: " + ", ".join(p for p in parts if p))
     from workbench.core.operating_point import describe
+    from workbench.core.run_quality import shortfalls, warning_text
+
+    if found := shortfalls(m):
+        print(f"warning: run {run_id} is {warning_text(found)}", file=sys.stderr)
 
     for origin in result.get("decision_origin") or []:
         print("decision " + describe(origin))

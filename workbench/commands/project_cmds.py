@@ -8,6 +8,7 @@ from typing import Any
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
+from workbench.core.run_quality import shortfalls, warning_text
 from workbench.core.types import TASKS, Run
 
 
@@ -77,6 +78,16 @@ def project_summary(project: Project) -> dict[str, object]:
         "flags": counts["flags"],
         "review": counts["review"],
         "runs": len(project.runs()),
+        "runs_below_usable": below_usable(project.runs()),
+    }
+
+
+def below_usable(runs: list[Run]) -> dict[str, str]:
+    """Completed runs whose validation is far below usable (``core.run_quality``), with the reason."""
+    return {
+        r.id: warning_text(found)
+        for r in runs
+        if r.status == "completed" and (found := shortfalls(r.metrics))
     }
 
 
@@ -94,6 +105,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("classes: " + ("  ".join(f"{k}={v}" for k, v in info["per_class"].items()) or "none"))  # type: ignore[attr-defined]
     flags = info["flags"]
     print("health:  " + ("  ".join(f"{k}={v}" for k, v in flags.items()) if flags else "no flags"))  # type: ignore[attr-defined]
+    for run_id, text in info["runs_below_usable"].items():  # type: ignore[attr-defined]
+        print(f"warning: run {run_id} is {text}")
     return 0
 
 
@@ -141,7 +154,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print_json([
             {"id": r.id, "task": r.task, "status": r.status, "model": r.config.model_name,
              "preset": r.config.preset, "created_at": r.created_at, "finished_at": r.finished_at,
-             "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r)}
+             "metrics": r.metrics, "error": r.error, "thresholds": shipped_thresholds(r),
+             "warning": warning_text(shortfalls(r.metrics)) if r.status == "completed" else ""}
             for r in runs
         ] + [{"id": run_id, "status": "unreadable", "error": why} for run_id, why in unreadable])  # fmt: skip
         return 0
@@ -161,6 +175,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
               f"{r.config.model_name}")  # fmt: skip
         if r.error:
             print(f"{'':<24} error: {r.error}")
+        if r.status == "completed" and (found := shortfalls(r.metrics)):
+            print(f"{'':<24} warning: {warning_text(found)}")
     if guessed:
         print("? = threshold guessed from good parts only (no NG validation image); label NG parts")
     return 0

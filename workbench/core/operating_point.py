@@ -255,4 +255,6 @@ def describe(origin: dict[str, Any]) -> str:
         return (f"{head}; no NG image {where}: a guess from good parts only, the "
                 f"{origin['quantile']:.0%} quantile of {good}; label NG parts to place it on "
                 "defects")  # fmt: skip
+    if origin.get("reason") == "time_limit":
+        return f"{head}; the default (the time limit left no time to place it on the validation)"
     return f"{head}; the default (no val images)"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -33,7 +35,7 @@ from workbench.core.project import Project
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
-from workbench.gui.train_page import run_key_metrics
+from workbench.gui.train_page import WARNING_COLOUR, below_usable_text, run_key_metrics
 from workbench.jobs.events import ErrorEvent, JobEvent, LogEvent, ProgressEvent
 from workbench.services.job_specs import export_spec
 
@@ -52,6 +54,8 @@ class RunPage(Retranslatable, QWizardPage):
 
     def __init__(self, project: Project) -> None:
         super().__init__()
+        self.project = project
+        self.below_usable: set[str] = set()  # runs whose validation is far below usable
         self.runs = QListWidget()
         keep = str(app_settings().value("export/run", ""))
         for run in project.runs():
@@ -63,16 +67,48 @@ class RunPage(Retranslatable, QWizardPage):
             ]
             item = QListWidgetItem(f"{run.id}   ({', '.join(parts)})")
             item.setData(Qt.ItemDataRole.UserRole, run.id)
+            if below_usable_text(run):
+                item.setForeground(QColor(WARNING_COLOUR))
+                self.below_usable.add(run.id)
             self.runs.addItem(item)
             if run.id == keep or self.runs.count() == 1:
                 self.runs.setCurrentItem(item)
-        self.runs.currentItemChanged.connect(lambda *_: self.completeChanged.emit())
+        self.runs.currentItemChanged.connect(lambda *_: self._selected())
         layout = QVBoxLayout(self)
         layout.addWidget(self.runs)
         self.none_label = _label()
         self.none_label.setVisible(not self.runs.count())
         layout.addWidget(self.none_label)
+        self.warning = _label()
+        self.warning.setStyleSheet(f"color: {WARNING_COLOUR};")
+        layout.addWidget(self.warning)
         self.retranslate()
+        self._selected()
+
+    def _selected(self) -> None:
+        run_id = self.run_id()
+        if run_id in self.below_usable:
+            run = self.project.run(run_id)
+            self.warning.compose(lambda: below_usable_text(run))
+        else:
+            self.warning.clear()
+        self.completeChanged.emit()
+
+    def confirm_below_usable(self, text: str) -> bool:
+        """Ask before exporting a run far below usable (tests replace this)."""
+        answer = QMessageBox.warning(
+            self, self.tr("Export this run?"),
+            self.tr("%1\n\nExport it anyway?").replace("%1", text),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def validatePage(self) -> bool:
+        """A run far below usable goes on only when the user confirms it."""
+        run_id = self.run_id()
+        if run_id not in self.below_usable:
+            return True
+        return self.confirm_below_usable(below_usable_text(self.project.run(run_id)))
 
     def retranslate(self) -> None:
         """Title and hints; the runs are listed by their ids as they are."""

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.run_config import DEFAULT_PRESET
+from workbench.core.run_quality import shortfalls
 from workbench.core.types import TASKS, Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
@@ -39,6 +41,8 @@ from workbench.services.training import new_train_spec, settle_train_run
 RUN_COLUMNS = ("run", "preset", "task", "status", "auroc", "dice", "time")
 NAMED_COLUMNS = (1, 2, 3)  # cells that show short_name() of a key, re-made after a language switch
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+WARNING_ROLE = Qt.ItemDataRole.UserRole + 2  # the run is far below usable
+WARNING_COLOUR = "#B9770E"
 
 
 def run_key_metrics(run: Run) -> tuple[str, str, str]:
@@ -49,6 +53,21 @@ def run_key_metrics(run: Run) -> tuple[str, str, str]:
     spent = m.get("time_s")
     return (f"{auroc:.3f}" if auroc is not None else "", f"{dice:.3f}" if dice is not None else "",
             f"{spent:.0f} s" if spent is not None else "")  # fmt: skip
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("RunWarning", text)
+
+
+def below_usable_text(run: Run) -> str:
+    """A completed run far below usable (``core.run_quality``) in the window's words; '' otherwise."""
+    found = shortfalls(run.metrics) if run.status == "completed" else []
+    if not found:
+        return ""
+    names = {"image.auroc": _t("image AUROC"), "pixel.dice": _t("pixel Dice")}
+    parts = [_t("%1 %2 (usable from %3)").replace("%1", names.get(s.metric, s.metric))
+             .replace("%2", f"{s.value:.3f}").replace("%3", f"{s.floor:.2f}") for s in found]  # fmt: skip
+    return _t("Far below usable: %1. Check it before you ship it.").replace("%1", ", ".join(parts))
 
 
 def format_eta(seconds: float) -> str:
@@ -71,7 +90,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.jobs = jobs
         self.project: Project | None = None
         self.job: JobClient | None = None
-        self._started = 0.0
+        self._listed_running = False  # the runs table shows the training run as running
         self.settings = TrainSettingsWidget()
         self.train_button = QPushButton(icon("train"), "")
         self.train_button.setObjectName("primary")
@@ -113,6 +132,16 @@ class TrainPageWidget(Retranslatable, QWidget):
                 item = self.runs_table.item(row, col)
                 if item is not None:
                     item.setText(short_name(str(item.data(KEY_ROLE))))
+        self._warn_in_table()
+
+    def _warn_in_table(self) -> None:
+        """The status cell of a run far below usable says why in its tooltip (in today's language)."""
+        if self.project is None:
+            return
+        for row in range(self.runs_table.rowCount()):
+            item = self.runs_table.item(row, 3)
+            if item is not None and item.data(WARNING_ROLE):
+                item.setToolTip(below_usable_text(self.project.run(str(item.data(Qt.ItemDataRole.UserRole)))))
 
     # ------------------------------------------------------------------ construction
     def _make_runs_table(self) -> QTableWidget:
@@ -202,7 +231,11 @@ class TrainPageWidget(Retranslatable, QWidget):
                 item.setData(KEY_ROLE, key)
                 if col == 3 and run.error:
                     item.setToolTip(run.error)
+                if col == 3 and below_usable_text(run):
+                    item.setForeground(QColor(WARNING_COLOUR))
+                    item.setData(WARNING_ROLE, True)
                 self.runs_table.setItem(row, col, item)
+        self._warn_in_table()
         self.runs_table.resizeColumnsToContents()
         self.runs_table.blockSignals(False)
         self.decision_block.show_run(None)  # the selection is gone with the old rows
@@ -225,9 +258,10 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.progress.setValue(0)
         self.epoch_label.clear()
         self.eta_label.clear()
-        self._started = time.monotonic()
+        self._listed_running = False
         self.state_label.compose(lambda: self.tr("Training run %1 …").replace("%1", run_id))
         self.state_label.setObjectName("")
+        self.state_label.setStyleSheet("")
         self.job = self.jobs.start(spec, self.tr("Training %1").replace("%1", run_id),
                                    self.project.run_dir(run_id))  # fmt: skip
         self.job.received.connect(self._on_event)
@@ -248,17 +282,31 @@ class TrainPageWidget(Retranslatable, QWidget):
             return
         seen = self.job.seen
         if isinstance(event, ProgressEvent):
-            self.progress.setValue(int(seen.fraction * 1000))
-            elapsed = time.monotonic() - self._started
-            if 0.02 < seen.fraction < 1.0:
-                left = format_eta(elapsed / seen.fraction - elapsed)
-                self.eta_label.compose(lambda: self.tr("about %1 left").replace("%1", left))
+            self.progress.setValue(int(seen.fraction * 1000))  # never down: JobState's rule
+            self._show_eta(seen.eta(time.time()))
+            self._show_running()
         elif isinstance(event, MetricEvent):
             if self.curves.add_metric(event.name, event.value, event.epoch) and seen.epoch is not None:
                 epoch = str(seen.epoch)
                 self.epoch_label.compose(lambda: self.tr("epoch %1").replace("%1", epoch))
         elif isinstance(event, (LogEvent, ErrorEvent)):
             self.log.appendPlainText(event.message)
+
+    def _show_eta(self, seconds: float | None) -> None:
+        """The job's own estimate of the time left (``JobState.eta``); nothing without one."""
+        if seconds is None:
+            self.eta_label.clear()
+            return
+        left = format_eta(seconds)
+        self.eta_label.compose(lambda: self.tr("about %1 left").replace("%1", left))
+
+    def _show_running(self) -> None:
+        """List the run as running once its job has moved it there (it was listed pending)."""
+        if self._listed_running or self.project is None or self.job is None or not self.job.spec.run_id:
+            return
+        if self.project.run(str(self.job.spec.run_id)).status != "pending":
+            self._listed_running = True
+            self.refresh_runs()
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         run_id = str(self.job.spec.run_id or "") if self.job is not None else ""
@@ -268,10 +316,10 @@ class TrainPageWidget(Retranslatable, QWidget):
             state, error = run.status, error or run.error  # the run's record decides, as in the CLI
         if result.get("warning"):
             self.log.appendPlainText(str(result["warning"]))
+        self.eta_label.clear()  # the time left is shown only while the job runs
         if state == "completed":
             self.progress.setValue(1000)
-            self.eta_label.clear()
-            self.state_label.compose(lambda: self.tr("Run %1 completed.").replace("%1", run_id))
+            self._state_with_warning(run_id, lambda: self.tr("Run %1 completed.").replace("%1", run_id))
         elif state == "cancelled":
             self.state_label.compose(
                 lambda: self.tr("Run %1 was cancelled; its partial files are kept.").replace("%1", run_id)
@@ -325,6 +373,16 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.eta_label.clear()
         self.state_label.setStyleSheet("" if run.status != "failed" else "color: #C0392B;")
         status, error = run.status, f" — {run.error}" if run.error else ""
-        self.state_label.compose(
-            lambda: self.tr("Run %1: %2").replace("%1", run_id).replace("%2", short_name(status)) + error
+        self._state_with_warning(
+            run_id,
+            lambda: self.tr("Run %1: %2").replace("%1", run_id).replace("%2", short_name(status)) + error,
         )
+
+    def _state_with_warning(self, run_id: str, make: Callable[[], str]) -> None:
+        """The state line ``make()``, followed by the run's warning when it is far below usable."""
+        run = self.project.run(run_id) if self.project is not None else None
+        if run is None or not below_usable_text(run):
+            self.state_label.compose(make)
+            return
+        self.state_label.compose(lambda: make() + " " + below_usable_text(run))
+        self.state_label.setStyleSheet(f"color: {WARNING_COLOUR};")

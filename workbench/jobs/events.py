@@ -1,10 +1,10 @@
 """The job event stream: one JSON object per line on stdout, mirrored to ``runs/<id>/events.jsonl``.
 
 One frozen dataclass per event type (docs/dev/contracts.md, Jobs): ``progress`` (fraction,
-message), ``metric`` (name, value, epoch), ``log`` (message), ``artifact`` (path), ``done``
-(result), ``error`` (message, traceback). Every event also carries ``time`` (seconds since the
-epoch). ``EventWriter`` writes them in the child; ``parse_event`` reads them back in the parents,
-whose one reducer is ``workbench.jobs.job_state.JobState``.
+message, optional ``eta_s``), ``metric`` (name, value, epoch), ``log`` (message), ``artifact``
+(path), ``done`` (result), ``error`` (message, traceback). Every event also carries ``time``
+(seconds since the epoch). ``EventWriter`` writes them in the child; ``parse_event`` reads them
+back in the parents, whose one reducer is ``workbench.jobs.job_state.JobState``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class ProgressEvent(_Event):
     fraction: float
     message: str = ""
     time: float = 0.0
+    eta_s: float | None = None  # seconds left as the job estimates them at ``time``; None: no estimate
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ class EventWriter:
         self._last_file_progress = now
         return True
 
-    def progress(self, fraction: float, message: str = "") -> None:
-        self.emit(ProgressEvent(round(float(min(max(fraction, 0.0), 1.0)), 4), message, _now()))
+    def progress(self, fraction: float, message: str = "", eta_s: float | None = None) -> None:
+        eta = None if eta_s is None else round(max(float(eta_s), 0.0), 1)
+        self.emit(ProgressEvent(round(float(min(max(fraction, 0.0), 1.0)), 4), message, _now(), eta))
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:
         self.emit(MetricEvent(name, float(value), epoch, _now()))

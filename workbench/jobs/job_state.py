@@ -3,6 +3,10 @@
 ``JobState.apply`` takes the events in order (``workbench.jobs.events``); the parent reads the
 progress, the latest value of each metric, the log, the artifacts and what the job reported at its
 end, and ``outcome`` applies the one rule for how a job ended (``workbench.jobs.outcome``).
+
+Two display rules live here and nowhere else: the progress fraction never goes down (a job's own
+estimate may, e.g. when training re-plans its epochs), and the time left (``eta``) is the job's
+latest estimate counted down since, shown only while the job runs.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ VAL_PREFIX = "val."
 class JobState:
     """Progress, metrics, log lines, artifacts and the reported end of one job."""
 
-    fraction: float = 0.0
+    fraction: float = 0.0  # the highest fraction reported so far
     message: str = ""
+    eta_s: float | None = None  # the job's latest estimate of the seconds left ...
+    eta_time: float = 0.0  # ... made at this time (the event's, seconds since the epoch)
     epoch: int | None = None  # of the latest metric that names one
     metrics: dict[str, float | None] = field(default_factory=dict)  # latest value per metric name
     log: list[str] = field(default_factory=list)
@@ -41,7 +47,8 @@ class JobState:
     def apply(self, event: JobEvent) -> None:
         """Take one more event into the state."""
         if isinstance(event, ProgressEvent):
-            self.fraction, self.message = float(event.fraction), event.message
+            self.fraction, self.message = max(self.fraction, float(event.fraction)), event.message
+            self.eta_s, self.eta_time = event.eta_s, event.time
         elif isinstance(event, MetricEvent):
             self.metrics[event.name] = event.value
             if event.epoch is not None:
@@ -54,6 +61,18 @@ class JobState:
             self.reported = dict(event.result or {})
         elif isinstance(event, ErrorEvent):
             self.reported, self.traceback = {"error": event.message}, event.traceback
+
+    @property
+    def ended(self) -> bool:
+        """The job reported its end (``done`` or ``error``)."""
+        return self.reported is not None
+
+    def eta(self, now: float) -> float | None:
+        """Seconds left at ``now`` (seconds since the epoch): the job's latest estimate less the time
+        since it was made, never below zero; None without an estimate and once the job has ended."""
+        if self.ended or self.eta_s is None:
+            return None
+        return max(0.0, self.eta_s - max(now - self.eta_time, 0.0))
 
     def validation(self) -> dict[str, float]:
         """The latest validation metrics by short name (``dice``, ``auroc``; not the combined score)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,12 @@ from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, RunConfig, TrainConfig
+from workbench.core.run_quality import RECORD_KEY, judge, warning_text
 from workbench.core.snapshots import take_snapshot
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
 from workbench.learn.infer import save_run_model
+from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train_loop import Reporter
 
 METRICS_FILE = "metrics.json"
@@ -96,7 +97,7 @@ def run_training(
 def _run(
     project: Project, run_id: str, cfg: TrainConfig, report: Reporter, cancel: CancelToken, resume: bool
 ) -> dict[str, Any]:
-    start = time.monotonic()
+    budget = TimeBudget(cfg.time_limit)  # the limit counts from here: loading and saving are inside it
     cancel.raise_if_cancelled()
     run_dir = project.run_dir(run_id)
     project.move_run(run_id, "running", resume=resume, pid=os.getpid(), config=RunConfig(cfg))
@@ -115,11 +116,17 @@ def _run(
     classes = model_classes(project, cfg)
     decision = default_decision(classes, project)
     model, config, flat = _train_task(project, run_dir, cfg, splits, classes, decision, report, cancel,
-                                      resume)  # fmt: skip
+                                      resume, budget)  # fmt: skip
     cancel.raise_if_cancelled()
-    save_run_model(run_dir, model, config)
+    with budget.phase("save"):
+        save_run_model(run_dir, model, config)
     report.artifact(str(run_dir / "model.pt"))
-    metrics = nested_metrics(flat, time.monotonic() - start)
+    metrics = nested_metrics(flat, budget.spent())
+    metrics["time"] = budget.to_dict()
+    found = judge(metrics)  # recorded with the run: every front end warns before it is shipped
+    metrics[RECORD_KEY] = [s.to_dict() for s in found]
+    if found:
+        report.log("warning: this run is " + warning_text(found))
     atomic_write_json(run_dir / METRICS_FILE, metrics)
     report.artifact(str(run_dir / METRICS_FILE))
     project.move_run(run_id, "completed", metrics=metrics, config=config)
@@ -133,11 +140,11 @@ TaskResult = tuple[torch.nn.Module, RunConfig, dict[str, Any]]
 
 def _train_task(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
                 classes: list[ModelClass], decision: DecisionConfig, report: Reporter,
-                cancel: CancelToken, resume: bool) -> TaskResult:  # fmt: skip
+                cancel: CancelToken, resume: bool, budget: TimeBudget) -> TaskResult:  # fmt: skip
     if cfg.task == "anomaly":
         from workbench.learn.train_anomaly import train_anomaly
 
-        return train_anomaly(project, cfg, splits, classes, decision, report, cancel)
+        return train_anomaly(project, cfg, splits, classes, decision, report, cancel, budget)
     from workbench.learn.train_supervised import train_supervised
 
-    return train_supervised(project, run_dir, cfg, splits, classes, decision, report, cancel, resume)
+    return train_supervised(project, run_dir, cfg, splits, classes, decision, report, cancel, resume, budget)

@@ -27,6 +27,7 @@ from workbench.learn.data import SplitSamples, class_lut, load_items
 from workbench.learn.infer import LoadedRun
 from workbench.learn.models import ANOMALY_BUILTIN, list_models, model_info
 from workbench.learn.presets import ConfigError
+from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train_loop import Reporter
 from workbench.learn.validation import tile_for
 
@@ -39,13 +40,19 @@ def train_anomaly(
     decision: DecisionConfig,
     report: Reporter,
     cancel: CancelToken,
+    budget: TimeBudget | None = None,
 ) -> tuple[nn.Module, RunConfig, dict[str, Any]]:
     """Fit on the OK training images; the threshold is placed on the labelled images the fit did
-    not see, the NG images of the train split among them."""
+    not see, the NG images of the train split among them. ``budget`` records the phases (a good-only
+    fit and its threshold placement run to the end: the time limit does not shorten them)."""
+    budget = budget if budget is not None else TimeBudget(cfg.time_limit)
     lut = class_lut([0])
-    train = load_items(project, splits.train, lut, cfg.seed, _scaled(report, 0.0, 0.08), cancel)
-    val = load_items(project, splits.val, lut, cfg.seed, _scaled(report, 0.08, 0.12), cancel)
-    ng_train = load_items(project, splits.threshold_only, lut, cfg.seed, _scaled(report, 0.12, 0.15), cancel)
+    with budget.phase("loading"):
+        train = load_items(project, splits.train, lut, cfg.seed, _scaled(report, 0.0, 0.08), cancel)
+        val = load_items(project, splits.val, lut, cfg.seed, _scaled(report, 0.08, 0.12), cancel)
+        ng_train = load_items(
+            project, splits.threshold_only, lut, cfg.seed, _scaled(report, 0.12, 0.15), cancel
+        )
     tile, overlap = tile_for("anomaly", cfg.crop)
     fit, model_name = _fit_function(cfg.model)
     if model_name != ANOMALY_BUILTIN:
@@ -57,19 +64,21 @@ def train_anomaly(
                f"val, {len(held_out)} held-out good and {len(ng_train)} NG training images")  # fmt: skip
     channels = int(train[0].image.shape[2])
     # the items hold the planes the model takes (``load_items`` applied the alpha rule)
-    model = fit(
-        [unit_range(it.image) for it in fit_on],
-        (unit_range(it.image) for it in chain(val, held_out) if it.label == "ok"),
-        (unit_range(it.image) for it in chain(val, ng_train) if it.label == "ng"),
-        progress=_scaled(report, 0.15, 0.6), cancel=cancel, tile=tile, overlap=overlap, seed=cfg.seed,
-        device=cfg.device,
-    ).eval()  # fmt: skip
+    with budget.phase("fit"):
+        model = fit(
+            [unit_range(it.image) for it in fit_on],
+            (unit_range(it.image) for it in chain(val, held_out) if it.label == "ok"),
+            (unit_range(it.image) for it in chain(val, ng_train) if it.label == "ng"),
+            progress=_scaled(report, 0.15, 0.6), cancel=cancel, tile=tile, overlap=overlap, seed=cfg.seed,
+            device=cfg.device,
+        ).eval()  # fmt: skip
     features = getattr(model, "features", None)
     if features is not None and hasattr(features, "source"):
         report.log(f"backbone: {features.source}")
     config = _model_config(model, model_name, channels, classes, tile, overlap, decision)
     run = LoadedRun(project.root, config, model, _device_of(model))
-    placed = place_threshold(run, val, held_out, ng_train, decision, _scaled(report, 0.6, 0.95), cancel)
+    with budget.phase("decision"):
+        placed = place_threshold(run, val, held_out, ng_train, decision, _scaled(report, 0.6, 0.95), cancel)
     config = replace(config, decision=placed.decision, decision_origin=tuple(placed.origins))
     for origin in placed.origins:
         report.log("decision " + describe(origin))

@@ -10,6 +10,12 @@ are real training steps timed with each precision candidate (``device.precision_
 the fastest is kept, and one timed inference pass gives the seconds per pixel from which the task
 sizes its validation set (``LoopParts.plan``). Validation plus the training scan then take at most
 ``VAL_SHARE`` of the budget, and the run log ends with one line saying where the time went.
+
+The limit is a limit (``learn.time_budget``): it counts from the start of the run, and no phase
+starts unless its measured cost fits in what is left. Training stops while there is still time for
+the run's end (one last validation without the scan, the task's decision, saving); a validation
+that no longer fits is skipped (the best validated weights stand) or, when none has run yet,
+shrunk to the time left; each such choice is logged in one line.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from __future__ import annotations
 import copy
 import io
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,17 +38,21 @@ from workbench.core.cancel import CancelToken
 from workbench.core.run_config import TrainConfig
 from workbench.learn.device import Precision, describe_precision
 from workbench.learn.score_model import ScoreModel
+from workbench.learn.time_budget import TimeBudget
 
 VAL_SHARE = 0.15  # validation and the training scan together take at most this share of the budget
 TARGET_VALIDATIONS = 4  # a run should be able to validate about this often in its budget
 TRIAL_STEPS = 2  # timed steps per precision candidate (after one warm-up step)
 LR_FLOOR = 0.02  # the cosine ends at this fraction of the peak learning rate
+# The first validation costs more than the speed probe says: new tensor shapes (whole images and
+# windows instead of training crops) pay for allocations and kernel set-up once.
+FIRST_VAL_MARGIN = 2.0
 
 
 class Reporter(Protocol):
     """Where the loop reports; ``workbench.jobs.events.EventWriter`` is the usual one."""
 
-    def progress(self, fraction: float, message: str) -> None: ...
+    def progress(self, fraction: float, message: str, eta_s: float | None = None) -> None: ...
     def metric(self, name: str, value: float, epoch: int | None = None) -> None: ...
     def log(self, message: str) -> None: ...
     def artifact(self, path: str) -> None: ...
@@ -61,13 +70,16 @@ class LoopParts:
     model: ScoreModel
     dataset: Dataset[Any]
     loss: nn.Module  # (logits, target) -> (loss, per-item loss)
-    # returns metrics with a "score" (higher = better); an optional "scan_s" (seconds of the training
-    # scan inside it) is taken out of the metrics and accounted apart
-    validate: Callable[[ScoreModel], dict[str, Any]]
+    # (model, last) -> metrics with a "score" (higher = better); an optional "scan_s" (seconds of the
+    # training scan inside it) is taken out of the metrics and accounted apart. ``last``: no training
+    # follows, so the scan (which finds hard examples for later epochs) is left out
+    validate: Callable[[ScoreModel, bool], dict[str, Any]]
     # (inference seconds per pixel, seconds one validation may take) -> (a line for the log,
     # the seconds one validation of the plan is expected to take)
     plan: Callable[[float, float], tuple[str, float]] | None = None
     on_best: Callable[[], None] | None = None  # the validation just run is the best so far
+    # seconds the task's end (placing the decision on the best validation) is expected to take
+    end_cost: Callable[[], float] | None = None
     on_losses: Callable[[torch.Tensor, torch.Tensor], None] | None = None
     on_epoch_end: Callable[[], None] | None = None
     sampler_state: Callable[[], Any] | None = None
@@ -92,6 +104,9 @@ class LoopState:
     trial: list[float] = field(default_factory=list)  # seconds of the timed trial steps
     infer_s_per_px: float = 0.0
     val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
+    last_step_s: float = 0.0  # seconds of the latest training step
+    save_s: float = 0.0  # seconds of the latest checkpoint save
+    spent: float = 0.0  # seconds of the run's budget spent when the checkpoint was saved
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -102,29 +117,28 @@ def _lr_at(cfg: TrainConfig, step: int, total: int) -> float:
     return cfg.lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
-def _planned_epochs(cfg: TrainConfig, st: LoopState) -> int:
-    """Epochs that fit the time limit at the measured pace (all of max_epochs without a limit).
+def _planned_epochs(cfg: TrainConfig, st: LoopState, left: float | None) -> int:
+    """Epochs that fit the ``left`` seconds at the measured pace (all of max_epochs without a limit).
 
     A started epoch counts: on a slow CPU one epoch can be a large part of the budget, and the
     epoch loop stops at the time limit anyway (``TrainLoop._out_of_time``), so the remaining time
     is used for a partial epoch rather than left idle.
     """
-    if cfg.time_limit is None or st.epoch == 0:
+    if left is None or st.epoch == 0:
         return cfg.max_epochs
     per_epoch = (st.train_time + st.val_time) / st.epoch
-    fit = st.epoch + math.ceil((cfg.time_limit - st.train_time - st.val_time) / max(per_epoch, 1e-6))
+    fit = st.epoch + math.ceil(left / max(per_epoch, 1e-6))
     return max(st.epoch, min(cfg.max_epochs, fit))
 
 
-def _planned_steps(cfg: TrainConfig, st: LoopState, steps_per_epoch: int) -> int:
+def _planned_steps(cfg: TrainConfig, st: LoopState, steps_per_epoch: int, left: float | None) -> int:
     """Steps the cosine schedule spans: the planned epochs, or fewer when the measured step time
     says the time limit comes first (so the learning rate is low when the run ends)."""
-    by_epochs = _planned_epochs(cfg, st) * steps_per_epoch
-    if cfg.time_limit is None or st.step == 0 or st.train_time == 0:
+    by_epochs = _planned_epochs(cfg, st, left) * steps_per_epoch
+    if left is None or st.step == 0 or st.train_time == 0:
         return by_epochs
     step_s = st.train_time / st.step
-    left = (cfg.time_limit - st.train_time - st.val_time) * (1 - VAL_SHARE)
-    return max(st.step + 1, min(by_epochs, st.step + int(left / step_s)))
+    return max(st.step + 1, min(by_epochs, st.step + int(left * (1 - VAL_SHARE) / step_s)))
 
 
 class TrainLoop:
@@ -139,7 +153,10 @@ class TrainLoop:
         ckpt_dir: Path,
         report: Reporter,
         cancel: CancelToken,
+        budget: TimeBudget | None = None,
     ) -> None:
+        self.budget = budget if budget is not None else TimeBudget(cfg.time_limit)
+        self.clock = self.budget.clock
         self.parts = parts
         self.cfg = cfg
         self.device = device
@@ -152,14 +169,16 @@ class TrainLoop:
         self._use(candidates[0])
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.st = LoopState()
-        self._started = time.monotonic()
-        self._spent_before = 0.0
         self._planned = False
+        self._val_skipped = False  # a validation was left out for time: no later one fits either
         self._last_x: torch.Tensor | None = None
+        self._epoch_t0 = 0.0  # when the epoch in progress started (by the budget's clock)
         self.best_state: dict[str, torch.Tensor] = copy.deepcopy(self.model.state_dict())
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> None:
+        t0 = self.clock()
+        self.st.spent = self.budget.spent()
         payload = {
             "model": self.model.state_dict(),
             "best_model": self.best_state,
@@ -170,6 +189,7 @@ class TrainLoop:
         buf = io.BytesIO()
         torch.save(payload, buf)
         atomic_write_bytes(self.ckpt_dir / "last.pt", buf.getvalue())
+        self.st.save_s = self.clock() - t0
 
     def load_checkpoint(self, path: Path) -> None:
         payload = torch.load(path, map_location=self.device, weights_only=True)
@@ -177,7 +197,7 @@ class TrainLoop:
         self.best_state = payload["best_model"]
         self.opt.load_state_dict(payload["optimizer"])
         self.st = LoopState(**payload["loop"])
-        self._spent_before = self.st.train_time + self.st.val_time
+        self.budget.before = self.st.spent or self.st.train_time + self.st.val_time
         if 0 <= self.st.precision < len(self.candidates):
             self._use(self.candidates[self.st.precision])
         if payload.get("sampler") is not None and self.parts.load_sampler_state:
@@ -186,31 +206,37 @@ class TrainLoop:
 
     # ------------------------------------------------------------------ loop
     def run(self) -> dict[str, Any]:
-        self._started = time.monotonic()
         cfg, st = self.cfg, self.st
         start_epoch = st.epoch
-        while st.epoch < _planned_epochs(cfg, st):
+        while st.epoch < self._epochs():
             self.cancel.raise_if_cancelled()
-            loss = self._train_epoch()
-            st.epoch += 1
-            st.epochs_since_val += 1
+            if st.step and self._out_of_time():
+                break
+            with self.budget.phase("train"):
+                loss = self._train_epoch()
+                st.epoch += 1
+                st.epochs_since_val += 1
             self.report.metric("train.loss", loss, st.epoch)
             entry: dict[str, Any] = {"epoch": st.epoch, "loss": loss}
-            last = st.epoch >= _planned_epochs(cfg, st) or self._out_of_time()
-            if last or self._validation_due():
-                entry.update(self._validate())
+            last = st.epoch >= self._epochs() or self._out_of_time()
+            due = last or self._validation_due()
+            if due and not last and not self.budget.fits(self._val_estimate(False) + self._end_reserve()):
+                last = True  # a validation with the scan no longer fits: this one is the last
+            if due:
+                entry.update(self._validate_in_time(last))
             st.history.append(entry)
             if self.parts.on_epoch_end:
                 self.parts.on_epoch_end()
-            self.save_checkpoint()
+            with self.budget.phase("train"):
+                self.save_checkpoint()
             if st.since_best >= cfg.patience and st.epoch > start_epoch:
                 self.report.log(f"stopping early: no improvement in {st.since_best} validations")
                 break
             if last:
                 break
-        # the loop ended between validations: score the final weights too, unless the time is up
-        if st.epochs_since_val and (st.n_val == 0 or not self._past_limit()):
-            st.history[-1].update(self._validate())
+        # the loop ended between validations: score the final weights too, while the time allows
+        if st.epochs_since_val and st.history:
+            st.history[-1].update(self._validate_in_time(True))
         self.model.load_state_dict(self.best_state)
         self.report.log(self.time_line())
         return dict(st.best_metrics, epochs=st.epoch, best_epoch=st.best_epoch)
@@ -225,9 +251,6 @@ class TrainLoop:
             f" validation {st.val_time - st.scan_time:.0f} s ({st.n_val}x), scan {st.scan_time:.0f} s"
         )
 
-    def _past_limit(self) -> bool:
-        return self.cfg.time_limit is not None and self._spent() >= self.cfg.time_limit
-
     def _validation_due(self) -> bool:
         st = self.st
         if st.val_time == 0.0 or st.epoch <= 1:
@@ -241,9 +264,9 @@ class TrainLoop:
         self.parts.dataset.set_epoch(st.epoch)  # type: ignore[attr-defined]
         loader = DataLoader(self.parts.dataset, batch_size=cfg.batch, shuffle=False, drop_last=False)
         steps = len(loader)
-        total_steps = _planned_steps(cfg, st, steps)
+        total_steps = _planned_steps(cfg, st, steps, self._training_left())
         self.model.train()
-        t0 = time.monotonic()
+        t0 = self._epoch_t0 = self.clock()
         losses: list[float] = []
         for i, (x, y, meta) in enumerate(loader):
             self.cancel.raise_if_cancelled()
@@ -251,23 +274,25 @@ class TrainLoop:
             for group in self.opt.param_groups:
                 group["lr"] = lr
             trial = self._trial_choice()
-            t_step = time.monotonic()
+            t_step = self.clock()
             loss, per_item = self._step(x, y)
+            st.last_step_s = self.clock() - t_step
             if trial is not None:
-                self._trial_record(trial, time.monotonic() - t_step, x)
+                self._trial_record(trial, st.last_step_s, x)
             self._last_x = x
-            if st.precision >= 0 and not self._planned:
+            if st.precision >= 0 and not self._planned and not self.budget.past():
                 self._plan(x)
             if self.parts.on_losses:
                 self.parts.on_losses(meta, per_item.cpu())
             losses.append(loss)
             st.step += 1
             frac = self._fraction(st.epoch + (i + 1) / steps)
-            self.report.progress(frac, f"epoch {st.epoch + 1} step {i + 1}/{steps} loss {loss:.4f}")
+            message = f"epoch {st.epoch + 1} step {i + 1}/{steps} loss {loss:.4f}"
+            self.report.progress(frac, message, self._eta(st.epoch + (i + 1) / steps))
             if self._out_of_time():
                 self.report.log(f"time limit reached during epoch {st.epoch + 1} (step {i + 1}/{steps})")
                 break
-        st.train_time += time.monotonic() - t0
+        st.train_time += self.clock() - t0
         return float(sum(losses) / max(len(losses), 1))
 
     # ------------------------------------------------------------------ speed probe
@@ -315,9 +340,9 @@ class TrainLoop:
                     xi = xi.contiguous(memory_format=torch.channels_last)
                 times = []
                 for _ in range(2):  # the first pass in eval mode pays for allocations
-                    t0 = time.monotonic()
+                    t0 = self.clock()
                     self.model(xi)
-                    times.append(time.monotonic() - t0)
+                    times.append(self.clock() - t0)
                 st.infer_s_per_px = min(times) / max(xi.numel() // xi.shape[1], 1)
             self.model.train()
         if self.parts.plan is None:
@@ -342,38 +367,95 @@ class TrainLoop:
         self.opt.step()
         return float(loss.detach()), per_item
 
-    def _spent(self) -> float:
-        """Seconds of this run so far, including those before a resume."""
-        return self._spent_before + time.monotonic() - self._started
-
-    def _out_of_time(self) -> bool:
-        """True once training plus the validation still to come would pass the time limit."""
-        if self.cfg.time_limit is None:
-            return False
+    def _val_estimate(self, last: bool) -> float:
+        """Expected seconds of the next validation (without the scan when ``last``): measured once
+        one has run, else the plan's estimate with a margin (or the share one may take)."""
         st = self.st
         if st.n_val:
-            val_estimate = st.val_time / st.n_val
-        else:  # before the first validation: the plan's estimate, or the share a validation may take
-            val_estimate = st.val_estimate_s or VAL_SHARE * self.cfg.time_limit / TARGET_VALIDATIONS
-        return self._spent() + val_estimate >= self.cfg.time_limit
+            return (st.val_time - (st.scan_time if last else 0.0)) / st.n_val
+        limit = self.cfg.time_limit or 0.0
+        return FIRST_VAL_MARGIN * (st.val_estimate_s or VAL_SHARE * limit / TARGET_VALIDATIONS)
+
+    def _end_reserve(self) -> float:
+        """Seconds the run needs after its last validation: the task's decision and saving."""
+        end = self.parts.end_cost() if self.parts.end_cost is not None else 0.0
+        return end + self.st.save_s
+
+    def _training_left(self) -> float | None:
+        """Seconds left for training and its validations: the limit less what was spent and what
+        the run's end needs (None without a limit)."""
+        left = self.budget.left()
+        return None if left is None else max(left - self._val_estimate(True) - self._end_reserve(), 0.0)
+
+    def _epochs(self) -> int:
+        return _planned_epochs(self.cfg, self.st, self._training_left())
+
+    def _out_of_time(self) -> bool:
+        """True once another training step, a last validation and the run's end would not fit."""
+        if self.cfg.time_limit is None:
+            return False
+        needed = self.st.last_step_s + self._val_estimate(True) + self._end_reserve()
+        return not self.budget.fits(needed)
 
     def _fraction(self, epochs_done: float) -> float:
-        cfg, st = self.cfg, self.st
-        by_epoch = epochs_done / max(_planned_epochs(cfg, st), 1)
+        cfg = self.cfg
+        by_epoch = epochs_done / max(self._epochs(), 1)
         if cfg.time_limit is None:
             return min(by_epoch, 0.99)
-        return min(max(by_epoch, self._spent() / cfg.time_limit), 0.99)
+        return min(max(by_epoch, self.budget.spent() / cfg.time_limit), 0.99)
 
-    def _validate(self) -> dict[str, Any]:
+    def _eta(self, epochs_done: float) -> float:
+        """Seconds the run still needs: the rest of the planned epochs at the measured pace, and
+        never more than the time limit leaves (the end phases are reserved inside it)."""
         st = self.st
+        spent = st.train_time + st.val_time + self.clock() - self._epoch_t0
+        by_epochs = spent / max(epochs_done, 1e-6) * (self._epochs() - epochs_done)
+        by_epochs += self._val_estimate(True) + self._end_reserve()
+        left = self.budget.left()
+        return max(0.0, by_epochs if left is None else min(by_epochs, left))
+
+    def _validate_in_time(self, last: bool) -> dict[str, Any]:
+        """A validation when it fits in the time left; else none (the best validated weights stand),
+        or, when none has run yet, one shrunk to the time left while the limit has not passed."""
+        st, budget = self.st, self.budget
+        if self._val_skipped:
+            return {}
+        if budget.past():  # not even the speed probe starts after the limit
+            return self._skip_validation()
         if not self._planned and self._last_x is not None:  # an epoch shorter than the trial
             self._plan(self._last_x)
-        t0 = time.monotonic()
+        if budget.fits(self._val_estimate(last) + self._end_reserve()):
+            return self._validate(last)
+        if st.n_val or budget.past() or self.parts.plan is None:
+            return self._skip_validation()
+        left = max(float(budget.left() or 0.0) - self._end_reserve(), 0.0)
+        line, st.val_estimate_s = self.parts.plan(st.infer_s_per_px, left / FIRST_VAL_MARGIN)
+        self._skip(f"time limit: the validation is shrunk to the {left:.0f} s left ({line})")
+        return self._validate(last)
+
+    def _skip_validation(self) -> dict[str, Any]:
+        self._val_skipped = True
+        why = "the best validated weights are kept" if self.st.n_val else "the run has no validation"
+        return self._skip(f"time limit: validation after epoch {self.st.epoch} skipped ({why})")
+
+    def _skip(self, line: str) -> dict[str, Any]:
+        self.budget.skip(line)
+        self.report.log(line)
+        return {}
+
+    def _validate(self, last: bool) -> dict[str, Any]:
+        st = self.st
+        t0, start = self.clock(), self.budget.spent()
         self.model.eval()
         with torch.no_grad():
-            metrics = dict(self.parts.validate(self.model))
-        st.scan_time += float(metrics.pop("scan_s", 0.0))
-        st.val_time += time.monotonic() - t0
+            metrics = dict(self.parts.validate(self.model, last))
+        scan_s = float(metrics.pop("scan_s", 0.0))
+        end = self.budget.spent()
+        self.budget.record("validation", start, end - scan_s)
+        if scan_s:
+            self.budget.record("scan", end - scan_s, end)
+        st.scan_time += scan_s
+        st.val_time += self.clock() - t0
         st.n_val += 1
         st.epochs_since_val = 0
         for name, value in metrics.items():

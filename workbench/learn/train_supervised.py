@@ -26,6 +26,7 @@ from workbench.learn.models import default_normalization, get_model, model_info
 from workbench.learn.presets import ConfigError
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
+from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
 from workbench.learn.val_plan import ValPlan, plan_validation
 from workbench.learn.validation import ValidationTally, tile_for, validate_plan
@@ -75,20 +76,24 @@ def train_supervised(
     report: Reporter,
     cancel: CancelToken,
     resume: bool = False,
+    budget: TimeBudget | None = None,
 ) -> tuple[ScoreModel, RunConfig, dict[str, Any]]:
-    """Train and return ``(best model, the run's config, best validation metrics)``."""
+    """Train and return ``(best model, the run's config, best validation metrics)``; ``budget``
+    (the run's time limit, from the run's start) is asked before every phase."""
     from workbench.learn.device import pick_device
 
+    budget = budget if budget is not None else TimeBudget(cfg.time_limit)
     ids = [c.id for c in classes] if cfg.class_mode == "separate" else [0]
     lut = class_lut(ids)
-    t0 = time.monotonic()
-    train_items = load_items(project, splits.train, lut, cfg.seed, _sub(report, 0.0, 0.02, "train"), cancel,
-                             cfg.doubtful_weight)  # fmt: skip
-    val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
-    loading_s = time.monotonic() - t0
-    cfg = _fit_crop(cfg, train_items, report)
-    in_channels = int(train_items[0].image.shape[2])
-    model = build_model(cfg, in_channels, len(classes), report)
+    with budget.phase("loading"):
+        t0 = budget.clock()
+        load = _sub(report, 0.0, 0.02, "train")
+        train_items = load_items(project, splits.train, lut, cfg.seed, load, cancel, cfg.doubtful_weight)
+        val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
+        loading_s = budget.clock() - t0
+        cfg = _fit_crop(cfg, train_items, report)
+        in_channels = int(train_items[0].image.shape[2])
+        model = build_model(cfg, in_channels, len(classes), report)
     config = model_config(cfg, model, in_channels, classes, decision)
     device = pick_device(cfg.device)
     parts, validation = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir,
@@ -100,11 +105,19 @@ def train_supervised(
     )
     ckpt_dir = run_dir / "checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    loop = TrainLoop(parts, cfg, device, precision_candidates(device), ckpt_dir, report, cancel)
+    loop = TrainLoop(parts, cfg, device, precision_candidates(device), ckpt_dir, report, cancel, budget)
     if resume and (ckpt_dir / "last.pt").is_file():
         loop.load_checkpoint(ckpt_dir / "last.pt")
     metrics = loop.run()
-    shipped, origins = _ship_decision(decision, validation, train_items + val_items, cfg.task, report)
+    # the decision's measured cost is reserved in the loop; it never starts after the limit
+    if not budget.past():
+        with budget.phase("decision"):
+            shipped, origins = _ship_decision(decision, validation, train_items + val_items, cfg.task, report)
+    else:
+        line = "time limit: the decision was not placed on the validation (the default threshold ships)"
+        budget.skip(line)
+        report.log(line)
+        shipped, origins = _ship_decision(decision, None, train_items + val_items, cfg.task, report)
     config = replace(config, decision=shipped, decision_origin=tuple(origins))
     return loop.model.cpu().to(memory_format=torch.contiguous_format), RunConfig(cfg, config), metrics
 
@@ -124,15 +137,19 @@ def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> Tra
     return replace(cfg, crop=crop, batch=batch, crops_per_epoch=per_epoch)
 
 
-def _ship_decision(decision: DecisionConfig, validation: _Validation, items: list[TrainItem], task: str,
-                   report: Reporter) -> tuple[DecisionConfig, list[dict[str, Any]]]:  # fmt: skip
-    """Thresholds and minimum area chosen on the best validation's maps (``core.operating_point``)."""
-    records = validation.best.records if validation.best is not None else []
-    _weigh_by_label(records, validation)
+def _ship_decision(decision: DecisionConfig, validation: _Validation | None, items: list[TrainItem],
+                   task: str, report: Reporter) -> tuple[DecisionConfig, list[dict[str, Any]]]:  # fmt: skip
+    """Thresholds and minimum area chosen on the best validation's maps (``core.operating_point``);
+    without ``validation`` (no time was left for it) the default threshold, said so."""
+    records = validation.best.records if validation is not None and validation.best is not None else []
+    if validation is not None:
+        _weigh_by_label(records, validation)
     smallest = smallest_defect_px([it.target for it in items]) if task == "segmentation" else None
     # a copy: choose_decision sets the values on the config it is given
     chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), smallest)
     for origin in origins:
+        if validation is None:
+            origin["reason"] = "time_limit"
         report.log("decision " + describe(origin))
     return chosen, origins
 
@@ -150,13 +167,15 @@ MIN_VAL_PIXELS = 4 * 512 * 512
 
 
 class _Validation:
-    """The validation plan (made once the loop has measured its speed) and the best tally."""
+    """The validation plan (made once the loop has measured its speed), the best tally, and what
+    placing the decision on a tally costs (measured on the first one, for the time budget)."""
 
     def __init__(self, items: list[TrainItem], size: int, seed: int) -> None:
         self.items, self.size, self.seed = items, size, seed
         self.plan: ValPlan | None = None
         self.last: ValidationTally | None = None
         self.best: ValidationTally | None = None
+        self.decision_s: float | None = None
 
     def make_plan(self, pixel_budget: int) -> ValPlan:
         self.plan = plan_validation(self.items, self.size, max(pixel_budget, 1), self.seed)
@@ -202,14 +221,21 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
             f" about {expected:.0f} s per validation{scan}"
         ), expected
 
-    def run_validation(m: ScoreModel) -> dict[str, Any]:
+    smallest = smallest_defect_px([it.target for it in train_items + val_items]) if seg else None
+
+    def run_validation(m: ScoreModel, last: bool) -> dict[str, Any]:
         predictor = LoadedRun(run_dir, config, m, device, batch=2)
         if validation.plan is None:  # no speed measured (e.g. a one-step run): validate everything
             report.log(validation.make_plan(val_pixels).describe(len(val_items)))
         assert validation.plan is not None
         validation.last = validate_plan(predictor, val_items, validation.plan, cancel, pixels=seg, keep=True)
         metrics = validation.last.result()
-        if scanner is not None:
+        if validation.decision_s is None:  # what the run's end will cost, for the time budget
+            t0 = time.monotonic()
+            fresh = DecisionConfig.from_dict(config.decision.to_dict())
+            choose_decision(validation.last.records, fresh, smallest)
+            validation.decision_s = time.monotonic() - t0
+        if scanner is not None and not last:
             t0 = time.monotonic()
             report.log(str(scanner.scan(predictor, cancel)))
             metrics["scan_s"] = time.monotonic() - t0
@@ -236,6 +262,7 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
         validate=run_validation,
         plan=plan,
         on_best=on_best,
+        end_cost=lambda: validation.decision_s or 0.0,
         on_losses=record if cfg.hard_fraction > 0 else None,
         on_epoch_end=sampler.age,
         sampler_state=state,

@@ -72,8 +72,9 @@ class ValidationTally:
         """``image_auroc``, then ``pixel_dice`` (or ``image_accuracy``), and their mean ``score``."""
         out: dict[str, Any] = {"image_auroc": auroc(self.scores, self.positives)}
         if self.pixels:
-            counted = self.tp + self.fp + self.fn
-            out["pixel_dice"] = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if counted else None
+            # measured only where val masks hold defect pixels: without any, Dice says nothing
+            labelled = self.tp + self.fn
+            out["pixel_dice"] = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if labelled else None
         else:
             hits = [(s >= DEFAULT_THRESHOLD) == p for s, p in zip(self.scores, self.positives)]
             out["image_accuracy"] = float(np.mean(hits)) if hits else None

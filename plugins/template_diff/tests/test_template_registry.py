@@ -98,7 +98,7 @@ def test_workbench_trains_and_reloads_the_plugin_model(tmp_path) -> None:
     events: list[str] = []
 
     class Log:
-        def progress(self, fraction: float, message: str) -> None:
+        def progress(self, fraction: float, message: str, eta_s: float | None = None) -> None:
             pass
 
         def metric(self, name: str, value: float, epoch: int | None = None) -> None:
