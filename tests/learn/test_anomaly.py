@@ -253,3 +253,38 @@ def test_score_is_continuous_where_two_bank_vectors_are_equally_near() -> None:
     assert abs(side_a - side_b) < 1e-3  # a hard nearest-vector choice differs by the full 2.0
     assert side_a == pytest.approx(float(np.sqrt(10.0)) - 1.0, abs=1e-3)  # the two spreads blended
     assert near_0 == pytest.approx(float(np.hypot(0.2, 3.0)), abs=5e-3)  # away from ties: its own spread
+
+
+def test_the_fit_takes_only_the_images_keep_going_allows() -> None:
+    asked: list[int] = []
+
+    def keep_going(done: int) -> bool:
+        asked.append(done)
+        return done < 2
+
+    images = [texture(i, size=64) for i in range(5)]
+    short = fit(images, keep_going=keep_going, patches_per_image=64)
+    assert asked == [1, 2]  # never asked after the last image, and not again once it said stop
+    full = fit(images, patches_per_image=64)
+    # the spread is measured between images: two images' candidates against five images'
+    assert short.bank.shape[0] < full.bank.shape[0]
+
+
+def test_fit_pacer_stops_when_the_threshold_placement_would_not_fit() -> None:
+    from workbench.learn.time_budget import TimeBudget
+    from workbench.learn.train_anomaly import fit_pacer
+
+    now = [0.0]
+    budget = TimeBudget(100.0, clock=lambda: now[0])
+    lines: list[str] = []
+    keep_going = fit_pacer(budget, n_total=80, n_scored=20, log=lines.append)
+    # 1 s an image: one more image, scoring 20 (with a spare) and the fit's end (15 % of 100 s): 37 s
+    for done in (1, 10, 63):  # 63 s spent + 37 s = the limit exactly
+        now[0] = float(done)
+        assert keep_going(done), done
+    assert not lines
+    now[0] = 64.0
+    assert not keep_going(64)
+    assert lines == budget.skipped and len(lines) == 1
+    assert "first 64 of 80 good images" in lines[0] and "on 20 images" in lines[0]
+    assert fit_pacer(TimeBudget(None, clock=lambda: now[0]), 80, 20, lines.append)(79)

@@ -17,7 +17,7 @@ the model. Everything in ``forward`` is plain tensor algebra so the ONNX graph k
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -266,6 +266,7 @@ def fit_bank(
     # 0.827 -> 0.841 for ~10 s more fitting on 2 cores (busy textures need more examples).
     patches_per_image: int = 2048,
     max_candidates: int = 100000,
+    keep_going: Callable[[int], bool] | None = None,
     **_: Any,  # trainer settings meant for other good-only models (overlap, ...)
 ) -> AnomalyModel:
     """The built-in model's ``ModelInfo.fit``: memory bank, normal spread and score scale from good
@@ -273,6 +274,8 @@ def fit_bank(
 
     The validation images are not needed: the trainer places every good-only run's threshold on
     them afterwards (``learn.anomaly_threshold``). The model stays on ``device`` (CUDA when available).
+    ``keep_going(n)`` is asked after the features of each of the first n images: False fits the bank
+    on those n (the trainer's time limit, ``learn.train_anomaly``).
     """
     report = progress or no_progress
     token = cancel or CancelToken()
@@ -291,6 +294,8 @@ def fit_bank(
             model = AnomalyModel(channels, 0, pretrained=True).eval().to(pick_device(device))
         feats.append(_image_patches(model, chw, tile, patches_per_image, rng))
         report(0.7 * (i + 1) / total if total else 0.35, f"features of training image {i + 1}")
+        if keep_going is not None and (total is None or i + 1 < total) and not keep_going(i + 1):
+            break
     if model is None or not feats:
         raise AnomalyFitError("no good training images to fit the anomaly model on")
     cands = torch.cat(feats)

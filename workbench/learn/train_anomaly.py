@@ -31,6 +31,36 @@ from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train_loop import Reporter
 from workbench.learn.validation import tile_for
 
+# With a time limit, this share of it is kept for what follows the features of the good images
+# (the memory bank's coreset and normal spread), besides the threshold placement's image scoring.
+FIT_END_SHARE = 0.15
+
+
+def fit_pacer(
+    budget: TimeBudget, n_total: int, n_scored: int, log: Callable[[str], None]
+) -> Callable[[int], bool]:
+    """``keep_going(n)`` for a fit over ``n_total`` good images, asked after the first ``n``: False
+    when the features of one more image, the end of the fit (``FIT_END_SHARE`` of the limit) and
+    scoring the ``n_scored`` images that place the threshold (about one image's feature time each)
+    would not fit in the time left. The fit then uses the images it has, and says so once."""
+    start = budget.spent()
+
+    def keep_going(done: int) -> bool:
+        if budget.limit is None or done < 1:
+            return True
+        per_image = (budget.spent() - start) / done
+        if budget.fits(per_image * (n_scored + 2) + FIT_END_SHARE * budget.limit):
+            return True
+        line = (
+            f"time limit: the normal model is fitted on the first {done} of {n_total} good images, "
+            f"so that placing the threshold on {n_scored} images still fits in {budget.limit:.0f} s"
+        )
+        budget.skip(line)
+        log(line)
+        return False
+
+    return keep_going
+
 
 def train_anomaly(
     project: Project,
@@ -44,7 +74,8 @@ def train_anomaly(
 ) -> tuple[nn.Module, RunConfig, dict[str, Any]]:
     """Fit on the OK training images; the threshold is placed on the labelled images the fit did
     not see, the NG images of the train split among them. ``budget`` records the phases (a good-only
-    fit and its threshold placement run to the end: the time limit does not shorten them)."""
+    fit stops taking good images when the rest would not leave time to place the threshold, see
+    ``fit_pacer``; the threshold placement itself always runs: a run needs its decision)."""
     budget = budget if budget is not None else TimeBudget(cfg.time_limit)
     lut = class_lut([0])
     with budget.phase("loading"):
@@ -63,6 +94,7 @@ def train_anomaly(
     report.log(f"fitting {model_name} on {len(fit_on)} good images; the threshold is placed on {len(val)} "
                f"val, {len(held_out)} held-out good and {len(ng_train)} NG training images")  # fmt: skip
     channels = int(train[0].image.shape[2])
+    n_scored = len(val) + len(held_out) + len(ng_train)
     # the items hold the planes the model takes (``load_items`` applied the alpha rule)
     with budget.phase("fit"):
         model = fit(
@@ -70,7 +102,7 @@ def train_anomaly(
             (unit_range(it.image) for it in chain(val, held_out) if it.label == "ok"),
             (unit_range(it.image) for it in chain(val, ng_train) if it.label == "ng"),
             progress=_scaled(report, 0.15, 0.6), cancel=cancel, tile=tile, overlap=overlap, seed=cfg.seed,
-            device=cfg.device,
+            device=cfg.device, keep_going=fit_pacer(budget, len(fit_on), n_scored, report.log),
         ).eval()  # fmt: skip
     features = getattr(model, "features", None)
     if features is not None and hasattr(features, "source"):
