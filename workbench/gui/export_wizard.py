@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.project import Project
+from workbench.export.plain_report import ExportChecks
+from workbench.gui import i18n
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
@@ -183,16 +185,25 @@ class CheckPage(Retranslatable, QWizardPage):
         for w in (self.progress, self.status, self.log):
             layout.addWidget(w)
         self.job: JobClient | None = None
+        self.messages: list[str] = []  # what the job said while it ran
+        self.result: dict[str, Any] = {}
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Export and check"))
         self.setSubTitle(self.tr("Converting the model, comparing every variant with the trained model on "
-                                 "the validation images, and timing it here."))  # fmt: skip
+                                 "tiles of a few validation images, and timing it here."))  # fmt: skip
+        self._show_log()
+
+    def _show_log(self) -> None:
+        """The job's messages, then (once it is done) the checks in plain words and the measured rows."""
+        done = [*plain_sentences(self.result), "", *self.result.get("lines", [])] if self.result else []
+        self.log.setPlainText("\n".join([*self.messages, *done]))
 
     def initializePage(self) -> None:
         if self.job is not None and self.job.running:
             return
+        self.messages, self.result = [], {}
         self.log.clear()
         self.progress.setValue(0)
         self.job = self.wiz.start_export()
@@ -205,18 +216,21 @@ class CheckPage(Retranslatable, QWizardPage):
             self.progress.setValue(int(self.job.seen.fraction * 1000))
             self.status.setText(self.job.seen.message)
         elif isinstance(event, (LogEvent, ErrorEvent)):
+            self.messages.append(event.message)
             self.log.appendPlainText(event.message)
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":
             self.progress.setValue(1000)
             self.status.compose(lambda: self.tr("Done: every check passed."))
-            self.log.appendPlainText("\n".join(result.get("lines", [])))
+            self.result = result
+            self._show_log()
         else:
             error = str(result.get("error", ""))
-            self.status.compose(
-                lambda: self.tr("The export %1: %2").replace("%1", state).replace("%2", error)
-            )
+            if state == "cancelled":
+                self.status.compose(lambda: self.tr("The export was cancelled."))
+            else:
+                self.status.compose(lambda: self.tr("The export failed: %1").replace("%1", error))
             self.status.setStyleSheet("color: #C0392B;")
         self.completeChanged.emit()
 
@@ -232,13 +246,21 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("ExportSummary", text)
 
 
+def plain_sentences(result: dict[str, Any]) -> list[str]:
+    """One plain sentence per check of the export, in the window's language."""
+    if "checks" not in result:
+        return []
+    return ExportChecks.from_dict(result["checks"]).sentences(i18n.current_language())
+
+
 def summary_lines(result: dict[str, Any]) -> list[str]:
-    """What the bundle holds, how it compares with torch, and how fast it ran here."""
-    lines = [_t("Bundle: %1").replace("%1", str(result.get("path"))),
+    """The checks in plain words, then what the bundle holds, the measured rows and the latency here."""
+    lines = [*plain_sentences(result), "", _t("Bundle: %1").replace("%1", str(result.get("path"))),
              _t("Variants: %1").replace("%1", ", ".join(result.get("variants", []))), "",
              _t("Parity with the trained model:"), *("  " + line for line in result.get("lines", [])),
              _t("INT8: %1").replace("%1", str(result.get("int8"))),
-             _t("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))), "",
+             _t("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))),
+             _t("Report: %1").replace("%1", str(result.get("report", ""))), "",
              _t("Latency on this computer (512 x 512 image):")]  # fmt: skip
     for row in result.get("latency", []):
         frame = row.get("frame_ms")
