@@ -145,3 +145,23 @@ def test_sentences_in_both_languages_count_borderline_tiles_apart() -> None:
         bad, 1e-3, "en"
     )
     assert "检查未通过" in row_sentence(bad, 1e-3, "zh_CN")
+
+
+def test_cli_report_follows_the_language_of_its_environment(tiny_run, monkeypatch, capsys) -> None:
+    from workbench.cli import main as workbench_main
+
+    root, run_id = tiny_run
+    monkeypatch.setenv("WORKBENCH_LANG", "zh_CN")
+    out = root / "exports" / "zh.wbx"
+    assert workbench_main(["export", str(root), "--run", run_id, "--format", "onnx", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("ONNX Runtime（FP32）在 16 个测试图块中的") and printed[0].endswith(
+        "检查通过。"
+    )
+    assert "基准图像" in printed[1] and printed[-1] == f"report: {report_path(out)}"
+    monkeypatch.setenv("WORKBENCH_LANG", "")
+    monkeypatch.setenv("LC_ALL", "")
+    monkeypatch.setenv("LC_MESSAGES", "")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert workbench_main(["export", str(root), "--run", run_id, "--format", "onnx", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("ONNX Runtime (FP32) gives the same verdicts")

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.project import Project
+from workbench.core.types import Run
 from workbench.export.plain_report import ExportChecks
 from workbench.gui import i18n
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.train_page import run_key_metrics
+from workbench.gui.train_widgets import short_name
 from workbench.jobs.events import ErrorEvent, JobEvent, LogEvent, ProgressEvent
 from workbench.services.job_specs import export_spec
 
@@ -49,6 +51,27 @@ def _label(muted: bool = False) -> ComposedLabel:
     return label
 
 
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1
+# Qt's own texts of the wizard buttons; QWizard sets them once, so a language switch sets them again
+# from Qt's translation (qtbase), under Qt's context.
+WIZARD_BUTTONS = (
+    (QWizard.WizardButton.BackButton, "< &Back"),
+    (QWizard.WizardButton.NextButton, "&Next >"),
+    (QWizard.WizardButton.CommitButton, "Commit"),
+    (QWizard.WizardButton.FinishButton, "&Finish"),
+    (QWizard.WizardButton.CancelButton, "Cancel"),
+    (QWizard.WizardButton.HelpButton, "&Help"),
+)
+
+
+def run_text(run: Run) -> str:
+    """A completed run in the list: its id as it is, then its task, preset and key metrics."""
+    auroc, dice, _time = run_key_metrics(run)
+    parts = [short_name(run.task), short_name(run.name)]
+    parts += [p for p in (auroc and f"AUROC {auroc}", dice and f"Dice {dice}") if p]
+    return f"{run.id}   ({', '.join(parts)})"
+
+
 class RunPage(Retranslatable, QWizardPage):
     """Which finished run to ship."""
 
@@ -59,12 +82,9 @@ class RunPage(Retranslatable, QWizardPage):
         for run in project.runs():
             if run.status != "completed":
                 continue
-            auroc, dice, _time = run_key_metrics(run)
-            parts = [run.task, run.name] + [
-                p for p in (auroc and f"AUROC {auroc}", dice and f"Dice {dice}") if p
-            ]
-            item = QListWidgetItem(f"{run.id}   ({', '.join(parts)})")
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, run.id)
+            item.setData(RUN_ROLE, run)
             self.runs.addItem(item)
             if run.id == keep or self.runs.count() == 1:
                 self.runs.setCurrentItem(item)
@@ -77,7 +97,10 @@ class RunPage(Retranslatable, QWizardPage):
         self.retranslate()
 
     def retranslate(self) -> None:
-        """Title and hints; the runs are listed by their ids as they are."""
+        """Title and hints; the runs are listed by their ids as they are, their task and preset in words."""
+        for i in range(self.runs.count()):
+            item = self.runs.item(i)
+            item.setText(run_text(item.data(RUN_ROLE)))
         self.setTitle(self.tr("Choose the model"))
         self.setSubTitle(self.tr("Only completed training runs can be exported."))
         self.none_label.setText(self.tr("There is no completed run yet: train one on the Train page first."))
@@ -331,6 +354,8 @@ class ExportWizard(Retranslatable, QWizard):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Export a model"))
+        for button, text in WIZARD_BUTTONS:
+            self.setButtonText(button, QCoreApplication.translate("QWizard", text))
 
     def start_export(self) -> JobClient:
         run_id = self.run_page.run_id()
