@@ -90,16 +90,20 @@
         <translation>导出并检验</translation>
     </message>
     <message>
-        <source>Converting the model, comparing every variant with the trained model on the validation images, and timing it here.</source>
-        <translation>正在转换模型，在验证图像上将每个变体与训练模型对比，并在本机计时。</translation>
+        <source>Converting the model, comparing every variant with the trained model on tiles of a few validation images, and timing it here.</source>
+        <translation>正在转换模型，在几张验证集图像的图块上将每个变体与训练模型逐一比较，并在本机计时。</translation>
+    </message>
+    <message>
+        <source>The export was cancelled.</source>
+        <translation>导出已取消。</translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>导出失败：%1</translation>
     </message>
     <message>
         <source>Done: every check passed.</source>
         <translation>完成：所有检验均已通过。</translation>
-    </message>
-    <message>
-        <source>The export %1: %2</source>
-        <translation>导出 %1：%2</translation>
     </message>
 </context>
 <context>
@@ -645,6 +649,10 @@
     <message>
         <source>Golden images for `workbench-run verify`: %1</source>
         <translation>供 `workbench-run verify` 使用的基准图像：%1</translation>
+    </message>
+    <message>
+        <source>Report: %1</source>
+        <translation>报告：%1</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -155,12 +156,18 @@ def test_int8_that_loses_accuracy_is_refused_with_its_reason(
     ]
     assert workbench_main(args) == 0  # a refused INT8 is not a failed export: FP32 is shipped
     report = json.loads(capsys.readouterr().out)
-    # 2 of the 4 labelled validation parts are NG and all of them turn OK: a 50-point drop
-    reason = "REJECTED: validation accuracy drops by 50.0 points (tolerance 2.0); kept FP32"
-    assert report["int8"] == reason
+    # The tile where the trained model scores highest stands for each of the 2 NG golden parts (no
+    # masks); both turn OK, with the NG tiles of the spots beside them: a drop of many points.
+    drop = re.fullmatch(
+        r"REJECTED: validation accuracy drops by (\d+\.\d) points \(tolerance 2\.0\); kept FP32",
+        report["int8"],
+    )
+    assert drop is not None and float(drop.group(1)) >= 10.0
     assert report["variants"] == ["openvino_fp32"]
     row = next(r for r in report["parity"] if r["variant"] == "openvino int8")
-    assert len(row["decisions_changed"]) == 2 and all("NG->OK" in c for c in row["decisions_changed"])
+    assert len(row["decisions_changed"]) >= 2 and all("NG->OK" in c for c in row["decisions_changed"])
+    reason = report["int8"]
+    assert "left out" in report["sentences"]["en"][-2] and "未保留" in report["sentences"]["zh_CN"][-2]
     manifest = open_bundle(out).manifest
     assert manifest.parity is not None and manifest.parity.int8 == reason
     assert "openvino_int8" not in manifest.models

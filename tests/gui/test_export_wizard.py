@@ -57,3 +57,27 @@ def test_wizard_exports_a_verified_bundle(qtbot, tmp_path: Path, tmp_path_factor
         qtbot.addWidget(again)
         assert again.formats_page.formats() == "onnx"
         assert again.target_page.device() == "cpu" and again.run_page.run_id() == run_id
+
+
+def test_summary_starts_with_the_checks_in_plain_words_in_the_window_language(qapp) -> None:  # type: ignore[no-untyped-def]
+    from workbench.export.plain_report import ExportChecks, Int8Check
+    from workbench.gui import i18n
+    from workbench.gui.export_wizard import summary_lines
+    from workbench.runtime.manifest import ParityRow
+
+    row = ParityRow("openvino fp32", "fp32", 16, 2e-4, 1e-5, gate=True, passed=True)
+    checks = ExportChecks((row,), 16, 64, 2, Int8Check(requested=False), 2, 1e-3)
+    result = {"path": "/x/a.wbx", "variants": ["openvino_fp32"], "lines": ["openvino fp32  max|d| 2.00e-04"],
+              "int8": "not requested", "golden": 2, "checks": checks.to_dict(), "latency": []}  # fmt: skip
+    try:
+        english = summary_lines(result)
+        assert english[0].startswith("OpenVINO (FP32) gives the same verdicts") and "16 of 16" in english[0]
+        assert english.index("  openvino fp32  max|d| 2.00e-04") > 2
+        i18n.install_language("zh_CN")
+        chinese = summary_lines(result)
+        assert (
+            chinese[0].startswith("OpenVINO（FP32）在 16 个测试图块中的 16 个上") and "检查通过" in chinese[0]
+        )
+        assert "基准图像" in chinese[1]
+    finally:
+        i18n.install_language("en")

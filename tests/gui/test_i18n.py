@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QComboBox,
     QGraphicsView,
     QGroupBox,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMenu,
+    QPlainTextEdit,
+    QTabBar,
     QTableView,
     QWidget,
 )
@@ -110,6 +113,14 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
                     for r in range(min(model.rowCount(), 3)) for c in range(model.columnCount())]  # fmt: skip
         if isinstance(w, QGraphicsView) and w.scene() is not None:
             out += plot_texts(w)
+        if isinstance(w, QTabBar):
+            out += [(name + ".tab", w.tabText(i)) for i in range(w.count())]
+        if isinstance(w, QAbstractSpinBox):
+            out += [(name + ".affix", f"{w.prefix()} {w.suffix()}".strip())] if hasattr(w, "suffix") else []
+            out.append((name + ".special", w.specialValueText()))
+        if isinstance(w, QPlainTextEdit):
+            out.append((name + ".placeholder", w.placeholderText()))
+            out += [(name + ".line", line) for line in w.toPlainText().splitlines()]
         if w.toolTip():
             out.append((name + ".tooltip", w.toolTip()))
     return out

@@ -22,8 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="comma list of onnx, openvino, fp16, int8 (default: onnx,openvino)",
     )
     p.add_argument("--out", help="bundle file (default: <project>/exports/<run>.wbx)")
-    p.add_argument("--val-images", type=int, default=16, help="validation images for the parity check")
+    p.add_argument(
+        "--val-images", type=int, default=16, help="validation images the golden images are chosen from"
+    )
     p.add_argument("--golden", type=int, default=4, help="golden images stored in the bundle")
+    p.add_argument(
+        "--parity-tiles",
+        type=int,
+        default=16,
+        help="tiles of the golden images the exported model is compared with the trained one on",
+    )
     p.add_argument(
         "--int8-tolerance",
         type=float,
@@ -67,12 +75,16 @@ def check_out_writable(target: Path) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from workbench.export.pipeline import ExportOptions, export_bundle
+    from workbench.export.pipeline import ExportOptions, export_bundle, report_path
+    from workbench.export.plain_report import LANGUAGES, language_from_env
 
     check_out_writable(Path(args.out) if args.out else Path(args.dir) / "exports" / f"{args.run}.wbx")
     check_usable(args.dir, args.run, args.force)
     options = ExportOptions(
-        max_val_images=args.val_images, golden_images=args.golden, int8_tolerance=args.int8_tolerance
+        max_val_images=args.val_images,
+        golden_images=args.golden,
+        parity_tiles=args.parity_tiles,
+        int8_tolerance=args.int8_tolerance,
     )
     bar = ProgressBar("export", enabled=not args.json)
     report = export_bundle(args.dir, args.run, args.out, args.format, progress=bar, options=options)
@@ -85,8 +97,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "int8": report.int8,
                 "golden": report.golden,
                 "notes": report.notes,
+                "sentences": {lang: report.checks.sentences(lang) for lang in LANGUAGES},
+                "checks": report.checks.to_dict(),
+                "tiles": report.tiles,
+                "report": str(report_path(report.path)),
             }
         )
     else:
-        print(report.text())
+        print(report.text(language_from_env()))
+        print(f"report: {report_path(report.path)}")
     return 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -13,21 +14,34 @@ from workbench.export.parity import ParityImage, VariantParity
 from workbench.runtime.manifest import DEFAULT_TOLERANCE, FP32_TOLERANCE, GoldenImage
 
 
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Labelled)
+
+
+def ng_ok_order(items: Sequence[T]) -> list[T]:
+    """``items`` with NG and other labels alternating (NG first), each kept in its own order."""
+    ng = [i for i in items if i.label == "ng"]
+    rest = [i for i in items if i.label != "ng"]
+    out: list[T] = []
+    while ng or rest:
+        for pool in (ng, rest):
+            if pool:
+                out.append(pool.pop(0))
+    return out
+
+
 def pick_golden(items: list[ParityImage], count: int) -> list[ParityImage]:
     """Up to ``count`` images, alternating NG and OK labels so both verdicts are covered.
 
     Borderline images (decision flips within the parity margin) come last: a golden image must
     decide the same on any machine whose scores agree within tolerance.
     """
-    ordered = [i for i in items if not i.borderline] + [i for i in items if i.borderline]
-    ng = [i for i in ordered if i.label == "ng"]
-    rest = [i for i in ordered if i.label != "ng"]
-    out: list[ParityImage] = []
-    while len(out) < count and (ng or rest):
-        for pool in (ng, rest):
-            if pool and len(out) < count:
-                out.append(pool.pop(0))
-    return out
+    stable = ng_ok_order([i for i in items if not i.borderline])
+    return (stable + ng_ok_order([i for i in items if i.borderline]))[:count]
 
 
 def _suffix(image: np.ndarray) -> str:
@@ -36,25 +50,30 @@ def _suffix(image: np.ndarray) -> str:
 
 
 def golden_entries(
-    items: list[ParityImage], reference: Any, config: DecisionConfig
+    items: list[ParityImage], config: DecisionConfig
 ) -> tuple[list[GoldenImage], dict[str, bytes]]:
-    """Manifest entries and files (``golden/NNN.png|tif``) computed with the torch reference."""
+    """Manifest entries and files (``golden/NNN.png|tif``) from each image's torch reference map."""
     entries: list[GoldenImage] = []
     files: dict[str, bytes] = {}
     for i, item in enumerate(items):
         name = f"golden/{i:03d}{_suffix(item.image)}"
         files[name] = encode_image(item.image, name[-4:])
-        ref = reference(item.image)
+        ref = item.scores
+        if ref is None:
+            raise ValueError(f"golden image {item.name} was not scored by the trained model")
         decision = decide(ref, config, image=item.image)
         summary = score_summary(ref, config)
         entries.append(GoldenImage(name, item.name, decision.verdict, len(decision.defects), summary))
     return entries, files
 
 
-def tolerances(rows: list[VariantParity]) -> dict[str, float]:
-    """Verify tolerance per precision: FP32 is fixed; FP16/INT8 allow twice what export measured."""
+def tolerances(rows: list[VariantParity], drift: dict[str, float] | None = None) -> dict[str, float]:
+    """Verify tolerance per precision: FP32 is fixed; FP16/INT8 allow twice what export measured,
+    on the parity tiles and (``drift``) on the golden images' score summaries."""
     out = {"fp32": FP32_TOLERANCE}
+    drift = drift or {}
     for row in rows:
         if row.precision in ("fp16", "int8") and "device default" not in row.label:
-            out[row.precision] = max(DEFAULT_TOLERANCE[row.precision], 2.0 * row.max_abs)
+            measured = max(row.max_abs, drift.get(row.precision, 0.0))
+            out[row.precision] = max(DEFAULT_TOLERANCE[row.precision], 2.0 * measured)
     return out

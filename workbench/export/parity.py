@@ -43,12 +43,18 @@ def is_borderline(ref: np.ndarray, config: DecisionConfig, image: np.ndarray | N
 
 @dataclass
 class ParityImage:
-    """One image used for parity: its name, project label ('ok'/'ng'/'unlabeled') and pixels."""
+    """An image or tile used for parity: its name, label ('ok'/'ng'/'unlabeled') and pixels.
+
+    A golden image also carries its mask (None when it has none) and, once scored, the torch
+    reference's whole-image map, which its golden entry and its parity tiles are taken from.
+    """
 
     name: str
     label: str
     image: np.ndarray
     borderline: bool = False
+    mask: np.ndarray | None = None
+    scores: np.ndarray | None = None
 
 
 @dataclass
@@ -129,16 +135,14 @@ def measure(
     progress: Progress,
     cancel: CancelToken | None = None,
 ) -> VariantParity:
-    """Fill every variant's parity; returns the torch reference's own accuracy as a row.
-
-    Items whose reference decision is borderline get ``item.borderline = True`` (golden images
-    are picked among the others, so that ``verify`` on another machine is stable).
+    """Fill every variant's parity over ``items`` (tiles); returns the torch reference's own
+    accuracy as a row. Items whose reference decision is borderline get ``item.borderline = True``.
     """
     torch_row = VariantParity("torch (reference)", "fp32", gate=False)
     for i, item in enumerate(items):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        progress(i / max(len(items), 1), f"parity on {item.name}")
+        progress(i / max(len(items), 1), f"comparing tile {i + 1} of {len(items)}")
         ref = reference(item.image)
         ref_dec = decide(ref, config, image=item.image)
         item.borderline = is_borderline(ref, config, item.image)

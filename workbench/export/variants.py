@@ -47,7 +47,8 @@ def build_models(
     progress: Progress,
     cancel: CancelToken,
 ) -> tuple[dict[str, bytes], dict[str, ModelFiles]]:
-    """Bundle files and their ``models`` manifest entries for the requested formats."""
+    """Bundle files and their ``models`` manifest entries for the requested formats (``progress``
+    runs from 0 to 1 over this step)."""
     files: dict[str, bytes] = {}
     models: dict[str, ModelFiles] = {}
     if "onnx" in wanted:
@@ -55,14 +56,14 @@ def build_models(
         models["onnx"] = ModelFiles(path="model.onnx")
     if "openvino" not in wanted:
         return files, models
-    progress(0.2, "converting to OpenVINO")
+    progress(0.0, "converting to OpenVINO")
     steps = [("fp32", False), *([("fp16", True)] if "fp16" in wanted else [])]
     for precision, compress in steps:
         cancel.raise_if_cancelled()
         _add_ir(files, models, precision, serialize(convert_onnx(onnx_bytes), compress_to_fp16=compress))
     if "int8" in wanted:
         cancel.raise_if_cancelled()
-        progress(0.3, f"INT8 quantisation on {len(calibration)} training tiles")
+        progress(0.5, f"INT8 quantisation on {len(calibration)} training tiles")
         quantized = quantize_int8(convert_onnx(onnx_bytes), calibration)
         _add_ir(files, models, "int8", serialize(quantized))
     return files, models

@@ -32,10 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.project import Project
+from workbench.core.types import Run
+from workbench.export.plain_report import ExportChecks
+from workbench.gui import i18n
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.train_page import WARNING_COLOUR, below_usable_text, run_key_metrics
+from workbench.gui.train_widgets import short_name
 from workbench.jobs.events import ErrorEvent, JobEvent, LogEvent, ProgressEvent
 from workbench.services.job_specs import export_spec
 
@@ -47,6 +51,27 @@ def _label(muted: bool = False) -> ComposedLabel:
     if muted:
         label.setObjectName("muted")
     return label
+
+
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1
+# Qt's own texts of the wizard buttons; QWizard sets them once, so a language switch sets them again
+# from Qt's translation (qtbase), under Qt's context.
+WIZARD_BUTTONS = (
+    (QWizard.WizardButton.BackButton, "< &Back"),
+    (QWizard.WizardButton.NextButton, "&Next >"),
+    (QWizard.WizardButton.CommitButton, "Commit"),
+    (QWizard.WizardButton.FinishButton, "&Finish"),
+    (QWizard.WizardButton.CancelButton, "Cancel"),
+    (QWizard.WizardButton.HelpButton, "&Help"),
+)
+
+
+def run_text(run: Run) -> str:
+    """A completed run in the list: its id as it is, then its task, preset and key metrics."""
+    auroc, dice, _time = run_key_metrics(run)
+    parts = [short_name(run.task), short_name(run.name)]
+    parts += [p for p in (auroc and f"AUROC {auroc}", dice and f"Dice {dice}") if p]
+    return f"{run.id}   ({', '.join(parts)})"
 
 
 class RunPage(Retranslatable, QWizardPage):
@@ -61,12 +86,9 @@ class RunPage(Retranslatable, QWizardPage):
         for run in project.runs():
             if run.status != "completed":
                 continue
-            auroc, dice, _time = run_key_metrics(run)
-            parts = [run.task, run.name] + [
-                p for p in (auroc and f"AUROC {auroc}", dice and f"Dice {dice}") if p
-            ]
-            item = QListWidgetItem(f"{run.id}   ({', '.join(parts)})")
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, run.id)
+            item.setData(RUN_ROLE, run)
             if below_usable_text(run):
                 item.setForeground(QColor(WARNING_COLOUR))
                 self.below_usable.add(run.id)
@@ -111,7 +133,10 @@ class RunPage(Retranslatable, QWizardPage):
         return self.confirm_below_usable(below_usable_text(self.project.run(run_id)))
 
     def retranslate(self) -> None:
-        """Title and hints; the runs are listed by their ids as they are."""
+        """Title and hints; the runs are listed by their ids as they are, their task and preset in words."""
+        for i in range(self.runs.count()):
+            item = self.runs.item(i)
+            item.setText(run_text(item.data(RUN_ROLE)))
         self.setTitle(self.tr("Choose the model"))
         self.setSubTitle(self.tr("Only completed training runs can be exported."))
         self.none_label.setText(self.tr("There is no completed run yet: train one on the Train page first."))
@@ -219,16 +244,25 @@ class CheckPage(Retranslatable, QWizardPage):
         for w in (self.progress, self.status, self.log):
             layout.addWidget(w)
         self.job: JobClient | None = None
+        self.messages: list[str] = []  # what the job said while it ran
+        self.result: dict[str, Any] = {}
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Export and check"))
         self.setSubTitle(self.tr("Converting the model, comparing every variant with the trained model on "
-                                 "the validation images, and timing it here."))  # fmt: skip
+                                 "tiles of a few validation images, and timing it here."))  # fmt: skip
+        self._show_log()
+
+    def _show_log(self) -> None:
+        """The job's messages, then (once it is done) the checks in plain words and the measured rows."""
+        done = [*plain_sentences(self.result), "", *self.result.get("lines", [])] if self.result else []
+        self.log.setPlainText("\n".join([*self.messages, *done]))
 
     def initializePage(self) -> None:
         if self.job is not None and self.job.running:
             return
+        self.messages, self.result = [], {}
         self.log.clear()
         self.progress.setValue(0)
         self.job = self.wiz.start_export()
@@ -241,18 +275,21 @@ class CheckPage(Retranslatable, QWizardPage):
             self.progress.setValue(int(self.job.seen.fraction * 1000))
             self.status.setText(self.job.seen.message)
         elif isinstance(event, (LogEvent, ErrorEvent)):
+            self.messages.append(event.message)
             self.log.appendPlainText(event.message)
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":
             self.progress.setValue(1000)
             self.status.compose(lambda: self.tr("Done: every check passed."))
-            self.log.appendPlainText("\n".join(result.get("lines", [])))
+            self.result = result
+            self._show_log()
         else:
             error = str(result.get("error", ""))
-            self.status.compose(
-                lambda: self.tr("The export %1: %2").replace("%1", state).replace("%2", error)
-            )
+            if state == "cancelled":
+                self.status.compose(lambda: self.tr("The export was cancelled."))
+            else:
+                self.status.compose(lambda: self.tr("The export failed: %1").replace("%1", error))
             self.status.setStyleSheet("color: #C0392B;")
         self.completeChanged.emit()
 
@@ -268,13 +305,21 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("ExportSummary", text)
 
 
+def plain_sentences(result: dict[str, Any]) -> list[str]:
+    """One plain sentence per check of the export, in the window's language."""
+    if "checks" not in result:
+        return []
+    return ExportChecks.from_dict(result["checks"]).sentences(i18n.current_language())
+
+
 def summary_lines(result: dict[str, Any]) -> list[str]:
-    """What the bundle holds, how it compares with torch, and how fast it ran here."""
-    lines = [_t("Bundle: %1").replace("%1", str(result.get("path"))),
+    """The checks in plain words, then what the bundle holds, the measured rows and the latency here."""
+    lines = [*plain_sentences(result), "", _t("Bundle: %1").replace("%1", str(result.get("path"))),
              _t("Variants: %1").replace("%1", ", ".join(result.get("variants", []))), "",
              _t("Parity with the trained model:"), *("  " + line for line in result.get("lines", [])),
              _t("INT8: %1").replace("%1", str(result.get("int8"))),
-             _t("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))), "",
+             _t("Golden images for `workbench-run verify`: %1").replace("%1", str(result.get("golden"))),
+             _t("Report: %1").replace("%1", str(result.get("report", ""))), "",
              _t("Latency on this computer (512 x 512 image):")]  # fmt: skip
     for row in result.get("latency", []):
         frame = row.get("frame_ms")
@@ -345,6 +390,8 @@ class ExportWizard(Retranslatable, QWizard):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Export a model"))
+        for button, text in WIZARD_BUTTONS:
+            self.setButtonText(button, QCoreApplication.translate("QWizard", text))
 
     def start_export(self) -> JobClient:
         run_id = self.run_page.run_id()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,7 @@ from workbench.gui.canvas_view import CanvasView
 from workbench.gui.dialogs.class_dialog import colour_icon
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
+from workbench.gui.train_widgets import short_name
 from workbench.jobs.events import JobEvent, ProgressEvent
 from workbench.services.job_specs import PredictSpec
 
@@ -102,6 +103,15 @@ class ProposalPanelWidget(Retranslatable, QWidget):
         self.propose_list_button.setToolTip(self.tr("Every sample of the list being labelled"))
         if not self.run_combo.count() or self.run_combo.itemData(0) is None:
             self._no_runs_item()
+        for i in range(self.run_combo.count()):
+            task = self.run_combo.itemData(i, Qt.ItemDataRole.UserRole + 1)
+            if task:
+                self.run_combo.setItemText(i, self._run_text(str(self.run_combo.itemData(i)), str(task)))
+
+    @staticmethod
+    def _run_text(run_id: str, task: str) -> str:
+        """A run as the list names it: its id as it is, its task in the window's language."""
+        return f"{run_id} ({short_name(task)})"
 
     # ------------------------------------------------------------------ project, classes, runs
     def set_project(self, project: Project | None) -> None:
@@ -116,7 +126,8 @@ class ProposalPanelWidget(Retranslatable, QWidget):
         runs = [r for r in runs if r.task != "classification"]
         runs.sort(key=lambda r: r.finished_at or r.created_at, reverse=True)
         for run in runs:
-            self.run_combo.addItem(f"{run.id} ({run.task})", run.id)
+            self.run_combo.addItem(self._run_text(run.id, run.task), run.id)
+            self.run_combo.setItemData(self.run_combo.count() - 1, run.task, Qt.ItemDataRole.UserRole + 1)
         if not runs:
             self._no_runs_item()
         self.run_combo.setCurrentIndex(max(self.run_combo.findData(keep), 0))

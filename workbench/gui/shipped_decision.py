@@ -142,6 +142,7 @@ class ShippedDecisionWidget(Retranslatable, QWidget):
         self.run = run if run is not None and run.status == "completed" else None
         for label in self.lines:
             self._layout.removeWidget(label)
+            label.hide()  # deleted later: until then it must not show its old text over the new one
             label.deleteLater()
         self.lines = []
         self._layout.removeWidget(self.note)

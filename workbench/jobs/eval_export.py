@@ -50,7 +50,7 @@ def _finite(value: float) -> float | None:
 
 def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Export a run to a `.wbx` bundle with the parity gate, then time it on this machine."""
-    from workbench.export.pipeline import export_bundle
+    from workbench.export.pipeline import export_bundle, report_path
 
     progress = lambda f, m: events.progress(0.85 * f, m)  # noqa: E731
     report = export_bundle(spec.project, spec.run_id, spec.out, spec.formats, progress, cancel)
@@ -62,4 +62,5 @@ def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> di
     events.progress(1.0, "export done")
     return {"status": "completed", "path": str(report.path), "variants": report.variants,
             "parity": report.parity, "int8": report.int8, "golden": report.golden,
-            "notes": report.notes, "lines": report.lines, "latency": latency}  # fmt: skip
+            "notes": report.notes, "lines": report.lines, "latency": latency,
+            "checks": report.checks.to_dict(), "report": str(report_path(report.path))}  # fmt: skip
