@@ -1,6 +1,7 @@
 """The project folder: open/create, lock, database, samples, classes, masks, runs.
 
-Runs and evaluations are in ``workbench.core.project_runs`` (a part of :class:`Project`).
+Runs and evaluations are in ``workbench.core.project_runs``, the labels of several labelers in
+``workbench.core.labelers`` (both parts of :class:`Project`).
 
 This is the one typed API through which every other layer reads and changes a project.
 Every database change is one transaction; every file write is atomic.
@@ -25,6 +26,7 @@ from workbench.core import imageio, mask_png
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.clock import now_iso
 from workbench.core.errors import MaskError, ProjectError, ProjectReadOnlyError
+from workbench.core.labelers import ProjectLabelers
 from workbench.core.lock import ProjectLock
 from workbench.core.project_db import check_db_file, check_writable, open_connection, recover_hint, translate
 from workbench.core.project_runs import ProjectRuns
@@ -58,7 +60,7 @@ def is_project(folder: str | os.PathLike[str]) -> bool:
     return (Path(folder) / DB_NAME).is_file()
 
 
-class Project(ProjectRuns):
+class Project(ProjectRuns, ProjectLabelers):
     """An open project folder. Use :meth:`create` or :meth:`open`, then :meth:`close`."""
 
     def __init__(self, root: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
@@ -465,6 +467,8 @@ class Project(ProjectRuns):
                 sets["updated_at"] = stamp
                 assigns = ", ".join(f"{k}=?" for k in sets)
                 conn.execute(f"UPDATE samples SET {assigns} WHERE id=?", (*sets.values(), sid))
+            if "label" in fields and self.labeler:
+                self._keep_label(conn, ids, fields["label"], self.labeler)
         return len(ids)
 
     def set_flags(self, sample_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
@@ -483,6 +487,7 @@ class Project(ProjectRuns):
                     if not conn.execute("SELECT 1 FROM channels WHERE file=?", (f,)).fetchone():
                         (self.root / f).unlink(missing_ok=True)
                 self.mask_path(sid).unlink(missing_ok=True)
+                self._remove_labeler_masks(sid)
 
     # ------------------------------------------------------------------ pixels
     def image_path(self, sample: Sample, idx: int = 0) -> Path:
@@ -556,6 +561,8 @@ class Project(ProjectRuns):
                 " WHERE id=?",
                 (int(has_mask), json.dumps(classes), json.dumps(flags), now_iso(), sample_id),
             )
+            if self.labeler:
+                self._keep_mask(conn, s, mask, self.labeler)
             if import_id is not None:
                 conn.execute(
                     "INSERT OR REPLACE INTO mask_origins(sample_id, import_id, mask_rev)"
