@@ -142,3 +142,39 @@ def test_an_old_project_migrates_to_labeler_labels(tmp_path: Path) -> None:
         assert project.labeler_names() == [] and agreement(project).kappa is None
         project.record_labeler(2, "ann", label="ng")
         assert project.labeler_entries()[0].label == "ng"
+
+
+def test_three_labelers_give_pairwise_kappas_and_their_mean(
+    project: Project, make_image, tmp_path: Path
+) -> None:
+    ids = []
+    for i in range(4):
+        make_image(tmp_path / f"{i}.png", seed=i, size=(4, 4))
+        ids.append(project.add_sample([tmp_path / f"{i}.png"])[0].id)
+    # a and b: ok ok ng ng against ok ng ng ng -> observed 3/4, chance (1/2)(1/4) + (1/2)(3/4) = 1/2,
+    # kappa 1/2;
+    # a and c: identical -> kappa 1; b and c as a and b -> 1/2; mean (1/2 + 1 + 1/2) / 3 = 2/3
+    for name, labels in (("a", "ok ok ng ng"), ("b", "ok ng ng ng"), ("c", "ok ok ng ng")):
+        for sid, label in zip(ids, labels.split(), strict=True):
+            project.record_labeler(sid, name, label=label)
+    report = agreement(project)
+    assert report.kappa_pairs == {
+        "a|b": pytest.approx(0.5),
+        "a|c": pytest.approx(1.0),
+        "b|c": pytest.approx(0.5),
+    }
+    assert report.kappa == pytest.approx(2 / 3)
+    assert [s.sample_id for s in report.disagreements] == [ids[1]]
+
+
+def test_the_cache_rereads_only_changed_records(tmp_path: Path, make_image, monkeypatch) -> None:
+    with _project_with_two_labelers(tmp_path, make_image) as project:
+        cache: dict = {}
+        first = agreement(project, cache=cache)
+        reads: list[int] = []
+        original = project.read_labeler_mask
+        monkeypatch.setattr(project, "read_labeler_mask", lambda n, s: reads.append(s.id) or original(n, s))
+        assert agreement(project, cache=cache).to_dict() == first.to_dict() and reads == []
+        project.record_labeler(1, "bo", mask=project.read_labeler_mask("ann", project.sample(1)))
+        reads.clear()
+        assert agreement(project, cache=cache).iou_per_class == {"scratch": 1.0} and set(reads) == {1}

@@ -129,9 +129,13 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+Comparison = tuple[dict[str, str], dict[str, float], int]
+ComparisonCache = dict[int, tuple[tuple[tuple[str, int], ...], Comparison]]
+
+
 def _compare(
     project: Project, sample: Sample, entries: dict[str, LabelerEntry], names: dict[int, str]
-) -> tuple[dict[str, str], dict[str, float], int]:
+) -> Comparison:
     """A sample's image labels by labeler, the mean pairwise IoU per class name, and its mask count."""
     labels = {n: e.label for n, e in entries.items() if e.label is not None}
     read = (project.read_labeler_mask(n, sample) for n, e in entries.items() if e.has_mask)
@@ -143,8 +147,14 @@ def _compare(
     return labels, {name: float(np.mean(v)) for name, v in per_class.items()}, len(masks)
 
 
-def agreement(project: Project, min_iou: float = MIN_IOU) -> AgreementReport:
-    """Compare the project's labelers (see the module docstring)."""
+def agreement(
+    project: Project, min_iou: float = MIN_IOU, cache: ComparisonCache | None = None
+) -> AgreementReport:
+    """Compare the project's labelers (see the module docstring).
+
+    ``cache`` (kept by the caller between calls) spares reading the masks of samples whose labeler
+    records did not change since (their ``rev``).
+    """
     names = {c.id: c.name for c in project.classes()}
     by_sample: dict[int, dict[str, LabelerEntry]] = {}
     for e in project.labeler_entries():
@@ -157,7 +167,15 @@ def agreement(project: Project, min_iou: float = MIN_IOU) -> AgreementReport:
     samples = []
     shared = [sid for sid, entries in by_sample.items() if len(entries) > 1]
     for sample in project.samples(ids=shared):
-        labels, iou, n_masks = _compare(project, sample, by_sample[sample.id], names)
+        entries = by_sample[sample.id]
+        key = tuple((n, e.rev) for n, e in sorted(entries.items()))
+        cached = cache.get(sample.id) if cache is not None else None
+        if cached is not None and cached[0] == key:
+            labels, iou, n_masks = cached[1]
+        else:
+            labels, iou, n_masks = _compare(project, sample, entries, names)
+            if cache is not None:
+                cache[sample.id] = (key, (labels, iou, n_masks))
         for (x, y), (xs, ys) in pairs.items():
             if x in labels and y in labels:
                 xs.append(labels[x])

@@ -50,6 +50,7 @@ class LabelerEntry:
     labeler: str
     label: str | None
     has_mask: bool
+    rev: int = 1  # grows with every write of this record
 
 
 class ProjectLabelers:
@@ -85,7 +86,7 @@ class ProjectLabelers:
         wanted = None if sample_ids is None else set(sample_ids)
         rows = self._rows("SELECT * FROM labeler_labels ORDER BY sample_id, labeler")
         return [
-            LabelerEntry(int(r["sample_id"]), r["labeler"], r["label"], bool(r["has_mask"]))
+            LabelerEntry(int(r["sample_id"]), r["labeler"], r["label"], bool(r["has_mask"]), int(r["rev"]))
             for r in rows
             if wanted is None or r["sample_id"] in wanted
         ]
@@ -126,7 +127,7 @@ class ProjectLabelers:
             conn.execute(
                 "INSERT INTO labeler_labels(sample_id, labeler, label, has_mask, updated_at)"
                 " VALUES(?, ?, ?, 0, ?) ON CONFLICT(sample_id, labeler)"
-                " DO UPDATE SET label=excluded.label, updated_at=excluded.updated_at",
+                " DO UPDATE SET label=excluded.label, rev=rev+1, updated_at=excluded.updated_at",
                 (sid, labeler, value, now_iso()),
             )
 
@@ -144,7 +145,7 @@ class ProjectLabelers:
         conn.execute(
             "INSERT INTO labeler_labels(sample_id, labeler, label, has_mask, updated_at)"
             " VALUES(?, ?, NULL, 1, ?) ON CONFLICT(sample_id, labeler)"
-            " DO UPDATE SET has_mask=1, updated_at=excluded.updated_at",
+            " DO UPDATE SET has_mask=1, rev=rev+1, updated_at=excluded.updated_at",
             (sample.id, labeler, now_iso()),
         )
 

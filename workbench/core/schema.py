@@ -152,6 +152,7 @@ MIGRATIONS: list[str] = [
             labeler TEXT NOT NULL,
             label TEXT CHECK (label IS NULL OR label IN ('ok', 'ng', 'doubtful', 'unlabeled')),
             has_mask INTEGER NOT NULL DEFAULT 0,   -- 1: the labeler saved a mask (maybe empty)
+            rev INTEGER NOT NULL DEFAULT 1,        -- +1 on every write (what a comparison cache keys on)
             updated_at TEXT NOT NULL,
             PRIMARY KEY (sample_id, labeler)
         );

@@ -6,7 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMenu, QMessageBox, QPushButton, QWidget
 
-from workbench.core.agreement import MERGED, AgreementReport, SampleAgreement, agreement, use_labels
+from workbench.core.agreement import (
+    MERGED,
+    AgreementReport,
+    ComparisonCache,
+    SampleAgreement,
+    agreement,
+    use_labels,
+)
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
@@ -23,6 +30,7 @@ class AgreementBarWidget(Retranslatable, QWidget):
         self.project: Project | None = None
         self.report: AgreementReport | None = None
         self._sample: SampleAgreement | None = None
+        self._cache: ComparisonCache = {}  # per sample, while its labeler records stay the same
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
@@ -48,13 +56,17 @@ class AgreementBarWidget(Retranslatable, QWidget):
     # ------------------------------------------------------------------ state
     def set_project(self, project: Project | None) -> None:
         self.project = project
-        self.report, self._sample = None, None
+        self.report, self._sample, self._cache = None, None, {}
         self.disagree_box.setChecked(False)  # the owner calls refresh() when it has read the samples
 
-    def refresh(self) -> None:
-        """Compare the labelers again (after labels or masks changed)."""
+    def refresh(self, full: bool = False) -> None:
+        """Compare the labelers again: samples whose labeler records changed, or (``full``) all."""
         project = self.project
-        self.report = agreement(project) if project is not None and project.labeler_names() else None
+        if full:
+            self._cache = {}
+        self.report = None
+        if project is not None and project.labeler_names():
+            self.report = agreement(project, cache=self._cache)
         self.setVisible(self.report is not None)
         self.use_button.setEnabled(self.report is not None and not (project and project.readonly))
         self._fill_menu()

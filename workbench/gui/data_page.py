@@ -283,7 +283,7 @@ class DataPageWidget(Retranslatable, QWidget):
             self.model.set_samples([], [])
         else:
             self.model.set_samples(self.project.samples(), self.project.classes())
-        self.agreement.refresh()
+        self.agreement.refresh(full=True)
         self._choices = None
         self._fill_choice_filters()
         self._filter_changed()
