@@ -52,12 +52,12 @@
         <translation>%1 / %2 个样本不一致</translation>
     </message>
     <message>
-        <source>training uses the merged labels</source>
-        <translation>训练使用合并后的标签</translation>
+        <source>training labels last set from the merge</source>
+        <translation>训练用标签上次取自合并结果</translation>
     </message>
     <message>
-        <source>training uses the labels of %1</source>
-        <translation>训练使用 %1 的标签</translation>
+        <source>training labels last set from %1</source>
+        <translation>训练用标签上次取自 %1</translation>
     </message>
     <message>
         <source>%1 IoU %2</source>

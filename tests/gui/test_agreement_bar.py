@@ -74,7 +74,7 @@ def test_the_summary_in_chinese(win: MainWindow) -> None:
 def test_merged_labels_become_the_ones_training_uses(win: MainWindow, project_dir: Path) -> None:
     bar = win.data_page.agreement
     assert bar.use("merged") == 2  # sample 2's mask, sample 3's label
-    assert "training uses the merged labels" in bar.summary.text()
+    assert "training labels last set from the merge" in bar.summary.text()
     assert win.data_page.model.sample_at(2).label == "doubtful"
     with Project.open(project_dir, readonly=True) as project:
         assert project.sample(3).label == "doubtful" and int(project.read_mask(2).sum()) == 3

@@ -196,7 +196,7 @@ def agreement(
 def use_labels(project: Project, source: str) -> int:
     """Make one labeler's labels (``source`` a labeler name) or the merge (``MERGED``) the active set.
 
-    Samples that labeler (or nobody, for the merge) labelled keep their label; likewise masks.
+    A sample the labeler (for the merge: every labeler) gave no label keeps its own; likewise masks.
     Returns the number of samples changed. The choice is kept as the project's ``labels_from``.
     """
     known = project.labeler_names()

@@ -116,9 +116,9 @@ class AgreementBarWidget(Retranslatable, QWidget):
                 .replace("%2", str(len(report.samples))),
             ]
         if labels_from == MERGED:
-            parts.append(self.tr("training uses the merged labels"))
+            parts.append(self.tr("training labels last set from the merge"))
         elif labels_from:
-            parts.append(self.tr("training uses the labels of %1").replace("%1", labels_from))
+            parts.append(self.tr("training labels last set from %1").replace("%1", labels_from))
         if sample is not None:
             parts.append(self._sample_text(sample))
         return " · ".join(parts)
