@@ -16,6 +16,7 @@ VERB_MODULES = (
     "workbench.commands.project_cmds",
     "workbench.commands.sample_cmd",
     "workbench.commands.data_cmds",
+    "workbench.commands.agreement_cmd",
     "workbench.commands.split_cmd",
     "workbench.commands.learn_cmds",
     "workbench.commands.eval_cmds",

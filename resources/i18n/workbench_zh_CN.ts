@@ -2,6 +2,97 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgreementBarWidget</name>
+    <message>
+        <source>Labelers disagree</source>
+        <translation>标注员不一致</translation>
+    </message>
+    <message>
+        <source>Show only the samples whose labelers disagree</source>
+        <translation>只显示标注员不一致的样本</translation>
+    </message>
+    <message>
+        <source>Labels for training</source>
+        <translation>训练用标签</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>NG</source>
+        <translation>NG</translation>
+    </message>
+    <message>
+        <source>Doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
+        <source>Labels of one labeler (%1); agreement needs two or more</source>
+        <translation>仅有一位标注员（%1）的标签；比较一致性需要两位或以上标注员</translation>
+    </message>
+    <message>
+        <source>Labelers: %1</source>
+        <translation>标注员：%1</translation>
+    </message>
+    <message>
+        <source>Cohen&apos;s kappa %1</source>
+        <translation>Cohen&apos;s kappa 系数 %1</translation>
+    </message>
+    <message>
+        <source>mask mean IoU %1</source>
+        <translation>掩膜平均 IoU %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 samples disagree</source>
+        <translation>%1 / %2 个样本不一致</translation>
+    </message>
+    <message>
+        <source>training labels last set from the merge</source>
+        <translation>训练用标签上次取自合并结果</translation>
+    </message>
+    <message>
+        <source>training labels last set from %1</source>
+        <translation>训练用标签上次取自 %1</translation>
+    </message>
+    <message>
+        <source>%1 IoU %2</source>
+        <translation>%1 IoU %2</translation>
+    </message>
+    <message>
+        <source>labelers agree</source>
+        <translation>标注员一致</translation>
+    </message>
+    <message>
+        <source>labelers disagree</source>
+        <translation>标注员不一致</translation>
+    </message>
+    <message>
+        <source>this sample: %1 (%2)</source>
+        <translation>本样本：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Merged (most labelers&apos; label, a tie doubtful)</source>
+        <translation>合并（取多数标注员的标签，票数相同则为存疑）</translation>
+    </message>
+    <message>
+        <source>the merged labels</source>
+        <translation>合并后的标签</translation>
+    </message>
+    <message>
+        <source>the labels of %1</source>
+        <translation>%1 的标签</translation>
+    </message>
+    <message>
+        <source>Replace the labels and masks training uses with %1? Each labeler&apos;s own labels are kept.</source>
+        <translation>将训练使用的标签和掩膜替换为%1？各标注员自己的标签仍会保留。</translation>
+    </message>
+</context>
+<context>
     <name>BalanceChartWidget</name>
     <message>
         <source>Labels per split</source>
@@ -853,6 +944,22 @@
     <message>
         <source>Review</source>
         <translation>复核</translation>
+    </message>
+    <message>
+        <source>Labeler</source>
+        <translation>标注员</translation>
+    </message>
+    <message>
+        <source>nobody</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>Your name: the labels and masks you set are also kept as yours, to compare labelers</source>
+        <translation>你的名字：你设置的标签和掩膜也会记在你名下，用于比较标注员之间的一致性</translation>
+    </message>
+    <message>
+        <source>Labeler not set: %1</source>
+        <translation>未设置标注员：%1</translation>
     </message>
     <message>
         <source>Edit not kept on disk (%1); saving the mask instead.</source>

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--overwrite-masks", action="store_true",
                    help="replace masks drawn or changed in the workbench with the source's masks where they "
                    "differ (default: keep them and list them)")  # fmt: skip
+    p.add_argument("--labeler", metavar="NAME",
+                   help="keep the source's labels and masks also as labeler NAME's "
+                   "(see `workbench agreement`)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -45,6 +48,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     bar = ProgressBar("import", enabled=not args.json)
     with open_project(args.dir) as project:
         try:
+            project.set_labeler(args.labeler)
             report = import_dataset(
                 project, args.source, args.format, progress=bar, overwrite_masks=args.overwrite_masks
             )

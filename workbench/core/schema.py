@@ -143,6 +143,20 @@ MIGRATIONS: list[str] = [
         CREATE INDEX samples_label ON samples(label);
         CREATE INDEX samples_split ON samples(split);
     """,
+    # 4: labels of several labelers. The sample's own label and mask stay the active set that
+    # training reads; each labeler's image label and mask are kept here (the mask file is
+    # masks/labelers/<labeler>/<sample_id>.png while it holds a defect pixel).
+    """
+        CREATE TABLE IF NOT EXISTS labeler_labels (
+            sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+            labeler TEXT NOT NULL,
+            label TEXT CHECK (label IS NULL OR label IN ('ok', 'ng', 'doubtful', 'unlabeled')),
+            has_mask INTEGER NOT NULL DEFAULT 0,   -- 1: the labeler saved a mask (maybe empty)
+            rev INTEGER NOT NULL DEFAULT 1,        -- +1 on every write (what a comparison cache keys on)
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (sample_id, labeler)
+        );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

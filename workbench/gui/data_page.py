@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.types import LABELS, SPLITS
+from workbench.gui.agreement_bar import AgreementBarWidget
 from workbench.gui.balance_chart import BalanceChartWidget
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.sample_query import SampleFilter, all_tags, sample_counts
@@ -67,6 +68,10 @@ class DataPageWidget(Retranslatable, QWidget):
         layout.setSpacing(8)
         layout.addWidget(self._toolbar(actions))
         layout.addLayout(self._filter_row())
+        self.agreement = AgreementBarWidget()
+        self.agreement.filter_changed.connect(self._filter_changed)
+        self.agreement.labels_changed.connect(self._labels_replaced)
+        layout.addWidget(self.agreement)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.stack = QStackedWidget()
         self.grid = self._make_grid()
@@ -269,6 +274,7 @@ class DataPageWidget(Retranslatable, QWidget):
     def set_project(self, project: Project | None) -> None:
         self.project = project
         self.thumbnails.set_project_root(project.root if project else None)
+        self.agreement.set_project(project)
         self.reload()
 
     def reload(self) -> None:
@@ -277,6 +283,7 @@ class DataPageWidget(Retranslatable, QWidget):
             self.model.set_samples([], [])
         else:
             self.model.set_samples(self.project.samples(), self.project.classes())
+        self.agreement.refresh(full=True)
         self._choices = None
         self._fill_choice_filters()
         self._filter_changed()
@@ -322,6 +329,7 @@ class DataPageWidget(Retranslatable, QWidget):
                 tag=self.tag_filter.currentData(),
                 review=self.review_filter.currentData(),
                 text=self.text_filter.text().strip(),
+                only_ids=self.agreement.disagreeing_ids(),
             )
         )
         self._update_counts()
@@ -373,6 +381,8 @@ class DataPageWidget(Retranslatable, QWidget):
         )
         for button in self._bulk_buttons:
             button.setEnabled(n > 0)
+        ids = self.selected_ids() if n == 1 else []
+        self.agreement.show_sample(ids[0] if ids else None)
         self.selection_changed.emit()
 
     def _activated(self, index: QModelIndex) -> None:
@@ -403,9 +413,16 @@ class DataPageWidget(Retranslatable, QWidget):
             return
         keep = self.selected_ids()
         self.model.update_samples(self.project.samples(ids=ids))
+        if self.project.labeler or self.agreement.report is not None:  # a labeler's label changed
+            self.agreement.refresh()
         self._fill_choice_filters()
         self._update_counts()
         self.select_ids(keep)
+        self.samples_changed.emit()
+
+    def _labels_replaced(self) -> None:
+        """One labeler's labels or the merge became the labels training uses."""
+        self.reload()
         self.samples_changed.emit()
 
     def _add_tag(self) -> None:

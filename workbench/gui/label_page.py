@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from workbench.core.assist.shapes import Rect
 from workbench.core.assist.steps import MASK_EDIT, LabelChange, SampleSteps
 from workbench.core.errors import WorkbenchError
+from workbench.core.labelers import check_labeler_name
 from workbench.core.mask_journal import JournalRecovery, LostEdits, MaskJournal, recover_journals
 from workbench.core.project import Project
 from workbench.core.types import Sample
@@ -37,6 +39,7 @@ from workbench.gui.display import channel_choices, default_window, display_image
 from workbench.gui.label_options import ToolOptionsBar
 from workbench.gui.proposal_panel import ProposalPanelWidget
 from workbench.gui.retranslatable import Retranslatable
+from workbench.gui.settings import app_settings
 
 AUTOSAVE_MS = 20_000
 
@@ -108,6 +111,11 @@ class LabelPageWidget(Retranslatable, QWidget):
             caption.setText(text)
         self.previous_button.setText(self.tr("Previous"))
         self.next_button.setText(self.tr("Next"))
+        self.labeler_caption.setText(self.tr("Labeler"))
+        self.labeler_edit.setPlaceholderText(self.tr("nobody"))
+        self.labeler_edit.setToolTip(
+            self.tr("Your name: the labels and masks you set are also kept as yours, to compare labelers")
+        )
         self._show_info()
 
     # ------------------------------------------------------------------ construction
@@ -149,6 +157,10 @@ class LabelPageWidget(Retranslatable, QWidget):
                   self.saved_value)  # fmt: skip
         for caption, widget in zip(self.captions, values, strict=True):
             form.addRow(caption, widget)
+        self.labeler_caption = QLabel()
+        self.labeler_edit = QLineEdit(str(app_settings().value("labeler", "") or ""))
+        self.labeler_edit.editingFinished.connect(self._labeler_edited)
+        form.addRow(self.labeler_caption, self.labeler_edit)
         col.addLayout(form)
         ok_ng = QHBoxLayout()
         for key in ("label.ok", "label.ng"):
@@ -206,9 +218,23 @@ class LabelPageWidget(Retranslatable, QWidget):
         self.proposals.set_project(project)
         self.proposals.load(None)
         self.refresh_classes()  # shows the (empty) sample facts too
+        self._labeler_edited()
         self.state_changed.emit()
         if project is not None and not project.readonly:
             self._recover(project)
+
+    def _labeler_edited(self) -> None:
+        """Keep the labeler's name (a setting of this computer's user) and tell the open project."""
+        name = self.labeler_edit.text().strip()
+        try:
+            name = check_labeler_name(name) if name else ""
+        except WorkbenchError as exc:
+            self.message.emit(self.tr("Labeler not set: %1").replace("%1", str(exc)))
+            name = str(app_settings().value("labeler", "") or "")
+        self.labeler_edit.setText(name)
+        app_settings().setValue("labeler", name)
+        if self.project is not None:
+            self.project.set_labeler(name or None)
 
     def refresh_classes(self) -> None:
         """Read the project's classes again (names and colours) after they changed."""

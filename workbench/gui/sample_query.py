@@ -26,8 +26,11 @@ class SampleFilter:
     tag: str | None = ANY
     review: str | None = ANY  # "needs_review", "reviewed", or "none": no review state
     text: str = ""
+    only_ids: frozenset[int] | None = ANY  # e.g. the samples whose labelers disagree
 
     def accepts(self, s: Sample) -> bool:
+        if self.only_ids is not None and s.id not in self.only_ids:
+            return False
         if self.label is not None and s.label != self.label:
             return False
         if self.split is not None and (s.split or "none") != self.split:

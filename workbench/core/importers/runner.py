@@ -120,6 +120,7 @@ def _import_one(
             project.record_import_item(import_id, planned.mask.item, "skipped", f"mask not used: {exc}")
             flags = (FLAG_MASK_SKIPPED,)
             thresholded = False
+            mask = None
             sample, created = _add(project, import_id, planned, None, flags)
     except FILE_ERRORS as exc:
         _stop_on_project_failure(project, exc)
@@ -127,6 +128,8 @@ def _import_one(
         return
     if created and flags and sample.review != "needs_review":  # the refused mask needs a look
         project.update_samples([sample.id], review="needs_review")
+    if project.labeler:  # the source is that labeler's work, whatever the active set keeps
+        _keep_as_labelers(project, sample, planned.label, mask)
     if created:
         report.imported += 1
         report.sample_ids.append(sample.id)
@@ -196,6 +199,14 @@ def _update_mask(
     elif sample.label == "ok" and sample.review != "needs_review":  # a defect on a good part: ask
         project.update_samples([sample.id], review="needs_review")
     return outcome
+
+
+def _keep_as_labelers(project: Project, sample: Sample, label: str, mask: np.ndarray | None) -> None:
+    has_defect = mask is not None and bool(mask.any())
+    label = "ng" if label == "unlabeled" and has_defect else label
+    if label != "unlabeled" or mask is not None:
+        assert project.labeler is not None
+        project.record_labeler(sample.id, project.labeler, label=label, mask=mask)
 
 
 def _stop_on_project_failure(project: Project, exc: BaseException) -> None:
