@@ -272,19 +272,29 @@ def test_the_fit_takes_only_the_images_keep_going_allows() -> None:
 
 def test_fit_pacer_stops_when_the_threshold_placement_would_not_fit() -> None:
     from workbench.learn.time_budget import TimeBudget
-    from workbench.learn.train_anomaly import fit_pacer
+    from workbench.learn.train_anomaly import FIT_END_SHARE, MIN_FIT_IMAGES, SCORE_COST, fit_pacer
 
     now = [0.0]
-    budget = TimeBudget(100.0, clock=lambda: now[0])
     lines: list[str] = []
-    keep_going = fit_pacer(budget, n_total=80, n_scored=20, log=lines.append)
-    # 1 s an image: one more image, scoring 20 (with a spare) and the fit's end (15 % of 100 s): 37 s
-    for done in (1, 10, 63):  # 63 s spent + 37 s = the limit exactly
-        now[0] = float(done)
-        assert keep_going(done), done
-    assert not lines
-    now[0] = 64.0
-    assert not keep_going(64)
-    assert lines == budget.skipped and len(lines) == 1
-    assert "first 64 of 80 good images" in lines[0] and "on 20 images" in lines[0]
-    assert fit_pacer(TimeBudget(None, clock=lambda: now[0]), 80, 20, lines.append)(79)
+
+    def pacer(limit: float | None) -> object:
+        now[0] = 0.0
+        return fit_pacer(TimeBudget(limit, clock=lambda: now[0]), n_total=2000, n_scored=20, log=lines.append)
+
+    def ask(keep_going: object, done: int) -> bool:
+        now[0] = 2.0 + (done - 1)  # the first image takes 2 s (the model is built), each next one 1 s
+        return keep_going(done)  # type: ignore[operator]
+
+    need = 1 + SCORE_COST * 20 + FIT_END_SHARE * 1000  # one more image, scoring 20, the fit's end
+    last = int(1000 - need - 2 + 1)  # the last count after which one more image still fits
+    keep_going = pacer(1000.0)
+    assert all(ask(keep_going, d) for d in (1, 2, 100, last)) and not lines
+    assert not ask(keep_going, last + 1)
+    assert (
+        len(lines) == 1 and f"first {last + 1} of 2000 good images" in lines[0] and "on 20 images" in lines[0]
+    )
+    assert "alone" not in lines[0]
+    short = pacer(50.0)  # too short for the threshold placement: the fit still takes its minimum
+    assert all(ask(short, d) for d in range(1, MIN_FIT_IMAGES))
+    assert not ask(short, MIN_FIT_IMAGES) and "expected to take longer" in lines[-1]
+    assert all(ask(pacer(None), d) for d in (1, 5000))

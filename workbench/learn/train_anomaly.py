@@ -34,27 +34,43 @@ from workbench.learn.validation import tile_for
 # With a time limit, this share of it is kept for what follows the features of the good images
 # (the memory bank's coreset and normal spread), besides the threshold placement's image scoring.
 FIT_END_SHARE = 0.15
+# Scoring an image to place the threshold costs its features plus the nearest-neighbour search in
+# the bank: reckoned at this many times one training image's feature time (on elpv-mono, 2-core
+# AVX2 EPYC, scoring took about 0.35 s an image).
+SCORE_COST = 2.0
+# The fit never stops before this many good images (or all of them): a bank of a handful of parts
+# rejects every good part, which no time saved is worth; a limit too short for it is overrun.
+MIN_FIT_IMAGES = 32
 
 
 def fit_pacer(
     budget: TimeBudget, n_total: int, n_scored: int, log: Callable[[str], None]
 ) -> Callable[[int], bool]:
     """``keep_going(n)`` for a fit over ``n_total`` good images, asked after the first ``n``: False
-    when the features of one more image, the end of the fit (``FIT_END_SHARE`` of the limit) and
-    scoring the ``n_scored`` images that place the threshold (about one image's feature time each)
-    would not fit in the time left. The fit then uses the images it has, and says so once."""
-    start = budget.spent()
+    once ``MIN_FIT_IMAGES`` are in and the features of one more image, the end of the fit
+    (``FIT_END_SHARE`` of the limit) and scoring the ``n_scored`` images that place the threshold
+    (``SCORE_COST`` feature times each) would not fit in the time left. The time per image is
+    measured from the second image on (the first pays for building the model). The fit then uses
+    the images it has, and says so once."""
+    first: list[float] = []
 
     def keep_going(done: int) -> bool:
-        if budget.limit is None or done < 1:
+        if budget.limit is None:
             return True
-        per_image = (budget.spent() - start) / done
-        if budget.fits(per_image * (n_scored + 2) + FIT_END_SHARE * budget.limit):
+        if done <= 1:
+            first[:] = [budget.spent()]
+            return True
+        per_image = (budget.spent() - first[0]) / (done - 1)
+        if done < MIN_FIT_IMAGES or budget.fits(
+            per_image * (1 + SCORE_COST * n_scored) + FIT_END_SHARE * budget.limit
+        ):
             return True
         line = (
             f"time limit: the normal model is fitted on the first {done} of {n_total} good images, "
             f"so that placing the threshold on {n_scored} images still fits in {budget.limit:.0f} s"
         )
+        if not budget.fits(per_image * SCORE_COST * n_scored):
+            line += "; placing the threshold alone is expected to take longer than the time left"
         budget.skip(line)
         log(line)
         return False
