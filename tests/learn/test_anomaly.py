@@ -294,7 +294,7 @@ def test_fit_pacer_stops_when_the_threshold_placement_would_not_fit() -> None:
         len(lines) == 1 and f"first {last + 1} of 2000 good images" in lines[0] and "on 20 images" in lines[0]
     )
     assert "alone" not in lines[0]
-    short = pacer(50.0)  # too short for the threshold placement: the fit still takes its minimum
+    short = pacer(40.0)  # too short for the threshold placement: the fit still takes its minimum
     assert all(ask(short, d) for d in range(1, MIN_FIT_IMAGES))
     assert not ask(short, MIN_FIT_IMAGES) and "expected to take longer" in lines[-1]
     assert all(ask(pacer(None), d) for d in (1, 5000))
