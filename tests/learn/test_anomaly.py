@@ -298,3 +298,25 @@ def test_fit_pacer_stops_when_the_threshold_placement_would_not_fit() -> None:
     assert all(ask(short, d) for d in range(1, MIN_FIT_IMAGES))
     assert not ask(short, MIN_FIT_IMAGES) and "expected to take longer" in lines[-1]
     assert all(ask(pacer(None), d) for d in (1, 5000))
+
+
+class _ConstantRun:
+    """Scores each image as its first pixel's value everywhere (only what place_threshold reads)."""
+
+    def scores(self, image: np.ndarray, source: object = "") -> np.ndarray:
+        return np.full((1, *image.shape[:2]), float(image[0, 0, 0]), np.float32)
+
+
+def test_the_placement_auroc_ranks_val_and_training_images_on_one_scale() -> None:
+    """Good val parts score below every NG training part: the AUROC is 1, whatever the threshold."""
+
+    def part(i: int, value: float, label: str) -> TrainItem:
+        return item(i, np.full((4, 4, 1), value, np.float32), label)
+
+    val = [part(0, 0.30, "ok"), part(1, 0.32, "ok")]
+    ng_train = [part(2, 0.40, "ng"), part(3, 0.45, "ng"), part(4, 0.50, "ng")]
+    decision = DecisionConfig(classes=[ClassRule(1, "defect")])
+    run = _ConstantRun()
+    out = place_threshold(run, val, [], ng_train, decision, no_progress, CancelToken())  # type: ignore[arg-type]
+    assert out.threshold["value"] < 0.40 and out.threshold["ng_escapes"] == 0  # every NG part is caught
+    assert out.validation["image_auroc"] == 1.0
