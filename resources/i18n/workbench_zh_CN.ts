@@ -1869,6 +1869,10 @@ Export it anyway?</source>
         <translation>等待中</translation>
     </message>
     <message>
+        <source>unreadable</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
         <source>At most %1 on this computer. Enough to check the labels and see whether the idea works; the least accurate of the three.</source>
         <translation>在本机最多 %1。足以检查标注、验证思路是否可行；三者中精度最低。</translation>
     </message>

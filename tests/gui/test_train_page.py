@@ -124,3 +124,24 @@ def test_closing_the_window_asks_about_running_jobs(qtbot, tmp_path: Path) -> No
     assert win.close() and job.state == "cancelled" and win.jobs_status.text() == "No jobs running"
     with Project.open(root) as project:
         assert project.run(run_id).status == "cancelled"
+
+
+def test_a_damaged_run_record_is_listed_as_unreadable(qtbot, page: TrainPageWidget) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from workbench.core.run_config import RunConfig, TrainConfig
+
+    project = page.project
+    assert project is not None
+    good = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+    bad = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+    with project.transaction() as conn:
+        conn.execute("UPDATE runs SET metrics='{broken' WHERE id=?", (bad,))
+    page.refresh_runs()
+    rows = {page.runs_table.item(r, 0).text(): r for r in range(page.runs_table.rowCount())}
+    assert set(rows) == {good, bad}
+    status = page.runs_table.item(rows[bad], 3)
+    assert status.text() == "unreadable" and "not readable JSON" in status.toolTip()
+    assert not status.flags() & Qt.ItemFlag.ItemIsSelectable
+    page.runs_table.selectRow(rows[bad])
+    assert page.runs_table.selectedItems() == []

@@ -235,11 +235,26 @@ class TrainPageWidget(Retranslatable, QWidget):
                     item.setForeground(QColor(WARNING_COLOUR))
                     item.setData(WARNING_ROLE, True)
                 self.runs_table.setItem(row, col, item)
+        self._list_unreadable_runs()
         self._warn_in_table()
         self.runs_table.resizeColumnsToContents()
         self.runs_table.blockSignals(False)
         self.decision_block.show_run(None)  # the selection is gone with the old rows
         self._select_run_data()
+
+    def _list_unreadable_runs(self) -> None:
+        """Rows for run records that cannot be read (named with why), so that none vanishes silently;
+        they cannot be selected: nothing of them can be shown, compared or exported."""
+        for run_id, why in self.project.unreadable_runs() if self.project is not None else []:
+            row = self.runs_table.rowCount()
+            self.runs_table.insertRow(row)
+            for col, key in enumerate((run_id, "", "", "unreadable")):
+                item = QTableWidgetItem(short_name(key) if col in NAMED_COLUMNS else key)
+                item.setData(KEY_ROLE, key)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                item.setForeground(QColor(WARNING_COLOUR))
+                item.setToolTip(why)
+                self.runs_table.setItem(row, col, item)
 
     # ------------------------------------------------------------------ training
     def start_training(self) -> JobClient | None:

@@ -52,6 +52,7 @@ SHORT_NAMES = {
     "running": QT_TRANSLATE_NOOP("TrainPage", "running"),
     "cancelled": QT_TRANSLATE_NOOP("TrainPage", "cancelled"),
     "pending": QT_TRANSLATE_NOOP("TrainPage", "pending"),
+    "unreadable": QT_TRANSLATE_NOOP("TrainPage", "unreadable"),
 }
 
 
