@@ -11,7 +11,15 @@ import pytest
 from workbench.cli import main
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig, TrainConfig
-from workbench.core.run_quality import MIN_IMAGE_AUROC, MIN_PIXEL_DICE, judge, shortfalls, warning_text
+from workbench.core.run_quality import (
+    MAX_VAL_OVERKILL,
+    MIN_IMAGE_AUROC,
+    MIN_PIXEL_DICE,
+    decision_metrics,
+    judge,
+    shortfalls,
+    warning_text,
+)
 
 
 def test_the_rule_judges_only_what_was_measured() -> None:
@@ -27,6 +35,25 @@ def test_the_rule_judges_only_what_was_measured() -> None:
     text = warning_text(judge({"image": {"auroc": 0.42}}))
     assert text.startswith("far below usable: image AUROC 0.420 (usable from 0.60)")
     assert warning_text([]) == ""
+
+
+def test_thresholds_that_reject_most_good_val_parts_are_below_usable() -> None:
+    # one val NG part scoring like the good ones put the zero-escape threshold among them
+    origins = [
+        {"method": "val_zero_escape", "val_ok": 45, "val_overkill": 45, "val_ng": 46},
+        {"method": "val_zero_escape", "val_ok": 45, "val_overkill": 3, "val_ng": 10},
+    ]
+    placed = decision_metrics(origins)
+    assert placed == {"val_overkill": 1.0, "val_overkill_parts": 45, "val_ok_parts": 45}
+    found = judge({"image": {"auroc": 0.93}, "pixel": {"dice": 0.8}, "decision": placed})
+    assert [s.metric for s in found] == ["decision.val_overkill"]
+    assert "reject 100% of the good val parts (usable below 50%" in warning_text(found)
+    # just under the limit, and runs where no good val part was scored, say nothing
+    below = round(MAX_VAL_OVERKILL - 0.01, 4)
+    assert judge({"decision": {"val_overkill": below}}) == []
+    assert judge({"decision": {"val_overkill": MAX_VAL_OVERKILL}}) != []
+    assert decision_metrics([{"method": "default", "val_ok": 0, "val_ng": 0}]) == {}
+    assert decision_metrics([]) == {}
 
 
 def _project(root: Path) -> tuple[str, str]:

@@ -1417,6 +1417,10 @@ Export it anyway?</source>
         <translation>远低于可用水平：%1。用到产线之前请先检查。</translation>
     </message>
     <message>
+        <source>the shipped thresholds reject %1 % of the good validation parts (usable below %2 %; a gray zone on the Evaluate page sends the uncertain parts to a person instead)</source>
+        <translation>交付的阈值会判废 %1 % 的验证集良品（低于 %2 % 才可用；在“评估”页设置灰区，可把不确定的零件交给人工复判）</translation>
+    </message>
+    <message>
         <source>%1 %2 (usable from %3)</source>
         <translation>%1 %2（%3 起可用）</translation>
     </message>

@@ -64,12 +64,12 @@ def test_a_time_limit_ends_the_run_with_every_phase_started_in_time(qtbot, tmp_p
     page.set_project(None)
 
 
-def _below_usable_project(root: Path) -> str:
+def _below_usable_project(root: Path, metrics: dict | None = None) -> str:
     make = Project.create(root, name="p")
     with make as project:
         run = project.create_run(RunConfig(TrainConfig(preset="fast")))
         project.move_run(run.id, "running")
-        metrics = {"image": {"auroc": 0.42}, "pixel": {"dice": 0.5}}
+        metrics = metrics or {"image": {"auroc": 0.42}, "pixel": {"dice": 0.5}}
         project.move_run(
             run.id, "completed", metrics={**metrics, "below_usable": [s.to_dict() for s in judge(metrics)]}
         )
@@ -106,3 +106,15 @@ def test_a_run_far_below_usable_is_flagged_and_export_asks_first(qtbot, tmp_path
         runs.confirm_below_usable = confirm  # type: ignore[method-assign]
         assert not runs.validatePage() and runs.validatePage()
         assert len(asked) == 2 and "image AUROC 0.420" in asked[0]
+
+
+def test_thresholds_that_reject_the_good_val_parts_are_flagged(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    metrics = {"image": {"auroc": 0.93}, "pixel": {"dice": 0.8}, "decision": {"val_overkill": 1.0}}
+    _below_usable_project(tmp_path / "proj", metrics)
+    with Project.open(tmp_path / "proj") as project:
+        page = TrainPageWidget(JobRegistry())
+        qtbot.addWidget(page)
+        page.set_project(project)
+        tip = page.runs_table.item(0, 3).toolTip()
+        assert "reject 100 % of the good validation parts (usable below 50 %" in tip and "AUROC" not in tip
+        page.set_project(None)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from workbench.commands.common import ProgressBar, print_json
 from workbench.core.errors import WorkbenchError
-from workbench.core.run_quality import MIN_IMAGE_AUROC, MIN_PIXEL_DICE, shortfalls, warning_text
+from workbench.core.run_quality import (
+    MAX_VAL_OVERKILL,
+    MIN_IMAGE_AUROC,
+    MIN_PIXEL_DICE,
+    shortfalls,
+    warning_text,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--force",
         action="store_true",
         help="export a run whose validation is far below usable (image AUROC under "
-        f"{MIN_IMAGE_AUROC} or pixel Dice under {MIN_PIXEL_DICE}); without it such a run is refused",
+        f"{MIN_IMAGE_AUROC}, pixel Dice under {MIN_PIXEL_DICE}, or thresholds that reject "
+        f"{MAX_VAL_OVERKILL:.0%}% or more of the good val parts); without it such a run is refused",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_export)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.run_config import DEFAULT_PRESET
-from workbench.core.run_quality import shortfalls
+from workbench.core.run_quality import CEILINGS, shortfalls
 from workbench.core.types import TASKS, Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
@@ -65,7 +65,11 @@ def below_usable_text(run: Run) -> str:
     if not found:
         return ""
     names = {"image.auroc": _t("image AUROC"), "pixel.dice": _t("pixel Dice")}
-    parts = [_t("%1 %2 (usable from %3)").replace("%1", names.get(s.metric, s.metric))
+    parts = [_t("the shipped thresholds reject %1 % of the good validation parts (usable below %2 %; a "
+                "gray zone on the Evaluate page sends the uncertain parts to a person instead)")
+             .replace("%1", f"{100 * s.value:.0f}").replace("%2", f"{100 * s.floor:.0f}")
+             if s.metric in CEILINGS else
+             _t("%1 %2 (usable from %3)").replace("%1", names.get(s.metric, s.metric))
              .replace("%2", f"{s.value:.3f}").replace("%3", f"{s.floor:.2f}") for s in found]  # fmt: skip
     return _t("Far below usable: %1. Check it before you ship it.").replace("%1", ", ".join(parts))
 

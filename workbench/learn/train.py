@@ -19,7 +19,7 @@ from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, RunConfig, TrainConfig
-from workbench.core.run_quality import RECORD_KEY, judge, warning_text
+from workbench.core.run_quality import RECORD_KEY, decision_metrics, judge, warning_text
 from workbench.core.snapshots import take_snapshot
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
@@ -123,6 +123,8 @@ def _run(
     report.artifact(str(run_dir / "model.pt"))
     metrics = nested_metrics(flat, budget.spent())
     metrics["time"] = budget.to_dict()
+    if config.model is not None and (placed := decision_metrics(config.model.decision_origin)):
+        metrics["decision"] = placed  # what the shipped thresholds cost on the val good parts
     found = judge(metrics)  # recorded with the run: every front end warns before it is shipped
     metrics[RECORD_KEY] = [s.to_dict() for s in found]
     if found:
