@@ -433,6 +433,34 @@
         <translation>待复核</translation>
     </message>
     <message>
+        <source>Its exports and evaluations use this from now on; the threshold training placed is kept and `workbench decide --trained` restores it. Ship it?</source>
+        <translation>此后它的导出和评估都使用这一判定；训练时设定的阈值会保留，可用 `workbench decide --trained` 恢复。确定交付吗？</translation>
+    </message>
+    <message>
+        <source>Gray zone from</source>
+        <translation>灰区下限</translation>
+    </message>
+    <message>
+        <source>Parts whose defects score between this value and the NG threshold go to a person</source>
+        <translation>缺陷得分介于此值与 NG 阈值之间的零件交由人工判定</translation>
+    </message>
+    <message>
+        <source>Ship this decision</source>
+        <translation>交付此判定</translation>
+    </message>
+    <message>
+        <source>Make this threshold and gray zone what the evaluated run ships: its exports and evaluations use them from now on</source>
+        <translation>把此阈值和灰区设为所评估的训练记录交付的判定：此后它的导出和评估都使用它们</translation>
+    </message>
+    <message>
+        <source>Run %1 will ship NG threshold %2 for every class</source>
+        <translation>训练 %1 将对所有类别交付 NG 阈值 %2</translation>
+    </message>
+    <message>
+        <source>, with a gray zone from %1 (a person decides those parts)</source>
+        <translation>，灰区下限 %1（这些零件由人工判定）</translation>
+    </message>
+    <message>
         <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK and sent %4 to review; escapes and overkill above count the clear parts only.</source>
         <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK，另有 %4 个送人工复核；上方的漏检和过检只统计明确的良品和不良品。</translation>
     </message>
@@ -674,6 +702,22 @@
     <message>
         <source>%1 images tagged and marked for review in the Data page.</source>
         <translation>已在“数据”页为 %1 张图像加标记并标为待复核。</translation>
+    </message>
+    <message>
+        <source>Run %1 now ships NG threshold %2</source>
+        <translation>训练 %1 现在交付 NG 阈值 %2</translation>
+    </message>
+    <message>
+        <source>, gray zone from %1</source>
+        <translation>，灰区下限 %1</translation>
+    </message>
+    <message>
+        <source>Its exports and evaluations use it.</source>
+        <translation>它的导出和评估都使用此判定。</translation>
+    </message>
+    <message>
+        <source>the decision the run ships, chosen by a person</source>
+        <translation>该训练记录交付的判定，由人工选定</translation>
     </message>
     <message>
         <source>Error: %1</source>
@@ -1937,12 +1981,24 @@ Export it anyway?</source>
         <translation>%1：阈值 %2，最小面积 %3 px</translation>
     </message>
     <message>
+        <source>shipped by a person on evaluation %1</source>
+        <translation>由人工在评估 %1 上选定并交付</translation>
+    </message>
+    <message>
+        <source>shipped by a person</source>
+        <translation>由人工选定并交付</translation>
+    </message>
+    <message>
         <source>below the zero-escape point %2 of %1 NG parts outside the test split (%5 of them from the train split, kept out of the fit) by a margin for NG parts scoring lower still; rejects %3 of %4 good parts the fit did not see</source>
         <translation>在测试集以外 %1 张 NG 图像（其中 %5 张来自训练集，未参与拟合）的零漏检点 %2 之下再留余量，以防得分更低的 NG 样本；拟合未见过的 %4 张良品中过检 %3 张</translation>
     </message>
     <message>
         <source>a guess from good parts only: the %1 % quantile of %2 good parts the fit did not see; no NG part is labelled outside the test split: label a few to place it on defects</source>
         <translation>仅根据良品估计：拟合未见过的 %2 张良品得分的 %1 % 分位数；测试集以外没有标注为 NG 的样本：请标注几张，让阈值按缺陷确定</translation>
+    </message>
+    <message>
+        <source>the decision the run ships, chosen by a person</source>
+        <translation>该训练记录交付的判定，由人工选定</translation>
     </message>
     <message>
         <source>chosen by the run as a guess from good parts only: label NG parts</source>
@@ -1959,6 +2015,14 @@ Export it anyway?</source>
     <message>
         <source>placed by the run on %1 NG parts its fit never saw: none of them escapes</source>
         <translation>训练记录按拟合未见过的 %1 张 NG 图像确定的阈值：其中没有漏检</translation>
+    </message>
+    <message>
+        <source>gray zone from %1: a person decides</source>
+        <translation>灰区下限 %1：由人工判定</translation>
+    </message>
+    <message>
+        <source>training placed %1</source>
+        <translation>训练时设定为 %1</translation>
     </message>
     <message>
         <source>all classes</source>

@@ -136,3 +136,31 @@ def test_gallery_thumbnail_shows_a_tiny_false_alarm_and_the_labelled_defect() ->
     assert len(ys) and 16 <= ys.mean() <= 22 and 108 <= xs.mean() <= 114, "outline around the label"
     plain = heat_thumbnail(image, np.zeros_like(scores))
     assert np.abs(plain.astype(int) - 128).max() <= 1
+
+
+def test_gray_zone_and_shipping_the_decision(qtbot, page: EvaluatePageWidget) -> None:  # type: ignore[no-untyped-def]
+    run_id = page.run_id  # type: ignore[attr-defined]
+    evaluate_from_page(qtbot, page)
+    bar = page.point_bar
+    assert bar.ship_button.isEnabled() and not bar.gray_box.isChecked()
+    escapes, _ = move_slider(qtbot, page, 0.995)  # every NG image passes: escapes for sure
+    assert escapes > 0 and page.metrics["image.n_gray"] == 0
+    bar.gray_box.setChecked(True)
+    bar.low_spin.setValue(0.01)
+    qtbot.waitUntil(lambda: page.idle and page.metrics.get("image.n_gray", 0) > 0, timeout=30_000)
+    assert page.metrics["image.escapes"] < escapes  # the missed NG parts now go to a person
+    asked: list[str] = []
+    bar.confirm_ship = lambda text: asked.append(text) or True  # type: ignore[method-assign]
+    bar.ship_button.click()
+    qtbot.waitUntil(lambda: "now ships" in page.state_label.text(), timeout=30_000)
+    assert "0.995" in asked[0] and "0.010" in asked[0]
+    model = page.project.run(run_id).config.model  # type: ignore[union-attr]
+    assert model is not None and model.decision.gray_low == 0.01 and model.decision.gray_high == 0.995
+    assert model.decision_origin[0]["method"] == "user" and model.trained is not None
+    # a new evaluation of the run decides with what it now ships
+    evaluate_from_page(qtbot, page)
+    assert bar.gray_box.isChecked() and abs(bar.low_spin.value() - 0.01) < 1e-9 and page.threshold == 0.995
+    bar.confirm_ship = lambda text: False  # type: ignore[method-assign]
+    bar.gray_box.setChecked(False)
+    bar.ship_button.click()  # declined: nothing changes
+    assert page.project.run(run_id).config.model.decision.gray_low == 0.01  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
-"""`workbench evaluate | redecide | compare | review-mistakes | collect`: measure and close the loop."""
+"""`workbench evaluate | redecide | decide | compare | review-mistakes | collect`: measure, choose the
+operating point, close the loop."""
 
 from __future__ import annotations
 
@@ -43,6 +44,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _add_decision_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_redecide)
+
+    p = sub.add_parser(
+        "decide",
+        help="show or change the decision a run ships (thresholds, gray zone), e.g. one chosen on "
+        "an evaluation",
+        description="Without an option: print the run's shipped decision and how it was chosen. With "
+        "--from-eval, --threshold or --gray: make that the decision the run's evaluations and exports "
+        "use (the one training placed is kept; --trained brings it back).",
+    )  # fmt: skip
+    p.add_argument("dir", help="project folder")
+    p.add_argument("--run", help="run id (default: the run that --from-eval evaluated)")
+    change = p.add_mutually_exclusive_group()
+    change.add_argument(
+        "--from-eval", dest="from_eval", help="ship the decision last applied to this evaluation"
+    )
+    change.add_argument("--trained", action="store_true", help="ship again the decision training placed")
+    _add_decision_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_decide)
 
     p = sub.add_parser("compare", help="compare two evaluations of one test set (fixed / broken images)")
     p.add_argument("dir", help="project folder")
@@ -122,6 +142,61 @@ def cmd_redecide(args: argparse.Namespace) -> int:
         f"writing results and report {timing['write_s']:.2f} s)"
     ]
     _emit(out, args.json, [*lines, *summary_lines(out["metrics"])])
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from workbench.services.decision import restore_trained, ship_decision
+
+    gray = parse_gray(args.gray)
+    changes = args.threshold is not None or gray is not None
+    if args.trained and changes:
+        raise WorkbenchError("--trained restores the trained decision; it takes no --threshold or --gray")
+    with open_project(args.dir, readonly=not (changes or args.trained or args.from_eval)) as project:
+        run_id, eval_id = args.run, args.from_eval
+        if eval_id is not None:
+            session = EvaluationSession.load(project, eval_id)
+            evaluated = session.meta.get("model", {}).get("run_id")
+            if not evaluated:
+                raise WorkbenchError(
+                    f"evaluation {eval_id} ran a bundle, not a run: ship from a run's evaluation"
+                )
+            if run_id is not None and run_id != evaluated:
+                raise WorkbenchError(f"evaluation {eval_id} evaluated run {evaluated}, not {run_id}")
+            run_id = str(evaluated)
+            base = session.current_config().to_dict()
+        elif run_id is None:
+            raise WorkbenchError("name the run (--run) or the evaluation to ship from (--from-eval)")
+        else:
+            model = project.run(run_id).config.model
+            base = model.shipped_decision().to_dict() if model is not None else {}
+        if args.trained:
+            restore_trained(project, run_id)
+        elif eval_id is not None or changes:
+            ship_decision(project, run_id, with_overrides(base, args.threshold, gray), eval_id)
+        run = project.run(run_id)
+    model = run.config.model
+    if model is None:
+        raise WorkbenchError(f"run {run_id} is {run.status}: it has no decision yet")
+    decision = model.shipped_decision()
+    origin = [dict(o) for o in model.decision_origin]
+    out = {"run_id": run_id, "decision": decision.to_dict(), "origin": origin, "trained": model.trained}
+    lines = [f"run {run_id} ships:"]
+    for rule in decision.classes:
+        lines.append(
+            f"  {rule.name}: NG at {decision.ng_threshold(rule):.3f}, min area {rule.min_area_px} px"
+        )
+    if decision.has_gray_zone:
+        lines.append(f"  gray zone {decision.gray_low:g} to {decision.gray_high:g}: a person decides")
+    by_user = [o for o in model.decision_origin if o.get("method") == "user"]
+    if by_user:
+        where = f" on evaluation {by_user[0]['eval_id']}" if by_user[0].get("eval_id") else ""
+        lines.append(
+            f"  set by a person{where} at {by_user[0].get('set_at')}; `--trained` restores training's"
+        )
+    else:
+        lines.append("  placed by training (see `workbench runs`)")
+    _emit(out, args.json, lines)
     return 0
 
 

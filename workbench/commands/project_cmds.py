@@ -139,8 +139,9 @@ def shipped_thresholds(run: Run) -> list[dict[str, Any]]:
 
 
 def _thresholds_text(shipped: list[dict[str, Any]]) -> str:
-    """'0.831/0.607?' (a ? marks a guess from good parts only); '-' when there is none."""
-    marks = {"ok_quantile": "?"}
+    """'0.831/0.607?' (a ? marks a guess from good parts only, a * one a person shipped); '-' when
+    there is none."""
+    marks = {"ok_quantile": "?", "user": "*"}
     return "/".join(f"{s['threshold']:.3f}{marks.get(s['method'], '')}" for s in shipped) or "-"
 
 
@@ -165,12 +166,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print("no runs yet: `workbench train DIR` starts one")
         return 0
     print(f"{'run':<24} {'task':<14} {'status':<10} {'AUROC':>6} {'Dice':>6}  {'threshold':<13} model")
-    guessed = False
+    guessed = by_user = False
     for r in runs:
         vals = [metric_value(r.metrics, k) for k in KEY_METRICS]
         shown = [f"{v:6.3f}" if isinstance(v, (int, float)) else f"{'-':>6}" for v in vals]
         thresholds = _thresholds_text(shipped_thresholds(r))
         guessed = guessed or "?" in thresholds
+        by_user = by_user or "*" in thresholds
         print(f"{r.id:<24} {r.task:<14} {r.status:<10} {shown[0]} {shown[1]}  {thresholds:<13} "
               f"{r.config.model_name}")  # fmt: skip
         if r.error:
@@ -179,6 +181,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"{'':<24} warning: {warning_text(found)}")
     if guessed:
         print("? = threshold guessed from good parts only (no NG validation image); label NG parts")
+    if by_user:
+        print("* = threshold shipped by a person (`workbench decide`, or the Evaluate page)")
     return 0
 
 

@@ -239,6 +239,9 @@ def describe(origin: dict[str, Any]) -> str:
                  f"{origin['val_dice_at_outline']:.3f}, {origin['val_dice_at_threshold']:.3f} at the "
                  "threshold)")  # fmt: skip
     method = origin["method"]
+    if method == "user":
+        where = f" on evaluation {origin['eval_id']}" if origin.get("eval_id") else ""
+        return f"{head}; shipped by a person{where}"
     good_only = "train_ng" in origin  # placed on every labelled image a good-only fit did not see
     kind = "good part(s) the fit did not see" if good_only else "val good part(s)"
     good = f"{origin.get('val_ok', 0)} {kind}"

@@ -116,6 +116,9 @@ class ModelConfig:
     # per class rule, how its threshold was placed (``core.operating_point.choose_decision``)
     decision_origin: tuple[dict[str, Any], ...] = ()
     head: str = "sigmoid"  # ``learn.score_model.ScoreModel``: "softmax" has a channel for OK
+    # the decision training placed, kept once a user ships another one (``services.decision``):
+    # {"decision": DecisionConfig dict, "decision_origin": [...]}; None while training's stands
+    trained: dict[str, Any] | None = None
 
     @property
     def tiling(self) -> Tiling:
@@ -146,6 +149,7 @@ class ModelConfig:
             "decision": self.decision.to_dict(),
             "decision_origin": [dict(o) for o in self.decision_origin],
             "head": self.head,
+            **({"trained": self.trained} if self.trained is not None else {}),
         }
 
     @classmethod
@@ -179,6 +183,7 @@ class ModelConfig:
             decision=decision,
             decision_origin=tuple(dict(o) for o in data.get("decision_origin") or []),
             head=str(data.get("head", "sigmoid")),
+            trained=dict(data["trained"]) if isinstance(data.get("trained"), dict) else None,
         )
 
 

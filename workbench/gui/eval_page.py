@@ -31,6 +31,7 @@ from workbench.core.errors import MaskError, ProjectError
 from workbench.core.evaluation import EvaluationSession, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_compare import CompareWidget
+from workbench.gui.eval_ship import OperatingPointBar
 from workbench.gui.eval_widgets import (
     ConfusionTableWidget,
     GalleryWidget,
@@ -158,6 +159,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
         self.compare = CompareWidget()
         self.send_button = QPushButton(icon("label"), "")
+        self.point_bar = OperatingPointBar()
         self.title = styled_label("", "pageTitle")
         self.captions = tuple(QLabel() for _ in range(4))  # model, split, show evaluation, NG threshold
         self._arrange()
@@ -167,6 +169,8 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.slider.valueChanged.connect(self._slider_moved)
         self.curve.threshold_picked.connect(self.set_threshold)
         self.send_button.clicked.connect(self.send_mistakes)
+        self.point_bar.gray_changed.connect(self._debounce.start)
+        self.point_bar.ship_requested.connect(self.ship_decision)
         for gallery in self.galleries.values():
             gallery.open_sample.connect(lambda sid, g=gallery: self.open_in_label.emit(g.ids(), sid))
         self._update_buttons()
@@ -190,6 +194,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         lcol.setContentsMargins(0, 0, 0, 0)
         lcol.addWidget(self.curve, 3)
         lcol.addLayout(slider_row)
+        lcol.addWidget(self.point_bar)
         lcol.addWidget(self.confusion)
         lcol.addWidget(self.classes, 1)
         tabs = QTabWidget()
@@ -278,8 +283,9 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         )
         loaded = self.session is not None
         self.compare.set_current(self.session.eval_id if self.session is not None else None)
-        for w in (self.slider, self.send_button):
+        for w in (self.slider, self.send_button, self.point_bar):
             w.setEnabled(loaded)
+        self.point_bar.ship_button.setEnabled(self._evaluated_run() is not None)
 
     # ------------------------------------------------------------------ evaluation job
     def start_evaluation(self) -> JobClient | None:
@@ -347,6 +353,8 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(max(1, round(threshold * STEPS)))
         self.slider.blockSignals(False)
+        gray = (config.gray_low, config.gray_high) if config.has_gray_zone else None
+        self.point_bar.show_gray(gray, threshold, metrics)  # type: ignore[arg-type]
         self._show(threshold, decisions, metrics)
         origins = self._run_origins(session, config)
         if origins is not None:
@@ -393,10 +401,10 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         if self._busy:
             self._wanted = self.threshold  # decided as soon as the running one ends
             return
-        session, threshold = self.session, self.threshold
+        session, threshold, gray = self.session, self.threshold, self.point_bar.gray(self.threshold)
 
         def work(_progress: Any, _cancel: Any) -> tuple[float, Any, dict[str, Any]]:
-            config = with_overrides(session.current_config().to_dict(), threshold)
+            config = with_overrides(session.current_config().to_dict(), threshold, gray)
             decisions, metrics = session.image_level(config)
             return threshold, decisions, metrics
 
@@ -479,9 +487,10 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         from workbench.core.feedback import send_mistakes_to_review
 
         session, project, threshold = self.session, self.project, self.threshold
+        gray = self.point_bar.gray(threshold)
 
         def work(_progress: Any, _cancel: Any) -> tuple[int, list[int]]:
-            config = with_overrides(session.current_config().to_dict(), threshold)
+            config = with_overrides(session.current_config().to_dict(), threshold, gray)
             rows = session.rows(session.redecide(config))
             session.write_results(config)
             n = send_mistakes_to_review(project, session.eval_id)
@@ -496,6 +505,54 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             lambda: self.tr("%1 images tagged and marked for review in the Data page.").replace("%1", str(n))
         )
         self.samples_changed.emit(ids)
+        self.message.emit(self.state_label.text())
+        self._update_buttons()
+
+    def _evaluated_run(self) -> str | None:
+        """The completed run the shown evaluation ran (None for a bundle or a deleted run)."""
+        run_id = self.session.meta.get("model", {}).get("run_id") if self.session is not None else None
+        if self.project is None or not run_id:
+            return None
+        try:
+            run = self.project.run(str(run_id))
+        except ProjectError:
+            return None
+        return run.id if run.status == "completed" and run.config.model is not None else None
+
+    def ship_decision(self) -> None:
+        """Ask, then make the threshold and gray zone shown what the evaluated run ships."""
+        run_id = self._evaluated_run()
+        if self.project is None or self.session is None or run_id is None:
+            return
+        threshold = self.threshold
+        gray = self.point_bar.gray(threshold)
+        if not self.point_bar.confirm_ship(self.point_bar.ship_question(run_id, threshold, gray)):
+            return
+        from workbench.services.decision import ship_decision
+
+        session, project = self.session, self.project
+
+        def work(_progress: Any, _cancel: Any) -> tuple[str, float, tuple[float, float] | None]:
+            config = with_overrides(session.current_config().to_dict(), threshold, gray)
+            session.write_results(config)  # the evaluation shows what the run now ships
+            ship_decision(project, run_id, config, session.eval_id)
+            return run_id, threshold, gray
+
+        self.point_bar.ship_button.setEnabled(False)
+        self._run(work, self._shipped)
+
+    def _shipped(self, result: tuple[str, float, tuple[float, float] | None]) -> None:
+        run_id, threshold, gray = result
+
+        def text() -> str:
+            line = fill(self.tr("Run %1 now ships NG threshold %2"), run_id, f"{threshold:.3f}")
+            if gray is not None:
+                line += fill(self.tr(", gray zone from %1"), f"{gray[0]:.3f}")
+            return line + ". " + self.tr("Its exports and evaluations use it.")
+
+        self.state_label.compose(text)
+        self.threshold_origin.compose(lambda: self.tr("the decision the run ships, chosen by a person"))
+        self.threshold_origin.setStyleSheet("")
         self.message.emit(self.state_label.text())
         self._update_buttons()
 

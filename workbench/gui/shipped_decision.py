@@ -41,6 +41,18 @@ def _head(name: str, threshold: float, min_area: int, smallest: int | None) -> s
 def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
     """How one class's threshold was chosen, and whether that deserves a warning."""
     method = origin.get("method")
+    if method == "user":
+        text = (
+            _t("shipped by a person on evaluation %1") if origin.get("eval_id") else _t("shipped by a person")
+        )
+        text = _fill(text, origin.get("eval_id", ""))
+        if origin.get("gray_low") is not None:
+            text += "; " + _fill(
+                _t("gray zone from %1: a person decides"), f"{float(origin['gray_low']):.3f}"
+            )
+        if origin.get("trained_threshold") is not None:
+            text += "; " + _fill(_t("training placed %1"), f"{float(origin['trained_threshold']):.3f}")
+        return text, False
     good_only = "train_ng" in origin  # placed on every labelled image the good-only fit did not see
     if method == "val_zero_escape":
         zero = float(origin.get("zero_escape_threshold", origin["threshold"]))
@@ -76,6 +88,8 @@ def outline_how(origin: dict[str, Any]) -> str:
 def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
     """What the Evaluate page says of thresholds a run chose (``chosen_on_validation``), and whether
     that deserves a warning (a guess from good parts only)."""
+    if any(o.get("method") == "user" for o in origins):
+        return _t("the decision the run ships, chosen by a person"), False
     if any(o.get("method") == "ok_quantile" for o in origins):
         return _t("chosen by the run as a guess from good parts only: label NG parts"), True
     if any("train_ng" in o for o in origins):

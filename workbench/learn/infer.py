@@ -45,7 +45,12 @@ def save_run_model(run_dir: str | os.PathLike[str], score_module: nn.Module, con
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in score_module.state_dict().items()}, buf)
     atomic_write_bytes(run / MODEL_NAME, buf.getvalue())
-    atomic_write_json(run / CONFIG_NAME, config.to_dict())
+    write_run_config(run, config)
+
+
+def write_run_config(run_dir: str | os.PathLike[str], config: RunConfig) -> None:
+    """Replace ``config.json`` atomically (a shipped decision changed; the model file stays)."""
+    atomic_write_json(Path(run_dir) / CONFIG_NAME, config.to_dict())
 
 
 def _read_config(run: Path) -> ModelConfig:
