@@ -201,3 +201,25 @@ def test_fit_input_gives_a_classifier_the_whole_part():
     assert fit_input(256, 16, [(250, 256)] * 20) == (256, 16)
     # at least four images per step
     assert fit_input(256, 4, [(380, 380)] * 5) == (384, 4)
+
+
+def _stripes(horizontal: bool, seed: int) -> np.ndarray:
+    """Grinding-mark-like stripes along one axis, with a little noise."""
+    rng = np.random.default_rng(seed)
+    line = (128 + 60 * np.sin(np.arange(96) * 0.9 + seed)).astype(np.float32)
+    image = np.tile(line[:, None], (1, 128)) if horizontal else np.tile(line[None, :], (128, 1))[:96]
+    return np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)[..., None]
+
+
+def test_quarter_turns_only_for_images_without_a_direction() -> None:
+    from workbench.learn.augment import ROT90_MAX_ASYMMETRY, axis_asymmetry
+
+    fixtured = [_stripes(True, s) for s in range(8)]  # every part lies the same way
+    assert axis_asymmetry(fixtured) > 0.5
+    rng = np.random.default_rng(0)
+    texture = [rng.integers(0, 255, (96, 128, 1), dtype=np.uint8) for _ in range(8)]
+    assert axis_asymmetry(texture) < ROT90_MAX_ASYMMETRY
+    # parts at both angles: the set as a whole has no direction
+    mixed = [_stripes(s % 2 == 0, s) for s in range(8)]
+    assert axis_asymmetry(mixed) < ROT90_MAX_ASYMMETRY
+    assert axis_asymmetry([]) == 0.0

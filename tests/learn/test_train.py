@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from tiny_project import TINY_SEG, make_tiny_project
@@ -188,3 +189,20 @@ def test_first_steps_time_each_precision_and_size_validation(tiny: Any) -> None:
     plan = [m for m in rec.logs if m.startswith("inference ")]
     assert len(plan) == 1 and "us/px" in plan[0] and "4 image(s)" in plan[0]
     assert metrics["epochs"] == 3
+
+
+def test_the_run_records_whether_quarter_turns_were_used(tiny: Any) -> None:
+    from workbench.learn.augment import ROT90_MAX_ASYMMETRY, axis_asymmetry
+    from workbench.learn.data import load_items
+
+    with Project.open(tiny) as project:
+        items = load_items(project, project.samples(split="train"), np.zeros(256, np.uint8))
+    expected = axis_asymmetry([it.image for it in items]) < ROT90_MAX_ASYMMETRY
+    run_id, _, rec = _train(tiny)
+    with Project.open(tiny) as project:
+        assert project.run(run_id).config.train.augment["rot90"] is expected
+    assert any(m.startswith("quarter turns left out") for m in rec.logs) is not expected
+    run_id, _, rec = _train(tiny, augment={"rot90": not expected})  # the user's setting stands
+    with Project.open(tiny) as project:
+        assert project.run(run_id).config.train.augment["rot90"] is (not expected)
+    assert not any(m.startswith("quarter turns left out") for m in rec.logs)

@@ -15,7 +15,7 @@ from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import ScoredImage, choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
-from workbench.learn.augment import AugmentConfig
+from workbench.learn.augment import ROT90_MAX_ASYMMETRY, AugmentConfig, axis_asymmetry
 from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
 from workbench.learn.data_sampling import CropSampler, TrainItem, fit_crop, fit_input
 from workbench.learn.device import precision_candidates
@@ -92,6 +92,7 @@ def train_supervised(
         val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
         loading_s = budget.clock() - t0
         cfg = _fit_crop(cfg, train_items, report)
+        cfg = _fit_rotations(cfg, train_items, report)
         in_channels = int(train_items[0].image.shape[2])
         model = build_model(cfg, in_channels, len(classes), report)
     config = model_config(cfg, model, in_channels, classes, decision)
@@ -135,6 +136,21 @@ def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> Tra
            else "whole parts: an image label belongs to the whole part")  # fmt: skip
     report.log(f"crops of {crop} px in batches of {batch} ({why})")
     return replace(cfg, crop=crop, batch=batch, crops_per_epoch=per_epoch)
+
+
+def _fit_rotations(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> TrainConfig:
+    """Quarter-turn augmentation only for images without a dominant direction (``axis_asymmetry``);
+    a ``rot90`` the user set stands. The run's settings record the choice."""
+    if "rot90" in cfg.augment:
+        return cfg
+    asymmetry = axis_asymmetry([it.image for it in items], cfg.seed)
+    turns = asymmetry < ROT90_MAX_ASYMMETRY
+    if not turns:
+        report.log(
+            f"quarter turns left out of the augmentation: the training images have a dominant direction "
+            f"(gradient asymmetry {asymmetry:.2f} of at most {ROT90_MAX_ASYMMETRY}); flips keep it"
+        )
+    return replace(cfg, augment={**cfg.augment, "rot90": turns})
 
 
 def _ship_decision(decision: DecisionConfig, validation: _Validation | None, items: list[TrainItem],
