@@ -91,15 +91,19 @@ def axis_asymmetry(images: list[np.ndarray], seed: int = 0, sample: int = 64) ->
     import cv2
 
     rng = np.random.default_rng(seed)
-    picked = rng.choice(len(images), size=min(sample, len(images)), replace=False) if images else []
+    picked: list[int] = (
+        [int(i) for i in rng.choice(len(images), size=min(sample, len(images)), replace=False)]
+        if images
+        else []
+    )
     values = []
     for i in picked:
-        plane = np.asarray(images[int(i)], np.float32)
-        plane = plane.mean(axis=2) if plane.ndim == 3 else plane
+        image = np.asarray(images[i], np.float32)
+        plane: np.ndarray = image.mean(axis=2) if image.ndim == 3 else image
         scale = _ASYMMETRY_SIDE / max(plane.shape)
         if scale < 1:
-            plane = cv2.resize(plane, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        plane = cv2.GaussianBlur(plane, (0, 0), 1.0)
+            plane = np.asarray(cv2.resize(plane, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+        plane = np.asarray(cv2.GaussianBlur(plane, (0, 0), 1.0))
         gx = cv2.Sobel(plane, cv2.CV_32F, 1, 0)
         gy = cv2.Sobel(plane, cv2.CV_32F, 0, 1)
         xx, yy = float(np.mean(gx * gx)), float(np.mean(gy * gy))
