@@ -91,11 +91,8 @@ def axis_asymmetry(images: list[np.ndarray], seed: int = 0, sample: int = 64) ->
     import cv2
 
     rng = np.random.default_rng(seed)
-    picked: list[int] = (
-        [int(i) for i in rng.choice(len(images), size=min(sample, len(images)), replace=False)]
-        if images
-        else []
-    )
+    count = min(sample, len(images))
+    picked = [int(i) for i in rng.choice(len(images), size=count, replace=False)] if images else []
     values = []
     for i in picked:
         image = np.asarray(images[i], np.float32)
