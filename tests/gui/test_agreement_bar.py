@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.gui.windows import open_window, shown_sample_names
 from workbench.core.project import Project
 from workbench.gui.i18n import install_language
 from workbench.gui.main_window import MainWindow
@@ -32,16 +33,7 @@ def _two_labelers(root: Path) -> None:
 @pytest.fixture
 def win(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
     _two_labelers(project_dir)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    assert window.open_project(project_dir)
-    return window
-
-
-def _names(win: MainWindow) -> list[str]:
-    model = win.data_page.model
-    return [model.sample_at(r).name for r in range(model.rowCount())]
+    return open_window(qtbot, project_dir)
 
 
 def test_the_summary_and_the_disagreement_filter(win: MainWindow) -> None:
@@ -52,13 +44,13 @@ def test_the_summary_and_the_disagreement_filter(win: MainWindow) -> None:
     assert "Labelers: ann, bo" in text and "Cohen's kappa 0.50" in text and "mask mean IoU 0.33" in text
     assert "2 of 4 samples disagree" in text
     bar.disagree_box.setChecked(True)
-    assert _names(win) == ["part_1", "part_2"]  # sample 2: masks; sample 3: labels
+    assert shown_sample_names(win) == ["part_1", "part_2"]  # sample 2: masks; sample 3: labels
     win.data_page.select_ids([2])
     assert "this sample: ann NG, bo NG; scratch IoU 0.33 (labelers disagree)" in bar.summary.text()
     win.data_page.select_ids([3])
     assert "this sample: ann NG, bo OK (labelers disagree)" in bar.summary.text()
     bar.disagree_box.setChecked(False)
-    assert len(_names(win)) == 6
+    assert len(shown_sample_names(win)) == 6
 
 
 def test_the_summary_in_chinese(win: MainWindow) -> None:

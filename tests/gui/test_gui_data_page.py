@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.gui.windows import open_window, shown_sample_names
 from workbench.core.project import Project
 from workbench.gui.dialogs.class_dialog import ClassDialog
 from workbench.gui.dialogs.import_dialog import ImportDialog
@@ -19,35 +20,26 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def win(qtbot, project_dir: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    assert window.open_project(project_dir)
-    return window
-
-
-def _names(win: MainWindow) -> list[str]:
-    model = win.data_page.model
-    return [model.sample_at(r).name for r in range(model.rowCount())]
+    return open_window(qtbot, project_dir)
 
 
 def test_filters_by_label_class_split_tag_and_text(win: MainWindow) -> None:
     page = win.data_page
     assert page.model.rowCount() == 6
     page.label_filter.setCurrentIndex(page.label_filter.findData("ng"))
-    assert _names(win) == ["part_1", "part_4"]
+    assert shown_sample_names(win) == ["part_1", "part_4"]
     page.class_filter.setCurrentIndex(page.class_filter.findData(2))  # spot: only part_1 has it
-    assert _names(win) == ["part_1"]
+    assert shown_sample_names(win) == ["part_1"]
     page.class_filter.setCurrentIndex(0)
     page.label_filter.setCurrentIndex(0)
     page.split_filter.setCurrentIndex(page.split_filter.findData("test"))
-    assert _names(win) == ["part_2", "part_5"]
+    assert shown_sample_names(win) == ["part_2", "part_5"]
     page.tag_filter.setCurrentIndex(page.tag_filter.findData("line3"))
-    assert _names(win) == ["part_5"]
+    assert shown_sample_names(win) == ["part_5"]
     page.split_filter.setCurrentIndex(0)
     page.tag_filter.setCurrentIndex(0)
     page.text_filter.setText("PART_3")
-    assert _names(win) == ["part_3"]
+    assert shown_sample_names(win) == ["part_3"]
     assert "1 of 6" in page.count_label.text()
 
 

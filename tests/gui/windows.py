@@ -19,6 +19,12 @@ def open_window(qtbot, root: Path) -> MainWindow:  # type: ignore[no-untyped-def
     return win
 
 
+def shown_sample_names(win: MainWindow) -> list[str]:
+    """The names of the samples the Data page's table shows, top to bottom."""
+    model = win.data_page.model
+    return [model.sample_at(r).name for r in range(model.rowCount())]
+
+
 def open_in_label(win: MainWindow, name: str) -> int:
     """Open the sample called ``name`` on the Label page, as the Data page does; its id."""
     sid = next(s.id for s in win.data_page.model.all_samples() if s.name == name)

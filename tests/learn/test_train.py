@@ -10,6 +10,7 @@ import torch
 from tiny_project import TINY_SEG, make_tiny_project
 
 from workbench.core.cancel import Cancelled, CancelToken
+from workbench.core.messages import MESSAGES
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig
 from workbench.learn.infer import load_run
@@ -41,6 +42,10 @@ class Recorder:
     def artifact(self, path: str) -> None:
         self.artifacts.append(path)
 
+    def lines_without_id(self) -> list[str]:
+        """Logged lines a window could not show in its own language (no registered line id)."""
+        return [m for m in self.logs if getattr(m, "msg_id", "") not in MESSAGES]
+
 
 def _train(root: Any, **over: Any) -> tuple[str, dict[str, Any], Recorder]:
     cfg = resolve_config("segmentation", "fast", {**TINY_SEG, "max_epochs": 1, "pretrained": False, **over})
@@ -61,6 +66,7 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
     loss_a = [v for n, v, e in rec.metrics if n == "train.loss" and e == 1]
     loss_b = [v for n, v, e in rec2.metrics if n == "train.loss" and e == 1]
     assert loss_a and loss_a == loss_b
+    assert rec.logs and rec.lines_without_id() == []  # every line of the run has a line id
     assert metrics["epochs"] == 2 and "auroc" in metrics["image"] and "dice" in metrics["pixel"]
     with Project.open(tiny) as project:
         run = project.run(first)

@@ -40,6 +40,7 @@ def test_anomaly_run_metrics_are_those_of_the_saved_model(tmp_path: Path) -> Non
     run_id, metrics, rec = _train(root)
     assert metrics["image"]["auroc"] == 1.0  # bright squares on noise: every NG above every OK
     assert any("fitting anomaly-effnetlite0 on 6 good images" in m for m in rec.logs)
+    assert rec.lines_without_id() == []  # every line of the run has a line id
     with Project.open(root, readonly=True) as project:
         assert project.run(run_id).status == "completed"
         val = load_items(project, choose_samples(project, "anomaly").val, class_lut([0]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,30 +80,64 @@ def test_bad_file_is_reported_once_and_watch_goes_on(inspector: Inspector, spot,
     assert sorted(lines)[1][:2] == ("good.png", "OK")
 
 
+class FakeTime:
+    """A clock that moves only when the watch sleeps, with a hook run at each sleep; it counts the
+    sleeps and refuses to go on forever (a watch that ignored its end would otherwise never stop)."""
+
+    def __init__(self, on_sleep: Callable[[int], None] = lambda n: None, max_sleeps: int = 1000) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.on_sleep = on_sleep
+        self.max_sleeps = max_sleeps
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if len(self.sleeps) >= self.max_sleeps:
+            raise AssertionError(f"the watch went on after {self.max_sleeps} polls")
+        self.sleeps.append(seconds)
+        self.now += seconds
+        self.on_sleep(len(self.sleeps))
+
+
 def test_timeout_and_skip_existing(inspector: Inspector, spot, tmp_path: Path) -> None:
     (tmp_path / "old.png").write_bytes(encode_image(spot(6), ".png"))
-    # If the timeout were ignored, this stop event would end the watch instead (and the test says so).
-    backstop = threading.Event()
-    timer = threading.Timer(60, backstop.set)
-    timer.start()
-    start = time.monotonic()
-    try:
-        count = watch_folder(
-            inspector,
-            tmp_path,
-            lambda *a: None,
-            stop=backstop,
-            poll_s=0.02,
-            skip_existing=True,
-            timeout_s=0.2,
-        )
-    finally:
-        timer.cancel()
-    assert not backstop.is_set(), "the watch ignored its timeout"
-    assert count == 0
-    # The watch measures its own timeout on the same monotonic clock, so it can never end sooner
-    # however slow or busy the machine is: a lower bound is a guarantee, an upper bound is not.
-    assert time.monotonic() - start >= 0.2
+    fake = FakeTime()
+    lines: list[str] = []
+    count = watch_folder(inspector, tmp_path, lambda path, *a: lines.append(path), clock=fake.clock,
+                         sleep=fake.sleep, poll_s=0.25, skip_existing=True, timeout_s=1.0)  # fmt: skip
+    assert count == 0 and lines == []
+    # it polled until its own clock reached the timeout, not a poll less (binary-exact steps)
+    assert fake.sleeps == [0.25] * 4 and fake.now == 1.0
+
+
+def test_a_file_is_inspected_once_it_has_settled(inspector: Inspector, spot, tmp_path: Path) -> None:
+    """A writer adds a chunk at each of the watch's sleeps; the file is reported once, after it has
+    kept its size for ``stable_polls`` polls, and not before its last chunk."""
+    data = encode_image(spot(4, h=120, w=160, spots=2), ".png")
+    chunks = [data[i : i + len(data) // 5 + 1] for i in range(0, len(data), len(data) // 5 + 1)]
+    target = tmp_path / "part.png"
+    target.write_bytes(chunks[0])
+    reported_at: list[int] = []
+
+    def write_next(sleeps: int) -> None:
+        if sleeps < len(chunks):
+            with target.open("ab") as fh:
+                fh.write(chunks[sleeps])
+
+    fake = FakeTime(write_next)
+
+    def report(path: str, result: Result | None, error: str) -> None:
+        assert error == "" and result is not None and result.verdict == "NG"
+        reported_at.append(len(fake.sleeps))
+
+    count = watch_folder(inspector, tmp_path, report, clock=fake.clock, sleep=fake.sleep, poll_s=0.5,
+                         stable_polls=2, give_up_s=100.0, once=True)  # fmt: skip
+    assert count == 1 and target.read_bytes() == data
+    # the last chunk came with sleep len(chunks) - 1; two unchanged polls later it was inspected
+    assert reported_at == [len(chunks) - 1 + 2]
+    assert fake.sleeps == [0.5] * reported_at[0]  # and the once-mode watch ended right there
 
 
 def test_missing_folder_is_an_error(inspector: Inspector, tmp_path: Path) -> None:

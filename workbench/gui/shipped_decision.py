@@ -75,6 +75,8 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
                       "to place it on defects")  # fmt: skip
         quantile = 100 * float(origin.get("quantile", 0.99))
         return _fill(text, f"{quantile:g}", origin.get("val_ok", 0)), True
+    if origin.get("reason") == "time_limit":
+        return _t("default (the time limit left no time to place it on the validation)"), False
     return _t("default (no validation images)"), False
 
 
@@ -83,6 +85,18 @@ def outline_how(origin: dict[str, Any]) -> str:
     text = _t("outlines drawn at %1, the level with the best val pixel Dice (%2; %3 at the threshold)")
     level, best = float(origin["outline_threshold"]), float(origin["val_dice_at_outline"])
     return _fill(text, f"{level:.2f}", f"{best:.3f}", f"{float(origin['val_dice_at_threshold']):.3f}")
+
+
+def origin_line(origin: dict[str, Any]) -> tuple[str, bool]:
+    """One class rule of a decision and how it was chosen (an entry of ``decision_origin``), and
+    whether that deserves a warning."""
+    how, warn = origin_how(origin)
+    head = _head(str(origin.get("name", "")), float(origin["threshold"]), int(origin.get("min_area_px") or 0),
+                 origin.get("smallest_defect_px"))  # fmt: skip
+    line = f"{head} — {how}"
+    if origin.get("outline_threshold") is not None:
+        line += "; " + outline_how(origin)
+    return line, warn
 
 
 def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
@@ -105,16 +119,7 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
         return []
     origins = model.decision_origin
     if origins:
-        out = []
-        for o in origins:
-            how, warn = origin_how(o)
-            head = _head(str(o.get("name", "")), float(o["threshold"]), int(o.get("min_area_px") or 0),
-                         o.get("smallest_defect_px"))  # fmt: skip
-            line = f"{'⚠ ' if warn else ''}{head} — {how}"
-            if o.get("outline_threshold") is not None:
-                line += "; " + outline_how(o)
-            out.append((line, warn))
-        return out
+        return [(f"{'⚠ ' if warn else ''}{line}", warn) for line, warn in map(origin_line, origins)]
     decision = model.decision
     how = _t("the default threshold")
     rules = decision.classes

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.run_config import DEFAULT_PRESET
-from workbench.core.run_quality import CEILINGS, shortfalls
+from workbench.core.run_quality import shortfalls
 from workbench.core.types import TASKS, Run
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.job_log import JobLogView
+from workbench.gui.job_messages import job_line, shortfalls_text
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.run_data import RunDataWidget
 from workbench.gui.settings import app_settings
@@ -55,23 +57,9 @@ def run_key_metrics(run: Run) -> tuple[str, str, str]:
             f"{spent:.0f} s" if spent is not None else "")  # fmt: skip
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("RunWarning", text)
-
-
 def below_usable_text(run: Run) -> str:
     """A completed run far below usable (``core.run_quality``) in the window's words; '' otherwise."""
-    found = shortfalls(run.metrics) if run.status == "completed" else []
-    if not found:
-        return ""
-    names = {"image.auroc": _t("image AUROC"), "pixel.dice": _t("pixel Dice")}
-    parts = [_t("the shipped thresholds reject %1 % of the good validation parts (usable below %2 %; a "
-                "gray zone on the Evaluate page sends the uncertain parts to a person instead)")
-             .replace("%1", f"{100 * s.value:.0f}").replace("%2", f"{100 * s.floor:.0f}")
-             if s.metric in CEILINGS else
-             _t("%1 %2 (usable from %3)").replace("%1", names.get(s.metric, s.metric))
-             .replace("%2", f"{s.value:.3f}").replace("%3", f"{s.floor:.2f}") for s in found]  # fmt: skip
-    return _t("Far below usable: %1. Check it before you ship it.").replace("%1", ", ".join(parts))
+    return shortfalls_text(shortfalls(run.metrics) if run.status == "completed" else [])
 
 
 def format_eta(seconds: float) -> str:
@@ -107,7 +95,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.epoch_label = ComposedLabel()
         self.eta_label = ComposedLabel()
         self.curves = CurvesWidget()
-        self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
+        self.log = JobLogView()
         self.runs_table = self._make_runs_table()
         self.run_data = RunDataWidget()
         self.run_data.report.connect(self._data_report)
@@ -309,7 +297,7 @@ class TrainPageWidget(Retranslatable, QWidget):
                 epoch = str(seen.epoch)
                 self.epoch_label.compose(lambda: self.tr("epoch %1").replace("%1", epoch))
         elif isinstance(event, (LogEvent, ErrorEvent)):
-            self.log.appendPlainText(event.message)
+            self.log.add(partial(job_line, event))
 
     def _show_eta(self, seconds: float | None) -> None:
         """The job's own estimate of the time left (``JobState.eta``); nothing without one."""
@@ -334,7 +322,7 @@ class TrainPageWidget(Retranslatable, QWidget):
             run = settle_train_run(self.project, run_id, state, error)
             state, error = run.status, error or run.error  # the run's record decides, as in the CLI
         if result.get("warning"):
-            self.log.appendPlainText(str(result["warning"]))
+            self.log.add_text(str(result["warning"]))
         self.eta_label.clear()  # the time left is shown only while the job runs
         if state == "completed":
             self.progress.setValue(1000)
@@ -355,7 +343,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.state_label.compose(make)
         self.state_label.setObjectName("error")
         self.state_label.setStyleSheet("color: #C0392B;")
-        self.log.appendPlainText(make())
+        self.log.add(make)
 
     def _select_run_data(self) -> None:
         items = self.runs_table.selectedItems()
@@ -364,7 +352,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.run_data.set_run(self.project, run_id, runs)
 
     def _data_report(self, text: str) -> None:
-        self.log.appendPlainText(text)
+        self.log.add_text(text)
         self.message.emit(text.splitlines()[0])
 
     def _show_selected_run(self) -> None:
@@ -377,7 +365,7 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.log.clear()
         events = read_events(self.project.run_dir(run_id) / "events.jsonl")
         if not events:
-            self.log.appendPlainText(self.tr(
+            self.log.add(lambda: self.tr(
                 "This run has no training log: it was trained outside the window (for example by "
                 "a benchmark). The table shows its final metrics."
             ))  # fmt: skip
@@ -385,7 +373,7 @@ class TrainPageWidget(Retranslatable, QWidget):
             if isinstance(event, MetricEvent):
                 self.curves.add_metric(event.name, event.value, event.epoch)
             elif isinstance(event, (LogEvent, ErrorEvent)):
-                self.log.appendPlainText(event.message)
+                self.log.add(partial(job_line, event))
         run = self.project.run(run_id)
         self.decision_block.show_run(run)
         self.progress.setValue(1000 if run.status == "completed" else 0)

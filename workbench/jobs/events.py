@@ -3,7 +3,10 @@
 One frozen dataclass per event type (docs/dev/contracts.md, Jobs): ``progress`` (fraction,
 message, optional ``eta_s``), ``metric`` (name, value, epoch), ``log`` (message), ``artifact``
 (path), ``done`` (result), ``error`` (message, traceback). Every event also carries ``time``
-(seconds since the epoch). ``EventWriter`` writes them in the child; ``parse_event`` reads them
+(seconds since the epoch). A ``progress`` or ``log`` message made from a registered line
+(``workbench.core.messages``) also carries its ``msg_id`` and ``args``, so a window can show it in
+its own language; ``message`` stays the English text, which the CLI, stored logs and older readers
+use. ``EventWriter`` writes them in the child; ``parse_event`` reads them
 back in the parents, whose one reducer is ``workbench.jobs.job_state.JobState``.
 """
 
@@ -18,6 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
+from workbench.core.messages import said_parts
+
 PROGRESS_FILE_INTERVAL = 2.0  # seconds between progress lines kept in events.jsonl
 
 
@@ -26,7 +31,11 @@ class _Event:
     type: ClassVar[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **_clean(asdict(self))}
+        data = _clean(asdict(self))
+        if not data.get("msg_id"):  # a plain line: written as before line ids existed
+            data.pop("msg_id", None)
+            data.pop("args", None)
+        return {"type": self.type, **data}
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class ProgressEvent(_Event):
     message: str = ""
     time: float = 0.0
     eta_s: float | None = None  # seconds left as the job estimates them at ``time``; None: no estimate
+    msg_id: str = ""  # the registered line ``message`` was made from ('' for a plain one)
+    args: dict[str, Any] = field(default_factory=dict)  # its formatted parameters
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class LogEvent(_Event):
     type: ClassVar[str] = "log"
     message: str
     time: float = 0.0
+    msg_id: str = ""  # the registered line ``message`` was made from ('' for a plain one)
+    args: dict[str, Any] = field(default_factory=dict)  # its formatted parameters
 
 
 @dataclass(frozen=True)
@@ -128,13 +141,14 @@ class EventWriter:
 
     def progress(self, fraction: float, message: str = "", eta_s: float | None = None) -> None:
         eta = None if eta_s is None else round(max(float(eta_s), 0.0), 1)
-        self.emit(ProgressEvent(round(float(min(max(fraction, 0.0), 1.0)), 4), message, _now(), eta))
+        fraction = round(float(min(max(fraction, 0.0), 1.0)), 4)
+        self.emit(ProgressEvent(fraction, str(message), _now(), eta, *said_parts(message)))
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:
         self.emit(MetricEvent(name, float(value), epoch, _now()))
 
     def log(self, message: str) -> None:
-        self.emit(LogEvent(message, _now()))
+        self.emit(LogEvent(str(message), _now(), *said_parts(message)))
 
     def artifact(self, path: str) -> None:
         self.emit(ArtifactEvent(path, _now()))

@@ -23,10 +23,13 @@ from typing import Any
 
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.errors import WorkbenchError
+from workbench.core.messages import message as log_line
 from workbench.jobs.eval_export import evaluate_job, export_job
 from workbench.jobs.events import EventWriter
 from workbench.jobs.outcome import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 from workbench.services.job_specs import JobSpec, PredictSpec, SpecError, TrainSpec, spec_from_dict
+
+RUN_STARTED = log_line("run_started", "run {run_id}: {task}, preset {preset}, model {model}")
 
 
 def read_spec(path: str | os.PathLike[str]) -> JobSpec:
@@ -64,7 +67,7 @@ def _train(spec: TrainSpec, events: EventWriter, cancel: CancelToken) -> dict[st
         cfg = train_config(project, {"task": project.run(spec.run_id).task, **spec.config})
     run_dir = Path(spec.project) / "runs" / spec.run_id
     events.set_log(run_dir / "events.jsonl")
-    events.log(f"run {spec.run_id}: {cfg.task}, preset {cfg.preset}, model {cfg.model}")
+    events.log(RUN_STARTED(run_id=spec.run_id, task=cfg.task, preset=cfg.preset, model=cfg.model))
     metrics = run_training(spec.project, spec.run_id, cfg, events, cancel, resume=spec.resume)
     return {"status": "completed", "run_id": spec.run_id, "metrics": metrics}
 

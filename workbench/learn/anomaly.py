@@ -29,7 +29,7 @@ from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import model_input
 from workbench.core.tiling import whole_tiles
-from workbench.learn import weights
+from workbench.learn import log_lines, weights
 from workbench.learn.device import pick_device
 from workbench.learn.models import IMAGENET_MEAN, IMAGENET_STD
 
@@ -67,7 +67,7 @@ class Lite0Features(nn.Module):
 
         weights.offline_env()
         full = timm.create_model("efficientnet_lite0", pretrained=False, in_chans=in_channels)
-        self.source = "no pretrained weights: random features"
+        self.source: str = log_lines.NO_PRETRAINED_FEATURES()
         found = weights.source_state(weights.EFFNET_LITE0) if pretrained else None
         if found is not None:
             state, sentence = found

@@ -19,6 +19,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.preprocess import model_input, model_planes
 from workbench.core.project import Project
 from workbench.core.types import CLEAR_LABELS, Sample
+from workbench.learn import log_lines
 from workbench.learn.augment import AugmentConfig, augment
 from workbench.learn.data_sampling import CropSampler, TrainItem, cut, defect_points
 
@@ -35,10 +36,15 @@ class SplitSamples:
 
     train: list[Sample]
     val: list[Sample]
-    note: str = ""
+    notes: list[str] = field(default_factory=list)  # one log line each (``log_lines``)
     # labelled NG samples of the train split that a good-only model never fits on: they only
     # help place its threshold, with the val images
     threshold_only: list[Sample] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        """The notes in one line."""
+        return "; ".join(self.notes)
 
 
 def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> SplitSamples:
@@ -51,29 +57,28 @@ def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> Sp
     labelled = [s for s in everything if s.label in CLEAR_LABELS]
     train = [s for s in labelled if s.split == "train"]
     val = [s for s in labelled if s.split == "val"]
-    note = ""
+    notes: list[str] = []
     if not train:
         train = [s for s in labelled if s.split is None]
-        note = "no samples in the train split; using the labelled samples without a split"
+        notes.append(log_lines.SPLIT_WITHOUT_TRAIN())
     train_split = "train" if any(s.split == "train" for s in labelled) else None
     unclear = [s for s in everything if s.label == "doubtful" and s.split == train_split]
     if unclear and (doubtful != "low_weight" or task == "anomaly"):
-        note += f"{'; ' if note else ''}{len(unclear)} doubtful training sample(s) left out"
+        notes.append(log_lines.DOUBTFUL_LEFT_OUT(count=len(unclear)))
     elif unclear:
         train = sorted(train + unclear, key=lambda s: s.id)
-        note += f"{'; ' if note else ''}{len(unclear)} doubtful training sample(s) trained at a low weight"
+        notes.append(log_lines.DOUBTFUL_LOW_WEIGHT(count=len(unclear)))
     if task == "segmentation":
         skipped = [s for s in train if s.label == "ng" and not s.has_mask]
         train = [s for s in train if not (s.label == "ng" and not s.has_mask)]
         if skipped:
-            note += f"{'; ' if note else ''}{len(skipped)} NG training sample(s) without a mask skipped"
+            notes.append(log_lines.NG_WITHOUT_MASK(count=len(skipped)))
     threshold_only: list[Sample] = []
     if task == "anomaly":
         threshold_only = [s for s in train if s.label == "ng"]
         train = [s for s in train if s.label == "ok"]
         if threshold_only:
-            note += (f"{'; ' if note else ''}{len(threshold_only)} NG training sample(s) kept out of the "
-                     "fit of good parts; they help place the threshold")  # fmt: skip
+            notes.append(log_lines.NG_KEPT_OUT_OF_FIT(count=len(threshold_only)))
     if not train:
         raise TrainingDataError(
             f"project {project.root} has no labelled training samples for {task} "
@@ -83,8 +88,8 @@ def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> Sp
         raise TrainingDataError(f"project {project.root} has no defect masks in its training samples")
     if not val:
         train, val = _holdout(train)
-        note += f"{'; ' if note else ''}no val split; held out {len(val)} training sample(s) for validation"
-    return SplitSamples(train, val, note, threshold_only)
+        notes.append(log_lines.HELD_OUT_FOR_VAL(count=len(val)))
+    return SplitSamples(train, val, notes, threshold_only)
 
 
 def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:

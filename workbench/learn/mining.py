@@ -19,6 +19,7 @@ from workbench.core.cancel import CancelToken
 from workbench.core.class_pixels import defect_pixels
 from workbench.core.decisions import DEFAULT_THRESHOLD
 from workbench.core.tiling import tile_grid
+from workbench.learn import log_lines
 from workbench.learn.data_sampling import CropSampler, TrainItem
 from workbench.learn.infer import LoadedRun
 
@@ -70,8 +71,11 @@ class ScanReport:
     misses: int = 0
 
     def __str__(self) -> str:
-        return (f"scan of {self.images} training image(s): {self.false_alarms} false alarm(s), "
-                f"{self.misses} missed defect(s) added to the hard examples")  # fmt: skip
+        return str(self.line())
+
+    def line(self) -> str:
+        """The report as a log line (``log_lines.SCAN``)."""
+        return log_lines.SCAN(images=self.images, false_alarms=self.false_alarms, misses=self.misses)
 
 
 class TrainingScanner:

@@ -16,7 +16,7 @@ from typing import Any
 from torch import nn
 
 from workbench.core.errors import WorkbenchError
-from workbench.learn import weights
+from workbench.learn import log_lines, weights
 
 ENTRY_POINT_GROUP = "workbench.models"
 ANOMALY_BUILTIN = "anomaly-effnetlite0"
@@ -195,7 +195,7 @@ def get_model(name: str, in_channels: int, num_classes: int, pretrained: bool = 
         raise ModelError(f"model {name!r} needs in_channels >= 1 and num_classes >= 1")
     info = model_info(name)
     model = info.factory(in_channels, num_classes, pretrained)
-    sentence = "no pretrained weights requested: training from scratch"
+    sentence: str = log_lines.NO_PRETRAINED_REQUESTED()
     if pretrained:
         sentence = weights.load_pretrained(model, name, in_channels)
     model.pretrained_source = sentence  # type: ignore[assignment]

@@ -21,6 +21,7 @@ from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, RunConfig, TrainConfig
 from workbench.core.run_quality import RECORD_KEY, decision_metrics, judge, warning_text
 from workbench.core.snapshots import take_snapshot
+from workbench.learn import log_lines
 from workbench.learn.data import SplitSamples, choose_samples, dataset_state
 from workbench.learn.device import cpu_speedups
 from workbench.learn.infer import save_run_model
@@ -107,8 +108,8 @@ def _run(
         cpu_speedups()
     seed_everything(cfg.seed)
     splits = choose_samples(project, cfg.task, cfg.doubtful)
-    if splits.note:
-        report.log(splits.note)
+    for note in splits.notes:
+        report.log(note)
     state = dataset_state(splits)
     roles = {"train": splits.train, "val": splits.val, "threshold_only": splits.threshold_only}
     state["snapshot"] = take_snapshot(project, run_id, roles)  # runs/<id>/dataset.json, shared blobs
@@ -128,7 +129,8 @@ def _run(
     found = judge(metrics)  # recorded with the run: every front end warns before it is shipped
     metrics[RECORD_KEY] = [s.to_dict() for s in found]
     if found:
-        report.log("warning: this run is " + warning_text(found))
+        report.log(log_lines.BELOW_USABLE.said("warning: this run is " + warning_text(found),
+                                               found=[s.to_dict() for s in found]))  # fmt: skip
     atomic_write_json(run_dir / METRICS_FILE, metrics)
     report.artifact(str(run_dir / METRICS_FILE))
     project.move_run(run_id, "completed", metrics=metrics, config=config)

@@ -23,6 +23,7 @@ from workbench.core.operating_point import describe
 from workbench.core.preprocess import unit_range
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
+from workbench.learn import log_lines
 from workbench.learn.anomaly_threshold import hold_out_good, place_threshold
 from workbench.learn.data import SplitSamples, class_lut, load_items
 from workbench.learn.infer import LoadedRun
@@ -66,12 +67,9 @@ def fit_pacer(
             per_image * (1 + SCORE_COST * n_scored) + FIT_END_SHARE * budget.limit
         ):
             return True
-        line = (
-            f"time limit: the normal model is fitted on the first {done} of {n_total} good images, "
-            f"so that placing the threshold on {n_scored} images still fits in {budget.limit:.0f} s"
-        )
-        if not budget.fits(per_image * SCORE_COST * n_scored):
-            line += "; placing the threshold alone is expected to take longer than the time left"
+        short = not budget.fits(per_image * SCORE_COST * n_scored)
+        said = log_lines.FIT_CUT_SHORT if short else log_lines.FIT_CUT
+        line = said(done=done, total=n_total, scored=n_scored, limit=budget.limit)
         budget.skip(line)
         log(line)
         return False
@@ -112,8 +110,8 @@ def train_anomaly(
     # sample of the good parts, not the first ones imported (often one batch, one product variant)
     order = np.random.default_rng(cfg.seed).permutation(len(fit_on))
     fit_on = [fit_on[i] for i in order]
-    report.log(f"fitting {model_name} on {len(fit_on)} good images; the threshold is placed on {len(val)} "
-               f"val, {len(held_out)} held-out good and {len(ng_train)} NG training images")  # fmt: skip
+    report.log(log_lines.FITTING(model=model_name, fit=len(fit_on), val=len(val), held_out=len(held_out),
+                                 ng=len(ng_train)))  # fmt: skip
     channels = int(train[0].image.shape[2])
     n_scored = len(val) + len(held_out) + len(ng_train)
     # the items hold the planes the model takes (``load_items`` applied the alpha rule)
@@ -127,14 +125,14 @@ def train_anomaly(
         ).eval()  # fmt: skip
     features = getattr(model, "features", None)
     if features is not None and hasattr(features, "source"):
-        report.log(f"backbone: {features.source}")
+        report.log(log_lines.BACKBONE(source=features.source))
     config = _model_config(model, model_name, channels, classes, tile, overlap, decision)
     run = LoadedRun(project.root, config, model, _device_of(model))
     with budget.phase("decision"):
         placed = place_threshold(run, val, held_out, ng_train, decision, _scaled(report, 0.6, 0.95), cancel)
     config = replace(config, decision=placed.decision, decision_origin=tuple(placed.origins))
     for origin in placed.origins:
-        report.log("decision " + describe(origin))
+        report.log(log_lines.DECISION.said("decision " + describe(origin), origin=origin))
     for name, value in placed.validation.items():
         if value is not None:
             report.metric(f"val.{name}", float(value), 1)

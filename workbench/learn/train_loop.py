@@ -36,6 +36,7 @@ from torch.utils.data import DataLoader, Dataset
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.cancel import CancelToken
 from workbench.core.run_config import TrainConfig
+from workbench.learn import log_lines
 from workbench.learn.device import Precision, describe_precision
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.time_budget import TimeBudget
@@ -202,7 +203,7 @@ class TrainLoop:
             self._use(self.candidates[self.st.precision])
         if payload.get("sampler") is not None and self.parts.load_sampler_state:
             self.parts.load_sampler_state(payload["sampler"])
-        self.report.log(f"resumed from {path} after epoch {self.st.epoch}")
+        self.report.log(log_lines.RESUMED(path=path, epoch=self.st.epoch))
 
     # ------------------------------------------------------------------ loop
     def run(self) -> dict[str, Any]:
@@ -230,7 +231,7 @@ class TrainLoop:
             with self.budget.phase("train"):
                 self.save_checkpoint()
             if st.since_best >= cfg.patience and st.epoch > start_epoch:
-                self.report.log(f"stopping early: no improvement in {st.since_best} validations")
+                self.report.log(log_lines.STOPPED_EARLY(count=st.since_best))
                 break
             if last:
                 break
@@ -245,10 +246,16 @@ class TrainLoop:
         """Where the run's time went, in one line."""
         st = self.st
         per_step = st.train_time / max(st.step, 1)
-        return (
-            f"time: loading {self.parts.loading_s:.0f} s, training {st.train_time:.0f} s ({st.step} steps"
-            f" of {self.cfg.batch} crops, {per_step:.2f} s/step, {describe_precision(self.precision)}),"
-            f" validation {st.val_time - st.scan_time:.0f} s ({st.n_val}x), scan {st.scan_time:.0f} s"
+        return log_lines.TIME_SUMMARY(
+            loading=self.parts.loading_s,
+            training=st.train_time,
+            steps=st.step,
+            batch=self.cfg.batch,
+            per_step=per_step,
+            precision=describe_precision(self.precision),
+            validation=st.val_time - st.scan_time,
+            n_val=st.n_val,
+            scan=st.scan_time,
         )
 
     def _validation_due(self) -> bool:
@@ -287,10 +294,10 @@ class TrainLoop:
             losses.append(loss)
             st.step += 1
             frac = self._fraction(st.epoch + (i + 1) / steps)
-            message = f"epoch {st.epoch + 1} step {i + 1}/{steps} loss {loss:.4f}"
+            message = log_lines.STEP(epoch=st.epoch + 1, step=i + 1, steps=steps, loss=loss)
             self.report.progress(frac, message, self._eta(st.epoch + (i + 1) / steps))
             if self._out_of_time():
-                self.report.log(f"time limit reached during epoch {st.epoch + 1} (step {i + 1}/{steps})")
+                self.report.log(log_lines.TIME_LIMIT_IN_EPOCH(epoch=st.epoch + 1, step=i + 1, steps=steps))
                 break
         st.train_time += self.clock() - t0
         return float(sum(losses) / max(len(losses), 1))
@@ -324,9 +331,8 @@ class TrainLoop:
         per = [min(timed[i * TRIAL_STEPS : (i + 1) * TRIAL_STEPS]) for i in range(len(self.candidates))]
         st.precision = int(np.argmin(per))
         self._use(self.candidates[st.precision])
-        self.report.log("precision trial (s/step): " + ", ".join(
-            f"{describe_precision(c)} {t:.2f}" for c, t in zip(self.candidates, per)
-        ) + f"; using {describe_precision(self.precision)}")  # fmt: skip
+        trials = ", ".join(f"{describe_precision(c)} {t:.2f}" for c, t in zip(self.candidates, per))
+        self.report.log(log_lines.PRECISION_TRIAL(trials=trials, chosen=describe_precision(self.precision)))
 
     def _plan(self, x: torch.Tensor) -> None:
         """Time one inference pass on ``x`` and let the task size its validation from it."""
@@ -430,13 +436,13 @@ class TrainLoop:
             return self._skip_validation()
         left = max(float(budget.left() or 0.0) - self._end_reserve(), 0.0)
         line, st.val_estimate_s = self.parts.plan(st.infer_s_per_px, left / FIRST_VAL_MARGIN)
-        self._skip(f"time limit: the validation is shrunk to the {left:.0f} s left ({line})")
+        self._skip(log_lines.VAL_SHRUNK(left=left, plan=line))
         return self._validate(last)
 
     def _skip_validation(self) -> dict[str, Any]:
         self._val_skipped = True
-        why = "the best validated weights are kept" if self.st.n_val else "the run has no validation"
-        return self._skip(f"time limit: validation after epoch {self.st.epoch} skipped ({why})")
+        line = log_lines.VAL_SKIPPED_KEPT if self.st.n_val else log_lines.VAL_SKIPPED_NONE
+        return self._skip(line(epoch=self.st.epoch))
 
     def _skip(self, line: str) -> dict[str, Any]:
         self.budget.skip(line)
@@ -469,7 +475,6 @@ class TrainLoop:
                 self.parts.on_best()
         else:
             st.since_best += 1
-        self.report.log(
-            f"epoch {st.epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if v is not None)
-        )
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if v is not None)
+        self.report.log(log_lines.EPOCH_METRICS(epoch=st.epoch, metrics=shown))
         return metrics

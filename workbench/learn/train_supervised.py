@@ -15,6 +15,7 @@ from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import ScoredImage, choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
+from workbench.learn import log_lines
 from workbench.learn.augment import ROT90_MAX_ASYMMETRY, AugmentConfig, axis_asymmetry
 from workbench.learn.data import CropDataset, SplitSamples, class_lut, load_items
 from workbench.learn.data_sampling import CropSampler, TrainItem, fit_crop, fit_input
@@ -40,7 +41,7 @@ def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Repo
         raise ConfigError(f"model {cfg.model!r} is a {info.task} model, not a {cfg.task} one")
     torch.manual_seed(cfg.seed)
     net = get_model(cfg.model, in_channels, n_classes, pretrained=cfg.pretrained and not cfg.init_from)
-    report.log(f"model {cfg.model}: {getattr(net, 'pretrained_source', 'built')}")
+    report.log(log_lines.MODEL_SOURCE(model=cfg.model, source=getattr(net, "pretrained_source", "built")))
     mean, std = default_normalization(cfg.model, in_channels)
     model = ScoreModel(net, mean, std, head="sigmoid")
     if cfg.init_from:
@@ -100,10 +101,8 @@ def train_supervised(
     parts, validation = _parts(cfg, model, config, train_items, val_items, len(classes), device, run_dir,
                                report, cancel)  # fmt: skip
     parts.loading_s = loading_s
-    report.log(
-        f"training on {device} ({torch.get_num_threads()} threads); {len(train_items)} train / "
-        f"{len(val_items)} val images"
-    )
+    report.log(log_lines.TRAINING_ON(device=device, threads=torch.get_num_threads(), train=len(train_items),
+                                     val=len(val_items)))  # fmt: skip
     ckpt_dir = run_dir / "checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     loop = TrainLoop(parts, cfg, device, precision_candidates(device), ckpt_dir, report, cancel, budget)
@@ -115,7 +114,7 @@ def train_supervised(
         with budget.phase("decision"):
             shipped, origins = _ship_decision(decision, validation, train_items + val_items, cfg.task, report)
     else:
-        line = "time limit: the decision was not placed on the validation (the default threshold ships)"
+        line = log_lines.DECISION_SKIPPED()
         budget.skip(line)
         report.log(line)
         shipped, origins = _ship_decision(decision, None, train_items + val_items, cfg.task, report)
@@ -132,9 +131,8 @@ def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> Tra
     if crop == cfg.crop:
         return cfg
     per_epoch = max(1, round(cfg.crops_per_epoch * batch / cfg.batch))
-    why = (f"the images are smaller than {cfg.crop} px; larger crops would be mostly padding" if seg
-           else "whole parts: an image label belongs to the whole part")  # fmt: skip
-    report.log(f"crops of {crop} px in batches of {batch} ({why})")
+    why = log_lines.CROPS_SMALL_IMAGES(crop=cfg.crop) if seg else log_lines.CROPS_WHOLE_PARTS()
+    report.log(log_lines.CROPS_FITTED(crop=crop, batch=batch, why=why))
     return replace(cfg, crop=crop, batch=batch, crops_per_epoch=per_epoch)
 
 
@@ -146,10 +144,7 @@ def _fit_rotations(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -
     asymmetry = axis_asymmetry([it.image for it in items], cfg.seed)
     turns = asymmetry < ROT90_MAX_ASYMMETRY
     if not turns:
-        report.log(
-            f"quarter turns left out of the augmentation: the training images have a dominant direction "
-            f"(gradient asymmetry {asymmetry:.2f} of at most {ROT90_MAX_ASYMMETRY}); flips keep it"
-        )
+        report.log(log_lines.QUARTER_TURNS_OFF(asymmetry=asymmetry, limit=ROT90_MAX_ASYMMETRY))
     return replace(cfg, augment={**cfg.augment, "rot90": turns})
 
 
@@ -166,7 +161,7 @@ def _ship_decision(decision: DecisionConfig, validation: _Validation | None, ite
     for origin in origins:
         if validation is None:
             origin["reason"] = "time_limit"
-        report.log("decision " + describe(origin))
+        report.log(log_lines.DECISION.said("decision " + describe(origin), origin=origin))
     return chosen, origins
 
 
@@ -230,11 +225,10 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
         made = validation.make_plan(budget)
         if scanner is not None:
             scanner.pixel_budget = max(1, int(cfg.scan_share * made.pixels))
-        scan = " with the training scan" if scanner else ""
         expected = made.pixels * share * infer_s_per_px
-        return (
-            f"inference {infer_s_per_px * 1e6:.2f} us/px: {made.describe(len(val_items))};"
-            f" about {expected:.0f} s per validation{scan}"
+        line = log_lines.VAL_ESTIMATE_SCAN if scanner else log_lines.VAL_ESTIMATE
+        return line(
+            us_per_px=infer_s_per_px * 1e6, plan=made.describe(len(val_items)), seconds=expected
         ), expected
 
     smallest = smallest_defect_px([it.target for it in train_items + val_items]) if seg else None
@@ -253,7 +247,7 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
             validation.decision_s = time.monotonic() - t0
         if scanner is not None and not last:
             t0 = time.monotonic()
-            report.log(str(scanner.scan(predictor, cancel)))
+            report.log(scanner.scan(predictor, cancel).line())
             metrics["scan_s"] = time.monotonic() - t0
         return metrics
 

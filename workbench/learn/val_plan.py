@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from workbench.learn import log_lines
 from workbench.learn.data_sampling import TrainItem
 
 MAX_DEFECT_WINDOWS = 6  # per image: the largest labelled regions first
@@ -52,11 +53,10 @@ class ValPlan:
         return sum(w.pixels for w in self.windows)
 
     def describe(self, n_items: int) -> str:
-        text = f"validation looks at {len(self.windows)} window(s) of {len(self.images)} image(s)"
-        text += f", {self.pixels / 1e6:.1f} MP"
+        counts = {"windows": len(self.windows), "images": len(self.images), "mp": self.pixels / 1e6}
         if self.dropped_images:
-            text += f" ({self.dropped_images} of {n_items} val images left out to fit the time budget)"
-        return text
+            return log_lines.VAL_PLAN_DROPPED(**counts, dropped=self.dropped_images, total=n_items)
+        return log_lines.VAL_PLAN(**counts)
 
 
 def _clamp(start: int, size: int, extent: int) -> int:

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from workbench.core.errors import WorkbenchError
+from workbench.learn import log_lines
 
 MODEL_FILE = "model.pt"
 
@@ -35,5 +36,6 @@ def warm_start(model: nn.Module, run_dir: Path) -> str:
         raise WarmStartError(f"cannot warm-start: no layer of {path} fits this model (another architecture?)")
     model.load_state_dict(fitting, strict=False)
     skipped = len(own) - len(fitting)
-    note = f"; {skipped} left fresh (shape or name differs)" if skipped else ""
-    return f"warm start from {path}: {len(fitting)} of {len(own)} tensors loaded{note}"
+    if skipped:
+        return log_lines.WARM_START_PARTLY(path=path, loaded=len(fitting), total=len(own), skipped=skipped)
+    return log_lines.WARM_START(path=path, loaded=len(fitting), total=len(own))

