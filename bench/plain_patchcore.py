@@ -100,7 +100,7 @@ def k_center(feats: torch.Tensor, k: int, seed: int) -> torch.Tensor:
     for i in range(k):
         picked[i] = current
         # squared distance of every row to the newest centre: |x|^2 - 2 x.c + |c|^2
-        d2 = torch.addmv(norms + norms[current], x, x[current], alpha=-2.0)
-        nearest = torch.minimum(nearest, d2)
+        d2 = torch.addmv(norms, x, x[current], alpha=-2.0).add_(norms[current])
+        torch.minimum(nearest, d2, out=nearest)
         current = int(nearest.argmax())
     return picked

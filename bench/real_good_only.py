@@ -20,7 +20,9 @@ Every verb is a subprocess, as a user runs it; the metrics are the evaluation's.
 Baseline, in the same run: bench/plain_patchcore.py (same backbone, weights and feature layers,
 1 % greedy coreset of every patch of the good training images, image score = max patch
 nearest-neighbour distance), fitted on the project's good train images (every fifth one held out
-when the val split has no good image, as the workbench does). Its threshold is the zero-escape
+when the val split has no good image, as the workbench's ``learn.anomaly_threshold`` does; the
+workbench's trainer may keep a few more out for validation: the notes give both counts). Its
+threshold is the zero-escape
 point of the labelled NG images outside the test split when there are any, else the 99 % quantile
 of the held-out good images' scores; the output says which.
 
@@ -112,7 +114,10 @@ def run_info(project: Path, run_id: str) -> dict[str, Any]:
     """How the run placed its threshold and how long its phases took (its metrics.json)."""
     m = json.loads((project / "runs" / run_id / "metrics.json").read_text(encoding="utf-8"))
     phases = {p["phase"]: p["end"] - p["start"] for p in m.get("time", {}).get("phases", [])}
-    return {"threshold": m.get("threshold"), "phases_s": phases, "time_s": m.get("time_s")}
+    events = (project / "runs" / run_id / "events.jsonl").read_text(encoding="utf-8")
+    fitted = re.search(r"fitting \S+ on (\d+) good images", events)
+    return {"threshold": m.get("threshold"), "phases_s": phases, "time_s": m.get("time_s"),
+            "n_fit": int(fitted.group(1)) if fitted else None}  # fmt: skip
 
 
 def ours_elpv(prep: Prepared, doubtful: Path, project: Path, seed: int) -> dict[str, Any]:
@@ -245,7 +250,11 @@ def _cell(row: dict[str, Any] | None, key: str, fmt: str | None, ratio: bool) ->
 def print_table(name: str, entry: dict[str, Any]) -> None:
     parts = entry.get("parts", {})
     shown = "  ".join(f"{s} {c.get('ng', 0)} NG / {c.get('ok', 0)} OK" for s, c in parts.items() if c)
-    print(f"\n{name}: parts {shown or '(see notes)'}")
+    outside = sum(c.get("ng", 0) for s, c in parts.items() if s != "test")
+    print(f"\n{name}: parts {shown or '(see notes)'}; {outside} labelled NG images outside the test split")
+    if entry.get("doubtful_ratings"):
+        rated = ", ".join(f"{n} rated {r}" for r, n in sorted(entry["doubtful_ratings"].items()))
+        print(f"{'':10}doubtful cells, no split, reported apart: {rated}")
     print(f"{'':10}" + "".join(f"{h:>15}" for _, h, _ in COLUMNS))
     for label, key, is_ratio in (("ours", "ours", False), ("baseline", "baseline", False),
                                  ("ours/base", "ratio", True)):  # fmt: skip
@@ -264,7 +273,8 @@ def entry_notes(entry: dict[str, Any]) -> list[str]:
     if t:
         notes.append(f"ours: threshold {t.get('value')} placed by {t.get('placed_by')} on "
                      f"{t.get('ng_images')} NG images outside the test split ({t.get('ng_from_train')} "
-                     f"from train) and {t.get('good_images')} good ones the fit did not see")  # fmt: skip
+                     f"from train) and {t.get('good_images')} good ones the fit did not see; "
+                     f"fitted on {ours.get('n_fit')} good images")  # fmt: skip
     if base:
         fit, placed = base["fit"], base["threshold"]
         notes.append(
