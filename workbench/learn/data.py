@@ -82,12 +82,12 @@ def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> Sp
     if task == "segmentation" and not any(s.has_mask for s in train):
         raise TrainingDataError(f"project {project.root} has no defect masks in its training samples")
     if not val:
-        train, val = _holdout(train)
+        train, val = holdout(train)
         note += f"{'; ' if note else ''}no val split; held out {len(val)} training sample(s) for validation"
     return SplitSamples(train, val, note, threshold_only)
 
 
-def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
+def holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
     """Deterministic stratified hold-out (by label) so early stopping has something to watch."""
     train: list[Sample] = []
     val: list[Sample] = []
