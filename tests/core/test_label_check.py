@@ -178,3 +178,13 @@ def test_a_stored_check_opens_as_a_review_queue(project: Project, tmp_path: Path
     tagged = {s.id: s for s in project.samples(tag=TAG)}
     assert set(tagged) == {ids[1], ids[2]}
     assert all(s.review == "needs_review" for s in tagged.values())
+
+
+def test_an_ng_image_whose_mask_was_never_drawn_has_its_regions_outside() -> None:
+    scores = np.full((1, 16, 16), 0.02, np.float32)
+    scores[0, 2:8, 2:8] = 0.9
+    empty = np.zeros((16, 16), np.uint8)
+    assert [s.reason for s in find_suspects([OutOfFold(1, "ng", scores, (0.5,), (1,), empty)])] == [
+        "region_outside_mask"
+    ]
+    assert find_suspects([OutOfFold(1, "ng", scores, (0.5,), (1,), None)]) == []  # no mask read: image level

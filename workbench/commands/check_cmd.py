@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
 from workbench.commands.common import open_project, print_json
+from workbench.core.errors import WorkbenchError
 from workbench.core.label_check import DEFAULT_FOLDS, reason_text
 
 
@@ -31,7 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="SECONDS",
         help="seconds for the whole check, shared among the folds (default: the fast preset's limit a fold)",
     )
+    p.add_argument("--epochs", type=int, help="at most this many epochs a fold (default: the fast preset's)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the folds and the training")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a training setting of the fast recipe for every fold, e.g. crop=128 (repeatable)",
+    )
     p.add_argument("--top", type=int, default=30, help="suspects to print (default 30; --json lists all)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_check_labels)
@@ -45,7 +55,10 @@ def cmd_check_labels(args: argparse.Namespace) -> int:
     from workbench.services.job_specs import label_check_spec
 
     with open_project(args.dir) as project:
-        spec = replace(label_check_spec(project, args.folds, args.time_limit), seed=args.seed)
+        config = _settings(args.set)
+        if args.epochs is not None:
+            config["max_epochs"] = args.epochs
+        spec = replace(label_check_spec(project, args.folds, args.time_limit, config), seed=args.seed)
         assert spec.check_id is not None
         jobs = project.root / "cache" / "jobs" / f"check-{spec.check_id}"
     jobs.mkdir(parents=True, exist_ok=True)
@@ -64,6 +77,20 @@ def cmd_check_labels(args: argparse.Namespace) -> int:
         return 0
     _print_check(check, args.top)
     return 0
+
+
+def _settings(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; a value is read as JSON (numbers, true/false) or else kept as text."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise WorkbenchError(f"--set takes KEY=VALUE, not {pair!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
 
 
 def _as_json(check: Any) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class OutOfFold:
     score_map: np.ndarray  # (K, H, W) in [0, 1]; (K, 1, 1) for a classifier
     thresholds: tuple[float, ...]  # per channel: the fold model's decision
     class_ids: tuple[int, ...]  # per channel: the project class it stands for
-    mask: np.ndarray | None = None  # H x W class ids, NG samples with a mask only
+    mask: np.ndarray | None = None  # H x W class ids of an NG sample (segmentation: zeros when undrawn)
     merged: bool = False  # one channel for every class: any mask class counts as found
 
 
@@ -166,8 +166,8 @@ def _box(labels: np.ndarray, j: int) -> list[int]:
 
 def region_suspects(r: OutOfFold, min_area_px: int = MIN_AREA_PX) -> list[Suspect]:
     """Mask regions the model does not find, and its confident regions outside the mask (NG images
-    with a mask and a pixel map only)."""
-    if r.label != "ng" or r.mask is None or r.score_map.shape[1:] == (1, 1) or not r.mask.any():
+    of a pixel map whose mask was read; an empty mask leaves every predicted region outside)."""
+    if r.label != "ng" or r.mask is None or r.score_map.shape[1:] == (1, 1):
         return []
     if r.mask.shape != r.score_map.shape[1:]:
         raise LabelCheckError(

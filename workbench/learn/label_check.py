@@ -119,7 +119,7 @@ def _fold_limit(total: float | None, preset: TrainConfig, started: float, folds_
     return max(MIN_FOLD_S, TRAIN_SHARE * left / folds_left)
 
 
-def _score(project: Project, model: LoadedRun, held: list[Sample], out: Path, merged: bool,
+def _score(project: Project, model: LoadedRun, held: list[Sample], out: Path, merged: bool, task: str,
            cancel: CancelToken) -> tuple[list[Suspect], dict[int, dict[str, Any]]]:  # fmt: skip
     """Score the held-out images, store their maps and proposals; their suspects and records."""
     decision = model.decision_config
@@ -142,7 +142,10 @@ def _score(project: Project, model: LoadedRun, held: list[Sample], out: Path, me
                 if ok:
                     atomic_write_bytes(out / "proposals" / f"{s.id}.png", buf.tobytes())
                     record["proposal"] = f"{s.id}.png"
-            mask = project.read_mask(s) if s.label == "ng" and s.has_mask else None
+            # segmentation: an NG part without a drawn mask has every predicted region outside it
+            mask = (
+                project.read_mask(s) if s.label == "ng" and (s.has_mask or task == "segmentation") else None
+            )
             result = OutOfFold(s.id, s.label, score_map, thresholds, class_ids, mask, merged)
             suspects += find_suspects([result])
             records[s.id] = record
@@ -195,7 +198,7 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
             report.progress(
                 lo + 0.9 * (hi - lo), f"fold {k + 1}/{settings.folds}: scoring {len(held)} image(s)"
             )
-            found, seen = _score(project, model, held, out, merged, cancel)
+            found, seen = _score(project, model, held, out, merged, base.task, cancel)
             suspects += found
             for sid, record in seen.items():
                 records[sid] = {"fold": k, **record}

@@ -147,9 +147,11 @@ def evaluate_spec(project: Project, run_id: str | None = None, bundle: str | Non
 
 def label_check_spec(project: Project, folds: int = 5, time_limit: float | None = None,
                      config: dict[str, Any] | None = None) -> LabelCheckSpec:  # fmt: skip
-    """The spec of a label check of the project, stored under a new check id."""
+    """The spec of a label check of the project, stored under a new check id (settings checked now)."""
     from workbench.core.label_check_store import new_check_id
+    from workbench.learn.presets import resolve_config
 
+    resolve_config(project.task, "fast", config)  # an unknown or bad setting is refused before the job
     return LabelCheckSpec(
         str(project.root), folds, time_limit, check_id=new_check_id(), config=dict(config or {})
     )
