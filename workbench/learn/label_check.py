@@ -112,11 +112,12 @@ def _pairs(project: Project, samples: list[Sample]) -> list[tuple[int, int]]:
     return [(a, b) for a, b, _ in duplicate_pairs(cached_stats(project, samples), DUPLICATE_SIMILARITY)]
 
 
-def _fold_limit(total: float | None, preset: TrainConfig, started: float, folds_left: int) -> float | None:
+def fold_limit(total: float | None, preset: TrainConfig, elapsed: float, folds_left: int) -> float | None:
+    """A fold's training limit: its share of the seconds left (less the scoring of its images), or
+    the preset's limit when the check has none."""
     if total is None:
         return preset.time_limit
-    left = total - (time.monotonic() - started)
-    return max(MIN_FOLD_S, TRAIN_SHARE * left / folds_left)
+    return max(MIN_FOLD_S, TRAIN_SHARE * (total - elapsed) / folds_left)
 
 
 def _score(project: Project, model: LoadedRun, held: list[Sample], out: Path, merged: bool, task: str,
@@ -183,9 +184,8 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
             cancel.raise_if_cancelled()
             held = [s for s in samples if folds[s.id] == k]
             train = [s for s in samples if folds[s.id] != k]
-            cfg = replace(
-                base, time_limit=_fold_limit(settings.time_limit, base, started, settings.folds - k)
-            )
+            limit = fold_limit(settings.time_limit, base, time.monotonic() - started, settings.folds - k)
+            cfg = replace(base, time_limit=limit)
             lo, hi = k / settings.folds, (k + 1) / settings.folds
             fold_report = _FoldReport(report, lo, lo + 0.9 * (hi - lo), f"fold {k + 1}/{settings.folds}")
             work = out / "folds" / str(k)
