@@ -19,6 +19,7 @@ VERB_MODULES = (
     "workbench.commands.agreement_cmd",
     "workbench.commands.split_cmd",
     "workbench.commands.learn_cmds",
+    "workbench.commands.check_cmd",
     "workbench.commands.eval_cmds",
     "workbench.commands.export_cmds",
     "workbench.commands.gui_cmd",

@@ -1123,6 +1123,103 @@
     </message>
 </context>
 <context>
+    <name>LabelCheck</name>
+    <message>
+        <source>was cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>OK image that the other folds call NG</source>
+        <translation>其余折判为 NG 的 OK 图像</translation>
+    </message>
+    <message>
+        <source>NG image with a low score</source>
+        <translation>得分偏低的 NG 图像</translation>
+    </message>
+    <message>
+        <source>mask region the model does not find</source>
+        <translation>模型未找到的掩膜区域</translation>
+    </message>
+    <message>
+        <source>confident defect region outside the mask</source>
+        <translation>掩膜之外的高置信度缺陷区域</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source> at x %1, y %2</source>
+        <translation>（位于 x %1，y %2）</translation>
+    </message>
+</context>
+<context>
+    <name>LabelCheckDialog</name>
+    <message>
+        <source>Check labels</source>
+        <translation>检查标签</translation>
+    </message>
+    <message>
+        <source>Trains a fast model once per fold on the other folds of the train and val samples (the test split is never used; doubtful parts are left out) and lists the labels and masks its held-out scores contradict. No training record is kept.</source>
+        <translation>把训练集和验证集的样本分成若干折，每一折用其余各折训练一个快速模型（从不使用测试集；存疑品不参加），列出与折外得分相矛盾的标签和掩膜。不保留训练记录。</translation>
+    </message>
+    <message>
+        <source>Folds</source>
+        <translation>折数</translation>
+    </message>
+    <message>
+        <source>Time limit (all folds)</source>
+        <translation>时间限制（全部折）</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>Start check</source>
+        <translation>开始检查</translation>
+    </message>
+</context>
+<context>
+    <name>LabelCheckWidget</name>
+    <message>
+        <source>Check labels…</source>
+        <translation>检查标签…</translation>
+    </message>
+    <message>
+        <source>Find suspect labels and masks by cross-validation</source>
+        <translation>用交叉验证找出可疑的标签和掩膜</translation>
+    </message>
+    <message>
+        <source>Cancel check</source>
+        <translation>取消检查</translation>
+    </message>
+    <message>
+        <source>Cannot check labels</source>
+        <translation>无法检查标签</translation>
+    </message>
+    <message>
+        <source>Label check</source>
+        <translation>标签检查</translation>
+    </message>
+    <message>
+        <source>Checking labels in %1 folds …</source>
+        <translation>正在以 %1 折检查标签…</translation>
+    </message>
+    <message>
+        <source>The label check %1: %2</source>
+        <translation>标签检查%1：%2</translation>
+    </message>
+    <message>
+        <source>%1 suspect(s) of %2 sample(s), tagged %3 for review.</source>
+        <translation>%2 个样本中有 %1 个可疑，已加标记 %3 并设为待复核。</translation>
+    </message>
+</context>
+<context>
     <name>LabelPageWidget</name>
     <message>
         <source>Label</source>
@@ -1481,6 +1578,14 @@ Apache-2.0</translation>
     <message>
         <source>No model proposal for this sample yet.</source>
         <translation>该样本还没有模型建议。</translation>
+    </message>
+    <message>
+        <source>Label check %1 suspects this sample: %2.</source>
+        <translation>标签检查 %1 怀疑此样本：%2。</translation>
+    </message>
+    <message>
+        <source>The proposal is the out-of-fold prediction; remove the tag %1 to see the runs&apos; proposals.</source>
+        <translation>模型建议为折外预测；移除标记 %1 即可查看训练记录的模型建议。</translation>
     </message>
     <message>
         <source>From run %1. Click a region with the Accept Prediction tool, or accept all.</source>

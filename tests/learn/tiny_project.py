@@ -49,3 +49,20 @@ TINY_SEG = {
     "warmup_steps": 2,
     "threads": 2,
 }
+
+# a label check's fold training on the tiny project: a few seconds a fold
+TINY_CHECK = {"model": "fpn-effnetlite0", "crop": 64, "batch": 4, "crops_per_epoch": 8, "max_epochs": 2,
+              "warmup_steps": 2, "threads": 2}  # fmt: skip
+
+
+def make_flipped_project(root: Path) -> tuple[Path, int, int]:
+    """Eight OK and eight NG parts; one NG part, its mask removed, is labelled OK (the planted flip);
+    another NG part is moved to the test split. Returns (folder, flipped id, test id)."""
+    folder = make_tiny_project(root, n_ok=8, n_ng=8)
+    with Project.open(folder) as project:
+        ng = [s for s in project.samples() if s.label == "ng"]
+        flipped, test = ng[0], ng[-1]
+        project.update_samples([flipped.id], label="ok")
+        project.write_mask(flipped.id, np.zeros((flipped.height, flipped.width), np.uint8))
+        project.update_samples([test.id], split="test")
+    return folder, flipped.id, test.id

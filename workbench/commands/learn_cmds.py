@@ -12,7 +12,7 @@ from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.project import Project
 from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES
 from workbench.core.types import TASKS
-from workbench.services.job_specs import TrainSpec
+from workbench.services.job_specs import JobSpec
 from workbench.services.predict import predict, prediction_samples
 from workbench.services.training import new_train_spec, resume_train_spec, settle_train_run
 
@@ -87,7 +87,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if result["status"] == "completed" else 1
 
 
-def run_job(spec: TrainSpec, run_dir: Path, label: str, quiet: bool = False) -> dict[str, Any]:
+def run_job(spec: JobSpec, run_dir: Path, label: str, quiet: bool = False) -> dict[str, Any]:
     """Run a job child with a progress bar on stderr; Ctrl+C cancels it cleanly.
 
     Returns the job's result with its final ``status`` (``workbench.jobs.outcome``), ``run_id``
@@ -115,7 +115,7 @@ def run_job(spec: TrainSpec, run_dir: Path, label: str, quiet: bool = False) -> 
         bar.done("done")
     if result.get("warning"):
         print(f"warning: {result['warning']}", file=sys.stderr)
-    out = {"run_id": spec.run_id, **result, "status": status}
+    out = {"run_id": getattr(spec, "run_id", None), **result, "status": status}
     return {**out, "log": seen.log} if seen.log else out
 
 

@@ -72,15 +72,16 @@ def pixel_metrics(
     return out
 
 
-def _components(mask: np.ndarray) -> tuple[int, np.ndarray]:
+def components(mask: np.ndarray) -> tuple[int, np.ndarray]:
+    """(number of 8-connected regions, H x W region labels 1..n, 0 elsewhere) of a boolean mask."""
     n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     return n - 1, labels
 
 
 def _match(truth: np.ndarray, pred: np.ndarray) -> tuple[int, int, int]:
     """(labelled regions, those overlapped by the prediction, predicted regions touching no label)."""
-    n_true, true_lab = _components(truth)
-    n_pred, pred_lab = _components(pred)
+    n_true, true_lab = components(truth)
+    n_pred, pred_lab = components(pred)
     found = np.unique(true_lab[pred & (true_lab > 0)]).size
     hit = np.unique(pred_lab[truth & (pred_lab > 0)]).size
     return n_true, found, n_pred - hit

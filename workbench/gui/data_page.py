@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.label_check import TAG as SUSPECT_TAG
 from workbench.core.project import Project
 from workbench.core.types import LABELS, SPLITS
 from workbench.gui.agreement_bar import AgreementBarWidget
 from workbench.gui.balance_chart import BalanceChartWidget
+from workbench.gui.label_check_panel import LabelCheckWidget
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.sample_query import SampleFilter, all_tags, sample_counts
 from workbench.gui.sample_table import SAMPLE_ID_ROLE, SampleTableModel
@@ -72,6 +74,9 @@ class DataPageWidget(Retranslatable, QWidget):
         self.agreement.filter_changed.connect(self._filter_changed)
         self.agreement.labels_changed.connect(self._labels_replaced)
         layout.addWidget(self.agreement)
+        self.label_check = LabelCheckWidget()
+        self.label_check.queue_ready.connect(self.open_suspects)
+        layout.addWidget(self.label_check)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.stack = QStackedWidget()
         self.grid = self._make_grid()
@@ -275,6 +280,7 @@ class DataPageWidget(Retranslatable, QWidget):
         self.project = project
         self.thumbnails.set_project_root(project.root if project else None)
         self.agreement.set_project(project)
+        self.label_check.set_project(project)
         self.reload()
 
     def reload(self) -> None:
@@ -387,6 +393,15 @@ class DataPageWidget(Retranslatable, QWidget):
 
     def _activated(self, index: QModelIndex) -> None:
         self.open_in_label.emit(self.model.visible_ids(), int(index.data(SAMPLE_ID_ROLE)))
+
+    def open_suspects(self, queue: list[int]) -> None:
+        """A label check ended: list its suspects (tag filter) and label them, most suspect first."""
+        self.reload()
+        self.samples_changed.emit()
+        if not queue:
+            return
+        self.tag_filter.setCurrentIndex(max(self.tag_filter.findData(SUSPECT_TAG), 0))
+        self.open_in_label.emit(list(queue), queue[0])
 
     def label_selected(self) -> None:
         ids = self.selected_ids()

@@ -62,6 +62,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.data_page = DataPageWidget(self.actions_by_id)
         self.label_page = LabelPageWidget(self.actions_by_id)
         self.label_page.proposals.jobs = self.jobs
+        self.data_page.label_check.jobs = self.jobs
         self.train_page = TrainPageWidget(self.jobs)
         self.evaluate_page = EvaluatePageWidget(self.jobs)
         self.export_page = ExportPageWidget(self.jobs)
@@ -156,6 +157,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.label_page.sample_changed.connect(lambda sid: self.data_page.refresh_samples([sid]))
         self.label_page.samples_changed.connect(self.data_page.refresh_samples)
         self.label_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.data_page.label_check.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         for page in (self.train_page, self.evaluate_page):
             page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.train_page.runs_changed.connect(self.evaluate_page.refresh_sources)

@@ -27,11 +27,14 @@ from PySide6.QtWidgets import (
 
 from workbench.core.assist.proposals import latest_proposal, proposal_merged, read_proposal
 from workbench.core.errors import WorkbenchError
+from workbench.core.label_check import TAG as SUSPECT_TAG
+from workbench.core.label_check_store import latest_check
 from workbench.core.project import Project
 from workbench.core.types import DefectClass, Sample
 from workbench.gui.canvas_view import CanvasView
 from workbench.gui.dialogs.class_dialog import colour_icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.label_check_panel import describe_suspects
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.train_widgets import short_name
 from workbench.jobs.events import JobEvent, ProgressEvent
@@ -161,6 +164,9 @@ class ProposalPanelWidget(Retranslatable, QWidget):
         """Show the newest proposal for ``sample`` (or none)."""
         self.sample = sample
         self.canvas.set_proposal(None)
+        if sample is not None and self._load_check(sample):
+            self._show_state()
+            return
         found = latest_proposal(self.project, sample.id) if self.project and sample else None
         if sample is None:
             self.info.setText("")
@@ -177,6 +183,35 @@ class ProposalPanelWidget(Retranslatable, QWidget):
                 self.canvas.set_proposal(proposal, merged)
                 self.info.compose(lambda: self._describe(run_id, merged))
         self._show_state()
+
+    def _load_check(self, sample: Sample) -> bool:
+        """A sample of a label check's review queue: its reasons, and its out-of-fold map as the proposal."""
+        if self.project is None or SUSPECT_TAG not in sample.tags:
+            return False
+        check = latest_check(self.project.root)
+        suspects = check.reasons(sample.id) if check is not None else []
+        if check is None or not suspects:
+            return False  # the tag of an earlier check: the runs' proposals as usual
+        path = check.proposal_path(sample.id)
+        shown = False
+        if path is not None and path.is_file():
+            try:
+                self.canvas.set_proposal(read_proposal(path, self.canvas.editor.shape), check.merged)  # type: ignore[union-attr]
+                shown = True
+            except (WorkbenchError, ValueError) as exc:
+                self.message.emit(str(exc))
+        check_id = check.check_id
+
+        def text() -> str:
+            out = self.tr("Label check %1 suspects this sample: %2.").replace("%1", check_id)
+            out = out.replace("%2", describe_suspects(suspects))
+            if shown:
+                out += " " + self.tr("The proposal is the out-of-fold prediction; remove the tag %1 to see "
+                                     "the runs' proposals.").replace("%1", SUSPECT_TAG)  # fmt: skip
+            return out
+
+        self.info.compose(text)
+        return True
 
     def _describe(self, run_id: str, merged: bool) -> str:
         text = self.tr("From run %1. Click a region with the Accept Prediction tool, or accept all.")

@@ -1,4 +1,5 @@
-"""Evaluate and export as jobs, so the window runs them in a child process while it holds the project.
+"""Evaluate, export and the label check as jobs: the window runs them in a child process while it
+holds the project.
 
 The CLI verbs `workbench evaluate` and `workbench export` take the project's write lock or run in
 the foreground; these job kinds do the same work with ``lock=False`` (a job only writes its own
@@ -14,7 +15,7 @@ from typing import Any
 
 from workbench.core.cancel import CancelToken
 from workbench.jobs.events import EventWriter
-from workbench.services.job_specs import EvaluateSpec, ExportSpec
+from workbench.services.job_specs import EvaluateSpec, ExportSpec, LabelCheckSpec
 
 BENCH_SHAPE = (512, 512)  # a modest frame keeps the latency check of the export wizard short
 
@@ -64,3 +65,14 @@ def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> di
             "parity": report.parity, "int8": report.int8, "golden": report.golden,
             "notes": report.notes, "lines": report.lines, "latency": latency,
             "checks": report.checks.to_dict(), "report": str(report_path(report.path))}  # fmt: skip
+
+
+def check_labels_job(spec: LabelCheckSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
+    """Cross-validate the fast recipe over train + val, rank the suspect labels (``label_checks/<id>/``)."""
+    from workbench.learn.label_check import CheckSettings, check_labels
+
+    settings = CheckSettings(spec.folds, spec.time_limit, spec.seed, spec.config)
+    check = check_labels(spec.project, settings, events, cancel, spec.check_id)
+    events.artifact(str(check.dir))
+    return {"status": "completed", "check_id": check.check_id, "dir": str(check.dir),
+            "samples": len(check.samples), "suspects": len(check.queue())}  # fmt: skip

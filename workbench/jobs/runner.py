@@ -1,8 +1,9 @@
 """Inside the job process: read the spec, catch SIGTERM as a cancel, run the job, report the end.
 
-Specs are ``workbench.services.job_specs`` (train, predict, evaluate, export). A train spec without
-``run_id`` records a new run first (so that a cancel or an error event names it); a train spec
-without a task trains the project's task (a recorded run's own task when it names one). A predict
+Specs are ``workbench.services.job_specs`` (train, predict, evaluate, export, check_labels). A
+train spec without ``run_id`` records a new run first (so that a cancel or an error event names
+it); a train spec without a task trains the project's task (a recorded run's own task when it
+names one). A predict
 spec without samples or split covers what `workbench predict` does (``workbench.services.predict``).
 Exit status: 0 done, 1 failed (an ``error`` event says why), 3 cancelled (``done`` with status
 ``cancelled``; partial files kept).
@@ -24,7 +25,7 @@ from typing import Any
 from workbench.core.cancel import Cancelled, CancelToken
 from workbench.core.errors import WorkbenchError
 from workbench.core.messages import message as log_line
-from workbench.jobs.eval_export import evaluate_job, export_job
+from workbench.jobs.eval_export import check_labels_job, evaluate_job, export_job
 from workbench.jobs.events import EventWriter
 from workbench.jobs.outcome import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 from workbench.services.job_specs import JobSpec, PredictSpec, SpecError, TrainSpec, spec_from_dict
@@ -87,6 +88,7 @@ JOB_KINDS: dict[str, Callable[[Any, EventWriter, CancelToken], dict[str, Any]]] 
     "predict": _predict,
     "evaluate": evaluate_job,
     "export": export_job,
+    "check_labels": check_labels_job,
 }
 
 

@@ -87,12 +87,12 @@ def choose_samples(project: Project, task: str, doubtful: str = "exclude") -> Sp
     if task == "segmentation" and not any(s.has_mask for s in train):
         raise TrainingDataError(f"project {project.root} has no defect masks in its training samples")
     if not val:
-        train, val = _holdout(train)
+        train, val = holdout(train)
         notes.append(log_lines.HELD_OUT_FOR_VAL(count=len(val)))
     return SplitSamples(train, val, notes, threshold_only)
 
 
-def _holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
+def holdout(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
     """Deterministic stratified hold-out (by label) so early stopping has something to watch."""
     train: list[Sample] = []
     val: list[Sample] = []

@@ -142,6 +142,21 @@ def _run(
 TaskResult = tuple[torch.nn.Module, RunConfig, dict[str, Any]]
 
 
+def train_model(project: Project, work_dir: Path, cfg: TrainConfig, splits: SplitSamples, report: Reporter,
+                cancel: CancelToken) -> TaskResult:  # fmt: skip
+    """Train on ``splits`` without recording a run (the label check's fold models): the same model,
+    loop, time budget and decision as a run; ``work_dir`` holds its checkpoints."""
+    budget = TimeBudget(cfg.time_limit)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    else:
+        cpu_speedups()
+    seed_everything(cfg.seed)
+    classes = model_classes(project, cfg)
+    decision = default_decision(classes, project)
+    return _train_task(project, work_dir, cfg, splits, classes, decision, report, cancel, False, budget)
+
+
 def _train_task(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
                 classes: list[ModelClass], decision: DecisionConfig, report: Reporter,
                 cancel: CancelToken, resume: bool, budget: TimeBudget) -> TaskResult:  # fmt: skip

@@ -95,8 +95,30 @@ class ExportSpec(_Spec):
             raise SpecError("an export job needs the 'run_id' of a finished run")
 
 
-JobSpec = TrainSpec | PredictSpec | EvaluateSpec | ExportSpec
-SPEC_TYPES: dict[str, type[JobSpec]] = {t.kind: t for t in (TrainSpec, PredictSpec, EvaluateSpec, ExportSpec)}
+@dataclass(frozen=True)
+class LabelCheckSpec(_Spec):
+    """Check the labels by cross-validation: ``folds`` fast models, ``time_limit`` seconds in all
+    (None: the fast preset's limit per fold); ``config`` overrides training settings."""
+
+    kind: ClassVar[str] = "check_labels"
+    project: str
+    folds: int = 5
+    time_limit: float | None = None
+    seed: int = 0
+    check_id: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.folds, int) or self.folds < 2:
+            raise SpecError(f"a label check needs at least 2 folds, not {self.folds!r}")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise SpecError(f"a label check's time limit must be positive seconds, not {self.time_limit!r}")
+
+
+JobSpec = TrainSpec | PredictSpec | EvaluateSpec | ExportSpec | LabelCheckSpec
+SPEC_TYPES: dict[str, type[JobSpec]] = {
+    t.kind: t for t in (TrainSpec, PredictSpec, EvaluateSpec, ExportSpec, LabelCheckSpec)
+}
 
 
 def spec_from_dict(data: object) -> JobSpec:
@@ -121,6 +143,18 @@ def evaluate_spec(project: Project, run_id: str | None = None, bundle: str | Non
     from workbench.core.evaluation import new_eval_id
 
     return EvaluateSpec(str(project.root), run_id, bundle, split, eval_id=new_eval_id())
+
+
+def label_check_spec(project: Project, folds: int = 5, time_limit: float | None = None,
+                     config: dict[str, Any] | None = None) -> LabelCheckSpec:  # fmt: skip
+    """The spec of a label check of the project, stored under a new check id (settings checked now)."""
+    from workbench.core.label_check_store import new_check_id
+    from workbench.learn.presets import resolve_config
+
+    resolve_config(project.task, "fast", config)  # an unknown or bad setting is refused before the job
+    return LabelCheckSpec(
+        str(project.root), folds, time_limit, check_id=new_check_id(), config=dict(config or {})
+    )
 
 
 def export_spec(project: Project, run_id: str, formats: str, device: str = "cpu") -> ExportSpec:
