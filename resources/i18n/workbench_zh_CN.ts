@@ -1046,6 +1046,10 @@
         <translation>提前停止：连续 {count} 次验证没有改进</translation>
     </message>
     <message>
+        <source>keeping the final weights: their validation score {score} is within {margin} of the best, {best} at epoch {epoch}</source>
+        <translation>保留最终权重：其验证得分 {score} 与最佳得分（第 {epoch} 轮的 {best}）相差不超过 {margin}</translation>
+    </message>
+    <message>
         <source>time limit reached during epoch {epoch} (step {step}/{steps})</source>
         <translation>第 {epoch} 轮中达到时间上限（第 {step}/{steps} 步）</translation>
     </message>

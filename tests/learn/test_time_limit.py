@@ -255,3 +255,42 @@ def test_a_real_run_with_a_short_limit_records_that_it_stopped_in_time(
     assert metrics["epochs"] < 100000  # the limit, not the epochs, ended it
     with Project.open(tiny, readonly=True) as project:
         assert project.run(run_id).metrics["time"]["phases"] == phases
+
+
+class Scored(Costs):
+    """Validations that score as listed (the last one is the final weights')."""
+
+    def __init__(self, clock: FakeClock, scores: list[float]) -> None:
+        super().__init__(clock, step=1.0, val=1.0, planned_val=1.0, end=1.0)
+        self.scores = scores
+
+    def parts(self, n: int, start: float) -> LoopParts:
+        parts = super().parts(n, start)
+
+        def validate(model: ScoreModel, last: bool) -> dict[str, Any]:
+            self.val_starts.append((self.clock.now - start, last))
+            return {"score": self.scores[len(self.val_starts) - 1]}
+
+        parts.validate = validate
+        return parts
+
+
+@pytest.mark.parametrize(
+    ("scores", "kept"),
+    [
+        ([0.70, 0.873, 0.85, 0.871], 4),  # an earlier lead within the margin: the final weights
+        ([0.70, 0.90, 0.85, 0.87], 2),  # a clear lead: the earlier weights
+        ([0.70, 0.80, 0.85, 0.88], 4),  # the final is best anyway
+    ],
+)
+def test_the_final_weights_win_a_near_tie(tmp_path: Path, scores: list[float], kept: int) -> None:
+    from workbench.learn.train_loop import FINAL_TIE_MARGIN
+
+    costs = Scored(FakeClock(), scores)
+    loop, log = _loop(tmp_path, costs, 1e9, steps_per_epoch=2, max_epochs=len(scores), time_limit=None)
+    metrics = loop.run()
+    assert [last for _, last in costs.val_starts] == [False] * (len(scores) - 1) + [True]
+    assert metrics["best_epoch"] == kept and metrics["score"] == scores[kept - 1]
+    near = kept == len(scores) and max(scores[:-1]) > scores[-1]
+    assert any(line.startswith("keeping the final weights") for line in log.lines) is near
+    assert FINAL_TIE_MARGIN == 0.02  # the cases above sit on either side of it

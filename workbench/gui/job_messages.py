@@ -77,6 +77,10 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "resumed": lambda: _t("resumed from {path} after epoch {epoch}"),
     "step": lambda: _t("epoch {epoch} step {step}/{steps} loss {loss}"),
     "stopped_early": lambda: _t("stopping early: no improvement in {count} validations"),
+    "final_kept": lambda: _t(
+        "keeping the final weights: their validation score {score} is within {margin} of the best, "
+        "{best} at epoch {epoch}"
+    ),
     "time_limit_in_epoch": lambda: _t("time limit reached during epoch {epoch} (step {step}/{steps})"),
     "precision_trial": lambda: _t("precision trial (s/step): {trials}; using {chosen}"),
     "epoch_metrics": lambda: _t("epoch {epoch}: {metrics}"),

@@ -69,6 +69,11 @@ TRAINING_ON = message(
 RESUMED = message("resumed", "resumed from {path} after epoch {epoch}")
 STEP = message("step", "epoch {epoch} step {step}/{steps} loss {loss:.4f}")
 STOPPED_EARLY = message("stopped_early", "stopping early: no improvement in {count} validations")
+FINAL_KEPT = message(
+    "final_kept",
+    "keeping the final weights: their validation score {score:.4f} is within {margin} of the best, "
+    "{best:.4f} at epoch {epoch}",
+)
 TIME_LIMIT_IN_EPOCH = message(
     "time_limit_in_epoch", "time limit reached during epoch {epoch} (step {step}/{steps})"
 )
