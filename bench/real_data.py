@@ -202,10 +202,12 @@ def _value(row: dict[str, Any], key: str) -> float | None:
     return v
 
 
-def ratio_row(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
+def ratio_row(
+    ours: dict[str, Any], base: dict[str, Any], columns: tuple[tuple[str, str, str | None], ...] = COLUMNS
+) -> dict[str, float | None]:
     """ours / baseline per column (None where either is missing or the baseline is 0)."""
     out = {}
-    for key, _, _ in COLUMNS:
+    for key, _, _ in columns:
         a, b = _value(ours, key), _value(base, key)
         out[key] = a / b if a is not None and b else None
     return out

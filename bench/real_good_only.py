@@ -53,7 +53,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from real_data import DEFAULT_DATASETS, cli, cpu_description, machine_line, metric_row, run_ours
+from real_data import (
+    DEFAULT_DATASETS,
+    _cell,
+    cli,
+    cpu_description,
+    machine_line,
+    metric_row,
+    ratio_row,
+    run_ours,
+)
 from real_sets import Prepared, SetInfo, Source, elpv_sources, subsample
 
 ELPV = "elpv-mono"
@@ -222,31 +231,6 @@ def run_baseline(project: Path, seed: int) -> dict[str, Any]:
     return row
 
 
-def _value(row: dict[str, Any], key: str) -> float | None:
-    v = row.get(key)
-    if isinstance(v, list):
-        return v[0] / v[1] if v[0] is not None and v[1] else None
-    return v
-
-
-def ratio_row(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
-    """ours / baseline per column (None where either is missing or the baseline is 0)."""
-    out = {}
-    for key, _, _ in COLUMNS:
-        a, b = _value(ours, key), _value(base, key)
-        out[key] = a / b if a is not None and b else None
-    return out
-
-
-def _cell(row: dict[str, Any] | None, key: str, fmt: str | None, ratio: bool) -> str:
-    v = None if row is None else row.get(key)
-    if ratio or v is None:
-        return "-" if v is None else f"{v:.2f}x"
-    if isinstance(v, list):
-        return "-" if v[0] is None or not v[1] else f"{v[0]}/{v[1]} {v[0] / v[1]:.0%}"
-    return "-" if fmt is None else fmt.format(v)
-
-
 def print_table(name: str, entry: dict[str, Any]) -> None:
     parts = entry.get("parts", {})
     shown = "  ".join(f"{s} {c.get('ng', 0)} NG / {c.get('ok', 0)} OK" for s, c in parts.items() if c)
@@ -323,7 +307,7 @@ def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
     if "parts" not in entry:
         entry["parts"] = split_counts(project)
     if entry.get("ours") and entry.get("baseline"):
-        entry["ratio"] = ratio_row(entry["ours"], entry["baseline"])
+        entry["ratio"] = ratio_row(entry["ours"], entry["baseline"], COLUMNS)
     return entry
 
 
