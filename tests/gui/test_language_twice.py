@@ -141,9 +141,9 @@ def _dialog_texts(dialogs: list[QWidget]) -> list[tuple[str, str]]:
 
 
 def _check(win: MainWindow, dialogs: list[QWidget], code: str) -> None:
-    # Not checked yet: the lines a training job logs (shown on the Train page as the job wrote them,
-    # in English); the window's own texts around them are.
-    texts = [(what, text) for what, text in _texts(win) if what != "train: QPlainTextEdit.line"]
+    # the Train page's job log included: its lines are worded in the window's language too
+    texts = list(_texts(win))
+    assert any(what == "train: JobLogView.line" for what, _ in texts)
     texts += _dialog_texts(dialogs)
     assert len(texts) > 300
     left = _english_left(texts) if code == "zh_CN" else _chinese_left(texts)
