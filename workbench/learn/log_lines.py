@@ -133,3 +133,14 @@ FIT_CUT_SHORT = message(
     "expected to take longer than the time left",
 )
 BACKBONE = message("backbone", "backbone: {source}")
+
+# proposals (the predict job)
+PREDICTED = message("predicted", "predicted {done}/{total}")
+
+# the label check
+CHECK_STARTED = message(
+    "check_started", "label check {check_id}: {count} sample(s) in {folds} folds, {task}, preset {preset}"
+)
+FOLD_LINE = message("fold_line", "fold {fold}/{folds}: {line}")  # line: a training line, often with its id
+FOLD_SCORING = message("fold_scoring", "fold {fold}/{folds}: scoring {count} image(s)")
+CHECK_DONE = message("check_done", "label check done")
