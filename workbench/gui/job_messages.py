@@ -1,11 +1,12 @@
 """A job's log and progress lines in the window's language.
 
 A line made from a registered message (``workbench.core.messages``: the training, proposal and
-label-check lines in ``workbench.learn.log_lines``, the evaluation's in ``workbench.core.job_lines`` and
-``workbench.services.job_lines``, the export's in ``workbench.export.job_lines``, the job runner's own) arrives with its ``msg_id`` and ``args``; the
-catalogue below holds each id's template with the same named fields, translated like every other
-string of the window. A line without an id, an id the catalogue does not know (a newer job, a
-plugin) or a translation whose fields do not fit shows the job's English text.
+label-check lines in ``workbench.learn.log_lines``, the evaluation's in ``workbench.core.job_lines``
+and ``workbench.services.job_lines``, the export's in ``workbench.export.job_lines``, the job
+runner's own) arrives with its ``msg_id`` and ``args``; the catalogue below holds each id's template
+with the same named fields, translated like every other string of the window. A line without an id,
+an id the catalogue does not know (a newer job, a plugin) or a translation whose fields do not fit
+shows the job's English text.
 """
 
 from __future__ import annotations
