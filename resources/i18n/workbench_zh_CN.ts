@@ -1114,6 +1114,42 @@
         <translation>骨干网络：{source}</translation>
     </message>
     <message>
+        <source>loading images {done}/{total}</source>
+        <translation>正在加载图像 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>train: {line}</source>
+        <translation>训练集：{line}</translation>
+    </message>
+    <message>
+        <source>val: {line}</source>
+        <translation>验证集：{line}</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>features of training image {index}</source>
+        <translation>正在提取第 {index} 张训练图像的特征</translation>
+    </message>
+    <message>
+        <source>measuring the normal spread around each bank vector</source>
+        <translation>正在测量每个记忆库向量周围的正常分布范围</translation>
+    </message>
+    <message>
+        <source>memory bank of {count} patch features</source>
+        <translation>记忆库含 {count} 个图块特征</translation>
+    </message>
+    <message>
+        <source>choosing {k} of {total} patch features for the memory bank</source>
+        <translation>正在从 {total} 个图块特征中为记忆库选出 {k} 个</translation>
+    </message>
+    <message>
+        <source>scoring image {done}/{total} to place the threshold</source>
+        <translation>正在为第 {done}/{total} 张图像打分以确定阈值</translation>
+    </message>
+    <message>
         <source>loading the model</source>
         <translation>正在加载模型</translation>
     </message>

@@ -142,6 +142,13 @@ def test_label_check_folds_wrap_a_training_line_and_keep_its_id() -> None:
     i18n.install_language("zh_CN")
     shown = job_line(LogEvent(str(line), 1.0, line.msg_id, line.args))
     assert shown.startswith("第 2/5 折：") and "4" in shown and "stopping" not in shown
+    loading = log_lines.TRAIN_SPLIT_STEP(line=log_lines.LOADING_IMAGES(done=3, total=10))
+    nested = log_lines.FOLD_LINE(fold=1, folds=5, line=loading)
+    assert nested == "fold 1/5: train: loading images 3/10"
+    assert (
+        job_line(LogEvent(str(nested), 1.0, nested.msg_id, nested.args))
+        == "第 1/5 折：训练集：正在加载图像 3/10"
+    )
     plain = log_lines.FOLD_LINE(fold=1, folds=5, line="a plain line")  # a line without an id stays English
     assert job_line(LogEvent(str(plain), 1.0, plain.msg_id, plain.args)) == "第 1/5 折：a plain line"
 

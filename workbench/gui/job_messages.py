@@ -126,6 +126,16 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "to take longer than the time left"
     ),
     "backbone": lambda: _t("backbone: {source}"),
+    # progress of a training
+    "loading_images": lambda: _t("loading images {done}/{total}"),
+    "train_split_step": lambda: _t("train: {line}"),
+    "val_split_step": lambda: _t("val: {line}"),
+    "training_done": lambda: _t("done"),
+    "features_of_image": lambda: _t("features of training image {index}"),
+    "measuring_spread": lambda: _t("measuring the normal spread around each bank vector"),
+    "memory_bank": lambda: _t("memory bank of {count} patch features"),
+    "choosing_bank": lambda: _t("choosing {k} of {total} patch features for the memory bank"),
+    "threshold_scoring": lambda: _t("scoring image {done}/{total} to place the threshold"),
     # evaluation
     "loading_model": lambda: _t("loading the model"),
     "eval_predicting": lambda: _t("predicting {name}"),
