@@ -1210,6 +1210,10 @@
         <translation>已写入 {path}</translation>
     </message>
     <message>
+        <source>the project has no validation split: golden images and parity tiles come from training images</source>
+        <translation>项目没有验证集：基准图像和一致性比较用的图块取自训练图像</translation>
+    </message>
+    <message>
         <source>measuring latency on this machine</source>
         <translation>正在本机测量延迟</translation>
     </message>

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +24,14 @@ from workbench.core import job_lines as eval_lines
 from workbench.core.messages import MESSAGES, Message, fields_of, plain_template
 from workbench.core.project import Project
 from workbench.core.run_config import RunConfig, TrainConfig
+from workbench.export import job_lines as export_lines
 from workbench.gui import i18n
 from workbench.gui.eval_page import EvaluatePageWidget
+from workbench.gui.export_wizard import summary_lines
 from workbench.gui.job_client import JobClient, JobRegistry
 from workbench.gui.job_messages import CATALOGUE, STRUCTURED, job_line, known_ids
 from workbench.gui.train_page import TrainPageWidget
+from workbench.jobs.eval_export import said_entry
 from workbench.jobs.events import EventWriter, LogEvent, ProgressEvent, parse_event
 from workbench.learn import log_lines
 from workbench.services.job_specs import PredictSpec
@@ -168,3 +172,12 @@ def test_the_evaluate_page_shows_a_progress_line_in_chinese(qtbot, tmp_path: Pat
     assert page.progress.value() == 250
     i18n.install_language("en")  # the line shown is worded again
     assert page.state_label.text() == "predicting part_07.png and 3 more"
+
+
+def test_an_export_note_is_shown_in_chinese_in_the_summary() -> None:
+    note = export_lines.NO_VAL_SPLIT()
+    result = json.loads(json.dumps({"notes": [note], "said_notes": [said_entry(note)]}))  # from a job
+    assert summary_lines(result)[-1] == str(note)
+    i18n.install_language("zh_CN")
+    assert summary_lines(result)[-1] == "项目没有验证集：基准图像和一致性比较用的图块取自训练图像"
+    assert summary_lines({"notes": ["an older job's note"]})[-1] == "an older job's note"

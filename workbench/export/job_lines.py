@@ -18,3 +18,7 @@ QUANTISING_INT8 = message("export_quantising_int8", "INT8 quantisation on {count
 SCORING_GOLDEN = message("export_scoring_golden", "scoring {name} with the trained model")
 COMPARING_TILE = message("parity_tile", "comparing tile {tile} of {tiles}")
 PARITY_DONE = message("parity_done", "parity done")
+NO_VAL_SPLIT = message(
+    "export_no_val_split",
+    "the project has no validation split: golden images and parity tiles come from training images",
+)

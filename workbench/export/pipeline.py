@@ -104,9 +104,7 @@ def _candidates(
     samples = split_samples(project, "val", options.max_val_images, options.seed)
     if not samples:
         samples = split_samples(project, "train", options.max_val_images, options.seed)
-        notes.append(
-            "the project has no validation split: golden images and parity tiles come from training images"
-        )
+        notes.append(lines_said.NO_VAL_SPLIT())
     if not samples:
         raise ExportError(f"project {project.root} has no samples to check the export on")
 

@@ -326,7 +326,13 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         frame = row.get("frame_ms")
         shown = f"{frame:.1f} ms" if frame is not None else row.get("note", "")
         lines.append(f"  {row['setting']}: {shown}")
-    return [*lines, *result.get("notes", [])]
+    said = result.get("said_notes")  # the notes with their line ids (an older job: the English notes)
+    if not said:
+        return [*lines, *result.get("notes", [])]
+    return [
+        *lines,
+        *(job_line(LogEvent(str(n["message"]), 0.0, str(n["msg_id"]), dict(n["args"]))) for n in said),
+    ]
 
 
 class SummaryPage(Retranslatable, QWizardPage):

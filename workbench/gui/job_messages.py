@@ -153,6 +153,9 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "parity_done": lambda: _t("parity done"),
     "export_storing_golden": lambda: _t("storing the golden images"),
     "export_wrote": lambda: _t("wrote {path}"),
+    "export_no_val_split": lambda: _t(
+        "the project has no validation split: golden images and parity tiles come from training images"
+    ),
     "measuring_latency": lambda: _t("measuring latency on this machine"),
     "export_done": lambda: _t("export done"),
     # proposals

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.cancel import CancelToken
-from workbench.core.messages import message
+from workbench.core.messages import message, said_parts
 from workbench.jobs.events import EventWriter
 from workbench.services.job_specs import EvaluateSpec, ExportSpec, LabelCheckSpec
 
@@ -53,6 +53,12 @@ def _finite(value: float) -> float | None:
     return round(value, 3) if math.isfinite(value) else None
 
 
+def said_entry(line: str) -> dict[str, Any]:
+    """A line of the result with its id, for a window to word it (``workbench.core.messages``)."""
+    msg_id, args = said_parts(line)
+    return {"message": str(line), "msg_id": msg_id, "args": args}
+
+
 def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Export a run to a `.wbx` bundle with the parity gate, then time it on this machine."""
     from workbench.export.pipeline import export_bundle, report_path
@@ -67,7 +73,8 @@ def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> di
     events.progress(1.0, EXPORT_DONE())
     return {"status": "completed", "path": str(report.path), "variants": report.variants,
             "parity": report.parity, "int8": report.int8, "golden": report.golden,
-            "notes": report.notes, "lines": report.lines, "latency": latency,
+            "notes": report.notes, "said_notes": [said_entry(n) for n in report.notes],
+            "lines": report.lines, "latency": latency,
             "checks": report.checks.to_dict(), "report": str(report_path(report.path))}  # fmt: skip
 
 
