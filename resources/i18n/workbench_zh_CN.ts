@@ -1118,6 +1118,134 @@
         <translation>骨干网络：{source}</translation>
     </message>
     <message>
+        <source>loading images {done}/{total}</source>
+        <translation>正在加载图像 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>train: {line}</source>
+        <translation>训练集：{line}</translation>
+    </message>
+    <message>
+        <source>val: {line}</source>
+        <translation>验证集：{line}</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>features of training image {index}</source>
+        <translation>正在提取第 {index} 张训练图像的特征</translation>
+    </message>
+    <message>
+        <source>measuring the normal spread around each bank vector</source>
+        <translation>正在测量每个记忆库向量周围的正常分布范围</translation>
+    </message>
+    <message>
+        <source>memory bank of {count} patch features</source>
+        <translation>记忆库含 {count} 个图块特征</translation>
+    </message>
+    <message>
+        <source>choosing {k} of {total} patch features for the memory bank</source>
+        <translation>正在从 {total} 个图块特征中为记忆库选出 {k} 个</translation>
+    </message>
+    <message>
+        <source>scoring image {done}/{total} to place the threshold</source>
+        <translation>正在为第 {done}/{total} 张图像打分以确定阈值</translation>
+    </message>
+    <message>
+        <source>loading the model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
+        <source>predicting {name}</source>
+        <translation>正在预测 {name}</translation>
+    </message>
+    <message>
+        <source>predicting {name} and {more} more</source>
+        <translation>正在预测 {name} 及另外 {more} 个样本</translation>
+    </message>
+    <message>
+        <source>deciding and measuring</source>
+        <translation>正在判定并计算指标</translation>
+    </message>
+    <message>
+        <source>evaluation written</source>
+        <translation>评估已保存</translation>
+    </message>
+    <message>
+        <source>loading the run</source>
+        <translation>正在加载训练记录</translation>
+    </message>
+    <message>
+        <source>scoring {name} with the trained model</source>
+        <translation>正在用训练模型为 {name} 打分</translation>
+    </message>
+    <message>
+        <source>reading calibration images</source>
+        <translation>正在读取校准图像</translation>
+    </message>
+    <message>
+        <source>exporting ONNX</source>
+        <translation>正在导出 ONNX</translation>
+    </message>
+    <message>
+        <source>converting to OpenVINO</source>
+        <translation>正在转换为 OpenVINO</translation>
+    </message>
+    <message>
+        <source>INT8 quantisation on {count} training tiles</source>
+        <translation>正在用 {count} 个训练图块做 INT8 量化</translation>
+    </message>
+    <message>
+        <source>comparing tile {tile} of {tiles}</source>
+        <translation>正在比较第 {tile}/{tiles} 个图块</translation>
+    </message>
+    <message>
+        <source>parity done</source>
+        <translation>一致性比较完成</translation>
+    </message>
+    <message>
+        <source>storing the golden images</source>
+        <translation>正在保存基准图像</translation>
+    </message>
+    <message>
+        <source>wrote {path}</source>
+        <translation>已写入 {path}</translation>
+    </message>
+    <message>
+        <source>the project has no validation split: golden images and parity tiles come from training images</source>
+        <translation>项目没有验证集：基准图像和一致性比较用的图块取自训练图像</translation>
+    </message>
+    <message>
+        <source>measuring latency on this machine</source>
+        <translation>正在本机测量延迟</translation>
+    </message>
+    <message>
+        <source>export done</source>
+        <translation>导出完成</translation>
+    </message>
+    <message>
+        <source>predicted {done}/{total}</source>
+        <translation>已预测 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>label check {check_id}: {count} sample(s) in {folds} folds, {task}, preset {preset}</source>
+        <translation>标签检查 {check_id}：{count} 个样本分为 {folds} 折，{task}，预设 {preset}</translation>
+    </message>
+    <message>
+        <source>fold {fold}/{folds}: {line}</source>
+        <translation>第 {fold}/{folds} 折：{line}</translation>
+    </message>
+    <message>
+        <source>fold {fold}/{folds}: scoring {count} image(s)</source>
+        <translation>第 {fold}/{folds} 折：正在为 {count} 张图像打分</translation>
+    </message>
+    <message>
+        <source>label check done</source>
+        <translation>标签检查完成</translation>
+    </message>
+    <message>
         <source>decision {rule}</source>
         <translation>判定规则 {rule}</translation>
     </message>

@@ -27,6 +27,7 @@ from workbench.core.class_pixels import Competition, label_map
 from workbench.core.decision_regions import PreparedMap
 from workbench.core.decisions import Decision, DecisionConfig, decide_prepared, prepare_for
 from workbench.core.errors import ProjectError
+from workbench.core.job_lines import EVAL_DECIDING, EVAL_PREDICTING, EVAL_PREDICTING_MORE, EVAL_WRITTEN
 from workbench.core.metrics import doubtful_metrics, image_metrics, pixel_metrics, region_metrics
 from workbench.core.project import Project
 from workbench.core.types import CLEAR_LABELS, Sample
@@ -182,8 +183,9 @@ def run_evaluation(
     (out / "maps").mkdir(parents=True, exist_ok=True)
     cases: list[ImageCase] = []
     for chunk, images in _chunks(project, samples, isinstance(predict, BatchedPredictor), cancel):
-        more = f" and {len(chunk) - 1} more" if len(chunk) > 1 else ""
-        progress(len(cases) / len(samples), f"predicting {chunk[0].name}{more}")
+        name, more = chunk[0].name, len(chunk) - 1
+        line = EVAL_PREDICTING_MORE(name=name, more=more) if more else EVAL_PREDICTING(name=name)
+        progress(len(cases) / len(samples), line)
         if isinstance(predict, BatchedPredictor):
             maps = predict.many(images, cancel)
         else:
@@ -205,13 +207,13 @@ def run_evaluation(
     if isinstance(predict, BatchedPredictor) and predict.describe is not None:
         meta["inference"] = predict.describe()
     atomic_write_json(out / "meta.json", meta)
-    progress(0.95, "deciding and measuring")
+    progress(0.95, EVAL_DECIDING())
     session = EvaluationSession.load(project, eval_id)
     session.write_results(DecisionConfig.from_dict(model.get("decision", {})))
     project.add_evaluation(
         eval_id, model.get("run_id"), model.get("bundle"), split, summary_metrics(session.metrics_flat)
     )
-    progress(1.0, "evaluation written")
+    progress(1.0, EVAL_WRITTEN())
     return session
 
 

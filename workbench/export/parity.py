@@ -9,6 +9,7 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
 from workbench.core.decisions import Decision, DecisionConfig, decide
+from workbench.export.job_lines import COMPARING_TILE, PARITY_DONE
 from workbench.runtime.inspector import Inspector
 from workbench.runtime.manifest import FP32_TOLERANCE, ParityRow
 
@@ -142,7 +143,7 @@ def measure(
     for i, item in enumerate(items):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        progress(i / max(len(items), 1), f"comparing tile {i + 1} of {len(items)}")
+        progress(i / max(len(items), 1), COMPARING_TILE(tile=i + 1, tiles=len(items)))
         ref = reference(item.image)
         ref_dec = decide(ref, config, image=item.image)
         item.borderline = is_borderline(ref, config, item.image)
@@ -150,5 +151,5 @@ def measure(
         for row, inspector in variants:
             out = inspector.scores(item.image, item.name)
             row.add(ref, ref_dec, out, decide(out, config, image=item.image), item, item.borderline)
-    progress(1.0, "parity done")
+    progress(1.0, PARITY_DONE())
     return torch_row

@@ -17,6 +17,7 @@ from workbench.core.cancel import CancelToken, Progress
 from workbench.core.decisions import DecisionConfig, image_score
 from workbench.core.tiling import Tile, Tiling, plan_tiles
 from workbench.export.golden import pick_golden
+from workbench.export.job_lines import SCORING_GOLDEN
 from workbench.export.parity import ParityImage, is_borderline
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]
@@ -44,7 +45,7 @@ def choose_golden(
         if cancel is not None:
             cancel.raise_if_cancelled()
         item = read()
-        progress(len(stable) / max(count, 1), f"scoring {item.name} with the trained model")
+        progress(len(stable) / max(count, 1), SCORING_GOLDEN(name=item.name))
         item.scores = reference(item.image)
         item.borderline = is_borderline(item.scores, config, item.image)
         (borderline if item.borderline else stable).append(item)

@@ -14,6 +14,7 @@ from workbench.core.cancel import CancelToken, Progress, no_progress
 from workbench.core.project import Project, now_iso
 from workbench.core.run_config import ModelConfig
 from workbench.core.types import Sample
+from workbench.export import job_lines as lines_said
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.errors import ExportError
 from workbench.export.golden import golden_entries, ng_ok_order, tolerances
@@ -103,9 +104,7 @@ def _candidates(
     samples = split_samples(project, "val", options.max_val_images, options.seed)
     if not samples:
         samples = split_samples(project, "train", options.max_val_images, options.seed)
-        notes.append(
-            "the project has no validation split: golden images and parity tiles come from training images"
-        )
+        notes.append(lines_said.NO_VAL_SPLIT())
     if not samples:
         raise ExportError(f"project {project.root} has no samples to check the export on")
 
@@ -214,7 +213,7 @@ def export_bundle(
     wanted = parse_formats(formats)
     notes: list[str] = []
     with Project.open(project_root, readonly=True) as project:
-        progress(0.02, "loading the run")
+        progress(0.02, lines_said.LOADING_RUN())
         loaded = load_run(project.root, run_id, device="cpu")
         config = loaded.config
         out = Path(out_path) if out_path else project.root / "exports" / f"{run_id}.wbx"
@@ -223,12 +222,12 @@ def export_bundle(
         golden_items, tiles = _golden_and_tiles(project, loaded, options, notes, sub, cancel)
         calib = []
         if "int8" in wanted:
-            progress(0.3, "reading calibration images")
+            progress(0.3, lines_said.READING_CALIBRATION())
             calib = calibration_tiles(
                 project, config, options.calibration_images, options.tiles_per_image, options.seed
             )
     cancel.raise_if_cancelled()
-    progress(0.32, "exporting ONNX")
+    progress(0.32, lines_said.EXPORTING_ONNX())
     onnx_bytes = export_onnx(loaded.score_module, config.in_channels, config.tile_size)
     steps = lambda f, m: progress(0.34 + 0.16 * f, m)  # noqa: E731
     files, models = build_models(onnx_bytes, wanted, calib, steps, cancel)
@@ -253,7 +252,7 @@ def export_bundle(
     if "openvino_int8" in models and not int8.kept:
         for name in models.pop("openvino_int8").names():
             del files[name]
-    progress(0.92, "storing the golden images")
+    progress(0.92, lines_said.STORING_GOLDEN())
     golden, golden_files = golden_entries(golden_items, decision)
     files.update(golden_files)
     parity = Parity(torch_row.row(), tuple(r.row() for r in rows), int8.text(), FP32_TOLERANCE)
@@ -265,5 +264,5 @@ def export_bundle(
     shapes = [(int(t.image.shape[0]), int(t.image.shape[1])) for t in tiles]
     report = ExportReport(out, list(models), measured, int8.text(), len(golden), checks, shapes, notes, lines)
     atomic_write_text(report_path(out), report.file_text())
-    progress(1.0, f"wrote {out}")
+    progress(1.0, lines_said.WROTE(path=out))
     return report

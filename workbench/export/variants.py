@@ -10,6 +10,7 @@ from workbench.core.project import Project
 from workbench.core.run_config import ModelConfig
 from workbench.core.tiling import whole_tiles
 from workbench.core.types import Sample
+from workbench.export.job_lines import CONVERTING_OPENVINO, QUANTISING_INT8
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
 from workbench.runtime.manifest import ModelFiles
 
@@ -56,14 +57,14 @@ def build_models(
         models["onnx"] = ModelFiles(path="model.onnx")
     if "openvino" not in wanted:
         return files, models
-    progress(0.0, "converting to OpenVINO")
+    progress(0.0, CONVERTING_OPENVINO())
     steps = [("fp32", False), *([("fp16", True)] if "fp16" in wanted else [])]
     for precision, compress in steps:
         cancel.raise_if_cancelled()
         _add_ir(files, models, precision, serialize(convert_onnx(onnx_bytes), compress_to_fp16=compress))
     if "int8" in wanted:
         cancel.raise_if_cancelled()
-        progress(0.5, f"INT8 quantisation on {len(calibration)} training tiles")
+        progress(0.5, QUANTISING_INT8(count=len(calibration)))
         quantized = quantize_int8(convert_onnx(onnx_bytes), calibration)
         _add_ir(files, models, "int8", serialize(quantized))
     return files, models

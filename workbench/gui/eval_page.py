@@ -43,6 +43,7 @@ from workbench.gui.eval_widgets import (
 )
 from workbench.gui.icons import icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.job_messages import job_line
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.shipped_decision import WARNING_STYLE, chosen_on_validation, evaluation_note
@@ -311,7 +312,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
     def _on_event(self, event: JobEvent) -> None:
         if isinstance(event, ProgressEvent) and self.job is not None:
             self.progress.setValue(int(self.job.seen.fraction * 1000))
-            self.state_label.setText(self.job.seen.message)
+            self.state_label.compose(lambda: job_line(event))  # worded again after a language switch
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         self._update_buttons()

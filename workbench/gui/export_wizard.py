@@ -36,6 +36,7 @@ from workbench.core.types import Run
 from workbench.export.plain_report import ExportChecks
 from workbench.gui import i18n
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.job_messages import job_line
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.settings import app_settings
 from workbench.gui.train_page import WARNING_COLOUR, below_usable_text, run_key_metrics
@@ -244,7 +245,7 @@ class CheckPage(Retranslatable, QWizardPage):
         for w in (self.progress, self.status, self.log):
             layout.addWidget(w)
         self.job: JobClient | None = None
-        self.messages: list[str] = []  # what the job said while it ran
+        self.messages: list[LogEvent | ErrorEvent] = []  # what the job said while it ran
         self.result: dict[str, Any] = {}
         self.retranslate()
 
@@ -257,7 +258,7 @@ class CheckPage(Retranslatable, QWizardPage):
     def _show_log(self) -> None:
         """The job's messages, then (once it is done) the checks in plain words and the measured rows."""
         done = [*plain_sentences(self.result), "", *self.result.get("lines", [])] if self.result else []
-        self.log.setPlainText("\n".join([*self.messages, *done]))
+        self.log.setPlainText("\n".join([*(job_line(e) for e in self.messages), *done]))
 
     def initializePage(self) -> None:
         if self.job is not None and self.job.running:
@@ -273,10 +274,10 @@ class CheckPage(Retranslatable, QWizardPage):
     def _on_event(self, event: JobEvent) -> None:
         if isinstance(event, ProgressEvent) and self.job is not None:
             self.progress.setValue(int(self.job.seen.fraction * 1000))
-            self.status.setText(self.job.seen.message)
+            self.status.compose(lambda: job_line(event))
         elif isinstance(event, (LogEvent, ErrorEvent)):
-            self.messages.append(event.message)
-            self.log.appendPlainText(event.message)
+            self.messages.append(event)
+            self.log.appendPlainText(job_line(event))
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":
@@ -325,7 +326,13 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         frame = row.get("frame_ms")
         shown = f"{frame:.1f} ms" if frame is not None else row.get("note", "")
         lines.append(f"  {row['setting']}: {shown}")
-    return [*lines, *result.get("notes", [])]
+    said = result.get("said_notes")  # the notes with their line ids (an older job: the English notes)
+    if not said:
+        return [*lines, *result.get("notes", [])]
+    return [
+        *lines,
+        *(job_line(LogEvent(str(n["message"]), 0.0, str(n["msg_id"]), dict(n["args"]))) for n in said),
+    ]
 
 
 class SummaryPage(Retranslatable, QWizardPage):

@@ -1,10 +1,12 @@
 """A job's log and progress lines in the window's language.
 
-A line made from a registered message (``workbench.core.messages``: the training lines in
-``workbench.learn.log_lines``, the job runner's own) arrives with its ``msg_id`` and ``args``; the
-catalogue below holds each id's template with the same named fields, translated like every other
-string of the window. A line without an id, an id the catalogue does not know (a newer job, a
-plugin) or a translation whose fields do not fit shows the job's English text.
+A line made from a registered message (``workbench.core.messages``: the training, proposal and
+label-check lines in ``workbench.learn.log_lines``, the evaluation's in ``workbench.core.job_lines``
+and ``workbench.services.job_lines``, the export's in ``workbench.export.job_lines``, the job
+runner's own) arrives with its ``msg_id`` and ``args``; the catalogue below holds each id's template
+with the same named fields, translated like every other string of the window. A line without an id,
+an id the catalogue does not know (a newer job, a plugin) or a translation whose fields do not fit
+shows the job's English text.
 """
 
 from __future__ import annotations
@@ -128,6 +130,47 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "to take longer than the time left"
     ),
     "backbone": lambda: _t("backbone: {source}"),
+    # progress of a training
+    "loading_images": lambda: _t("loading images {done}/{total}"),
+    "train_split_step": lambda: _t("train: {line}"),
+    "val_split_step": lambda: _t("val: {line}"),
+    "training_done": lambda: _t("done"),
+    "features_of_image": lambda: _t("features of training image {index}"),
+    "measuring_spread": lambda: _t("measuring the normal spread around each bank vector"),
+    "memory_bank": lambda: _t("memory bank of {count} patch features"),
+    "choosing_bank": lambda: _t("choosing {k} of {total} patch features for the memory bank"),
+    "threshold_scoring": lambda: _t("scoring image {done}/{total} to place the threshold"),
+    # evaluation
+    "loading_model": lambda: _t("loading the model"),
+    "eval_predicting": lambda: _t("predicting {name}"),
+    "eval_predicting_more": lambda: _t("predicting {name} and {more} more"),
+    "eval_deciding": lambda: _t("deciding and measuring"),
+    "eval_written": lambda: _t("evaluation written"),
+    # export
+    "export_loading_run": lambda: _t("loading the run"),
+    "export_scoring_golden": lambda: _t("scoring {name} with the trained model"),
+    "export_reading_calibration": lambda: _t("reading calibration images"),
+    "export_onnx": lambda: _t("exporting ONNX"),
+    "export_converting_openvino": lambda: _t("converting to OpenVINO"),
+    "export_quantising_int8": lambda: _t("INT8 quantisation on {count} training tiles"),
+    "parity_tile": lambda: _t("comparing tile {tile} of {tiles}"),
+    "parity_done": lambda: _t("parity done"),
+    "export_storing_golden": lambda: _t("storing the golden images"),
+    "export_wrote": lambda: _t("wrote {path}"),
+    "export_no_val_split": lambda: _t(
+        "the project has no validation split: golden images and parity tiles come from training images"
+    ),
+    "measuring_latency": lambda: _t("measuring latency on this machine"),
+    "export_done": lambda: _t("export done"),
+    # proposals
+    "predicted": lambda: _t("predicted {done}/{total}"),
+    # the label check
+    "check_started": lambda: _t(
+        "label check {check_id}: {count} sample(s) in {folds} folds, {task}, preset {preset}"
+    ),
+    "fold_line": lambda: _t("fold {fold}/{folds}: {line}"),
+    "fold_scoring": lambda: _t("fold {fold}/{folds}: scoring {count} image(s)"),
+    "check_done": lambda: _t("label check done"),
 }
 
 

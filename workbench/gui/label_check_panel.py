@@ -31,6 +31,7 @@ from workbench.core.label_check import DEFAULT_FOLDS, TAG, Suspect
 from workbench.core.label_check_store import open_review_queue, read_check
 from workbench.core.project import Project
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.job_messages import job_line
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.jobs.events import JobEvent, ProgressEvent
 from workbench.services.job_specs import LabelCheckSpec, label_check_spec
@@ -161,7 +162,7 @@ class LabelCheckWidget(Retranslatable, QWidget):
     def _on_event(self, event: JobEvent) -> None:
         if isinstance(event, ProgressEvent) and self.job is not None:
             self.progress.setValue(round(1000 * self.job.seen.fraction))
-            self.status.setText(self.job.seen.message)
+            self.status.compose(lambda: job_line(event))
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         spec = self.job.spec if self.job is not None else None

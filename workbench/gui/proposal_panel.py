@@ -34,6 +34,7 @@ from workbench.core.types import DefectClass, Sample
 from workbench.gui.canvas_view import CanvasView
 from workbench.gui.dialogs.class_dialog import colour_icon
 from workbench.gui.job_client import JobClient, JobRegistry
+from workbench.gui.job_messages import job_line
 from workbench.gui.label_check_panel import describe_suspects
 from workbench.gui.retranslatable import ComposedLabel, Retranslatable
 from workbench.gui.train_widgets import short_name
@@ -268,7 +269,7 @@ class ProposalPanelWidget(Retranslatable, QWidget):
 
     def _on_event(self, event: JobEvent) -> None:
         if isinstance(event, ProgressEvent) and self.job is not None:
-            self.status.setText(self.job.seen.message)
+            self.status.compose(lambda: job_line(event))
 
     def _on_finished(self, state: str, result: dict[str, Any]) -> None:
         if state == "completed":

@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.cancel import CancelToken
+from workbench.core.messages import message, said_parts
 from workbench.jobs.events import EventWriter
 from workbench.services.job_specs import EvaluateSpec, ExportSpec, LabelCheckSpec
+
+MEASURING_LATENCY = message("measuring_latency", "measuring latency on this machine")
+EXPORT_DONE = message("export_done", "export done")
 
 BENCH_SHAPE = (512, 512)  # a modest frame keeps the latency check of the export wizard short
 
@@ -49,6 +53,12 @@ def _finite(value: float) -> float | None:
     return round(value, 3) if math.isfinite(value) else None
 
 
+def said_entry(line: str) -> dict[str, Any]:
+    """A line of the result with its id, for a window to word it (``workbench.core.messages``)."""
+    msg_id, args = said_parts(line)
+    return {"message": str(line), "msg_id": msg_id, "args": args}
+
+
 def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> dict[str, Any]:
     """Export a run to a `.wbx` bundle with the parity gate, then time it on this machine."""
     from workbench.export.pipeline import export_bundle, report_path
@@ -58,12 +68,13 @@ def export_job(spec: ExportSpec, events: EventWriter, cancel: CancelToken) -> di
     events.artifact(str(report.path))
     latency: list[dict[str, Any]] = []
     if spec.bench_repeat > 0:
-        events.progress(0.88, "measuring latency on this machine")
+        events.progress(0.88, MEASURING_LATENCY())
         latency = _latency(report.path, spec.device, spec.bench_repeat)
-    events.progress(1.0, "export done")
+    events.progress(1.0, EXPORT_DONE())
     return {"status": "completed", "path": str(report.path), "variants": report.variants,
             "parity": report.parity, "int8": report.int8, "golden": report.golden,
-            "notes": report.notes, "lines": report.lines, "latency": latency,
+            "notes": report.notes, "said_notes": [said_entry(n) for n in report.notes],
+            "lines": report.lines, "latency": latency,
             "checks": report.checks.to_dict(), "report": str(report_path(report.path))}  # fmt: skip
 
 

@@ -293,7 +293,7 @@ def fit_bank(
             channels = chw.shape[0]
             model = AnomalyModel(channels, 0, pretrained=True).eval().to(pick_device(device))
         feats.append(_image_patches(model, chw, tile, patches_per_image, rng))
-        report(0.7 * (i + 1) / total if total else 0.35, f"features of training image {i + 1}")
+        report(0.7 * (i + 1) / total if total else 0.35, log_lines.FEATURES_OF_IMAGE(index=i + 1))
         if keep_going is not None and (total is None or i + 1 < total) and not keep_going(i + 1):
             break
     if model is None or not feats:
@@ -304,12 +304,12 @@ def fit_bank(
         keep = torch.from_numpy(rng.choice(cands.shape[0], max_candidates, replace=False))
         cands, owner = cands[keep], owner[keep]
     chosen = _select_bank(cands, bank_size, seed, token, report)
-    report(0.9, "measuring the normal spread around each bank vector")
+    report(0.9, log_lines.MEASURING_SPREAD())
     dev = model.mean.device
     model.bank = cands[chosen].contiguous().to(dev)
     model.spread = normal_spread(model.bank, owner[chosen], cands, owner, cancel=token).to(dev)
     model.scale.fill_(score_scale(model.bank, model.spread))
-    report(1.0, f"memory bank of {len(chosen)} patch features")
+    report(1.0, log_lines.MEMORY_BANK(count=len(chosen)))
     return model
 
 
@@ -330,7 +330,7 @@ def _select_bank(
     """Indices of a greedy coreset of at most ``bank_size`` candidate vectors."""
     # a quarter of the pool keeps coverage while bounding bank memory and nearest-neighbour time
     k = min(bank_size, max(min(cands.shape[0], 4096), cands.shape[0] // 4))
-    progress(0.7, f"choosing {k} of {cands.shape[0]} patch features for the memory bank")
+    progress(0.7, log_lines.CHOOSING_BANK(k=k, total=cands.shape[0]))
     return greedy_coreset(cands, k, seed=seed, cancel=cancel)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from workbench.core.cancel import CancelToken, Progress
 from workbench.core.decisions import DEFAULT_THRESHOLD, DecisionConfig, image_score
 from workbench.core.operating_point import ScoredImage, choose_decision
+from workbench.learn import log_lines
 from workbench.learn.data_sampling import TrainItem
 from workbench.learn.infer import LoadedRun
 from workbench.learn.validation import ValidationTally
@@ -69,7 +70,7 @@ def place_threshold(
         # no area rule is placed (the good-only map is a smoothed distance, not a defect outline),
         # so an image's score is all that the placement reads
         records.append(ScoredImage(item.label, frozenset(), [np.full((1, 1, 1), image_score(score_map))]))
-        progress((i + 1) / len(items), f"scoring image {i + 1}/{len(items)} to place the threshold")
+        progress((i + 1) / len(items), log_lines.THRESHOLD_SCORING(done=i + 1, total=len(items)))
     chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), None)
     for origin in origins:
         origin.update(train_ng=len(ng_train), held_out_ok=len(held_out))

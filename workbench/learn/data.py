@@ -158,7 +158,7 @@ def load_items(
         target = lut[project.read_mask(s)] if s.has_mask else np.zeros(image.shape[:2], np.uint8)
         weight = doubtful_weight if s.label == "doubtful" else 1.0
         items.append(TrainItem(s.id, image, target, s.label, defect_points(target, rng), weight))
-        progress((i + 1) / len(samples), f"loading images {i + 1}/{len(samples)}")
+        progress((i + 1) / len(samples), log_lines.LOADING_IMAGES(done=i + 1, total=len(samples)))
     return items
 
 

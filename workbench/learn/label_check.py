@@ -44,6 +44,7 @@ from workbench.core.types import Sample
 from workbench.learn.data import SplitSamples, holdout
 from workbench.learn.device import pick_device
 from workbench.learn.infer import LoadedRun
+from workbench.learn.log_lines import CHECK_DONE, CHECK_STARTED, FOLD_LINE, FOLD_SCORING
 from workbench.learn.presets import resolve_config
 from workbench.learn.train import train_model
 from workbench.learn.train_loop import Reporter
@@ -72,18 +73,18 @@ class CheckSettings:
 class _FoldReport:
     """A fold's training events as a slice of the whole check's progress."""
 
-    def __init__(self, report: Reporter, lo: float, hi: float, prefix: str) -> None:
-        self.report, self.lo, self.hi, self.prefix = report, lo, hi, prefix
+    def __init__(self, report: Reporter, lo: float, hi: float, fold: int, folds: int) -> None:
+        self.report, self.lo, self.hi, self.fold, self.folds = report, lo, hi, fold, folds
 
     def progress(self, fraction: float, message: str, eta_s: float | None = None) -> None:
         self.report.progress(self.lo + (self.hi - self.lo) * min(max(fraction, 0.0), 1.0),
-                             f"{self.prefix}: {message}")  # fmt: skip
+                             FOLD_LINE(fold=self.fold, folds=self.folds, line=message))  # fmt: skip
 
     def metric(self, name: str, value: float, epoch: int | None = None) -> None:
         return None  # a fold's validation metrics are not the check's
 
     def log(self, message: str) -> None:
-        self.report.log(f"{self.prefix}: {message}")
+        self.report.log(FOLD_LINE(fold=self.fold, folds=self.folds, line=message))
 
     def artifact(self, path: str) -> None:
         return None  # fold checkpoints are scratch
@@ -176,8 +177,8 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
         (out / "maps").mkdir(parents=True, exist_ok=True)
         (out / "proposals").mkdir(exist_ok=True)
         merged = base.task == "anomaly" or base.class_mode == "merge"
-        report.log(f"label check {check_id}: {len(samples)} sample(s) in {settings.folds} folds, "
-                   f"{base.task}, preset {PRESET}")  # fmt: skip
+        report.log(CHECK_STARTED(check_id=check_id, count=len(samples), folds=settings.folds,
+                                 task=base.task, preset=PRESET))  # fmt: skip
         suspects: list[Suspect] = []
         records: dict[int, dict[str, Any]] = {}
         for k in range(settings.folds):
@@ -187,7 +188,7 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
             limit = fold_limit(settings.time_limit, base, time.monotonic() - started, settings.folds - k)
             cfg = replace(base, time_limit=limit)
             lo, hi = k / settings.folds, (k + 1) / settings.folds
-            fold_report = _FoldReport(report, lo, lo + 0.9 * (hi - lo), f"fold {k + 1}/{settings.folds}")
+            fold_report = _FoldReport(report, lo, lo + 0.9 * (hi - lo), k + 1, settings.folds)
             work = out / "folds" / str(k)
             work.mkdir(parents=True, exist_ok=True)
             module, run_config, _ = train_model(project, work, cfg, fold_training(train, base.task),
@@ -196,7 +197,7 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
             device = pick_device(cfg.device)
             model = LoadedRun(work, run_config.model, module.to(device).eval(), device)
             report.progress(
-                lo + 0.9 * (hi - lo), f"fold {k + 1}/{settings.folds}: scoring {len(held)} image(s)"
+                lo + 0.9 * (hi - lo), FOLD_SCORING(fold=k + 1, folds=settings.folds, count=len(held))
             )
             found, seen = _score(project, model, held, out, merged, base.task, cancel)
             suspects += found
@@ -208,5 +209,5 @@ def _check(project_root: str | os.PathLike[str], settings: CheckSettings, report
                         "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
         check = LabelCheck(check_id, out, now_iso(), settings_out, records, rank(suspects), merged)
         write_check(check)
-    report.progress(1.0, "label check done")
+    report.progress(1.0, CHECK_DONE())
     return check

@@ -138,3 +138,25 @@ FIT_CUT_SHORT = message(
     "expected to take longer than the time left",
 )
 BACKBONE = message("backbone", "backbone: {source}")
+
+# proposals (the predict job)
+PREDICTED = message("predicted", "predicted {done}/{total}")
+
+# the label check
+CHECK_STARTED = message(
+    "check_started", "label check {check_id}: {count} sample(s) in {folds} folds, {task}, preset {preset}"
+)
+FOLD_LINE = message("fold_line", "fold {fold}/{folds}: {line}")  # line: a training line, often with its id
+FOLD_SCORING = message("fold_scoring", "fold {fold}/{folds}: scoring {count} image(s)")
+CHECK_DONE = message("check_done", "label check done")
+
+# progress of a training (also shown within a label check's folds)
+LOADING_IMAGES = message("loading_images", "loading images {done}/{total}")
+TRAIN_SPLIT_STEP = message("train_split_step", "train: {line}")
+VAL_SPLIT_STEP = message("val_split_step", "val: {line}")
+TRAINING_DONE = message("training_done", "done")
+FEATURES_OF_IMAGE = message("features_of_image", "features of training image {index}")
+MEASURING_SPREAD = message("measuring_spread", "measuring the normal spread around each bank vector")
+MEMORY_BANK = message("memory_bank", "memory bank of {count} patch features")
+CHOOSING_BANK = message("choosing_bank", "choosing {k} of {total} patch features for the memory bank")
+THRESHOLD_SCORING = message("threshold_scoring", "scoring image {done}/{total} to place the threshold")

@@ -20,6 +20,7 @@ from workbench.core.class_pixels import label_map
 from workbench.core.project import Project, now_iso
 from workbench.core.types import Sample
 from workbench.learn.infer import load_run
+from workbench.learn.log_lines import PREDICTED
 
 INDEX_FILE = "index.json"
 
@@ -60,7 +61,7 @@ def write_proposals(
                 atomic_write_bytes(out_dir / f"{sample.id}.png", buf.tobytes())
                 entry["proposal"] = f"{sample.id}.png"
         entries[str(sample.id)] = entry
-        progress((i + 1) / len(samples), f"predicted {i + 1}/{len(samples)}")
+        progress((i + 1) / len(samples), PREDICTED(done=i + 1, total=len(samples)))
     previous = _read_index(out_dir / INDEX_FILE)
     merged = project.run(run_id).config.train.class_mode == "merge"
     index = {

@@ -134,7 +134,7 @@ def _run(
     atomic_write_json(run_dir / METRICS_FILE, metrics)
     report.artifact(str(run_dir / METRICS_FILE))
     project.move_run(run_id, "completed", metrics=metrics, config=config)
-    report.progress(1.0, "done")
+    report.progress(1.0, log_lines.TRAINING_DONE())
     return metrics
 
 

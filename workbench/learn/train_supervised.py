@@ -12,6 +12,7 @@ import torch
 
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import DecisionConfig
+from workbench.core.messages import Message
 from workbench.core.operating_point import ScoredImage, choose_decision, describe, smallest_defect_px
 from workbench.core.project import Project
 from workbench.core.run_config import ModelClass, ModelConfig, RunConfig, TrainConfig
@@ -88,9 +89,11 @@ def train_supervised(
     lut = class_lut(ids)
     with budget.phase("loading"):
         t0 = budget.clock()
-        load = _sub(report, 0.0, 0.02, "train")
+        load = _sub(report, 0.0, 0.02, log_lines.TRAIN_SPLIT_STEP)
         train_items = load_items(project, splits.train, lut, cfg.seed, load, cancel, cfg.doubtful_weight)
-        val_items = load_items(project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, "val"), cancel)
+        val_items = load_items(
+            project, splits.val, lut, cfg.seed, _sub(report, 0.02, 0.03, log_lines.VAL_SPLIT_STEP), cancel
+        )
         loading_s = budget.clock() - t0
         cfg = _fit_crop(cfg, train_items, report)
         cfg = _fit_rotations(cfg, train_items, report)
@@ -283,12 +286,12 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
 class _SubReporter:
     """Maps a sub-step's progress onto ``[lo, hi]`` of the run's bar."""
 
-    def __init__(self, report: Reporter, lo: float, hi: float, what: str):
+    def __init__(self, report: Reporter, lo: float, hi: float, what: Message):
         self.report, self.lo, self.hi, self.what = report, lo, hi, what
 
     def __call__(self, fraction: float, message: str = "") -> None:
-        self.report.progress(self.lo + (self.hi - self.lo) * fraction, f"{self.what}: {message}")
+        self.report.progress(self.lo + (self.hi - self.lo) * fraction, self.what(line=message))
 
 
-def _sub(report: Reporter, lo: float, hi: float, what: str) -> _SubReporter:
+def _sub(report: Reporter, lo: float, hi: float, what: Message) -> _SubReporter:
     return _SubReporter(report, lo, hi, what)

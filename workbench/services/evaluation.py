@@ -14,6 +14,7 @@ from workbench.core.evaluation import (
     with_overrides,
 )
 from workbench.core.project import Project
+from workbench.services.job_lines import LOADING_MODEL
 
 
 def model_source(
@@ -67,7 +68,7 @@ def evaluate(
 
     ``threshold`` / ``gray`` replace the model's shipped decision for this evaluation.
     """
-    progress(0.0, "loading the model")
+    progress(0.0, LOADING_MODEL())
     predict, model = model_source(project.root, run_id, bundle, engine)
     model["decision"] = with_overrides(model["decision"], threshold, gray).to_dict()
     return run_evaluation(
