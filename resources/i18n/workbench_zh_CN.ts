@@ -1246,6 +1246,10 @@
         <translation>标签检查完成</translation>
     </message>
     <message>
+        <source>score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
         <source>decision {rule}</source>
         <translation>判定规则 {rule}</translation>
     </message>

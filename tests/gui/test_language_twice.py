@@ -33,12 +33,15 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")  # ids of runs and evaluations, shown as they are
 CODE = re.compile(r"`[^`]*`")  # commands to type, such as `workbench-run verify BUNDLE`
 FOLDER = re.compile(r"[\w<>.-]*[/_][\w<>./-]*")  # folder and file names such as train/good, ground_truth
+# model, package and weight-file names such as fpn-effnetlite0, efficientnet-lite0-57934424.pth
+NAME = re.compile(r"[\w.]+-[\w.-]+")
 # Shown as they are in Chinese too: units, suffixes, product and format names, metric names the
 # glossary keeps in Latin letters, and words of this project's data (sample, class and file names).
 KEEP = ALLOWED | {
     "ms", "MB", "GB", "min", "png", "PNG", "TIFF", "tif", "CPU", "GPU", "CUDA", "NVIDIA", "Intel", "INT8",
     "FP16", "FP32", "FP", "INT", "IoU", "PR", "Runtime", "Home", "End", "Del", "Space", "Tab",
-    "Backspace", "Up", "Down", "Ins", "Pos", "spot", "tiny", "img",
+    "Backspace", "Up", "Down", "Ins", "Pos", "spot", "tiny", "img", "cpu", "cuda", "MP", "fp", "sha",
+    "ImageNet",
 }  # fmt: skip
 
 
@@ -87,7 +90,7 @@ def _texts(win: MainWindow) -> list[tuple[str, str]]:
 
 def _data_removed(text: str) -> str:
     """``text`` without run ids, commands and folder names, which stay as they are in any language."""
-    return FOLDER.sub("", CODE.sub("", RUN_ID.sub("", text)))
+    return NAME.sub("", FOLDER.sub("", CODE.sub("", RUN_ID.sub("", text))))
 
 
 def _english_left(texts: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ shows the job's English text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -224,9 +225,23 @@ def render(msg_id: str, args: dict[str, Any]) -> str | None:
             if inner is None:
                 return None
             values[name] = inner
+        elif name in KEYED_ARGS:
+            values[name] = short_name(str(value))
+        elif (msg_id, name) in WORDED_ARGS:
+            values[name] = WORDED_ARGS[msg_id, name](str(value))
         else:
-            values[name] = short_name(str(value)) if name in KEYED_ARGS else str(value)
+            values[name] = str(value)
     return template().format(**values)
+
+
+def _metric_words(shown: str) -> str:
+    """``image_auroc 0.9, pixel_dice 0.8, score 0.85``: the keys stay (metrics.json's names), the
+    plain word "score" is the window's."""
+    return re.sub(r"\bscore\b", _t("score"), shown)
+
+
+# args of a line that hold a word of the window's language among values
+WORDED_ARGS: dict[tuple[str, str], Callable[[str], str]] = {("epoch_metrics", "metrics"): _metric_words}
 
 
 def job_line(event: LogEvent | ProgressEvent | ErrorEvent) -> str:
