@@ -1257,6 +1257,10 @@
         <source>warning: {text}</source>
         <translation>警告：{text}</translation>
     </message>
+    <message>
+        <source>on {threads} threads</source>
+        <translation>{threads} 个线程</translation>
+    </message>
 </context>
 <context>
     <name>LabelCheck</name>

@@ -181,3 +181,19 @@ def test_an_export_note_is_shown_in_chinese_in_the_summary() -> None:
     i18n.install_language("zh_CN")
     assert summary_lines(result)[-1] == "项目没有验证集：基准图像和一致性比较用的图块取自训练图像"
     assert summary_lines({"notes": ["an older job's note"]})[-1] == "an older job's note"
+
+
+def test_the_thread_count_of_a_timed_setting_is_worded() -> None:
+    trials = "fp32 threads=2 13.35, fp32 threads=1 4.61"
+    said = log_lines.PRECISION_TRIAL(trials=trials, chosen="fp32 threads=1")
+    event = LogEvent(str(said), 1.0, said.msg_id, said.args)
+    try:
+        i18n.install_language("zh_CN")
+        chinese = job_line(event)
+        assert "threads" not in chinese
+        assert "fp32 2 个线程 13.35" in chinese and chinese.endswith("fp32 1 个线程")
+    finally:
+        i18n.install_language("en")
+    assert job_line(event) == (
+        "precision trial (s/step): fp32 on 2 threads 13.35, fp32 on 1 threads 4.61; using fp32 on 1 threads"
+    )

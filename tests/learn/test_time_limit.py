@@ -294,3 +294,57 @@ def test_the_final_weights_win_a_near_tie(tmp_path: Path, scores: list[float], k
     near = kept == len(scores) and max(scores[:-1]) > scores[-1]
     assert any(line.startswith("keeping the final weights") for line in log.lines) is near
     assert FINAL_TIE_MARGIN == 0.02  # the cases above sit on either side of it
+
+
+class Busy(Costs):
+    """Steps that cost ``per_threads[n]`` fake seconds on ``n`` torch threads (a shared machine)."""
+
+    def __init__(self, clock: FakeClock, per_threads: dict[int, float]) -> None:
+        super().__init__(clock, step=0.0, val=1.0, planned_val=1.0, end=1.0)
+        self.per_threads = per_threads
+
+    def parts(self, n: int, start: float) -> LoopParts:
+        parts = super().parts(n, start)
+        inner = parts.loss
+
+        def loss(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            self.clock.now += self.per_threads[torch.get_num_threads()]
+            return inner(logits, target)
+
+        parts.loss = loss
+        return parts
+
+
+@pytest.mark.parametrize(("per_threads", "chosen"), [({2: 3.0, 1: 1.0}, 1), ({2: 1.0, 1: 1.6}, 2)])
+def test_the_trial_keeps_the_thread_count_that_steps_fastest(
+    tmp_path: Path, per_threads: dict[int, float], chosen: int
+) -> None:
+    before = torch.get_num_threads()
+    try:
+        costs = Busy(FakeClock(), per_threads)
+        loop, log = _loop(tmp_path, costs, 1e9, steps_per_epoch=8, max_epochs=1, time_limit=None)
+        loop.candidates = [Precision(False, None, threads=2), Precision(False, None, threads=1)]
+        loop.run()
+        trial = [line for line in log.lines if line.startswith("precision trial")]
+        assert trial == [
+            f"precision trial (s/step): fp32 threads=2 {per_threads[2]:.2f}, "
+            f"fp32 threads=1 {per_threads[1]:.2f}; using fp32 threads={chosen}"
+        ]
+        assert torch.get_num_threads() == chosen  # validation and the rest of the run use it too
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_half_the_threads_is_a_candidate_unless_the_user_fixed_the_count() -> None:
+    from workbench.learn.device import precision_candidates
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(4)
+        counts = {c.threads for c in precision_candidates(torch.device("cpu"))}
+        assert counts == {4, 2}
+        assert {c.threads for c in precision_candidates(torch.device("cpu"), threads_fixed=True)} == {0}
+        torch.set_num_threads(1)
+        assert {c.threads for c in precision_candidates(torch.device("cpu"))} == {0}
+    finally:
+        torch.set_num_threads(before)

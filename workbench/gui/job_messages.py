@@ -240,8 +240,18 @@ def _metric_words(shown: str) -> str:
     return re.sub(r"\bscore\b", _t("score"), shown)
 
 
+def _thread_words(shown: str) -> str:
+    """``fp32 threads=1 4.61``: the thread count of a timed setting in the window's words."""
+    return re.sub(r"\bthreads=(\d+)", lambda m: _t("on {threads} threads").format(threads=m.group(1)), shown)
+
+
 # args of a line that hold a word of the window's language among values
-WORDED_ARGS: dict[tuple[str, str], Callable[[str], str]] = {("epoch_metrics", "metrics"): _metric_words}
+WORDED_ARGS: dict[tuple[str, str], Callable[[str], str]] = {
+    ("epoch_metrics", "metrics"): _metric_words,
+    ("precision_trial", "trials"): _thread_words,
+    ("precision_trial", "chosen"): _thread_words,
+    ("time_summary", "precision"): _thread_words,
+}
 
 
 def job_line(event: LogEvent | ProgressEvent | ErrorEvent) -> str:

@@ -310,6 +310,8 @@ class TrainLoop:
     # ------------------------------------------------------------------ speed probe
     def _use(self, precision: Precision) -> None:
         self.precision = precision
+        if precision.threads:
+            torch.set_num_threads(precision.threads)
         fmt = torch.channels_last if precision.channels_last else torch.contiguous_format
         self.model = self.model.to(memory_format=fmt)
 

@@ -108,7 +108,8 @@ def train_supervised(
                                      val=len(val_items)))  # fmt: skip
     ckpt_dir = run_dir / "checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    loop = TrainLoop(parts, cfg, device, precision_candidates(device), ckpt_dir, report, cancel, budget)
+    candidates = precision_candidates(device, threads_fixed=bool(cfg.threads))
+    loop = TrainLoop(parts, cfg, device, candidates, ckpt_dir, report, cancel, budget)
     if resume and (ckpt_dir / "last.pt").is_file():
         loop.load_checkpoint(ckpt_dir / "last.pt")
     metrics = loop.run()
