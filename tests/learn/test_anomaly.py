@@ -116,6 +116,37 @@ def test_defects_score_above_the_placed_threshold_and_good_images_below(model: A
     assert 30 <= ys <= 62 and 20 <= xs <= 60, "the peak sits on the defect"
 
 
+def test_the_bank_is_fitted_on_the_tiles_inference_pads_and_cuts() -> None:
+    """A part smaller than a tile is padded to a multiple of 32 at inference (72 -> 96 here), not
+    to the whole tile. Fitted on whole reflect-padded tiles (72 -> 128), the bank lacked the border
+    inference sees and every good part's border scored about a fifth of a defect (old: good raw
+    maxima 6.1-7.2, defects 37.6-39.3), so good parts and faint defects changed places."""
+    tile, overlap = tile_for("anomaly", 64)
+    assert tile == 128
+
+    def part(seed: int, defect: bool = False) -> np.ndarray:
+        img = texture(seed, size=72)
+        if defect:
+            img[30:40, 20:36] = 0.05
+        return img
+
+    fitted = model_info(ANOMALY_BUILTIN).fit
+    assert fitted is not None
+    small = fitted([part(i) for i in range(6)], [], [], tile=tile, overlap=overlap, seed=0, device="cpu")
+
+    def worst(image: np.ndarray) -> float:
+        def fn(batch: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return small.eval().raw_map(torch.from_numpy(batch)).numpy()
+
+        chw = np.ascontiguousarray(image.transpose(2, 0, 1))
+        return float(predict_tiled(chw, fn, tile, overlap)[0].max())
+
+    good = [worst(part(50 + i)) for i in range(4)]
+    bad = [worst(part(80 + i, defect=True)) for i in range(4)]
+    assert 10 * max(good) < min(bad), (good, bad)
+
+
 def test_state_dict_round_trips_through_weights_only_load(model: AnomalyModel) -> None:
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
