@@ -208,3 +208,14 @@ def test_near_duplicates_ignore_a_product_wide_cluster() -> None:
     assert found == [(100, 101, 1)]
     small_cluster = {i: base ^ (1 << i) for i in range(3)}
     assert {(a, b) for a, b, _ in health.near_duplicates(small_cluster)} == {(0, 1), (0, 2), (1, 2)}
+
+
+def test_ng_without_mask_is_no_flag_where_the_task_needs_no_mask(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "cls", task="classification") as proj:
+        sid = _add(proj, tmp_path, "ng", _texture(1), label="ng")
+        assert (
+            FLAG_NG_WITHOUT_MASK not in proj.sample(sid).flags and proj.sample(sid).review != "needs_review"
+        )
+        proj.update_samples([sid], flags=[FLAG_NG_WITHOUT_MASK])  # an older workbench flagged it
+        summary = scan_project(proj)
+        assert FLAG_NG_WITHOUT_MASK not in proj.sample(sid).flags and summary[FLAG_NG_WITHOUT_MASK] == 0

@@ -423,6 +423,7 @@ def scan_project(
     outliers = size_outliers({s.id: (s.width, s.height) for s in everyone})
     dups = {i for a, b, _ in duplicate_pairs(stats) for i in (a, b)}
     groups: dict[tuple[str, ...], list[int]] = {}
+    masks_expected = project.masks_expected
     for s in everyone:
         old = set(s.flags)
         new = old - set(HEALTH_FLAGS) if s.id in stats else old - {FLAG_SIZE_OUTLIER, FLAG_NG_WITHOUT_MASK}
@@ -430,7 +431,7 @@ def scan_project(
             new |= _sample_flags(stats[s.id], scales, median_sharpness)
             new |= {FLAG_DUPLICATE} if s.id in dups else set()
         new |= {FLAG_SIZE_OUTLIER} if s.id in outliers else set()
-        new |= {FLAG_NG_WITHOUT_MASK} if s.label == "ng" and not s.has_mask else set()
+        new |= {FLAG_NG_WITHOUT_MASK} if masks_expected and s.label == "ng" and not s.has_mask else set()
         if new != old:
             ordered = tuple([f for f in s.flags if f in new] + sorted(new - old))
             groups.setdefault(ordered, []).append(s.id)

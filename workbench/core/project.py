@@ -205,6 +205,12 @@ class Project(ProjectRuns, ProjectLabelers):
         return self.meta("task", "segmentation")
 
     @property
+    def masks_expected(self) -> bool:
+        """Whether an NG image needs a mask: segmentation trains on masks; a classifier and a good-only
+        model learn from the image label alone, so an NG image without one is complete there."""
+        return self.task == "segmentation"
+
+    @property
     def test_locked(self) -> bool:
         return self.meta("test_locked") == "1"
 
@@ -373,7 +379,7 @@ class Project(ProjectRuns, ProjectLabelers):
         flag_list = list(dict.fromkeys(flags))
         has_mask = mask is not None and bool(mask.any())
         review = ""
-        if label == "ng" and not has_mask:
+        if label == "ng" and not has_mask and self.masks_expected:
             flag_list.append(FLAG_NG_WITHOUT_MASK)
             review = "needs_review"
         classes = sorted(int(v) for v in np.unique(mask) if v) if has_mask and mask is not None else []

@@ -132,7 +132,7 @@ def recover_project(folder: str | os.PathLike[str], progress: Progress | None = 
                 if key != "schema_version":
                     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
             report.classes = _restore_classes(conn, saved, samples)
-            report.samples = _insert_samples(conn, samples, images)
+            report.samples = _insert_samples(conn, samples, images, project.masks_expected)
             report.runs = _restore_rows(conn, "runs", saved.runs) + _restore_rows(
                 conn, "evaluations", saved.evaluations
             )
@@ -310,12 +310,16 @@ def _restore_classes(conn: sqlite3.Connection, saved: Salvage, samples: dict[int
     return len(known) + len(values)
 
 
-def _insert_samples(conn: sqlite3.Connection, samples: dict[int, _Sample], images: dict[str, _Image]) -> int:
+def _insert_samples(
+    conn: sqlite3.Connection, samples: dict[int, _Sample], images: dict[str, _Image], masks_expected: bool
+) -> int:
     columns, marks = ", ".join(SAMPLE_COLUMNS), ", ".join("?" * len(SAMPLE_COLUMNS))
     for sid in sorted(samples):
         sample = samples[sid]
         infos = [images[f].info for f in sample.files]
-        conn.execute(f"INSERT INTO samples({columns}) VALUES({marks})", _sample_row(sample, infos))
+        conn.execute(
+            f"INSERT INTO samples({columns}) VALUES({marks})", _sample_row(sample, infos, masks_expected)
+        )
         for idx, (f, info, original) in enumerate(zip(sample.files, infos, sample.originals, strict=True)):
             conn.execute(
                 "INSERT INTO channels(sample_id, idx, file, original_name, sha256, channels)"
@@ -325,13 +329,15 @@ def _insert_samples(conn: sqlite3.Connection, samples: dict[int, _Sample], image
     return len(samples)
 
 
-def _sample_row(sample: _Sample, infos: list[imageio.ImageInfo]) -> tuple[Any, ...]:
+def _sample_row(sample: _Sample, infos: list[imageio.ImageInfo], masks_expected: bool) -> tuple[Any, ...]:
     row, values = sample.row, sample.mask_values or []
     has_mask = bool(values)
     label = row.get("label") if row.get("label") in LABELS else ("ng" if has_mask else "unlabeled")
     tags = json.loads(row["tags"]) if row.get("tags") else ([] if row else [RECOVERED_TAG])
     flags = [f for f in json.loads(row.get("flags") or "[]") if not (has_mask and f == FLAG_NG_WITHOUT_MASK)]
-    if label == "ng" and not has_mask and FLAG_NG_WITHOUT_MASK not in flags:
+    if not masks_expected:  # a classification or good-only project: the label is the whole answer
+        flags = [f for f in flags if f != FLAG_NG_WITHOUT_MASK]
+    elif label == "ng" and not has_mask and FLAG_NG_WITHOUT_MASK not in flags:
         flags.append(FLAG_NG_WITHOUT_MASK)
     stamp = now_iso()
     return (
