@@ -1054,6 +1054,10 @@
         <translation>第 {epoch} 轮中达到时间上限（第 {step}/{steps} 步）</translation>
     </message>
     <message>
+        <source>the encoder&apos;s stem and first two stages keep their pretrained weights ({tensors} tensors): faster steps</source>
+        <translation>编码器的起始层和前两个阶段保留预训练权重（{tensors} 个张量）：每步更快</translation>
+    </message>
+    <message>
         <source>precision trial (s/step): {trials}; using {chosen}</source>
         <translation>精度试验（秒/步）：{trials}；采用 {chosen}</translation>
     </message>

@@ -114,3 +114,47 @@ def test_score_model_classification_gives_one_probability_per_class() -> None:
     assert bool((probs.sum(dim=1) < 1.0).all())  # the OK share is left out
     with pytest.raises(ValueError, match="std"):
         ScoreModel(net, [0.5] * 3, [0.5, 0.0, 0.5])
+
+
+@pytest.mark.parametrize("name", [n for n in list_models() if model_info(n).early])
+def test_every_named_early_stage_exists_and_freezes(name: str) -> None:
+    model = get_model(name, 3, 1, pretrained=False)
+    frozen = models.freeze_early(model, name)
+    still = [n for n, p in model.named_parameters() if not p.requires_grad]
+    assert frozen == len(still) > 0
+    assert any(p.requires_grad for p in model.parameters())  # the rest still learns
+
+
+def test_build_model_freezes_the_early_stages_only_over_pretrained_weights() -> None:
+    from workbench.core.run_config import TrainConfig
+    from workbench.learn.train_supervised import build_model
+
+    class Lines:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def log(self, message: str) -> None:
+            self.lines.append(message)
+
+    log = Lines()
+    model = build_model(TrainConfig(model="unet-effnetlite0", freeze_early=True), 3, 1, log)  # type: ignore[arg-type]
+    frozen = {n for n, p in model.net.named_parameters() if not p.requires_grad}
+    assert frozen and all(n.startswith(model_info("unet-effnetlite0").early) for n in frozen)
+    assert (
+        "encoder.model.conv_stem.weight" in frozen and "encoder.model.blocks.2.0.conv_pw.weight" not in frozen
+    )
+    assert any(line.startswith("the encoder's stem and first two stages keep") for line in log.lines)
+    # a step moves the decoder, not the stem
+    stem = model.net.encoder.model.conv_stem.weight.detach().clone()
+    head = model.net.segmentation_head[0].weight.detach().clone()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    model.net(torch.rand(2, 3, 64, 64)).mean().backward()
+    opt.step()
+    assert torch.equal(stem, model.net.encoder.model.conv_stem.weight)
+    assert not torch.equal(head, model.net.segmentation_head[0].weight)
+    # random weights are never frozen: they have nothing to keep
+    scratch = build_model(
+        TrainConfig(model="unet-effnetlite0", pretrained=False, freeze_early=True), 3, 1, log
+    )  # type: ignore[arg-type]
+    assert all(p.requires_grad for p in scratch.parameters())

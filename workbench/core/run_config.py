@@ -58,6 +58,10 @@ class TrainConfig:
     dice_weight: float = 1.0
     focal_gamma: float = 0.0
     label_smoothing: float = 0.05
+    # Keep the encoder's stem and its first two stages (strides 2 and 4) at their pretrained weights:
+    # generic edge filters that few hundred images barely change, and whose gradients are the most
+    # expensive part of a step at full resolution. Only with pretrained weights.
+    freeze_early: bool = False
     # "separate": one channel per defect class; "merge": one "defect" channel (learns fastest)
     class_mode: str = "merge"
     augment: dict[str, Any] = field(default_factory=dict)

@@ -85,6 +85,10 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "{best} at epoch {epoch}"
     ),
     "time_limit_in_epoch": lambda: _t("time limit reached during epoch {epoch} (step {step}/{steps})"),
+    "early_frozen": lambda: _t(
+        "the encoder's stem and first two stages keep their pretrained weights ({tensors} tensors): "
+        "faster steps"
+    ),
     "precision_trial": lambda: _t("precision trial (s/step): {trials}; using {chosen}"),
     "epoch_metrics": lambda: _t("epoch {epoch}: {metrics}"),
     "time_summary": lambda: _t(

@@ -66,6 +66,10 @@ QUARTER_TURNS_OFF = message(
 TRAINING_ON = message(
     "training_on", "training on {device} ({threads} threads); {train} train / {val} val images"
 )
+EARLY_FROZEN = message(
+    "early_frozen",
+    "the encoder's stem and first two stages keep their pretrained weights ({tensors} tensors): faster steps",
+)
 RESUMED = message("resumed", "resumed from {path} after epoch {epoch}")
 STEP = message("step", "epoch {epoch} step {step}/{steps} loss {loss:.4f}")
 STOPPED_EARLY = message("stopped_early", "stopping early: no improvement in {count} validations")

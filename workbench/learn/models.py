@@ -57,6 +57,8 @@ class ModelInfo:
     factory: Factory = field(repr=False, compare=False)
     pretrained: PretrainedSpec | None = None
     fit: FitFn | None = field(default=None, repr=False, compare=False)
+    # module paths of the stem and the stride-2 and stride-4 stages (``freeze_early``)
+    early: tuple[str, ...] = ()
 
 
 def _smp(arch: str, encoder: str) -> Factory:
@@ -106,6 +108,9 @@ def _anomaly_fit(*images: Any, **settings: Any) -> nn.Module:
 
 
 _LITE0_SMP = PretrainedSpec(weights.EFFNET_LITE0, "encoder.model", "conv_stem")
+_LITE0_EARLY = tuple(f"encoder.model.{m}" for m in ("conv_stem", "bn1", "blocks.0", "blocks.1"))
+_LITE0_CLS_EARLY = ("conv_stem", "bn1", "blocks.0", "blocks.1")
+_RESNET_SMP_EARLY = ("encoder.conv1", "encoder.bn1", "encoder.layer1")
 
 
 def _resnet_smp(name: str) -> PretrainedSpec:
@@ -116,24 +121,27 @@ BUILTINS: dict[str, ModelInfo] = {
     info.name: info
     for info in (
         ModelInfo("unet-effnetlite0", "segmentation", "U-Net, EfficientNet-Lite0 encoder (ImageNet); fast",
-                  1.0, "tu-efficientnet_lite0", 256, _smp("Unet", "tu-efficientnet_lite0"), _LITE0_SMP),
+                  1.0, "tu-efficientnet_lite0", 256, _smp("Unet", "tu-efficientnet_lite0"), _LITE0_SMP,
+                  early=_LITE0_EARLY),
         ModelInfo("fpn-effnetlite0", "segmentation", "FPN, EfficientNet-Lite0 encoder (ImageNet); fastest",
-                  0.8, "tu-efficientnet_lite0", 256, _smp("FPN", "tu-efficientnet_lite0"), _LITE0_SMP),
+                  0.8, "tu-efficientnet_lite0", 256, _smp("FPN", "tu-efficientnet_lite0"), _LITE0_SMP,
+                  early=_LITE0_EARLY),
         ModelInfo("unet-resnet18", "segmentation", "U-Net, ResNet-18 encoder; from scratch unless "
                   "'resnet18' weights are imported", 1.8, "resnet18", 256, _smp("Unet", "resnet18"),
-                  _resnet_smp("resnet18")),
+                  _resnet_smp("resnet18"), early=_RESNET_SMP_EARLY),
         ModelInfo("unet-resnet34", "segmentation", "U-Net, ResNet-34 encoder; strong, from scratch unless "
                   "'resnet34' weights are imported", 2.8, "resnet34", 320, _smp("Unet", "resnet34"),
-                  _resnet_smp("resnet34")),
+                  _resnet_smp("resnet34"), early=_RESNET_SMP_EARLY),
         ModelInfo("fpn-resnet34", "segmentation", "FPN, ResNet-34 encoder; strong, from scratch unless "
                   "'resnet34' weights are imported", 2.2, "resnet34", 320, _smp("FPN", "resnet34"),
-                  _resnet_smp("resnet34")),
+                  _resnet_smp("resnet34"), early=_RESNET_SMP_EARLY),
         ModelInfo("cls-effnetlite0", "classification", "EfficientNet-Lite0 classifier (ImageNet) with a "
                   "new head", 0.4, "efficientnet_lite0", 256, _timm_cls("efficientnet_lite0"),
-                  PretrainedSpec(weights.EFFNET_LITE0, "", "conv_stem", skip=("classifier.",))),
+                  PretrainedSpec(weights.EFFNET_LITE0, "", "conv_stem", skip=("classifier.",)),
+                  early=_LITE0_CLS_EARLY),
         ModelInfo("cls-resnet18", "classification", "ResNet-18 classifier; from scratch unless 'resnet18' "
                   "weights are imported", 1.0, "resnet18", 256, _tv_resnet18_cls,
-                  PretrainedSpec("resnet18", "", "conv1", skip=("fc.",))),
+                  PretrainedSpec("resnet18", "", "conv1", skip=("fc.",)), early=("conv1", "bn1", "layer1")),
         ModelInfo(ANOMALY_BUILTIN, "anomaly", "Memory bank of EfficientNet-Lite0 patch features (PatchCore "
                   "style); good images only", 0.3, "efficientnet_lite0", 256, _anomaly_factory,
                   PretrainedSpec(weights.EFFNET_LITE0, "features", "conv_stem"), fit=_anomaly_fit),
@@ -200,6 +208,24 @@ def get_model(name: str, in_channels: int, num_classes: int, pretrained: bool = 
         sentence = weights.load_pretrained(model, name, in_channels)
     model.pretrained_source = sentence  # type: ignore[assignment]
     return model
+
+
+def freeze_early(model: nn.Module, name: str) -> int:
+    """Stop gradients into the model's stem and first two stages; returns the tensors frozen.
+
+    Batch-norm statistics there still follow the data (the layers stay in training mode); only the
+    weights keep their pretrained values. A model without named early stages is left as it is.
+    """
+    modules = dict(model.named_modules())
+    frozen = 0
+    for path in model_info(name).early:
+        module = modules.get(path)
+        if module is None:
+            raise ModelError(f"model {name!r} has no module {path!r} to freeze")
+        for p in module.parameters():
+            p.requires_grad_(False)
+            frozen += 1
+    return frozen
 
 
 def default_normalization(name: str, in_channels: int) -> tuple[list[float], list[float]]:

@@ -24,7 +24,7 @@ from workbench.learn.device import precision_candidates
 from workbench.learn.infer import LoadedRun
 from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
-from workbench.learn.models import default_normalization, get_model, model_info
+from workbench.learn.models import default_normalization, freeze_early, get_model, model_info
 from workbench.learn.presets import ConfigError
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
@@ -33,6 +33,8 @@ from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
 from workbench.learn.val_plan import ValPlan, plan_validation
 from workbench.learn.validation import ValidationTally, tile_for, validate_plan
 from workbench.learn.warm_start import warm_start
+
+PRETRAINED_IDS = frozenset({"pretrained_loaded", "pretrained_adapted"})  # learn.weights.load_pretrained
 
 
 def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Reporter) -> ScoreModel:
@@ -47,6 +49,11 @@ def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Repo
     model = ScoreModel(net, mean, std, head="sigmoid")
     if cfg.init_from:
         report.log(warm_start(model, Path(cfg.init_from)))
+    source = getattr(net, "pretrained_source", None)
+    if cfg.freeze_early and (cfg.init_from or getattr(source, "msg_id", "") in PRETRAINED_IDS):
+        frozen = freeze_early(net, cfg.model)
+        if frozen:
+            report.log(log_lines.EARLY_FROZEN(tensors=frozen))
     return model
 
 
