@@ -249,8 +249,9 @@ def test_a_real_run_with_a_short_limit_records_that_it_stopped_in_time(
     names = [p["phase"] for p in phases]
     assert names[0] == "loading" and names[-1] == "save" and "train" in names
     # budgeted phases never start after the limit, whatever this machine's speed (the first
-    # training step is not budgeted: a run needs one)
-    assert all(p["start"] < limit for p in phases if p["phase"] in ("validation", "scan", "decision"))
+    # training step is not budgeted: a run needs one); a decision past it stands on a validation
+    assert all(p["start"] < limit for p in phases if p["phase"] in ("validation", "scan"))
+    assert all(p["start"] < limit or "validation" in names for p in phases if p["phase"] == "decision")
     assert all(a["end"] <= b["start"] + 1e-6 for a, b in itertools.pairwise(phases))  # in order, no overlap
     assert metrics["epochs"] < 100000  # the limit, not the epochs, ended it
     with Project.open(tiny, readonly=True) as project:
@@ -348,3 +349,26 @@ def test_half_the_threads_is_a_candidate_unless_the_user_fixed_the_count() -> No
         assert {c.threads for c in precision_candidates(torch.device("cpu"))} == {0}
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_run_that_ends_just_past_the_limit_still_places_its_decision_on_the_validation(
+    tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    over = {**TINY_SEG, "max_epochs": 2, "patience": 100, "pretrained": False, "time_limit": 600.0}
+    cfg = resolve_config("segmentation", "fast", over)
+    with Project.open(tiny) as project:
+        run_id = project.create_run(RunConfig(cfg)).id
+    real_run = TrainLoop.run
+
+    def run_then_overrun(self: TrainLoop) -> dict[str, Any]:
+        metrics = real_run(self)
+        self.budget.limit = 1e-3  # the loop's reserve fell short: the limit has just passed
+        return metrics
+
+    monkeypatch.setattr(TrainLoop, "run", run_then_overrun)
+    log = Log()
+    run_training(tiny, run_id, cfg, log, CancelToken())
+    assert not any(line.startswith("time limit: the decision was not placed") for line in log.lines)
+    with Project.open(tiny, readonly=True) as project:
+        origins = project.run(run_id).config.model.decision_origin
+    assert origins and all(o.get("reason") != "time_limit" and o["method"] != "default" for o in origins)
