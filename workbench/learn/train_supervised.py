@@ -33,8 +33,7 @@ from workbench.learn.train_loop import LoopParts, Reporter, TrainLoop
 from workbench.learn.val_plan import ValPlan, plan_validation
 from workbench.learn.validation import ValidationTally, tile_for, validate_plan
 from workbench.learn.warm_start import warm_start
-
-PRETRAINED_IDS = frozenset({"pretrained_loaded", "pretrained_adapted"})  # learn.weights.load_pretrained
+from workbench.learn.weights import says_loaded
 
 
 def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Reporter) -> ScoreModel:
@@ -49,8 +48,7 @@ def build_model(cfg: TrainConfig, in_channels: int, n_classes: int, report: Repo
     model = ScoreModel(net, mean, std, head="sigmoid")
     if cfg.init_from:
         report.log(warm_start(model, Path(cfg.init_from)))
-    source = getattr(net, "pretrained_source", None)
-    if cfg.freeze_early and (cfg.init_from or getattr(source, "msg_id", "") in PRETRAINED_IDS):
+    if cfg.freeze_early and (cfg.init_from or says_loaded(getattr(net, "pretrained_source", None))):
         frozen = freeze_early(net, cfg.model)
         if frozen:
             report.log(log_lines.EARLY_FROZEN(tensors=frozen))

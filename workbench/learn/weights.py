@@ -222,6 +222,12 @@ def source_state(source: str) -> tuple[dict[str, torch.Tensor], str] | None:
     return None
 
 
+def says_loaded(sentence: object) -> bool:
+    """True when ``sentence`` (what :func:`load_pretrained` returned) says tensors were loaded."""
+    loaded = (log_lines.PRETRAINED_LOADED.msg_id, log_lines.PRETRAINED_ADAPTED.msg_id)
+    return getattr(sentence, "msg_id", "") in loaded
+
+
 def load_pretrained(model: nn.Module, name: str, in_channels: int | None = None) -> str:
     """Load the offline pretrained tensors of registered model ``name``; say what was loaded."""
     from workbench.learn.models import model_info
