@@ -2457,6 +2457,10 @@ Export it anyway?</source>
         <translation>训练时设定为 %1</translation>
     </message>
     <message>
+        <source>the margin stops where it would reject more than %1 % more good parts</source>
+        <translation>余量在多过检超过 %1 % 良品处停止</translation>
+    </message>
+    <message>
         <source>all classes</source>
         <translation>所有类别</translation>
     </message>

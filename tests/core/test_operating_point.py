@@ -56,12 +56,34 @@ def test_margin_toward_fewer_escapes_follows_the_spread_of_the_lowest_ng_scores(
     assert origin2["margin_logit"] == 1.0 and t2 == pytest.approx(
         1 / (1 + math.exp(1 - logit(0.15))), abs=1e-9
     )
-    # the margin is taken even where it rejects a good part, and the cost is recorded
+    # with two val good parts (5 % of them is none), the margin stops short of the good part
+    # just below the zero-escape point, halfway to it in log-odds
     t3, origin3 = choose_threshold(tight, [0.1, 0.899])
-    assert t3 < 0.899 and origin3["val_overkill"] == 1
+    assert 0.899 < t3 < 0.9 and origin3["val_overkill"] == 0 and origin3["margin_limited_by_overkill"]
+    assert t3 == pytest.approx(1 / (1 + math.exp(-0.5 * (logit(0.899) + logit(0.9)))), abs=1e-9)
     # one NG image has no spread: a tenth of its score
     t4, origin4 = choose_threshold([0.5], [0.7, 0.1])  # overlapping: zero escape costs overkill
     assert t4 == pytest.approx(0.45) and origin4["margin_logit"] is None and origin4["val_overkill"] == 1
+
+
+def test_the_margin_rejects_at_most_five_percent_more_good_parts() -> None:
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    ng = [0.15, 0.5, 0.7, 0.9, 0.95]  # a long low tail: the full margin is 1 logit
+    full = 1 / (1 + math.exp(1 - logit(0.15)))  # about 0.061
+    # 40 good parts: 10 above the NG parts' lowest score, 30 crowded just below it (0.10 .. 0.13)
+    ok = [0.2] * 10 + list(np.linspace(0.10, 0.13, 30))
+    t, origin = choose_threshold(ng, ok)
+    assert origin["val_overkill_at_zero_escape"] == 10 and origin["margin_limited_by_overkill"]
+    # 5 % of 40 good parts is two more: the margin stops between the second and third highest below
+    below = sorted((v for v in ok if v < 0.15), reverse=True)
+    assert below[2] < t < below[1] and origin["val_overkill"] == 12 and t > full
+    assert "stops where it would reject more than 5% more good parts" in describe(
+        {**origin, "name": "x", "threshold": t}
+    )
+    # good parts far below the lowest NG score: the full margin, nothing spared
+    t2, origin2 = choose_threshold(ng, [0.2] * 10 + [0.01] * 30)
+    assert t2 == pytest.approx(full, abs=1e-9) and not origin2["margin_limited_by_overkill"]
+    assert origin2["val_overkill"] == 10
 
 
 def test_the_shipped_threshold_is_rounded_down_so_no_ng_image_escapes() -> None:

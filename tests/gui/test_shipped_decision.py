@@ -19,7 +19,8 @@ from workbench.gui.train_page import TrainPageWidget
 
 ZERO_ESCAPE = {"method": "val_zero_escape", "class_id": 1, "name": "scratch", "threshold": 0.8312,
                "min_area_px": 25, "smallest_defect_px": 100, "val_ng": 12, "val_ok": 40, "val_overkill": 1,
-               "zero_escape_threshold": 0.9234, "outline_threshold": 0.95, "val_dice_at_outline": 0.78,
+               "zero_escape_threshold": 0.9234, "margin_limited_by_overkill": True,
+               "outline_threshold": 0.95, "val_dice_at_outline": 0.78,
                "val_dice_at_threshold": 0.41}  # fmt: skip
 QUANTILE = {"method": "ok_quantile", "class_id": 2, "name": "spot", "threshold": 0.6071,
             "min_area_px": 25, "smallest_defect_px": 100, "val_ng": 0, "val_ok": 40, "val_overkill": 1,
@@ -89,7 +90,8 @@ def test_block_shows_thresholds_and_how_they_were_chosen(page) -> None:  # type:
     zero, quantile = block.texts()
     assert zero.startswith("scratch: threshold 0.831, min area 25 px")
     assert "below the zero-escape point 0.923 of 12 val NG parts by a margin" in zero
-    assert "rejects 1 of 40 val good parts" in zero
+    stop = "the margin stops where it would reject more than 5 % more good parts"
+    assert f"rejects 1 of 40 val good parts; {stop}" in zero
     assert zero.endswith("; outlines drawn at 0.95, the level with the best val pixel Dice (0.780; 0.410 at "
                          "the threshold)")  # fmt: skip
     assert "outlines" not in quantile  # drawn at its threshold
@@ -137,6 +139,7 @@ def test_block_follows_a_switch_to_chinese(page) -> None:  # type: ignore[no-unt
     assert zero.startswith("scratch：阈值 0.831，最小面积 25 px")
     assert "12 张验证集 NG 图像的零漏检点" in zero and "0.923" in zero
     assert "40 张验证集良品中过检 1 张" in zero
+    assert "余量在多过检超过 5 % 良品处停止" in zero
     assert "轮廓按 0.95 绘制" in zero and "0.780" in zero
     assert "仅根据良品估计" in quantile and "99 %" in quantile
     assert "chosen" not in " ".join(block.texts()) and "threshold" not in " ".join(block.texts())

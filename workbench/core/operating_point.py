@@ -7,7 +7,12 @@ A fixed 0.5 is wrong for most real models (a well-ranking model can reject every
   margin toward fewer escapes. Zero escapes among n val NG images says little about the next
   part, which is about as likely to score one spacing of the lowest NG scores lower still; so
   the threshold moves down, in log-odds, by the mean spacing of the lowest tenth of the NG
-  scores (at most ``MAX_MARGIN_LOGIT``). The val overkill this costs is recorded;
+  scores (at most ``MAX_MARGIN_LOGIT``), but never so far that it rejects more than
+  ``MARGIN_OVERKILL_SHARE`` of the val good parts beyond those the zero-escape point already
+  rejects: where good parts crowd just below the lowest NG score, a full margin turned a 76 %
+  overkill into 100 % (bsdata, session 8), a cost no user would choose for a few more caught
+  parts. The margin stops halfway (in log-odds) between the last good part it may reject and the
+  first it may not. The val overkill this costs is recorded;
 - without: the ``OK_QUANTILE`` quantile of the good val images' scores (about 1 % overkill
   expected), stated as a guess from good parts only;
 - without any val image: the default threshold (``core.decisions.DEFAULT_THRESHOLD``).
@@ -44,6 +49,7 @@ from workbench.core.decisions import DEFAULT_THRESHOLD, DecisionConfig
 
 MARGIN = 0.1  # with a single val NG image there is no spread: a tenth of its score
 MAX_MARGIN_LOGIT = 1.0  # the odds of the threshold drop at most e-fold
+MARGIN_OVERKILL_SHARE = 0.05  # the margin rejects at most this share of val good parts more
 TAIL_SHARE = 0.1
 OK_QUANTILE = 0.99
 SPECK_PX = 4
@@ -138,6 +144,19 @@ def tail_margin(ng_scores: Sequence[float]) -> float | None:
     return float(min((z[k - 1] - z[0]) / (k - 1), MAX_MARGIN_LOGIT))
 
 
+def _margin_floor(zero_escape: float, ok: np.ndarray) -> float | None:
+    """Lowest threshold the margin may reach below ``zero_escape``: one that rejects at most
+    ``MARGIN_OVERKILL_SHARE`` of the good parts ``ok`` beyond those at or above ``zero_escape``;
+    None when no good part limits it."""
+    below = np.sort(ok[ok < zero_escape])[::-1]  # good parts the margin could newly reject
+    allowed = int(np.floor(MARGIN_OVERKILL_SHARE * ok.size))
+    if below.size <= allowed:
+        return None
+    spared = float(below[allowed])  # the first good part the margin must not reject
+    upper = float(below[allowed - 1]) if allowed else zero_escape
+    return float(_sigmoid(0.5 * (_logit(spared) + _logit(upper))))
+
+
 def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> tuple[float, dict[str, Any]]:
     """One class's threshold from its val NG and OK rule scores, with how it was chosen."""
     ok = np.asarray(ok_scores, np.float64)
@@ -148,10 +167,16 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
             t = zero_escape * (1.0 - MARGIN)
         else:
             t = float(_sigmoid(_logit(zero_escape) - margin))
+        floor = _margin_floor(zero_escape, ok)
+        limited = floor is not None and floor > t
+        if limited:
+            t = floor
         t = float(np.clip(min(t, zero_escape), LOWEST, HIGHEST))
         return t, {"method": "val_zero_escape", "zero_escape_threshold": round(zero_escape, 4),
                    "margin_logit": None if margin is None else round(margin, 3),
+                   "margin_limited_by_overkill": limited,
                    "val_ng": len(ng_scores), "val_ok": int(ok.size),
+                   "val_overkill_at_zero_escape": int(np.count_nonzero(ok >= zero_escape)),
                    "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
     if ok.size:
         t = float(np.clip(np.quantile(ok, OK_QUANTILE), LOWEST, HIGHEST))
@@ -250,8 +275,11 @@ def describe(origin: dict[str, Any]) -> str:
         if good_only:
             ng = (f"{origin['val_ng']} NG image(s) outside the test split ({origin['train_ng']} of them "
                   "from the train split, kept out of the fit)")  # fmt: skip
+        stop = ""
+        if origin.get("margin_limited_by_overkill"):
+            stop = f" (it stops where it would reject more than {MARGIN_OVERKILL_SHARE:.0%} more good parts)"
         return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {ng}, lowered by "
-                f"a margin for NG parts scoring lower still; {origin['val_overkill']} of {good} "
+                f"a margin for NG parts scoring lower still{stop}; {origin['val_overkill']} of {good} "
                 "rejected")  # fmt: skip
     if method == "ok_quantile":
         where = "outside the test split" if good_only else "in validation"

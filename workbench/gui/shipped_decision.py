@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.core.decisions import DecisionConfig
+from workbench.core.operating_point import MARGIN_OVERKILL_SHARE
 from workbench.core.types import Run
 from workbench.gui.retranslatable import Retranslatable
 
@@ -63,8 +64,12 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
         else:
             text = _t("below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring "
                       "lower still; rejects %3 of %4 val good parts")  # fmt: skip
-        return _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
-                     origin.get("val_ok", 0), origin.get("train_ng", 0)), False  # fmt: skip
+        text = _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
+                     origin.get("val_ok", 0), origin.get("train_ng", 0))  # fmt: skip
+        if origin.get("margin_limited_by_overkill"):
+            text += "; " + _fill(_t("the margin stops where it would reject more than %1 % more good parts"),
+                                 f"{100 * MARGIN_OVERKILL_SHARE:g}")  # fmt: skip
+        return text, False
     if method == "ok_quantile":
         if good_only:
             text = _t("a guess from good parts only: the %1 % quantile of %2 good parts the fit did not "
