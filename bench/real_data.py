@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -301,22 +302,34 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
     cpu = cpu_description()
     print(machine_line(cpu))
-    work = args.work or Path(tempfile.mkdtemp(prefix="real-data-"))
     report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "max_images": args.max_images, "sets": {}}
+    return run_sets(names, args, report, "real-data-", bench_set, print_table,
+                    lambda name: (args.datasets / name).is_dir())  # fmt: skip
+
+
+def run_sets(
+    names: list[str], args: argparse.Namespace, report: dict[str, Any], prefix: str,
+    bench_one: Callable[[str, argparse.Namespace, Path], dict[str, Any]],
+    print_one: Callable[[str, dict[str, Any]], None], found: Callable[[str], bool],
+) -> int:  # fmt: skip
+    """Bench each set of ``names`` that is ``found`` into ``report["sets"]``, print its table and
+    rewrite ``--json-out`` after each; the work folder is ``--work`` (kept) or a temp folder
+    (removed). 0 when no set reported an error."""
+    work = args.work or Path(tempfile.mkdtemp(prefix=prefix))
     try:
         for name in names:
-            if not (args.datasets / name).is_dir():
+            if not found(name):
                 print(f"\n{name}: not found in {args.datasets}, skipped")
                 continue
             print(f"\n{name}: running (work folder {work / name}) ...", flush=True)
-            report["sets"][name] = entry = bench_set(name, args, work)
-            print_table(name, entry)
+            report["sets"][name] = entry = bench_one(name, args, work)
+            print_one(name, entry)
             if args.json_out:
                 args.json_out.write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-            print(f"\n{work} removed; pass --work DIR to keep the parts, projects, reports and CLI logs")
+            print(f"\n{work} removed; pass --work DIR to keep the parts, projects and CLI logs")
     return 0 if all(not e["errors"] for e in report["sets"].values()) else 1
 
 

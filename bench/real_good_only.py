@@ -46,7 +46,6 @@ import json
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -62,6 +61,7 @@ from real_data import (
     metric_row,
     ratio_row,
     run_ours,
+    run_sets,
 )
 from real_sets import Prepared, SetInfo, Source, elpv_sources, subsample
 
@@ -339,24 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(NAMES)}")
     cpu = cpu_description()
     print(machine_line(cpu))
-    work = args.work or Path(tempfile.mkdtemp(prefix="real-good-only-"))
     report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "max_images": args.max_images,
                               "train_ok": args.train_ok, "train_ng": args.train_ng, "sets": {}}  # fmt: skip
-    try:
-        for name in names:
-            if name == ELPV and not (args.datasets / ELPV).is_dir():
-                print(f"\n{name}: not found in {args.datasets}, skipped")
-                continue
-            print(f"\n{name}: running (work folder {work / name}) ...", flush=True)
-            report["sets"][name] = entry = bench_set(name, args, work)
-            print_table(name, entry)
-            if args.json_out:
-                args.json_out.write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
-    finally:
-        if args.work is None:
-            shutil.rmtree(work, ignore_errors=True)
-            print(f"\n{work} removed; pass --work DIR to keep the parts, projects and CLI logs")
-    return 0 if all(not e["errors"] for e in report["sets"].values()) else 1
+    return run_sets(names, args, report, "real-good-only-", bench_set, print_table,
+                    lambda name: name != ELPV or (args.datasets / ELPV).is_dir())  # fmt: skip
 
 
 if __name__ == "__main__":
