@@ -336,6 +336,59 @@ def test_the_trial_keeps_the_thread_count_that_steps_fastest(
         torch.set_num_threads(before)
 
 
+class WarmingUp(Costs):
+    """Steps whose fake cost depends on the candidate in use, a memory format paying ``setup``
+    more over its first two steps (kernel set-up, as measured on a Xeon with channels_last)."""
+
+    def __init__(self, clock: FakeClock, steady: dict[tuple[bool, int], float], setup: float) -> None:
+        super().__init__(clock, step=0.0, val=1.0, planned_val=1.0, end=1.0)
+        self.steady, self.setup = steady, setup
+        self.current = (False, 2)
+        self.in_format: dict[bool, int] = {}
+
+    def parts(self, n: int, start: float) -> LoopParts:
+        parts = super().parts(n, start)
+        inner = parts.loss
+
+        def loss(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            fmt = self.current[0]
+            seen = self.in_format.get(fmt, 0)
+            self.in_format[fmt] = seen + 1
+            self.clock.now += self.steady[self.current] + (self.setup if seen < 2 else 0.0)
+            return inner(logits, target)
+
+        parts.loss = loss
+        return parts
+
+
+def test_the_trial_warms_every_candidate_up_before_timing_any(tmp_path: Path) -> None:
+    # steady s/step: channels_last on 2 threads is fastest, but its format's first two steps pay
+    # 2 s of set-up; timed back to back after a single warm-up step, the trial kept channels_last
+    # on 1 thread (its format already warm by then)
+    steady = {(False, 2): 2.5, (True, 2): 1.0, (False, 1): 4.0, (True, 1): 1.5}
+    before = torch.get_num_threads()
+    try:
+        costs = WarmingUp(FakeClock(), steady, setup=2.0)
+        loop, log = _loop(tmp_path, costs, 1e9, steps_per_epoch=16, max_epochs=1, time_limit=None)
+        loop.candidates = [Precision(cl, None, threads=t) for cl, t in steady]
+        use = loop._use
+
+        def tracked(precision: Precision) -> None:
+            costs.current = (precision.channels_last, int(precision.threads or 0))
+            use(precision)
+
+        loop._use = tracked  # type: ignore[method-assign]
+        loop.run()
+        (trial,) = [line for line in log.lines if line.startswith("precision trial")]
+        assert trial == (
+            "precision trial (s/step): fp32 threads=2 2.50, fp32 channels_last threads=2 1.00, "
+            "fp32 threads=1 4.00, fp32 channels_last threads=1 1.50; using fp32 channels_last threads=2"
+        )
+        assert len(loop.st.trial) == 3 * len(steady)  # a warm-up round and two timed rounds
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_half_the_threads_is_a_candidate_unless_the_user_fixed_the_count() -> None:
     from workbench.learn.device import precision_candidates
 

@@ -188,7 +188,8 @@ def test_a_small_confident_false_alarm_ranks_a_crop_as_hard() -> None:
 
 
 def test_first_steps_time_each_precision_and_size_validation(tiny: Any) -> None:
-    # 2 steps per epoch: the warm-up step and two timed steps per CPU candidate fit in 3 epochs
+    # 2 steps per epoch: a warm-up step and two timed steps for each of the two CPU candidates
+    # (threads fixed: with and without channels_last) fit in 3 epochs
     _, metrics, rec = _train(tiny, max_epochs=3, seed=1)
     trial = [m for m in rec.logs if m.startswith("precision trial")]
     assert len(trial) == 1 and "fp32 channels_last" in trial[0] and "using" in trial[0]

@@ -43,7 +43,13 @@ from workbench.learn.time_budget import TimeBudget
 
 VAL_SHARE = 0.15  # validation and the training scan together take at most this share of the budget
 TARGET_VALIDATIONS = 4  # a run should be able to validate about this often in its budget
-TRIAL_STEPS = 2  # timed steps per precision candidate (after one warm-up step)
+# The precision trial runs one warm-up step per candidate, then TRIAL_ROUNDS timed rounds taking
+# the candidates in turn, and keeps each candidate's fastest timed step. Timing each candidate's
+# steps back to back (one warm-up step for the whole trial) chose badly: a new memory format keeps
+# paying for kernel set-up over its first two steps (channels_last on 2 threads, 20 crops of 160 px,
+# Xeon AVX-512: 2.74, 2.19, then 1.63 s), and a noisy machine slowed one candidate's pair alone;
+# crackforest's fast run kept 1 thread at 3.35 s/step where 2 threads step in 1.6 s.
+TRIAL_ROUNDS = 2
 LR_FLOOR = 0.02  # the cosine ends at this fraction of the peak learning rate
 # The first validation costs more than the speed probe says: new tensor shapes (whole images and
 # windows instead of training crops) pay for allocations and kernel set-up once.
@@ -315,6 +321,10 @@ class TrainLoop:
         fmt = torch.channels_last if precision.channels_last else torch.contiguous_format
         self.model = self.model.to(memory_format=fmt)
 
+    def _trial_order(self) -> list[int]:
+        """Candidate indices of the trial's steps: a warm-up round, then the timed rounds."""
+        return list(range(len(self.candidates))) * (1 + TRIAL_ROUNDS)
+
     def _trial_choice(self) -> int | None:
         """The candidate the next step is timed with, or None once the choice is made."""
         st = self.st
@@ -323,19 +333,26 @@ class TrainLoop:
         if len(self.candidates) == 1:
             st.precision = 0
             return None
-        done = len(st.trial)  # timed steps so far; the first step warms up and is not counted
-        index = min(max(done - 1, 0) // TRIAL_STEPS, len(self.candidates) - 1)
+        order = self._trial_order()
+        index = order[min(len(st.trial), len(order) - 1)]
         if self.candidates[index] != self.precision:
             self._use(self.candidates[index])
         return index
 
+    def _trial_timed(self) -> list[float]:
+        """Per candidate, its fastest timed trial step (inf while it has none)."""
+        order, warm = self._trial_order(), len(self.candidates)
+        per = [math.inf] * len(self.candidates)
+        for index, seconds in zip(order[warm:], self.st.trial[warm:]):
+            per[index] = min(per[index], seconds)
+        return per
+
     def _trial_record(self, index: int, seconds: float, x: torch.Tensor) -> None:
         st = self.st
         st.trial.append(seconds)
-        if len(st.trial) < 1 + TRIAL_STEPS * len(self.candidates):
+        if len(st.trial) < len(self._trial_order()):
             return
-        timed = st.trial[1:]
-        per = [min(timed[i * TRIAL_STEPS : (i + 1) * TRIAL_STEPS]) for i in range(len(self.candidates))]
+        per = self._trial_timed()
         st.precision = int(np.argmin(per))
         self._use(self.candidates[st.precision])
         trials = ", ".join(f"{describe_precision(c)} {t:.2f}" for c, t in zip(self.candidates, per))
@@ -360,7 +377,8 @@ class TrainLoop:
             self.model.train()
         if self.parts.plan is None:
             return
-        step_s = min(st.trial[1:]) if len(st.trial) > 1 else st.train_time / max(st.step, 1)
+        timed = [t for t in self._trial_timed() if math.isfinite(t)] if st.trial else []
+        step_s = min(timed) if timed else st.train_time / max(st.step, 1)
         total = (
             self.cfg.time_limit or step_s * self.cfg.max_epochs * self.cfg.crops_per_epoch / self.cfg.batch
         )
