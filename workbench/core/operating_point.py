@@ -168,9 +168,9 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
         else:
             t = float(_sigmoid(_logit(zero_escape) - margin))
         floor = _margin_floor(zero_escape, ok)
-        limited = floor is not None and floor > t
-        if limited:
-            t = floor
+        limited = False
+        if floor is not None and floor > t:
+            t, limited = floor, True
         t = float(np.clip(min(t, zero_escape), LOWEST, HIGHEST))
         return t, {"method": "val_zero_escape", "zero_escape_threshold": round(zero_escape, 4),
                    "margin_logit": None if margin is None else round(margin, 3),
