@@ -377,7 +377,7 @@ class TrainLoop:
             self.model.train()
         if self.parts.plan is None:
             return
-        timed = [t for t in self._trial_timed() if math.isfinite(t)] if st.trial else []
+        timed = [t for t in self._trial_timed() if math.isfinite(t)]
         step_s = min(timed) if timed else st.train_time / max(st.step, 1)
         total = (
             self.cfg.time_limit or step_s * self.cfg.max_epochs * self.cfg.crops_per_epoch / self.cfg.batch
