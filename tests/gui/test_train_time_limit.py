@@ -14,6 +14,7 @@ from workbench.gui.export_wizard import ExportWizard
 from workbench.gui.job_client import JobRegistry
 from workbench.gui.train_page import TrainPageWidget
 from workbench.jobs.events import JobEvent, ProgressEvent
+from workbench.learn.train_supervised import DECISION_GRACE_S
 
 JOB_TIMEOUT_MS = 180_000
 LIMIT_S = 6
@@ -57,9 +58,12 @@ def test_a_time_limit_ends_the_run_with_every_phase_started_in_time(qtbot, tmp_p
         assert run.status == "completed" and page.runs_table.item(0, 3).text() == "completed"
         record = run.metrics["time"]
         assert record["limit"] == LIMIT_S and run.metrics["epochs"] < 10000
-        budgeted = [p for p in record["phases"] if p["phase"] in ("validation", "scan", "decision")]
+        budgeted = [p for p in record["phases"] if p["phase"] in ("validation", "scan")]
         assert "train" in [p["phase"] for p in record["phases"]]
         assert all(p["start"] < LIMIT_S for p in budgeted)  # on any machine (a slow one may validate nothing)
+        # the decision may start a moment past the limit, but only when placing it is cheap
+        decisions = [p for p in record["phases"] if p["phase"] == "decision"]
+        assert all(p["start"] < LIMIT_S or p["end"] - p["start"] <= DECISION_GRACE_S + 1.0 for p in decisions)
     jobs.cancel_all(wait_ms=30_000)
     page.set_project(None)
 
