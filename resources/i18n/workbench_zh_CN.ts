@@ -2397,6 +2397,10 @@ Export it anyway?</source>
         <translation>默认阈值</translation>
     </message>
     <message>
+        <source>regions that reach the threshold are outlined down to %1, the level with the best val pixel Dice (%2; %3 at the threshold)</source>
+        <translation>达到阈值的区域，其轮廓向下延伸至 %1 绘制，即验证集像素 Dice 最高的水平（%2；按阈值绘制为 %3）</translation>
+    </message>
+    <message>
         <source>chosen on the run&apos;s validation images</source>
         <translation>训练记录在验证集上选定的阈值</translation>
     </message>

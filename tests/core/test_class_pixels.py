@@ -6,7 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
-from workbench.core.class_pixels import class_index_map, competition, defect_pixels, label_map, owned_scores
+from workbench.core.class_pixels import (
+    class_index_map,
+    competition,
+    defect_pixels,
+    label_map,
+    outline_index_map,
+    owned_scores,
+)
 from workbench.core.decision_regions import prepare
 from workbench.core.decisions import ClassRule, DecisionConfig, decide, image_score, redecide
 
@@ -94,3 +101,28 @@ def test_image_score_counts_enabled_classes_only() -> None:
     config = DecisionConfig([ClassRule(1, "a"), ClassRule(2, "b", enabled=False)])
     assert image_score(m) == pytest.approx(0.9)
     assert image_score(m, config) == pytest.approx(0.4) == decide(m, config).image_score
+
+
+def test_outlines_below_the_threshold_draw_only_regions_that_reach_it() -> None:
+    # a thin crack whose centre line scores 0.9 and whose labelled width 0.5; apart from it, a
+    # faint patch at 0.5 that never reaches the threshold, and a second class's region at 0.95
+    scores = np.zeros((2, 40, 60), np.float32)
+    scores[0, 10:13, 5:40] = 0.5
+    scores[0, 11, 5:40] = 0.9
+    scores[0, 30:35, 5:15] = 0.5
+    scores[1, 30:35, 40:50] = 0.95
+    thresholds, outlines = [0.8, 0.6], [0.4, None]
+    index = outline_index_map(scores, thresholds, outlines)
+    crack = np.zeros((40, 60), bool)
+    crack[10:13, 5:40] = True
+    assert np.array_equal(index == 0, crack)  # the whole width, not the faint patch
+    assert np.count_nonzero(index == 1) == 50  # the other class, drawn at its threshold
+    # at the thresholds alone: the centre line only
+    assert np.array_equal(class_index_map(scores, thresholds) == 0, crack & (scores[0] >= 0.9))
+    # a level above the threshold draws only pixels reaching it; None outlines: the thresholds
+    assert np.count_nonzero(outline_index_map(scores, [0.4, 0.6], [0.95, None]) == 0) == 0
+    assert np.array_equal(outline_index_map(scores, thresholds, None), class_index_map(scores, thresholds))
+    # the competition is settled at the thresholds: where class 1 passes its threshold by more,
+    # a class 0 region reaching down there does not take the pixel
+    scores[1, 12, 30:40] = 0.99
+    assert not np.any(outline_index_map(scores, thresholds, outlines)[12, 30:40] == 0)

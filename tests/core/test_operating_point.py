@@ -214,3 +214,34 @@ def test_outline_level_weighs_good_parts_by_how_many_they_stand_for() -> None:
     assert many.classes[0].outline_threshold == 0.5  # the first level above the false alarms
     assert origins[0]["val_dice_at_outline"] == pytest.approx(2000 / 3400, abs=1e-3)
     assert origins[0]["val_dice_at_threshold"] == pytest.approx(4800 / 8400, abs=1e-3)
+
+
+def test_outline_level_below_a_high_threshold_draws_thin_defects_whole() -> None:
+    # good parts carry faint 0.5 patches, so the threshold sits high (above 0.6); each NG part's
+    # thin labelled crack scores 0.5 across its width and 0.9 along its centre line only. Drawn at
+    # the threshold, a third of each crack; drawn down to 0.5 around what reaches the threshold,
+    # the crack whole and no good-part patch (it never reaches the threshold)
+    def crack() -> ScoredImage:
+        m, t = np.full((1, 64, 64), 0.01, np.float32), np.zeros((64, 64), np.uint8)
+        t[20:23, 5:60] = 1
+        m[0, 20:23, 5:60] = 0.5
+        m[0, 21, 5:60] = 0.9
+        return ScoredImage("ng", frozenset({0}), [m], [t])
+
+    def good(peak: float) -> ScoredImage:
+        m = np.full((1, 64, 64), 0.01, np.float32)
+        m[0, 30:40, 30:40] = 0.5
+        m[0, 5, 5] = peak
+        return ScoredImage("ok", frozenset(), [m], [np.zeros((64, 64), np.uint8)])
+
+    images = [*(crack() for _ in range(4)), *(good(0.55 + 0.01 * i) for i in range(6))]
+    config, origins = choose_decision(images, _config(), smallest_px=None)
+    rule, origin = config.classes[0], origins[0]
+    assert rule.threshold > 0.6
+    assert rule.outline_threshold == 0.5  # the level nearest the threshold among those drawing best
+    assert origin["val_dice_at_outline"] == pytest.approx(1.0)
+    assert origin["val_dice_at_threshold"] == pytest.approx(2 * 55 / (55 + 165), abs=1e-3)
+    assert config.outline_levels(1) == [0.5]
+    assert "drawn down to 0.50" in describe(origin)
+    # judged at the threshold still: good parts stay OK, cracks NG
+    assert [decide(im.maps[0], config).verdict for im in images] == ["NG"] * 4 + ["OK"] * 6

@@ -195,3 +195,15 @@ def test_evaluate_page_says_how_a_good_only_run_placed_its_threshold(qtbot) -> N
         assert evaluation_note([ZERO_ESCAPE])[0] == "训练记录在验证集上选定的阈值"
     finally:
         i18n.install_language("en")
+
+
+def test_outlines_below_the_threshold_say_regions_are_drawn_down(page) -> None:  # type: ignore[no-untyped-def]
+    from workbench.gui.shipped_decision import outline_how
+
+    below = {**ZERO_ESCAPE, "outline_threshold": 0.45, "val_dice_at_outline": 0.71}
+    assert outline_how(below) == ("regions that reach the threshold are outlined down to 0.45, the level "
+                                  "with the best val pixel Dice (0.710; 0.410 at the threshold)")  # fmt: skip
+    assert outline_how(ZERO_ESCAPE).startswith("outlines drawn at 0.95")
+    i18n.install_language("zh_CN")
+    text = outline_how(below)
+    assert "向下延伸至 0.45" in text and "0.710" in text and "regions" not in text

@@ -17,18 +17,24 @@ shift without the model. Pixels of class k at threshold ``t_k`` are then ``owned
 Decisions (regions per class), evaluation's pixel metrics, proposals, the runtime's overlays and
 score summaries, and training validation all go through this module.
 
-Outlines: a class may be drawn at a higher level than it is judged at (``outline_threshold`` of
+Outlines: a class may be drawn at another level than it is judged at (``outline_threshold`` of
 its rule, chosen on validation for the best pixel Dice, as a region threshold is kept apart from
 the part's NG threshold in other inspection tools). The competition is settled at the decision
-thresholds as above; the class's drawn pixels are then those it owns with ``s_k >= o_k``. A low
-NG threshold (no escape) then no longer draws bloated outlines; a region the decision found but
-whose scores never reach ``o_k`` has no outline (the overlay marks its edge).
+thresholds as above; the class's drawn pixels are then those it owns with ``s_k >= o_k`` that are
+connected (8-connected, at level ``o_k``) to a pixel it owns with ``s_k >= t_k``: hysteresis, as
+edge detectors keep weak edges joined to strong ones. Above the threshold (``o_k > t_k``) every
+such pixel is connected to itself: a low NG threshold (no escape) no longer draws bloated
+outlines, and a region the decision found whose scores never reach ``o_k`` has no outline (the
+overlay marks its edge). Below it (``o_k < t_k``) a region that reaches the threshold is drawn to
+its fuller extent (a thin crack whose centre line alone passes a high threshold), while a faint
+patch that never reaches the threshold stays undrawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 Competition = tuple[float | None, ...]
@@ -79,18 +85,37 @@ def class_index_map(score_map: np.ndarray, thresholds: Sequence[float | None]) -
 def outline_index_map(
     score_map: np.ndarray, thresholds: Sequence[float | None], outlines: Sequence[float | None] | None
 ) -> np.ndarray:
-    """``class_index_map`` with each class's pixels kept only where its score reaches its outline
-    level (``None`` or a level at or below the threshold: drawn at the threshold)."""
-    index = class_index_map(score_map, thresholds)
+    """``H x W`` int16: the channel each pixel is drawn as, -1 where none: each class's pixels at
+    or above its outline level that are connected to one at or above its threshold (``None``
+    outlines, or a class's ``None`` level: ``class_index_map``, drawn at the threshold)."""
     if outlines is None:
-        return index
+        return class_index_map(score_map, thresholds)
     if len(outlines) != len(thresholds):
         raise ValueError(f"{len(thresholds)} thresholds but {len(outlines)} outline levels")
     scores = np.asarray(score_map, np.float32)
+    winners = _winners(scores, competition(thresholds))
+    index = np.full(scores.shape[1:], -1, np.int16)
     for k, (t, o) in enumerate(zip(thresholds, outlines)):
-        if t is not None and o is not None and o > t:
-            index[(index == k) & (scores[k] < np.float32(o))] = -1
+        if t is None:
+            continue
+        own = winners == k
+        level = np.float32(t if o is None else o)
+        drawn = own & (scores[k] >= level)
+        if level < np.float32(t):
+            drawn = reaching(drawn, own & (scores[k] >= np.float32(t)))
+        index[drawn] = k
     return index
+
+
+def reaching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """``H x W`` bool: the 8-connected regions of ``mask`` that hold a pixel of ``seeds``."""
+    if not seeds.any():
+        return np.zeros_like(mask, dtype=bool)
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[labels[seeds & mask]] = True
+    keep[0] = False
+    return keep[labels]
 
 
 def label_map(

@@ -49,7 +49,8 @@ class ClassRule:
     min_contrast: float = 0.0
     enabled: bool = True
     # The level the class's pixels are drawn at (overlays, proposals, pixel metrics); regions and
-    # verdicts stay at ``threshold``. None: drawn at the threshold. See ``class_pixels``.
+    # verdicts stay at ``threshold``. None: drawn at the threshold. Below the threshold, regions
+    # that reach it are drawn down to this level (hysteresis). See ``class_pixels``.
     outline_threshold: float | None = None
 
 
@@ -118,12 +119,14 @@ class DecisionConfig:
         return [self.ng_threshold(r) if r.enabled else None for r in self.rules_for(n_classes)]
 
     def outline_levels(self, n_classes: int) -> list[float | None]:
-        """The level each channel's pixels are drawn at: its outline threshold, never below the
-        threshold it is judged at (``None``: disabled class)."""
-        return [
-            max(self.ng_threshold(r), r.outline_threshold or 0.0) if r.enabled else None
-            for r in self.rules_for(n_classes)
-        ]
+        """The level each channel's pixels are drawn at: its outline threshold, else the threshold
+        it is judged at (``None``: disabled class). Below that threshold only regions that reach it
+        are drawn (``class_pixels``)."""
+        levels: list[float | None] = []
+        for r in self.rules_for(n_classes):
+            drawn_at = self.ng_threshold(r) if r.outline_threshold is None else r.outline_threshold
+            levels.append(drawn_at if r.enabled else None)
+        return levels
 
     def competition(self, n_classes: int) -> Competition:
         """How pixels are shared among classes under this config (see ``class_pixels``)."""

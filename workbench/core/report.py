@@ -246,8 +246,9 @@ def _settings(config: DecisionConfig, names: dict[int, str]) -> str:
         extra += [f"min area {rule.min_area_mm2:g} mm²"] if rule.min_area_mm2 else []
         extra += [f"min length {rule.min_length_px:g} px"] if rule.min_length_px else []
         extra += [f"min contrast {rule.min_contrast:g}"] if rule.min_contrast else []
-        outline = max(config.ng_threshold(rule), rule.outline_threshold or 0.0)
-        extra += [f"outlines at {outline:g}"] if outline > config.ng_threshold(rule) else []
+        outline, ng_at = rule.outline_threshold, config.ng_threshold(rule)
+        if outline is not None and outline != ng_at:
+            extra += [f"outlines at {outline:g}" if outline > ng_at else f"outlines down to {outline:g}"]
         state = "" if rule.enabled else " (disabled)"
         parts.append(f"{rule.name}: threshold {config.ng_threshold(rule):g}{state}"
                      + (f" ({', '.join(extra)})" if extra else ""))  # fmt: skip

@@ -87,8 +87,14 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
 
 def outline_how(origin: dict[str, Any]) -> str:
     """Where a class's outlines are drawn when that differs from its threshold, and why."""
-    text = _t("outlines drawn at %1, the level with the best val pixel Dice (%2; %3 at the threshold)")
     level, best = float(origin["outline_threshold"]), float(origin["val_dice_at_outline"])
+    if level > float(origin["threshold"]):
+        text = _t("outlines drawn at %1, the level with the best val pixel Dice (%2; %3 at the threshold)")
+    else:
+        text = _t(
+            "regions that reach the threshold are outlined down to %1, the level with the best val "
+            "pixel Dice (%2; %3 at the threshold)"
+        )
     return _fill(text, f"{level:.2f}", f"{best:.3f}", f"{float(origin['val_dice_at_threshold']):.3f}")
 
 

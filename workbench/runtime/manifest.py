@@ -31,7 +31,10 @@ BUNDLE_FORMAT = "defect-workbench-bundle"
 # refused, since their decisions and golden outputs followed the old rule.
 # 4: a class rule may carry ``outline_threshold``, the level its pixels are drawn at in overlays
 # (``core.class_pixels``); a version 3 runtime would refuse such a rule, so it is told to update.
-FORMAT_VERSION = 4
+# 5: ``outline_threshold`` may lie below the threshold: regions that reach the threshold are drawn
+# down to it (hysteresis). A version 4 runtime would draw such a class at its threshold, overlays
+# unlike the evaluated ones, so it is told to update. Version 4 bundles draw alike under both.
+FORMAT_VERSION = 5
 ONE_OWNER_VERSION = 3
 # Model variants a bundle may hold, in the order 'auto' prefers them for each backend.
 VARIANTS = ("onnx", "openvino_fp32", "openvino_fp16", "openvino_int8")
