@@ -116,6 +116,7 @@ class LoopState:
     trial: list[float] = field(default_factory=list)  # seconds of the timed trial steps
     infer_s_per_px: float = 0.0
     val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
+    val_longest_s: float = 0.0  # the longest validation so far, without its scan
     last_step_s: float = 0.0  # seconds of the latest training step
     save_s: float = 0.0  # seconds of the latest checkpoint save
     spent: float = 0.0  # seconds of the run's budget spent when the checkpoint was saved
@@ -403,7 +404,10 @@ class TrainLoop:
         one has run, else the plan's estimate with a margin (or the share one may take)."""
         st = self.st
         if st.n_val:
-            return (st.val_time - (st.scan_time if last else 0.0)) / st.n_val
+            # the longest so far, not the mean: on a busy machine a validation can take half as
+            # long again as the ones before it, and the last one must still end within the limit
+            scan = 0.0 if last else st.scan_time / st.n_val
+            return max((st.val_time - st.scan_time) / st.n_val, st.val_longest_s) + scan
         limit = self.cfg.time_limit or 0.0
         return FIRST_VAL_MARGIN * (st.val_estimate_s or VAL_SHARE * limit / TARGET_VALIDATIONS)
 
@@ -487,6 +491,7 @@ class TrainLoop:
             self.budget.record("scan", end - scan_s, end)
         st.scan_time += scan_s
         st.val_time += self.clock() - t0
+        st.val_longest_s = max(st.val_longest_s, self.clock() - t0 - scan_s)
         st.n_val += 1
         st.epochs_since_val = 0
         for name, value in metrics.items():
