@@ -58,7 +58,15 @@ class ValidationTally:
             # window masks (when known) place the outline levels
             kept = [m.astype(np.float16) for m in maps]
             marks = [np.asarray(t, np.uint8) for t in targets] if self.pixels and masked else []
-            self.records.append(ScoredImage(item.label, channels, kept, marks))
+            seen = sum(int(m.shape[-2]) * int(m.shape[-1]) for m in maps)
+            whole = int(item.shape[0]) * int(item.shape[1])
+            # a good image's windows are a random sample of its area; an NG image's centre on its
+            # defects, so their false alarms say nothing of the rest of it
+            ok = item.label == "ok"
+            area = max(whole / max(seen, 1), 1.0) if ok else 1.0
+            unseen = 0 if ok else max(whole - seen, 0)
+            record = ScoredImage(item.label, channels, kept, marks, area_weight=area, unseen_px=unseen)
+            self.records.append(record)
         if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
         for probs, target in zip(maps, targets):
