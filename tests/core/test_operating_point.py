@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,31 +190,49 @@ def test_no_outline_level_without_masks_or_when_the_threshold_draws_best() -> No
     assert config.classes[0].outline_threshold is None and "val_dice_at_outline" not in origins[0]
 
 
+def _halved_defect(weak: bool = False, unseen: int = 0) -> ScoredImage:
+    """An NG part: half of its labelled 20x20 defect scores 0.7, half 0.45 (weak: 0.2 all over)."""
+    m, t = np.full((1, 64, 64), 0.01, np.float32), np.zeros((64, 64), np.uint8)
+    t[10:30, 10:30] = 1
+    m[0, 10:30, 10:30] = 0.2 if weak else 0.45
+    m[0, 10:20, 10:30] = 0.2 if weak else 0.7
+    return ScoredImage("ng", frozenset({0}), [m], [t], unseen_px=unseen)
+
+
+def _false_alarm(weight: float = 1.0, area: float = 1.0) -> ScoredImage:
+    """A good part with a 60-pixel false alarm at 0.45."""
+    m = np.full((1, 64, 64), 0.01, np.float32)
+    m[0, 40:46, 40:50] = 0.45
+    blank = np.zeros((64, 64), np.uint8)
+    return ScoredImage("ok", frozenset(), [m], [blank], weight=weight, area_weight=area)
+
+
+def _outline_of(goods: list[ScoredImage], unseen: int = 0) -> tuple[DecisionConfig, list[dict[str, Any]]]:
+    """Six halved NG parts (one weak, keeping the threshold low) and ``goods``: drawn at 0.45 the
+    defects are whole; above 0.45 half of each is lost."""
+    images = [_halved_defect(weak=True, unseen=unseen), *(_halved_defect(unseen=unseen) for _ in range(5))]
+    return choose_decision([*images, *goods], _config(), smallest_px=None)
+
+
 def test_outline_level_weighs_good_parts_by_how_many_they_stand_for() -> None:
-    # NG parts: half of each labelled 20x20 defect scores 0.7, half 0.45; one weak NG part keeps
-    # the threshold low. Good parts hold a 60-pixel false alarm at 0.45. Drawn at 0.45 the defects
-    # are whole; above 0.45 half of each is lost.
-    def ng(weak: bool = False) -> ScoredImage:
-        m, t = np.full((1, 64, 64), 0.01, np.float32), np.zeros((64, 64), np.uint8)
-        t[10:30, 10:30] = 1
-        m[0, 10:30, 10:30] = 0.2 if weak else 0.45
-        m[0, 10:20, 10:30] = 0.2 if weak else 0.7
-        return ScoredImage("ng", frozenset({0}), [m], [t])
-
-    def ok(weight: float) -> ScoredImage:
-        m = np.full((1, 64, 64), 0.01, np.float32)
-        m[0, 40:46, 40:50] = 0.45
-        return ScoredImage("ok", frozenset(), [m], [np.zeros((64, 64), np.uint8)], weight=weight)
-
-    images = [ng(weak=True), *(ng() for _ in range(5))]
-    even, _ = choose_decision([*images, *(ok(1.0) for _ in range(6))], _config(), smallest_px=None)
+    even, _ = _outline_of([_false_alarm() for _ in range(6)])
     # drawn at the threshold, every defect is whole and six false alarms cost little (Dice 0.93)
     assert even.classes[0].threshold < 0.2 and even.classes[0].outline_threshold is None
     # the same six good parts standing for ten times as many (a val subset kept NG parts first)
-    many, origins = choose_decision([*images, *(ok(10.0) for _ in range(6))], _config(), smallest_px=None)
+    many, origins = _outline_of([_false_alarm(weight=10.0) for _ in range(6)])
     assert many.classes[0].outline_threshold == 0.5  # the first level above the false alarms
     assert origins[0]["val_dice_at_outline"] == pytest.approx(2000 / 3400, abs=1e-3)
     assert origins[0]["val_dice_at_threshold"] == pytest.approx(4800 / 8400, abs=1e-3)
+
+
+def test_outline_level_counts_false_alarms_over_the_whole_image_windows_stand_for() -> None:
+    # each good part seen through a window a tenth of its area: its false alarms count ten times
+    windowed, _ = _outline_of([_false_alarm(area=10.0) for _ in range(6)])
+    assert windowed.classes[0].outline_threshold == 0.5
+    # good parts seen whole, but each NG part has ten times its window unseen: that area shows the
+    # good windows' false-alarm rate
+    unseen, _ = _outline_of([_false_alarm() for _ in range(6)], unseen=10 * 64 * 64)
+    assert unseen.classes[0].outline_threshold == 0.5
 
 
 def test_outline_level_below_a_high_threshold_draws_thin_defects_whole() -> None:
