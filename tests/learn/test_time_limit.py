@@ -63,6 +63,7 @@ class Costs:
         self.clock, self.step, self.val, self.planned_val, self.end = clock, step, val, planned_val, end
         self.slow_steps = slow_steps or {}  # step number (from 1) -> its cost instead of ``step``
         self.slow_vals = slow_vals or {}  # validation number (from 1; 0: the last) -> its cost
+        self.probe = 0.0  # seconds of the first validation spent measuring the run's end
         self.steps = 0
         self.val_starts: list[tuple[float, bool]] = []  # (seconds into the run, last)
 
@@ -78,7 +79,10 @@ class Costs:
         def validate(model: ScoreModel, last: bool) -> dict[str, Any]:
             self.val_starts.append((clock.now - start, last))
             clock.now += self.slow_vals.get(0 if last else len(self.val_starts), self.val)
-            return {"score": 0.5 + 0.01 * len(self.val_starts)}
+            metrics = {"score": 0.5 + 0.01 * len(self.val_starts)}
+            if len(self.val_starts) == 1 and self.probe:
+                metrics["probe_s"] = self.probe  # part of the first validation's cost
+            return metrics
 
         def plan(infer_s_per_px: float, seconds: float) -> tuple[str, float]:
             return "plan", min(self.planned_val, seconds)
@@ -438,3 +442,13 @@ def test_the_last_validation_is_expected_to_take_as_long_as_the_longest_so_far(t
     loop.run()
     assert len(costs.val_starts) >= 3 and costs.val_starts[-1][1]
     assert loop.budget.spent() <= 300.0
+
+
+def test_measuring_the_runs_end_does_not_make_a_validation_look_longer(tmp_path: Path) -> None:
+    clock = FakeClock()
+    # the first validation spends 5 of its 8 s measuring the decision (reserved apart, as end cost)
+    costs = Costs(clock, step=1.0, val=3.0, planned_val=2.0, end=0.0, slow_vals={1: 8.0})
+    costs.probe = 5.0
+    loop, _ = _loop(tmp_path, costs, limit=300.0, steps_per_epoch=10)
+    loop.run()
+    assert len(costs.val_starts) >= 3 and loop.st.val_longest_s == 3.0

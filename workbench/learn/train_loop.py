@@ -83,8 +83,10 @@ class LoopParts:
     dataset: Dataset[Any]
     loss: nn.Module  # (logits, target) -> (loss, per-item loss)
     # (model, last) -> metrics with a "score" (higher = better); an optional "scan_s" (seconds of the
-    # training scan inside it) is taken out of the metrics and accounted apart. ``last``: no training
-    # follows, so the scan (which finds hard examples for later epochs) is left out
+    # training scan inside it) is taken out of the metrics and accounted apart, and so is an optional
+    # "probe_s" (seconds spent measuring what the run's end will cost: ``end_cost`` reserves that
+    # already, so it does not make a validation look longer). ``last``: no training follows, so the
+    # scan (which finds hard examples for later epochs) is left out
     validate: Callable[[ScoreModel, bool], dict[str, Any]]
     # (inference seconds per pixel, seconds one validation may take) -> (a line for the log,
     # the seconds one validation of the plan is expected to take)
@@ -485,13 +487,14 @@ class TrainLoop:
         with torch.no_grad():
             metrics = dict(self.parts.validate(self.model, last))
         scan_s = float(metrics.pop("scan_s", 0.0))
+        probe_s = float(metrics.pop("probe_s", 0.0))
         end = self.budget.spent()
         self.budget.record("validation", start, end - scan_s)
         if scan_s:
             self.budget.record("scan", end - scan_s, end)
         st.scan_time += scan_s
         st.val_time += self.clock() - t0
-        st.val_longest_s = max(st.val_longest_s, self.clock() - t0 - scan_s)
+        st.val_longest_s = max(st.val_longest_s, self.clock() - t0 - scan_s - probe_s)
         st.n_val += 1
         st.epochs_since_val = 0
         for name, value in metrics.items():

@@ -264,6 +264,7 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
             fresh = DecisionConfig.from_dict(config.decision.to_dict())
             choose_decision(validation.last.records, fresh, smallest)
             validation.decision_s = time.monotonic() - t0
+            metrics["probe_s"] = validation.decision_s
         if scanner is not None and not last:
             t0 = time.monotonic()
             report.log(scanner.scan(predictor, cancel).line())
