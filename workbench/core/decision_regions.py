@@ -17,6 +17,10 @@ import cv2
 import numpy as np
 
 from workbench.core.class_pixels import Competition, owned_scores
+from workbench.core.region_stage import region_verdict
+
+# A region classifier's maps of one image (``region_stage.stage_maps``): defect probability, named class.
+StageMaps = tuple[np.ndarray, np.ndarray]
 
 # Width in pixels of the ring around a region whose mean grey level is the "surroundings".
 RING_PX = 5
@@ -38,17 +42,23 @@ class Region:
     contrast: float | None
     max_score: float
     mean_score: float
+    # the region classifier's verdict (``region_stage.region_verdict``); None: not looked at
+    defect_prob: float | None = None
+    named_class: int | None = None
 
 
 @dataclass(frozen=True)
 class Patch:
-    """Crop around one floor component: scores, its own pixels, grey levels (or None)."""
+    """Crop around one floor component: scores, its own pixels, grey levels (or None), and the
+    region classifier's maps over the same crop (or None)."""
 
     x0: int
     y0: int
     scores: np.ndarray
     member: np.ndarray
     grey: np.ndarray | None
+    confirm: np.ndarray | None = None
+    named: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class PreparedMap:
     patch_area: tuple[np.ndarray, ...]
     whole_image: bool
     has_image: bool
+    has_stage: bool = False  # prepared with a region classifier's maps
 
     @property
     def n_classes(self) -> int:
@@ -124,7 +135,7 @@ def _component_max(labels: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray
 
 
 def _class_patches(
-    scores: np.ndarray, image: np.ndarray | None, floor: float
+    scores: np.ndarray, image: np.ndarray | None, floor: float, stage: StageMaps | None
 ) -> tuple[tuple[Patch, ...], np.ndarray, np.ndarray]:
     fg = (scores >= floor).view(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
@@ -138,7 +149,10 @@ def _class_patches(
         x1, y1 = min(width, x + w + margin), min(height, y + h + margin)
         grey = None if image is None else grey_levels(image[y0:y1, x0:x1])
         member = labels[y0:y1, x0:x1] == i
-        patches.append(Patch(x0, y0, scores[y0:y1, x0:x1].copy(), member, grey))
+        confirm = named = None
+        if stage is not None:
+            confirm, named = stage[0][y0:y1, x0:x1].copy(), stage[1][y0:y1, x0:x1].copy()
+        patches.append(Patch(x0, y0, scores[y0:y1, x0:x1].copy(), member, grey, confirm, named))
     return tuple(patches), maxes[1:], stats[1:, cv2.CC_STAT_AREA].astype(np.int64)
 
 
@@ -147,12 +161,16 @@ def prepare(
     image: np.ndarray | None = None,
     floor: float = DEFAULT_FLOOR,
     competition: Competition | None = None,
+    stage: StageMaps | None = None,
 ) -> PreparedMap:
     """Settle pixel ownership under ``competition`` (default: every class, equal thresholds),
-    find floor components of every class's owned scores and keep crops for later measurement."""
+    find floor components of every class's owned scores and keep crops for later measurement
+    (with ``stage``, the region classifier's maps too)."""
     if not 0.0 < floor <= 1.0:
         raise ValueError(f"floor threshold must be in (0, 1], got {floor}")
     height, width, whole = _check_inputs(score_map, image)
+    if stage is not None and (stage[0].shape != (height, width) or stage[1].shape != (height, width)):
+        raise ValueError(f"region classifier maps of shape {stage[0].shape} for a {width}x{height} score map")
     maps = np.asarray(score_map, dtype=np.float32)
     offsets = competition if competition is not None else (0.0,) * len(maps)
     owned = owned_scores(maps, offsets)
@@ -164,7 +182,7 @@ def prepare(
             height, width, floor, offsets, class_max, owned_max, ((),) * len(maps), (empty,) * len(maps),
             (empty.astype(np.int64),) * len(maps), True, image is not None,
         )  # fmt: skip
-    per_class = [_class_patches(m, image, floor) for m in owned]
+    per_class = [_class_patches(m, image, floor, stage) for m in owned]
     return PreparedMap(
         height=height,
         width=width,
@@ -177,6 +195,7 @@ def prepare(
         patch_area=tuple(a for _, _, a in per_class),
         whole_image=False,
         has_image=image is not None,
+        has_stage=stage is not None,
     )
 
 
@@ -215,6 +234,10 @@ def regions_in_patch(patch: Patch, threshold: float, min_area_px: int) -> list[R
         mask = labels[by0:by1, bx0:bx1] == j
         vals = patch.scores[by0:by1, bx0:bx1][mask]
         contrast = None if patch.grey is None else region_contrast(mask, patch.grey[by0:by1, bx0:bx1])
+        defect_prob = named = None
+        if patch.confirm is not None and patch.named is not None:
+            box = (slice(by0, by1), slice(bx0, bx1))
+            defect_prob, named = region_verdict(patch.confirm[box], patch.named[box], mask)
         out.append(
             Region(
                 x=patch.x0 + x,
@@ -226,6 +249,8 @@ def regions_in_patch(patch: Patch, threshold: float, min_area_px: int) -> list[R
                 contrast=contrast,
                 max_score=float(vals.max()),
                 mean_score=float(vals.mean(dtype=np.float64)),
+                defect_prob=defect_prob,
+                named_class=named,
             )
         )
     return out

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from workbench.core.class_pixels import Competition, competition
-from workbench.core.decision_regions import PreparedMap, Region, find_regions, prepare
+from workbench.core.decision_regions import PreparedMap, Region, StageMaps, find_regions, prepare
 from workbench.core.errors import WorkbenchError
 
 Verdict = Literal["OK", "NG", "GRAY"]
@@ -52,6 +52,9 @@ class ClassRule:
     # verdicts stay at ``threshold``. None: drawn at the threshold. Below the threshold, regions
     # that reach it are drawn down to this level (hysteresis). See ``class_pixels``.
     outline_threshold: float | None = None
+    # The region classifier's threshold (``region_stage``): a region it looked at counts only when
+    # its defect probability reaches this; below, the classifier vetoes it. None: no second stage.
+    confirm_threshold: float | None = None
 
 
 def _check_unit(value: float | None, what: str) -> None:
@@ -78,6 +81,7 @@ class DecisionConfig:
         for rule in self.classes:
             _check_unit(rule.threshold, f"threshold of class {rule.name!r}")
             _check_unit(rule.outline_threshold, f"outline threshold of class {rule.name!r}")
+            _check_unit(rule.confirm_threshold, f"classifier threshold of class {rule.name!r}")
             if min(rule.min_area_px, rule.min_area_mm2, rule.min_length_px, rule.min_contrast) < 0:
                 raise DecisionConfigError(f"class {rule.name!r} has a negative minimum")
             if rule.min_area_mm2 > 0 and self.pixel_size_mm is None:
@@ -183,6 +187,10 @@ class Defect:
     max_score: float
     mean_score: float
     verdict: Verdict = "NG"
+    # the region classifier's defect probability and the project class id it names (None: no
+    # second stage, or it did not look at this region)
+    defect_prob: float | None = None
+    named_class: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,6 +205,9 @@ class Decision:
     image_score: float
     class_scores: dict[int, float]
     gray_reason: str | None = None
+    # regions that passed the segmenter's rules but the region classifier said are not defects
+    # (``verdict``: what they would have made the image)
+    vetoed: tuple[Defect, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +216,7 @@ class Decision:
             "image_score": self.image_score,
             "class_scores": {str(k): v for k, v in self.class_scores.items()},
             "gray_reason": self.gray_reason,
+            "vetoed": [d.to_dict() for d in self.vetoed],
         }
 
     @classmethod
@@ -215,6 +227,7 @@ class Decision:
             image_score=float(data["image_score"]),
             class_scores={int(k): float(v) for k, v in data["class_scores"].items()},
             gray_reason=data.get("gray_reason"),
+            vetoed=tuple(Defect(**d) for d in data.get("vetoed", [])),
         )
 
 
@@ -271,6 +284,8 @@ def _to_defect(region: Region, rule: ClassRule, config: DecisionConfig, verdict:
         max_score=region.max_score,
         mean_score=region.mean_score,
         verdict=verdict,
+        defect_prob=region.defect_prob,
+        named_class=region.named_class,
     )
 
 
@@ -294,14 +309,26 @@ def _whole_image_region(prepared: PreparedMap, channel: int, t: float) -> list[R
     return [Region(0, 0, prepared.width, prepared.height, area, None, None, score, score)]
 
 
+def vetoed_by(region: Region, rule: ClassRule) -> bool:
+    """The region classifier looked at the region and its defect probability is below the rule's."""
+    return (
+        rule.confirm_threshold is not None
+        and region.defect_prob is not None
+        and region.defect_prob < rule.confirm_threshold
+    )
+
+
 def _found(
     prepared: PreparedMap, channel: int, rule: ClassRule, t: float, config: DecisionConfig, verdict: Verdict
-) -> list[Defect]:
+) -> tuple[list[Defect], list[Defect]]:
+    """The defects at ``t`` and the regions the region classifier vetoed."""
     if prepared.whole_image:
         regions = _whole_image_region(prepared, channel, t)
     else:
         regions = _pixel_regions(prepared, channel, rule, t, config)
-    return [_to_defect(r, rule, config, verdict) for r in regions]
+    kept = [_to_defect(r, rule, config, verdict) for r in regions if not vetoed_by(r, rule)]
+    vetoed = [_to_defect(r, rule, config, verdict) for r in regions if vetoed_by(r, rule)]
+    return kept, vetoed
 
 
 def _gray_reason(defect: Defect, config: DecisionConfig) -> str:
@@ -325,37 +352,56 @@ def decide_prepared(prepared: PreparedMap, config: DecisionConfig) -> Decision:
         )
     ng: list[Defect] = []
     gray: list[Defect] = []
+    vetoed: list[Defect] = []
     for channel, rule in enumerate(rules):
         if not rule.enabled:
             continue
-        ng += _found(prepared, channel, rule, config.ng_threshold(rule), config, "NG")
+        kept, lost = _found(prepared, channel, rule, config.ng_threshold(rule), config, "NG")
+        ng += kept
+        vetoed += lost
         if config.gray_low is not None and not ng:
-            gray += _found(prepared, channel, rule, config.gray_low, config, "GRAY")
+            kept, lost = _found(prepared, channel, rule, config.gray_low, config, "GRAY")
+            gray += kept
+            vetoed += [d for d in lost if not _same_box(d, vetoed)]
     scores = {r.class_id: prepared.class_max[i] for i, r in enumerate(rules)}
     score = image_score_of(prepared.class_max, config)
     if ng:
-        return Decision("NG", tuple(ng), score, scores)
+        return Decision("NG", tuple(ng), score, scores, vetoed=tuple(vetoed))
     if gray:
-        return Decision("GRAY", tuple(gray), score, scores, _gray_reason(gray[0], config))
-    return Decision("OK", (), score, scores)
+        return Decision("GRAY", tuple(gray), score, scores, _gray_reason(gray[0], config), tuple(vetoed))
+    return Decision("OK", (), score, scores, vetoed=tuple(vetoed))
 
 
-def decide(score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None) -> Decision:
-    """OK / NG / GRAY for one ``(K,H,W)`` score map; ``image`` (HxW[xC]) enables contrast."""
+def _same_box(defect: Defect, others: list[Defect]) -> bool:
+    return any((d.x, d.y, d.w, d.h) == (defect.x, defect.y, defect.w, defect.h) for d in others)
+
+
+def decide(
+    score_map: np.ndarray,
+    config: DecisionConfig,
+    image: np.ndarray | None = None,
+    stage: StageMaps | None = None,
+) -> Decision:
+    """OK / NG / GRAY for one ``(K,H,W)`` score map; ``image`` (HxW[xC]) enables contrast;
+    ``stage``, the region classifier's maps of the image (``region_stage.stage_maps``), its vetoes."""
     if score_map.ndim != 3:
         raise ValueError(f"score map must have shape (K,H,W), got {tuple(score_map.shape)}")
     config.validate()
-    return decide_prepared(prepare_for(score_map, config, image), config)
+    return decide_prepared(prepare_for(score_map, config, image, stage=stage), config)
 
 
 def prepare_for(
-    score_map: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None, floor: float | None = None
+    score_map: np.ndarray,
+    config: DecisionConfig,
+    image: np.ndarray | None = None,
+    floor: float | None = None,
+    stage: StageMaps | None = None,
 ) -> PreparedMap:
     """``score_map`` prepared for deciding under ``config`` (and any shift of all its thresholds
     that stays at or above ``floor``, by default its lowest threshold)."""
     n = score_map.shape[0]
     low = config.lowest_threshold(n) if floor is None else floor
-    return prepare(score_map, image, low, config.competition(n))
+    return prepare(score_map, image, low, config.competition(n), stage)
 
 
 def redecide(stored_maps: Sequence[PreparedMap | np.ndarray], config: DecisionConfig) -> list[Decision]:

@@ -22,9 +22,11 @@ import numpy as np
 
 from workbench.core.cancel import CancelToken
 from workbench.core.class_pixels import class_index_map
+from workbench.core.decision_regions import StageMaps
 from workbench.core.decisions import DecisionConfig, decide
 from workbench.core.imageio import read_image
 from workbench.core.preprocess import model_input
+from workbench.core.region_stage import RegionFn, RegionStage, stage_maps
 from workbench.core.tiling import TileFn, Tiling, score_maps
 
 
@@ -41,6 +43,8 @@ class InspectionResult:
     image_score: float
     summary: dict[str, list[float]]
     score_map: np.ndarray | None = field(default=None, repr=False)
+    # regions the region classifier vetoed (a second-stage model only)
+    vetoed: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,7 @@ class InspectionResult:
             "verdict": self.verdict,
             "n_defects": len(self.defects),
             "defects": self.defects,
+            "vetoed": self.vetoed,
             "width": self.width,
             "height": self.height,
             "time_ms": round(self.time_ms, 2),
@@ -97,6 +102,26 @@ class TiledModel(ABC):
     def tile_fn(self) -> TileFn:
         """``(N,C,h,w)`` float32 model input -> ``(N,K,h,w)`` scores (``(N,K,...)`` for 'max')."""
 
+    @property
+    def region_stage(self) -> RegionStage | None:
+        """The model's second stage (a region classifier), if it has one."""
+        return None
+
+    def region_fn(self) -> RegionFn:
+        """``(N,C,S,S)`` crops -> ``(N, 1 + M)`` probabilities of the region classifier."""
+        raise NotImplementedError(f"{type(self).__name__} has no region classifier")
+
+    def stage_of(
+        self, image: np.ndarray, score_map: np.ndarray, source: object = "image"
+    ) -> StageMaps | None:
+        """The region classifier's maps of one stored image and its score map (None without one)."""
+        stage = self.region_stage
+        if stage is None:
+            return None
+        chw = model_input(image, self.in_channels, source)
+        with self.running():
+            return stage_maps(score_map, chw, stage, self.region_fn())
+
     def tiles_per_call(self) -> int:
         """Tiles of pixels per model call: one for anomaly (a tile holds a patches x bank distance
         matrix), else ``batch``."""
@@ -137,8 +162,9 @@ class TiledModel(ABC):
             image = read_image(image)
         start = time.perf_counter()
         score_map = self.scores(image, source)
+        stage = self.stage_of(image, score_map, source)
         config = self.decision_config
-        decision = decide(score_map, config, image=image)
+        decision = decide(score_map, config, image=image, stage=stage)
         elapsed = (time.perf_counter() - start) * 1000.0
         return InspectionResult(
             source=source,
@@ -150,4 +176,5 @@ class TiledModel(ABC):
             image_score=decision.image_score,
             summary=score_summary(score_map, config),
             score_map=score_map if return_scores else None,
+            vetoed=[d.to_dict() for d in decision.vetoed],
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from workbench.core.decisions import ClassRule, DecisionConfig, DecisionConfigError
 from workbench.core.errors import WorkbenchError
+from workbench.core.region_stage import RegionStage, RegionStageError
 from workbench.core.tiling import Tiling
 from workbench.core.types import TASKS
 
@@ -123,6 +124,10 @@ class ModelConfig:
     # the decision training placed, kept once a user ships another one (``services.decision``):
     # {"decision": DecisionConfig dict, "decision_origin": [...]}; None while training's stands
     trained: dict[str, Any] | None = None
+    # the second stage (``core.region_stage``): what the decision needs, and the classifier's
+    # architecture (a ``learn.models`` classification model; its weights are ``classifier.pt``)
+    region_stage: RegionStage | None = None
+    region_model: str | None = None
 
     @property
     def tiling(self) -> Tiling:
@@ -154,6 +159,11 @@ class ModelConfig:
             "decision_origin": [dict(o) for o in self.decision_origin],
             "head": self.head,
             **({"trained": self.trained} if self.trained is not None else {}),
+            **(
+                {"region_stage": self.region_stage.to_dict(), "region_model": self.region_model}
+                if self.region_stage is not None
+                else {}
+            ),
         }
 
     @classmethod
@@ -175,6 +185,14 @@ class ModelConfig:
             decision = DecisionConfig.from_dict(data.get("decision") or {})
         except (DecisionConfigError, TypeError, AttributeError) as exc:
             raise RunConfigError(f"has an unusable 'decision': {exc}") from exc
+        stage = None
+        if data.get("region_stage") is not None:
+            try:
+                stage = RegionStage.from_dict(data["region_stage"])
+            except (RegionStageError, TypeError, AttributeError) as exc:
+                raise RunConfigError(f"has an unusable 'region_stage': {exc}") from exc
+            if not isinstance(data.get("region_model"), str):
+                raise RunConfigError("has a region stage without its 'region_model'")
         return cls(
             task=str(data["task"]),
             model=str(data["model"]),
@@ -188,6 +206,8 @@ class ModelConfig:
             decision_origin=tuple(dict(o) for o in data.get("decision_origin") or []),
             head=str(data.get("head", "sigmoid")),
             trained=dict(data["trained"]) if isinstance(data.get("trained"), dict) else None,
+            region_stage=stage,
+            region_model=str(data["region_model"]) if stage is not None else None,
         )
 
 

@@ -23,10 +23,12 @@ from workbench.core.atomic import atomic_write_bytes, atomic_write_json
 from workbench.core.decisions import DecisionConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.inference import TiledModel
+from workbench.core.region_stage import RegionFn, RegionStage
 from workbench.core.run_config import ModelConfig, RunConfig, RunConfigError
 from workbench.core.tiling import TileFn, Tiling
 from workbench.learn.device import cpu_speedups, pick_device
 from workbench.learn.models import ANOMALY_BUILTIN, get_model, list_models, model_info
+from workbench.learn.region_model import RegionModelError, load_region_module
 from workbench.learn.score_model import ScoreModel
 
 CONFIG_NAME = "config.json"
@@ -117,10 +119,27 @@ class LoadedRun(TiledModel):
     score_module: nn.Module
     device: torch.device
     batch: int = 4
+    region_module: nn.Module | None = None  # the second stage (``learn.region_model``), if any
 
     @property
     def task(self) -> str:
         return self.config.task
+
+    @property
+    def region_stage(self) -> RegionStage | None:
+        return self.config.region_stage if self.region_module is not None else None
+
+    def region_fn(self) -> RegionFn:
+        module = self.region_module
+        if module is None:
+            return super().region_fn()
+
+        def run(crops: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                x = torch.from_numpy(np.ascontiguousarray(crops)).to(self.device)
+                return module(x).float().cpu().numpy()
+
+        return run
 
     @property
     def in_channels(self) -> int:
@@ -150,12 +169,15 @@ class LoadedRun(TiledModel):
     @contextmanager
     def running(self) -> Iterator[None]:
         # validation during training hands in a module in train mode; predict in eval, then restore
-        was_training = self.score_module.training
-        self.score_module.eval()
+        modules = [m for m in (self.score_module, self.region_module) if m is not None]
+        was_training = [m.training for m in modules]
+        for m in modules:
+            m.eval()
         try:
             yield
         finally:
-            self.score_module.train(was_training)
+            for m, mode in zip(modules, was_training, strict=True):
+                m.train(mode)
 
 
 def load_run(
@@ -167,7 +189,11 @@ def load_run(
         raise RunLoadError(f"run folder {run} does not exist")
     config = _read_config(run)
     module = build_score_module(config, _read_state(run))
+    try:
+        region = load_region_module(run, config)
+    except RegionModelError as exc:
+        raise RunLoadError(str(exc)) from exc
     dev = pick_device(device)
     if dev.type == "cpu":
         cpu_speedups()
-    return LoadedRun(run, config, module.to(dev), dev, batch)
+    return LoadedRun(run, config, module.to(dev), dev, batch, None if region is None else region.to(dev))

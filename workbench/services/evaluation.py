@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from workbench.core.cancel import CancelToken, Progress, no_progress
+from workbench.core.decision_regions import StageMaps
 from workbench.core.evaluation import (
     BatchedPredictor,
     EvaluationSession,
     Predictor,
+    StagePredictor,
     run_evaluation,
     with_overrides,
 )
+from workbench.core.inference import TiledModel
 from workbench.core.project import Project
 from workbench.services.job_lines import LOADING_MODEL
 
@@ -35,9 +40,11 @@ def model_source(
             from workbench.export.fast_eval import ExportedOrTorch
 
             chooser = ExportedOrTorch(loaded)
-            predict = BatchedPredictor(chooser.one, chooser.many, chooser.describe)
+            predict = BatchedPredictor(chooser.one, chooser.many, chooser.describe, _stage(loaded))
         else:
-            predict = BatchedPredictor(loaded.scores, loaded.scores_many, lambda: f"torch on {loaded.device}")
+            predict = BatchedPredictor(
+                loaded.scores, loaded.scores_many, lambda: f"torch on {loaded.device}", _stage(loaded)
+            )
         return predict, {**info, "run_id": run_id}
     from workbench.runtime import Inspector
 
@@ -46,9 +53,20 @@ def model_source(
     info = {"task": manifest.task, "classes": inspector.bundle.classes,
             "decision": manifest.decision.to_dict()}  # fmt: skip
     predict = BatchedPredictor(
-        inspector.scores, inspector.scores_many, lambda: f"bundle: {inspector.describe()}"
+        inspector.scores, inspector.scores_many, lambda: f"bundle: {inspector.describe()}", _stage(inspector)
     )
     return predict, {**info, "bundle": str(Path(str(bundle)).resolve())}
+
+
+def _stage(model: TiledModel) -> StagePredictor | None:
+    """The region classifier's maps of an image and its score map, for a model that has one."""
+    if model.region_stage is None:
+        return None
+
+    def stage(image: np.ndarray, score_map: np.ndarray) -> StageMaps | None:
+        return model.stage_of(image, score_map)
+
+    return stage
 
 
 def evaluate(
