@@ -106,8 +106,11 @@ def cli(args: list[str], log: Path) -> tuple[Any, float]:
         return None, wall
 
 
-def run_ours(prep: Prepared, project: Path, seconds: float | None, seed: int) -> dict[str, Any]:
-    """The user's path through the CLI; returns the test-split metrics and wall times."""
+def run_ours(
+    prep: Prepared, project: Path, seconds: float | None, seed: int, train_args: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The user's path through the CLI (``train_args`` added to ``workbench train``); returns the
+    test-split metrics and wall times."""
     info, log = prep.info, project.parent / "workbench-cli.log"
     if project.exists():
         shutil.rmtree(project)
@@ -122,7 +125,7 @@ def run_ours(prep: Prepared, project: Path, seconds: float | None, seed: int) ->
         notes.append(f"import auto-detected the {report.get('importer')!r} format, not 'folder'")
     split, _ = cli(["split", str(project), "--lock-test", "--json"], log)
     notes += _split_mismatch(prep, split)
-    train = ["train", str(project), "--preset", "fast", "--seed", str(seed), "--json"]
+    train = ["train", str(project), "--preset", "fast", "--seed", str(seed), "--json", *train_args]
     result, train_s = cli(train + (["--time-limit", f"{seconds:g}"] if seconds else []), log)
     run_id = result.get("run_id")
     if result.get("status") != "completed" or not run_id:
