@@ -142,3 +142,19 @@ def test_stored_maps_keep_the_classifier_maps(tmp_path):
     assert (confirm == NOT_LOOKED).sum() == (stage[0] == NOT_LOOKED).sum()
     assert load_stage(tmp_path / "b.npz") is None
     assert np.allclose(load_map(tmp_path / "a.npz"), _two_regions(), atol=1e-4)
+
+
+def test_image_score_leaves_out_vetoed_pixels_so_sweeps_see_both_stages():
+    stage = stage_maps(_two_regions(), _image()[None] / 255.0, _stage(), _by_column)
+    prepared = prepare(_two_regions(), None, 0.1, stage=stage)
+    plain = DecisionConfig([ClassRule(1, "defect", 0.5)])
+    assert decide_prepared(prepared, plain).image_score == pytest.approx(0.9)
+    only_alarm = _two_regions()
+    only_alarm[0, 10:14, 10:16] = 0.0
+    prepared = prepare(only_alarm, None, 0.1, stage=stage_maps(only_alarm, _image()[None] / 255.0, _stage(),
+                                                                  _by_column))  # fmt: skip
+    vetoing = DecisionConfig([ClassRule(1, "defect", 0.5, confirm_threshold=0.5)])
+    decision = decide_prepared(prepared, vetoing)
+    # the vetoed false alarm (0.7) no longer scores the image: it turns NG at no threshold above the floor
+    assert decision.verdict == "OK" and decision.image_score < 0.1
+    assert decide_prepared(prepared, plain).image_score == pytest.approx(0.7)

@@ -81,6 +81,8 @@ class PreparedMap:
     whole_image: bool
     has_image: bool
     has_stage: bool = False  # prepared with a region classifier's maps
+    # each class's highest owned score outside its floor components (below the floor)
+    rest_max: tuple[float, ...] = ()
 
     @property
     def n_classes(self) -> int:
@@ -196,7 +198,21 @@ def prepare(
         whole_image=False,
         has_image=image is not None,
         has_stage=stage is not None,
+        rest_max=tuple(float(np.max(m, where=m < floor, initial=0.0)) for m in owned),
     )
+
+
+def unvetoed_max(prepared: PreparedMap, channel: int, confirm_threshold: float) -> float:
+    """The channel's highest owned score on pixels the region classifier did not veto at
+    ``confirm_threshold`` (a proposal's pixels whose defect probability is below it)."""
+    best = prepared.rest_max[channel] if prepared.rest_max else 0.0
+    for patch in prepared.patches[channel]:
+        keep = patch.member
+        if patch.confirm is not None:
+            keep = keep & ~((patch.confirm >= 0.0) & (patch.confirm < confirm_threshold))
+        if keep.any():
+            best = max(best, float(patch.scores[keep].max()))
+    return best
 
 
 def region_length(mask: np.ndarray) -> float:

@@ -21,7 +21,14 @@ from typing import Any, Literal
 import numpy as np
 
 from workbench.core.class_pixels import Competition, competition
-from workbench.core.decision_regions import PreparedMap, Region, StageMaps, find_regions, prepare
+from workbench.core.decision_regions import (
+    PreparedMap,
+    Region,
+    StageMaps,
+    find_regions,
+    prepare,
+    unvetoed_max,
+)
 from workbench.core.errors import WorkbenchError
 
 Verdict = Literal["OK", "NG", "GRAY"]
@@ -364,12 +371,27 @@ def decide_prepared(prepared: PreparedMap, config: DecisionConfig) -> Decision:
             gray += kept
             vetoed += [d for d in lost if not _same_box(d, vetoed)]
     scores = {r.class_id: prepared.class_max[i] for i, r in enumerate(rules)}
-    score = image_score_of(prepared.class_max, config)
+    score = image_score_of(_class_max(prepared, rules), config)
     if ng:
         return Decision("NG", tuple(ng), score, scores, vetoed=tuple(vetoed))
     if gray:
         return Decision("GRAY", tuple(gray), score, scores, _gray_reason(gray[0], config), tuple(vetoed))
     return Decision("OK", (), score, scores, vetoed=tuple(vetoed))
+
+
+def _class_max(prepared: PreparedMap, rules: list[ClassRule]) -> list[float]:
+    """Each class's highest score, over the pixels the region classifier did not veto when the map
+    has its maps and the rule a classifier threshold. The image score is then the threshold at
+    which the two-stage decision turns the image NG (exactly so at or above the stage's levels:
+    below them, regions that hold no proposal are not vetoed), so sweeps, AUROC and overkill at
+    zero escape describe the two stages together."""
+    if not prepared.has_stage:
+        return list(prepared.class_max)
+    out = list(prepared.class_max)
+    for i, rule in enumerate(rules):
+        if rule.confirm_threshold is not None:
+            out[i] = unvetoed_max(prepared, i, rule.confirm_threshold)
+    return out
 
 
 def _same_box(defect: Defect, others: list[Defect]) -> bool:
