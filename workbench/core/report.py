@@ -194,7 +194,9 @@ def _per_class(m: dict[str, Any], names: dict[int, str], model_classes: bool = T
     return f'<table class="per-class">{head}{rows}{total}</table>'
 
 
-def _reason(row: dict[str, Any], config: DecisionConfig, names: dict[int, str]) -> str:
+def _reason(
+    row: dict[str, Any], config: DecisionConfig, names: dict[int, str], project_names: dict[int, str]
+) -> str:
     if row["outcome"] == "gray":
         return str(row.get("gray_reason") or "in the gray zone")
     if row["outcome"] == "escape":
@@ -202,13 +204,18 @@ def _reason(row: dict[str, Any], config: DecisionConfig, names: dict[int, str]) 
         lowest = min(_thresholds(config, max(len(names), 1)), default=config.default_threshold)
         return f"labelled {labelled}; highest score {row['image_score']:.3f}, NG needs a region >= {lowest:g}"
     defects = row.get("defects") or []
+    vetoed = row.get("vetoed") or []
+    dropped = f"; {len(vetoed)} region(s) vetoed by the classifier" if vetoed else ""
     if not defects:
-        return f"score {row['image_score']:.3f}"
+        return f"score {row['image_score']:.3f}{dropped}"
     big = max(defects, key=lambda d: d["area_px"])
     boxed = f" ({MAX_BOXES} largest boxed)" if len(defects) > MAX_BOXES else ""
+    sure = big.get("defect_prob")
+    named = project_names.get(big.get("named_class") or 0)
+    said = f", classifier {sure:.2f}" + (f" says {named}" if named else "") if sure is not None else ""
     return (
         f"{len(defects)} defect(s) found{boxed}; largest {big['class_name']} {big['area_px']} px, "
-        f"score {big['max_score']:.3f}"
+        f"score {big['max_score']:.3f}{said}{dropped}"
     )
 
 
@@ -235,7 +242,8 @@ def _gallery(session: EvaluationSession, rows: Sequence[dict[str, Any]], kind: s
     chosen.sort(key=lambda r: r["image_score"], reverse=kind != "escape")
     shown = chosen[:GALLERY_LIMIT]
     more = f"<p class=dim>Showing {len(shown)} of {len(chosen)}; all are in results.csv.</p>"
-    figs = "".join(_figure(session, r, _reason(r, config, names)) for r in shown)
+    project_names = {c.id: c.name for c in session.project.classes()}
+    figs = "".join(_figure(session, r, _reason(r, config, names, project_names)) for r in shown)
     return (more if len(chosen) > len(shown) else "") + f'<div class="gallery">{figs}</div>'
 
 
@@ -249,6 +257,8 @@ def _settings(config: DecisionConfig, names: dict[int, str]) -> str:
         outline, ng_at = rule.outline_threshold, config.ng_threshold(rule)
         if outline is not None and outline != ng_at:
             extra += [f"outlines at {outline:g}" if outline > ng_at else f"outlines down to {outline:g}"]
+        if rule.confirm_threshold is not None:
+            extra += [f"region classifier vetoes below {rule.confirm_threshold:g}"]
         state = "" if rule.enabled else " (disabled)"
         parts.append(f"{rule.name}: threshold {config.ng_threshold(rule):g}{state}"
                      + (f" ({', '.join(extra)})" if extra else ""))  # fmt: skip
