@@ -158,3 +158,12 @@ def test_image_score_leaves_out_vetoed_pixels_so_sweeps_see_both_stages():
     # the vetoed false alarm (0.7) no longer scores the image: it turns NG at no threshold above the floor
     assert decision.verdict == "OK" and decision.image_score < 0.1
     assert decide_prepared(prepared, plain).image_score == pytest.approx(0.7)
+
+
+def test_overrides_set_or_remove_the_classifier_threshold():
+    from workbench.core.evaluation import CLASSIFIER_OFF, with_overrides
+
+    stored = DecisionConfig([ClassRule(1, "defect", 0.5, confirm_threshold=0.3)]).to_dict()
+    assert with_overrides(stored).classes[0].confirm_threshold == 0.3
+    assert with_overrides(stored, classifier=0.7).classes[0].confirm_threshold == 0.7
+    assert with_overrides(stored, classifier=CLASSIFIER_OFF).classes[0].confirm_threshold is None

@@ -10,7 +10,7 @@ from typing import Any
 from workbench.commands.common import ProgressBar, open_project, print_json
 from workbench.core.compare import compare_evaluations
 from workbench.core.errors import WorkbenchError
-from workbench.core.evaluation import EvaluationSession, summary_metrics, with_overrides
+from workbench.core.evaluation import CLASSIFIER_OFF, EvaluationSession, summary_metrics, with_overrides
 from workbench.core.feedback import KINDS, collect_line_results, send_mistakes_to_review
 from workbench.core.report import doubtful_sentence
 from workbench.runtime.manifest import FP32_TOLERANCE
@@ -91,6 +91,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _add_decision_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, help="NG threshold for every class (clears a stored gray zone)")
     p.add_argument("--gray", help="gray zone LOW,HIGH: NG at HIGH, human review between LOW and HIGH")
+    p.add_argument(
+        "--classifier-threshold",
+        dest="classifier",
+        type=parse_classifier,
+        help="a two-stage run's region classifier: veto regions whose defect probability is below this "
+        "(0-1), or 'off' to decide by the segmenter alone",
+    )
+
+
+def parse_classifier(text: str) -> float | str:
+    """``"0.3"`` -> 0.3, ``"off"`` -> ``"off"``; a clear error otherwise."""
+    if text.strip().lower() == CLASSIFIER_OFF:
+        return CLASSIFIER_OFF
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a number in (0, 1] or 'off', got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"takes a number in (0, 1] or 'off', got {text!r}")
+    return value
 
 
 def parse_gray(text: str | None) -> tuple[float, float] | None:
@@ -110,7 +130,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with open_project(args.dir) as project:
         session = evaluate(
             project, args.run, args.bundle, args.split, engine=args.engine, threshold=args.threshold,
-            gray=gray, eval_id=args.eval_id, progress=bar,
+            gray=gray, classifier=args.classifier, eval_id=args.eval_id, progress=bar,
         )  # fmt: skip
         report = str(session.dir / "report.html")
         metrics = summary_metrics(session.metrics_flat)
@@ -124,7 +144,7 @@ def cmd_redecide(args: argparse.Namespace) -> int:
     with open_project(args.dir) as project:
         start = time.perf_counter()
         session = EvaluationSession.load(project, args.eval_id)
-        config = with_overrides(session.current_config().to_dict(), args.threshold, gray)
+        config = with_overrides(session.current_config().to_dict(), args.threshold, gray, args.classifier)
         session.prepare_for(config)
         loaded = time.perf_counter()
         session.image_level(config)
@@ -149,7 +169,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from workbench.services.decision import restore_trained, ship_decision
 
     gray = parse_gray(args.gray)
-    changes = args.threshold is not None or gray is not None
+    changes = args.threshold is not None or gray is not None or args.classifier is not None
     if args.trained and changes:
         raise WorkbenchError("--trained restores the trained decision; it takes no --threshold or --gray")
     with open_project(args.dir, readonly=not (changes or args.trained or args.from_eval)) as project:
@@ -173,7 +193,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
         if args.trained:
             restore_trained(project, run_id)
         elif eval_id is not None or changes:
-            ship_decision(project, run_id, with_overrides(base, args.threshold, gray), eval_id)
+            config = with_overrides(base, args.threshold, gray, args.classifier)
+            ship_decision(project, run_id, config, eval_id)
         run = project.run(run_id)
     model = run.config.model
     if model is None:

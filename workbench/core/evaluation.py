@@ -146,11 +146,21 @@ def summary_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if not isinstance(v, list) or len(v) <= 2}
 
 
+CLASSIFIER_OFF = "off"
+
+
 def with_overrides(
-    decision: dict[str, Any], threshold: float | None = None, gray: tuple[float, float] | None = None
+    decision: dict[str, Any],
+    threshold: float | None = None,
+    gray: tuple[float, float] | None = None,
+    classifier: float | str | None = None,
 ) -> DecisionConfig:
-    """A stored decision config with every class threshold and/or the gray zone replaced."""
+    """A stored decision config with every class threshold and/or the gray zone replaced; with
+    ``classifier``, every class's region-classifier threshold (``CLASSIFIER_OFF``: no veto)."""
     config = DecisionConfig.from_dict(decision)
+    if classifier is not None:
+        for rule in config.classes:
+            rule.confirm_threshold = None if classifier == CLASSIFIER_OFF else float(classifier)
     if threshold is not None:
         config.default_threshold = threshold
         for rule in config.classes:

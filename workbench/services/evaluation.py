@@ -78,17 +78,19 @@ def evaluate(
     engine: str = "auto",
     threshold: float | None = None,
     gray: tuple[float, float] | None = None,
+    classifier: float | str | None = None,
     eval_id: str | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> EvaluationSession:
     """Run a run or a bundle over ``split`` ('all' = every split), decide, store ``evaluations/<id>/``.
 
-    ``threshold`` / ``gray`` replace the model's shipped decision for this evaluation.
+    ``threshold`` / ``gray`` / ``classifier`` (a region-classifier threshold or "off") replace the
+    model's shipped decision for this evaluation.
     """
     progress(0.0, LOADING_MODEL())
     predict, model = model_source(project.root, run_id, bundle, engine)
-    model["decision"] = with_overrides(model["decision"], threshold, gray).to_dict()
+    model["decision"] = with_overrides(model["decision"], threshold, gray, classifier).to_dict()
     return run_evaluation(
         project, predict, model, split=None if split == "all" else split,
         progress=progress, cancel=cancel, eval_id=eval_id,
