@@ -23,15 +23,17 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from real_data import DEFAULT_DATASETS, cpu_description, machine_line, run_ours
+from real_data import DEFAULT_DATASETS, cli, cpu_description, machine_line, metric_row, run_ours
 from real_sets import SETS, prepare
 
-STAGE_SETS = ("crackforest", "bsdata")
+SAMPLE = "sample"  # the built-in sample project as `workbench sample` makes it
+STAGE_SETS = ("crackforest", "bsdata", SAMPLE)
 SHIFTS = [round(-0.6 + 0.01 * i, 2) for i in range(100)]  # common shifts of the class thresholds
 
 
@@ -72,19 +74,44 @@ def at_most(curve: dict[int, int], escapes: int) -> int | None:
     return min(found) if found else None
 
 
+def run_sample(
+    project: Path, seconds: float | None, seed: int, train_args: tuple[str, ...]
+) -> dict[str, Any]:
+    """``workbench sample`` -> ``train --preset fast`` -> ``evaluate`` (its locked test split)."""
+    log = project.parent / "workbench-cli.log"
+    project.parent.mkdir(parents=True, exist_ok=True)
+    if project.exists():
+        shutil.rmtree(project)
+    cli(["sample", str(project), "--seed", str(seed), "--json"], log)
+    train = ["train", str(project), "--preset", "fast", "--seed", str(seed), "--json", *train_args]
+    result, train_s = cli(train + (["--time-limit", f"{seconds:g}"] if seconds else []), log)
+    if result.get("status") != "completed" or not result.get("run_id"):
+        raise RuntimeError(f"training did not complete: {result.get('error') or result.get('status')}")
+    evaluation, eval_s = cli(["evaluate", str(project), "--run", result["run_id"], "--json"], log)
+    metrics = json.loads((Path(evaluation["dir"]) / "metrics.json").read_text(encoding="utf-8"))
+    return {**metric_row(metrics, "segmentation", train_s, eval_s), "run_id": result["run_id"],
+            "eval_id": evaluation["eval_id"]}  # fmt: skip
+
+
 def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    prep = prepare(name, args.datasets / name, work / name / "parts", args.seed, args.max_images, 20)
     seconds = args.minutes * 60 if args.minutes else None
-    entry: dict[str, Any] = {"data": prep.to_dict(), "errors": []}
+    entry: dict[str, Any] = {"errors": []}
+    prep = None
+    if name != SAMPLE:
+        prep = prepare(name, args.datasets / name, work / name / "parts", args.seed, args.max_images, 20)
+        entry["data"] = prep.to_dict()
     for key, extra in (("plain", ()), ("stage", ("--region-stage",))):
+        project = work / name / f"project-{key}"
         try:
-            entry[key] = run_ours(prep, work / name / f"project-{key}", seconds, args.seed, extra)
+            if prep is None:
+                entry[key] = run_sample(project, seconds, args.seed, extra)
+            else:
+                entry[key] = run_ours(prep, project, seconds, args.seed, extra)
         except (RuntimeError, OSError, ValueError, KeyError) as exc:
             entry["errors"].append(f"{key}: {exc}")
             continue
         row = entry[key]
         if row.get("eval_id"):
-            project = work / name / f"project-{key}"
             row["curve_on"] = tradeoff(project, row["eval_id"], True)
             row["curve_off"] = tradeoff(project, row["eval_id"], False)
     return entry
@@ -134,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "sets": {}}
     work = args.work or Path(tempfile.mkdtemp(prefix="region-stage-"))
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
-        if name not in SETS or SETS[name].task != "segmentation" or not (args.datasets / name).is_dir():
+        real = name in SETS and SETS[name].task == "segmentation" and (args.datasets / name).is_dir()
+        if name != SAMPLE and not real:
             print(f"\n{name}: not a segmentation set found in {args.datasets}, skipped")
             continue
         print(f"\n{name}: running (work folder {work / name}) ...", flush=True)
