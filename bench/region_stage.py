@@ -4,7 +4,7 @@ classifier, in the same training budget.
 For each real set with masks found in ``../shared/datasets`` (crackforest, bsdata; parts and the
 fixed, seeded test split as bench/real_data.py writes them) two runs of the fast preset go through
 the CLI as a user runs them (``new`` -> ``import`` -> ``split --lock-test`` -> ``train`` ->
-``evaluate``): one without the second stage, one with it (``--region-stage``), each in the same
+``evaluate``): one without the second stage, one with it (``--set region_stage=true``), each in the same
 time budget. From each evaluation's stored maps (no model run) the segmenter's thresholds are
 moved together over a grid, and for every escape count the lowest overkill is kept, with the
 classifier's thresholds as the run shipped them and with the second stage off. It prints, per set:
@@ -100,7 +100,7 @@ def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
     if name != SAMPLE:
         prep = prepare(name, args.datasets / name, work / name / "parts", args.seed, args.max_images, 20)
         entry["data"] = prep.to_dict()
-    for key, extra in (("plain", ()), ("stage", ("--region-stage",))):
+    for key, extra in (("plain", ()), ("stage", ("--set", "region_stage=true"))):
         project = work / name / f"project-{key}"
         try:
             if prep is None:
