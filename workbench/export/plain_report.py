@@ -7,11 +7,11 @@ language, and the report file written beside the bundle holds both. The numbers 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.runtime.manifest import ParityRow
+from workbench.runtime.words import language_from_env as language_from_env  # the CLI's language
 
 LANGUAGES = ("en", "zh_CN")
 
@@ -26,15 +26,6 @@ _NAMES = {
         "OpenVINO（FP32，设备默认设置）",
     ),
 }
-
-
-def language_from_env() -> str:
-    """The CLI's language: $WORKBENCH_LANG, else the locale variables; Chinese or English."""
-    for key in ("WORKBENCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(key, "")
-        if value:
-            return "zh_CN" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def _zh(language: str) -> bool:
@@ -133,7 +124,8 @@ def region_sentence(row: ParityRow, tolerance: float, language: str) -> str:
                 f"最多相差 {diff}（允许 {tol}），{verdict}")  # fmt: skip
     verdict = "passes." if row.passed else "fails and no bundle is written."
     return (f"The region classifier (FP32) on {name} gives the trained classifier's probabilities on "
-            f"{row.images} region crops of the golden images within {diff} ({tol} allowed), so it {verdict}")  # fmt: skip
+            f"{row.images} region crops of the golden images within {diff} ({tol} allowed), "
+            f"so it {verdict}")  # fmt: skip
 
 
 def golden_sentence(count: int, language: str) -> str:

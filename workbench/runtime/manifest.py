@@ -395,8 +395,8 @@ def _region(
         )
     if region.get("precision", "fp32") != "fp32":
         raise _unusable(f"'region_stage' has precision {region.get('precision')!r}; the classifier is fp32")
-    section = RegionSection(stage, str(region.get("model", "")),
-                            _models(region.get("models"), files, "'region_stage' models", REGION_VARIANTS))  # fmt: skip
+    models_of = _models(region.get("models"), files, "'region_stage' models", REGION_VARIANTS)
+    section = RegionSection(stage, str(region.get("model", "")), models_of)
     for backend, needs in (("onnxruntime", "onnx"), ("openvino", "openvino_")):
         if any(v.startswith(needs) for v in models) and section.files_for(backend) is None:
             raise _unusable(f"'region_stage' has no region classifier that {backend} can run")
