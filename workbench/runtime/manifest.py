@@ -7,9 +7,10 @@ Every field is read: ``task``, ``classes``, ``input.channels``, ``tiling``, ``de
 ``workbench-run verify`` recomputes; ``region_stage`` (format 6) runs the second stage, a region
 classifier that is FP32 beside every variant (``RegionSection``); ``parity`` (what the export
 measured for each variant) and the origin (``created_by``, ``created_at``, ``project``,
-``run_id``, ``model``) are what ``verify`` prints before its checks. Normalisation and the input's layout, type and range are not written:
-the graph normalises, and every model takes ``(N, C, H, W)`` float32 in [0, 1]
-(``core.preprocess.model_input``). Older manifests' extra sections are ignored.
+``run_id``, ``model``) are what ``verify`` prints before its checks. Normalisation and the
+input's layout, type and range are not written: the graph normalises, and every model takes
+``(N, C, H, W)`` float32 in [0, 1] (``core.preprocess.model_input``). Older manifests' extra
+sections are ignored.
 """
 
 from __future__ import annotations
