@@ -124,3 +124,12 @@ def rebuild(tmp_path: Path) -> Callable[..., Path]:
 def spot() -> Callable[..., np.ndarray]:
     """``spot(seed, h=96, w=128, spots=0)``: a dark noisy RGB image with bright square defects."""
     return spot_image
+
+
+@pytest.fixture(scope="session")
+def two_stage_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle of two stages (ONNX + OpenVINO FP32), exported from a tiny run whose region
+    classifier vetoes every region it looks at (``tests.two_stage.VETO_ALL``)."""
+    from tests.two_stage import export_two_stage  # torch: only the export needs it
+
+    return export_two_stage(tmp_path_factory.mktemp("two-stage"))[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -52,7 +53,8 @@ def _suffix(image: np.ndarray) -> str:
 def golden_entries(
     items: list[ParityImage], config: DecisionConfig
 ) -> tuple[list[GoldenImage], dict[str, bytes]]:
-    """Manifest entries and files (``golden/NNN.png|tif``) from each image's torch reference map."""
+    """Manifest entries and files (``golden/NNN.png|tif``) from each image's torch reference map
+    (and, for a two-stage run, its region classifier maps: vetoes and defect probabilities)."""
     entries: list[GoldenImage] = []
     files: dict[str, bytes] = {}
     for i, item in enumerate(items):
@@ -61,9 +63,14 @@ def golden_entries(
         ref = item.scores
         if ref is None:
             raise ValueError(f"golden image {item.name} was not scored by the trained model")
-        decision = decide(ref, config, image=item.image)
+        decision = decide(ref, config, image=item.image, stage=item.stage)
         summary = score_summary(ref, config)
-        entries.append(GoldenImage(name, item.name, decision.verdict, len(decision.defects), summary))
+        entry = GoldenImage(name, item.name, decision.verdict, len(decision.defects), summary)
+        if item.stage is not None:
+            entry = replace(entry, n_vetoed=len(decision.vetoed),
+                            defect_probs=tuple(d.defect_prob for d in decision.defects),
+                            vetoed_probs=tuple(d.defect_prob for d in decision.vetoed))  # fmt: skip
+        entries.append(entry)
     return entries, files
 
 

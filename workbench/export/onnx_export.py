@@ -1,4 +1,5 @@
-"""torch score module -> ONNX bytes with dynamic batch, height and width."""
+"""torch modules -> ONNX bytes: the score module (dynamic batch, height and width) and the region
+classifier (dynamic batch; fixed crop size)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from workbench.export.errors import ExportError
 OPSET = 17
 INPUT_NAME = "image"
 OUTPUT_NAME = "scores"
+REGION_INPUT = "crops"
+REGION_OUTPUT = "probabilities"
 
 
 def export_onnx(module: nn.Module, in_channels: int, tile: int) -> bytes:
@@ -21,9 +24,26 @@ def export_onnx(module: nn.Module, in_channels: int, tile: int) -> bytes:
 
     Normalisation and activation are part of ``module`` (a ``ScoreModel``), so they are in the graph.
     """
-    module = module.cpu().eval()
-    example = torch.rand(1, in_channels, tile, tile)
     axes = {0: "batch", 2: "height", 3: "width"}
+    return _export(module, torch.rand(1, in_channels, tile, tile), INPUT_NAME, OUTPUT_NAME, axes, axes)
+
+
+def export_region_onnx(module: nn.Module, in_channels: int, size: int) -> bytes:
+    """The region classifier (a ``RegionScoreModel``): ``(N, C, size, size)`` crops in [0, 1] ->
+    ``(N, 1 + M)`` probabilities, normalisation and softmax in the graph; N is free."""
+    example = torch.rand(2, in_channels, size, size)
+    return _export(module, example, REGION_INPUT, REGION_OUTPUT, {0: "batch"}, {0: "batch"})
+
+
+def _export(
+    module: nn.Module,
+    example: torch.Tensor,
+    input_name: str,
+    output_name: str,
+    in_axes: dict[int, str],
+    out_axes: dict[int, str],
+) -> bytes:
+    module = module.cpu().eval()
     buf = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         # The TorchScript exporter is deprecated but needs no onnxscript; its warnings are noise here.
@@ -33,9 +53,9 @@ def export_onnx(module: nn.Module, in_channels: int, tile: int) -> bytes:
                 module,
                 (example,),
                 buf,  # type: ignore[arg-type]  # the TorchScript exporter accepts a file object
-                input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes},
+                input_names=[input_name],
+                output_names=[output_name],
+                dynamic_axes={input_name: in_axes, output_name: out_axes},
                 opset_version=OPSET,
                 dynamo=False,
             )

@@ -1,4 +1,8 @@
-"""Parity of exported variants against the torch model: score differences and changed decisions."""
+"""Parity of exported variants against the torch model: score differences and changed decisions.
+
+A two-stage run decides with its region classifier on both sides (torch's on the reference, the
+variant's own on the variant), so a changed veto counts as a changed decision.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.core.cancel import CancelToken, Progress
+from workbench.core.decision_regions import StageMaps
 from workbench.core.decisions import Decision, DecisionConfig, decide
 from workbench.export.job_lines import COMPARING_TILE, PARITY_DONE
 from workbench.runtime.inspector import Inspector
@@ -16,14 +21,19 @@ from workbench.runtime.manifest import FP32_TOLERANCE, ParityRow
 # A reference decision that flips when every threshold moves by this much is "borderline": a
 # backend whose scores agree within tolerance may legitimately decide it the other way.
 BORDERLINE_MARGIN = 2 * FP32_TOLERANCE
+# The reference's region classifier maps of an image and its score map (None: one stage).
+StageFn = Callable[[np.ndarray, np.ndarray], StageMaps | None]
 
 
 def shifted(config: DecisionConfig, delta: float) -> DecisionConfig:
-    """The same rules with every threshold moved by ``delta`` (kept inside (0, 1])."""
+    """The same rules with every threshold, the classifier's included, moved by ``delta`` (kept
+    inside (0, 1])."""
     clamp = lambda t: min(max(t + delta, 1e-4), 1.0)  # noqa: E731
     data = config.to_dict()
     for rule in data["classes"]:
         rule["threshold"] = clamp(rule["threshold"])
+        if rule.get("confirm_threshold") is not None:
+            rule["confirm_threshold"] = clamp(rule["confirm_threshold"])
     for key in ("gray_low", "gray_high"):
         if data[key] is not None:
             data[key] = clamp(data[key])
@@ -31,14 +41,16 @@ def shifted(config: DecisionConfig, delta: float) -> DecisionConfig:
     return DecisionConfig.from_dict(data)
 
 
-def _key(decision: Decision) -> tuple[str, int]:
-    return decision.verdict, len(decision.defects)
+def _key(decision: Decision) -> tuple[str, int, int]:
+    return decision.verdict, len(decision.defects), len(decision.vetoed)
 
 
-def is_borderline(ref: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None) -> bool:
+def is_borderline(
+    ref: np.ndarray, config: DecisionConfig, image: np.ndarray | None = None, stage: StageMaps | None = None
+) -> bool:
     """True when the reference decision changes within +-BORDERLINE_MARGIN of the thresholds."""
-    low = decide(ref, shifted(config, -BORDERLINE_MARGIN), image=image)
-    high = decide(ref, shifted(config, BORDERLINE_MARGIN), image=image)
+    low = decide(ref, shifted(config, -BORDERLINE_MARGIN), image=image, stage=stage)
+    high = decide(ref, shifted(config, BORDERLINE_MARGIN), image=image, stage=stage)
     return _key(low) != _key(high)
 
 
@@ -56,6 +68,7 @@ class ParityImage:
     borderline: bool = False
     mask: np.ndarray | None = None
     scores: np.ndarray | None = None
+    stage: StageMaps | None = None  # the reference's region classifier maps (a two-stage run)
 
 
 @dataclass
@@ -107,6 +120,8 @@ class VariantParity:
             change = f"{item.name}: {ref_dec.verdict}->{dec.verdict}"
         elif len(dec.defects) != len(ref_dec.defects):
             change = f"{item.name}: {len(ref_dec.defects)}->{len(dec.defects)} defects"
+        elif len(dec.vetoed) != len(ref_dec.vetoed):
+            change = f"{item.name}: {len(ref_dec.vetoed)}->{len(dec.vetoed)} vetoed by the classifier"
         if change and borderline:
             self.borderline_changes.append(change + " (borderline)")
         elif change and dec.verdict != ref_dec.verdict:
@@ -135,9 +150,11 @@ def measure(
     config: DecisionConfig,
     progress: Progress,
     cancel: CancelToken | None = None,
+    reference_stage: StageFn | None = None,
 ) -> VariantParity:
     """Fill every variant's parity over ``items`` (tiles); returns the torch reference's own
     accuracy as a row. Items whose reference decision is borderline get ``item.borderline = True``.
+    With ``reference_stage`` (a two-stage run) both sides decide with their region classifier.
     """
     torch_row = VariantParity("torch (reference)", "fp32", gate=False)
     for i, item in enumerate(items):
@@ -145,11 +162,14 @@ def measure(
             cancel.raise_if_cancelled()
         progress(i / max(len(items), 1), COMPARING_TILE(tile=i + 1, tiles=len(items)))
         ref = reference(item.image)
-        ref_dec = decide(ref, config, image=item.image)
-        item.borderline = is_borderline(ref, config, item.image)
+        ref_stage = reference_stage(item.image, ref) if reference_stage is not None else None
+        ref_dec = decide(ref, config, image=item.image, stage=ref_stage)
+        item.borderline = is_borderline(ref, config, item.image, ref_stage)
         torch_row.add(ref, ref_dec, ref, ref_dec, item)
         for row, inspector in variants:
             out = inspector.scores(item.image, item.name)
-            row.add(ref, ref_dec, out, decide(out, config, image=item.image), item, item.borderline)
+            stage = inspector.stage_of(item.image, out, item.name) if ref_stage is not None else None
+            dec = decide(out, config, image=item.image, stage=stage)
+            row.add(ref, ref_dec, out, dec, item, item.borderline)
     progress(1.0, PARITY_DONE())
     return torch_row

@@ -18,7 +18,7 @@ from workbench.core.decisions import DecisionConfig, image_score
 from workbench.core.tiling import Tile, Tiling, plan_tiles
 from workbench.export.golden import pick_golden
 from workbench.export.job_lines import SCORING_GOLDEN
-from workbench.export.parity import ParityImage, is_borderline
+from workbench.export.parity import ParityImage, StageFn, is_borderline
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]
 
@@ -30,8 +30,10 @@ def choose_golden(
     count: int,
     progress: Progress,
     cancel: CancelToken | None = None,
+    stage: StageFn | None = None,
 ) -> list[ParityImage]:
-    """Up to ``count`` images scored whole by torch, NG and OK alternating, borderline ones last.
+    """Up to ``count`` images scored whole by torch, NG and OK alternating, borderline ones last
+    (with ``stage``, a two-stage run's, also its region classifier's maps of each).
 
     ``candidates`` (already in NG/OK alternating order) are read one at a time; at most
     ``2 * count`` are scored, so a project of many large images costs ``count`` whole-image torch
@@ -47,7 +49,8 @@ def choose_golden(
         item = read()
         progress(len(stable) / max(count, 1), SCORING_GOLDEN(name=item.name))
         item.scores = reference(item.image)
-        item.borderline = is_borderline(item.scores, config, item.image)
+        item.stage = stage(item.image, item.scores) if stage is not None else None
+        item.borderline = is_borderline(item.scores, config, item.image, item.stage)
         (borderline if item.borderline else stable).append(item)
     return pick_golden(stable + borderline, count)
 

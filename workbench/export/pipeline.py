@@ -1,4 +1,9 @@
-"""`export_bundle`: a finished run -> ONNX / OpenVINO (FP32, FP16, INT8) -> parity gate -> `.wbx`."""
+"""`export_bundle`: a finished run -> ONNX / OpenVINO (FP32, FP16, INT8) -> parity gate -> `.wbx`.
+
+A two-stage run (``ModelConfig.region_stage``) also exports its region classifier, FP32 only
+(``variants.build_region_models``); the gate then compares the classifier's probabilities on the
+golden images' crops (``region_parity``) and decides every parity tile with both stages.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,26 @@ from workbench.export import job_lines as lines_said
 from workbench.export.bundle_writer import manifest_with_hashes, write_bundle
 from workbench.export.errors import ExportError
 from workbench.export.golden import golden_entries, ng_ok_order, tolerances
-from workbench.export.onnx_export import export_onnx
+from workbench.export.onnx_export import export_onnx, export_region_onnx
 from workbench.export.parity import ParityImage, VariantParity, measure
 from workbench.export.parity_tiles import choose_golden, parity_tiles
 from workbench.export.plain_report import LANGUAGES, ExportChecks, Int8Check
-from workbench.export.variants import build_models, calibration_tiles, split_samples
+from workbench.export.region_parity import golden_crops, region_rows
+from workbench.export.variants import build_models, build_region_models, calibration_tiles, split_samples
 from workbench.learn.infer import LoadedRun, load_run
 from workbench.runtime.bundle import Bundle
-from workbench.runtime.golden import summary_diff
+from workbench.runtime.golden import prob_diff, summary_diff
 from workbench.runtime.inspector import Inspector
-from workbench.runtime.manifest import FP32_TOLERANCE, Golden, GoldenImage, Manifest, ModelFiles, Parity
+from workbench.runtime.manifest import (
+    FP32_TOLERANCE,
+    Golden,
+    GoldenImage,
+    Manifest,
+    ModelFiles,
+    Parity,
+    ParityRow,
+    RegionSection,
+)
 
 FORMATS = ("onnx", "openvino", "fp16", "int8")
 
@@ -115,12 +130,46 @@ def _candidates(
     return [reader(s) for s in ng_ok_order(samples)]
 
 
-def _manifest(project_name: str, run_id: str, config: ModelConfig, models: dict[str, ModelFiles]) -> Manifest:
+def _manifest(
+    project_name: str,
+    run_id: str,
+    config: ModelConfig,
+    models: dict[str, ModelFiles],
+    region: RegionSection | None,
+) -> Manifest:
     return Manifest(
         task=config.task, classes=config.classes, in_channels=config.in_channels, tiling=config.tiling,
         decision=config.shipped_decision(), models=models, created_by=f"defect-workbench {__version__}",
-        created_at=now_iso(), project=project_name, run_id=run_id, model=config.model,
+        created_at=now_iso(), project=project_name, run_id=run_id, model=config.model, region=region,
     )  # fmt: skip
+
+
+def _region_models(loaded: LoadedRun, wanted: set[str], files: dict[str, bytes]) -> RegionSection | None:
+    """The run's region classifier in the bundle (FP32; its files added to ``files``), if it has one."""
+    stage, module = loaded.region_stage, loaded.region_module
+    if stage is None or module is None:
+        return None
+    onnx_bytes = export_region_onnx(module, loaded.config.in_channels, stage.input_size)
+    region_files, region_models = build_region_models(onnx_bytes, wanted)
+    files.update(region_files)
+    return RegionSection(stage, loaded.config.region_model or "", region_models)
+
+
+def _region_parity(
+    loaded: LoadedRun, golden: list[ParityImage], variants: list[tuple[VariantParity, Inspector]]
+) -> list[ParityRow]:
+    """The classifier of each backend against torch's on the golden images' crops."""
+    stage = loaded.region_stage
+    if stage is None:
+        return []
+    per_backend: dict[str, Inspector] = {}
+    for _, inspector in variants:
+        if inspector.region_backend is not None:
+            per_backend.setdefault(inspector.backend.name, inspector)
+    crops = golden_crops(golden, stage, loaded.config.in_channels)
+    pairs = [(f"{name} fp32 classifier", inspector.region_fn()) for name, inspector in per_backend.items()]
+    with loaded.running():
+        return region_rows(crops, loaded.region_fn(), pairs)
 
 
 def _variants(bundle: Bundle) -> list[tuple[VariantParity, Inspector]]:
@@ -163,18 +212,25 @@ def _golden_and_tiles(
     config = loaded.config
     decision = config.shipped_decision()
     reference = lambda image: loaded.scores_many([image], cancel=cancel)[0]  # noqa: E731
+    stage = loaded.stage_of if loaded.region_stage is not None else None
     # At least one image even when no golden image is stored: parity needs tiles to compare on.
     chosen = choose_golden(_candidates(project, options, notes), reference, decision,
-                           max(options.golden_images, 1), progress, cancel)  # fmt: skip
+                           max(options.golden_images, 1), progress, cancel, stage)  # fmt: skip
     tiles = parity_tiles(chosen, config.tiling, decision, options.parity_tiles, options.seed)
     return chosen[: options.golden_images], tiles
 
 
 def _checks(
-    rows: list[VariantParity], tiles: list[ParityImage], images: int, int8: Int8Check, golden: int
+    rows: list[VariantParity],
+    tiles: list[ParityImage],
+    images: int,
+    int8: Int8Check,
+    golden: int,
+    region: list[ParityRow],
 ) -> ExportChecks:
     size = max((max(t.image.shape[:2]) for t in tiles), default=0)
-    return ExportChecks(tuple(r.row() for r in rows), len(tiles), size, images, int8, golden, FP32_TOLERANCE)
+    return ExportChecks(tuple(r.row() for r in rows), len(tiles), size, images, int8, golden, FP32_TOLERANCE,
+                        tuple(region))  # fmt: skip
 
 
 def _golden_drift(
@@ -193,7 +249,7 @@ def _golden_drift(
             continue
         for entry, item in zip(golden, items, strict=True):
             result = inspector.inspect(item.image)
-            diff = summary_diff(entry.summary, result.summary)
+            diff = max(summary_diff(entry.summary, result.summary), prob_diff(entry, result))
             drift[row.precision] = max(drift.get(row.precision, 0.0), diff)
     return drift
 
@@ -231,19 +287,22 @@ def export_bundle(
     onnx_bytes = export_onnx(loaded.score_module, config.in_channels, config.tile_size)
     steps = lambda f, m: progress(0.34 + 0.16 * f, m)  # noqa: E731
     files, models = build_models(onnx_bytes, wanted, calib, steps, cancel)
-    manifest = _manifest(project_name, run_id, config, models)
+    region = _region_models(loaded, wanted, files)
+    manifest = _manifest(project_name, run_id, config, models, region)
     decision = manifest.decision
     bundle = Bundle(out, manifest_with_hashes(manifest, files), files)
 
     variants = _variants(bundle)
     rows = [row for row, _ in variants]
     sub = lambda f, m: progress(0.5 + 0.4 * f, m)  # noqa: E731
-    torch_row = measure(tiles, loaded.scores, variants, decision, sub, cancel)
-    lines = [torch_row.line()] + [r.line() for r in rows]
+    stage_fn = loaded.stage_of if region is not None else None
+    torch_row = measure(tiles, loaded.scores, variants, decision, sub, cancel, stage_fn)
+    region_gate = _region_parity(loaded, golden_items, variants)
+    lines = [torch_row.line()] + [r.line() for r in rows] + [r.line() for r in region_gate]
     int8 = _int8_verdict(rows, torch_row, options.int8_tolerance)
-    checks = _checks(rows, tiles, max(options.golden_images, 1), int8, len(golden_items))
+    checks = _checks(rows, tiles, max(options.golden_images, 1), int8, len(golden_items), region_gate)
     failed = [r for r in rows if r.gate and not r.passed]
-    if failed:
+    if failed or not all(r.passed for r in region_gate):
         said = [s for s in checks.sentences("en") if "fails" in s]
         changed = [
             f"{r.label} changed {c}" for r in failed for c in (r.verdict_changes + r.count_changes)[:8]
@@ -255,7 +314,9 @@ def export_bundle(
     progress(0.92, lines_said.STORING_GOLDEN())
     golden, golden_files = golden_entries(golden_items, decision)
     files.update(golden_files)
-    parity = Parity(torch_row.row(), tuple(r.row() for r in rows), int8.text(), FP32_TOLERANCE)
+    parity = Parity(
+        torch_row.row(), tuple(r.row() for r in rows), int8.text(), FP32_TOLERANCE, tuple(region_gate)
+    )
     golden_part = Golden(tuple(golden), tolerances(rows, _golden_drift(golden, golden_items, variants, int8)))
     manifest = replace(manifest, models=dict(models), golden=golden_part, parity=parity)
     cancel.raise_if_cancelled()

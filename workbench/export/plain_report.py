@@ -7,11 +7,11 @@ language, and the report file written beside the bundle holds both. The numbers 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.runtime.manifest import ParityRow
+from workbench.runtime.words import language_from_env as language_from_env  # the CLI's language
 
 LANGUAGES = ("en", "zh_CN")
 
@@ -26,15 +26,6 @@ _NAMES = {
         "OpenVINO（FP32，设备默认设置）",
     ),
 }
-
-
-def language_from_env() -> str:
-    """The CLI's language: $WORKBENCH_LANG, else the locale variables; Chinese or English."""
-    for key in ("WORKBENCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(key, "")
-        if value:
-            return "zh_CN" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def _zh(language: str) -> bool:
@@ -122,6 +113,21 @@ def row_sentence(row: ParityRow, tolerance: float, language: str) -> str:
     )
 
 
+def region_sentence(row: ParityRow, tolerance: float, language: str) -> str:
+    """The region classifier on one backend against the trained one, on the golden images' crops."""
+    backend = row.variant.split()[0]
+    name = {"onnxruntime": "ONNX Runtime", "openvino": "OpenVINO"}.get(backend, backend)
+    diff, tol = _number(row.max_abs_diff), _number(tolerance)
+    if _zh(language):
+        verdict = "检查通过。" if row.passed else "检查未通过，不写出部署包。"
+        return (f"区域分类器（FP32）在 {name} 上对基准图像中 {row.images} 个区域裁剪图给出的概率与训练模型"
+                f"最多相差 {diff}（允许 {tol}），{verdict}")  # fmt: skip
+    verdict = "passes." if row.passed else "fails and no bundle is written."
+    return (f"The region classifier (FP32) on {name} gives the trained classifier's probabilities on "
+            f"{row.images} region crops of the golden images within {diff} ({tol} allowed), "
+            f"so it {verdict}")  # fmt: skip
+
+
 def golden_sentence(count: int, language: str) -> str:
     if _zh(language):
         return (f"部署包内存有 {count} 张完整的基准图像及训练模型对它们的判定；在工控机上运行 "
@@ -141,10 +147,12 @@ class ExportChecks:
     int8: Int8Check
     golden: int
     fp32_tolerance: float
+    region: tuple[ParityRow, ...] = ()  # the region classifier per backend (a two-stage run)
 
     def sentences(self, language: str) -> list[str]:
         """One plain sentence per check, in ``language`` ("en" or "zh_CN")."""
         out = [row_sentence(row, self.fp32_tolerance, language) for row in self.variants]
+        out += [region_sentence(row, self.fp32_tolerance, language) for row in self.region]
         if self.int8.requested:
             out.append(self.int8.sentence(language))
         out.append(golden_sentence(self.golden, language))
@@ -153,10 +161,12 @@ class ExportChecks:
     def to_dict(self) -> dict[str, Any]:
         return {"variants": [r.to_dict() for r in self.variants], "tiles": self.tiles,
                 "tile_size": self.tile_size, "images": self.images, "int8": self.int8.to_dict(),
-                "golden": self.golden, "fp32_tolerance": self.fp32_tolerance}  # fmt: skip
+                "golden": self.golden, "fp32_tolerance": self.fp32_tolerance,
+                "region": [r.to_dict() for r in self.region]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExportChecks:
         return cls(tuple(ParityRow.from_dict(r) for r in data["variants"]), int(data["tiles"]),
                    int(data["tile_size"]), int(data["images"]), Int8Check.from_dict(data["int8"]),
-                   int(data["golden"]), float(data["fp32_tolerance"]))  # fmt: skip
+                   int(data["golden"]), float(data["fp32_tolerance"]),
+                   tuple(ParityRow.from_dict(r) for r in data.get("region", [])))  # fmt: skip

@@ -76,3 +76,21 @@ def _add_ir(
     xml, bin_ = f"openvino/{precision}/model.xml", f"openvino/{precision}/model.bin"
     files[xml], files[bin_] = ir
     models[f"openvino_{precision}"] = ModelFiles(xml=xml, bin=bin_)
+
+
+def build_region_models(
+    onnx_bytes: bytes, wanted: set[str]
+) -> tuple[dict[str, bytes], dict[str, ModelFiles]]:
+    """The region classifier's files and ``region_stage.models`` entries: its ONNX model when the
+    bundle holds ONNX, its FP32 IR when it holds OpenVINO. It stays FP32 beside every segmenter
+    variant (FP16 and INT8 segmenters included): it is small, and its probabilities decide vetoes."""
+    files: dict[str, bytes] = {}
+    models: dict[str, ModelFiles] = {}
+    if "onnx" in wanted:
+        files["region/model.onnx"] = onnx_bytes
+        models["onnx"] = ModelFiles(path="region/model.onnx")
+    if "openvino" in wanted:
+        xml, bin_ = "region/openvino/fp32/model.xml", "region/openvino/fp32/model.bin"
+        files[xml], files[bin_] = serialize(convert_onnx(onnx_bytes))
+        models["openvino_fp32"] = ModelFiles(xml=xml, bin=bin_)
+    return files, models

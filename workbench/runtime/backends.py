@@ -88,10 +88,15 @@ class OrtBackend:
 
 
 def make_ort(bundle: Bundle, device: str = "auto", threads: int = 0) -> OrtBackend:
-    import onnxruntime as ort
-
     if "onnx" not in bundle.models:
         raise BundleError(f"{bundle.path}: the bundle holds no ONNX model (needed by onnxruntime)")
+    return ort_backend(bundle.read(bundle.models["onnx"].path), device, threads)
+
+
+def ort_backend(data: bytes, device: str = "auto", threads: int = 0) -> OrtBackend:
+    """ONNX Runtime on one ONNX model's bytes."""
+    import onnxruntime as ort
+
     providers = ort_providers(device)
     quiet = device == "auto"
     ort.set_default_logger_severity(4 if quiet else 2)
@@ -99,7 +104,6 @@ def make_ort(bundle: Bundle, device: str = "auto", threads: int = 0) -> OrtBacke
     options.log_severity_level = 4 if quiet else 2
     if threads:
         options.intra_op_num_threads = threads
-    data = bundle.read(bundle.models["onnx"].path)
     session = ort.InferenceSession(data, sess_options=options, providers=providers)
     used = session.get_providers()
     if device in ("cuda", "tensorrt") and used[0] != providers[0]:
@@ -144,19 +148,53 @@ def make_openvino(
     import openvino as ov
 
     core = ov.Core()
+    return _ov_backend(core, _ov_model(core, bundle, precision), device, precision, fast, threads)
+
+
+def _ov_backend(
+    core: Any, model: Any, device: str, precision: str, fast: bool, threads: int
+) -> OpenVinoBackend:
     ov_device = "CPU" if device in ("auto", "cpu") else device.upper()
     if ov_device not in core.available_devices:
         raise BundleError(f"OpenVINO has no device {ov_device} here ({', '.join(core.available_devices)})")
     config: dict[str, Any] = {} if fast else {"INFERENCE_PRECISION_HINT": "f32"}
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads
-    compiled = core.compile_model(_ov_model(core, bundle, precision), ov_device, config)
+    compiled = core.compile_model(model, ov_device, config)
     try:
         hint = compiled.get_property("INFERENCE_PRECISION_HINT")
         used = hint.to_string() if hasattr(hint, "to_string") else str(hint)
     except RuntimeError:  # some devices do not report it
         used = "device default"
     return OpenVinoBackend(compiled, ov_device, precision, used)
+
+
+def make_region_backend(
+    bundle: Bundle, backend: OpenVinoBackend | OrtBackend, device: str = "auto", threads: int = 0
+) -> OpenVinoBackend | OrtBackend | None:
+    """The bundle's region classifier on the segmenter's backend (None for a one-stage bundle).
+
+    It is FP32 whichever segmenter variant runs, with f32 arithmetic also under ``fast``: its
+    probabilities decide vetoes, and the export verified them in FP32.
+    """
+    region = bundle.manifest.region
+    if region is None:
+        return None
+    files = region.files_for(backend.name)
+    if files is None:
+        raise BundleError(f"{bundle.path}: the bundle holds no region classifier that {backend.name} can run")
+    if backend.name == "onnxruntime":
+        ort_device = {"CUDA": "cuda", "Tensorrt": "tensorrt"}.get(backend.device, "cpu")
+        return ort_backend(bundle.read(files.path), ort_device, threads)
+    import openvino as ov
+
+    core = ov.Core()
+    if files.path:
+        model = core.read_model(bundle.read(files.path))
+    else:
+        weights = np.frombuffer(bundle.read(files.bin), dtype=np.uint8).copy()
+        model = core.read_model(bundle.read(files.xml), ov.Tensor(weights))
+    return _ov_backend(core, model, backend.device.lower(), "fp32", False, threads)
 
 
 def make_backend(

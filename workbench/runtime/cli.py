@@ -17,6 +17,7 @@ from workbench.runtime.bundle import open_bundle
 from workbench.runtime.inspector import Inspector, Result
 from workbench.runtime.output import CSV_COLUMNS, result_row, write_overlay, write_results
 from workbench.runtime.watch import describe_error, watch_folder
+from workbench.runtime.words import language_from_env, result_text
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -99,6 +100,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not files:
         raise WorkbenchError("no image files given")
     overlays = Path(args.overlays) if args.overlays else None
+    language = language_from_env()
     rows, details, failed = [], [], 0
     for f in files:
         try:
@@ -118,7 +120,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
             write_overlay(
                 overlays, str(f), image, result, inspector.bundle.classes, inspector.decision_config
             )
-        print(f"{f}: {result.verdict} ({len(result.defects)} defects, {result.time_ms:.0f} ms)")
+        said = result_text(len(result.defects), result.vetoed, result.time_ms, language)
+        print(f"{f}: {result.verdict} ({said})")
     write_results(args.out, rows, details)
     ng = sum(r["verdict"] == "NG" for r in rows)
     print(
@@ -175,6 +178,7 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 def cmd_watch(args: argparse.Namespace) -> int:
 
     inspector = _inspector(args)
+    language = language_from_env()
     out = Path(args.out) if args.out else None
     if out is not None and not out.exists():
         out.write_text(",".join(CSV_COLUMNS) + "\n", encoding="utf-8")
@@ -184,7 +188,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_dict() if result else row, ensure_ascii=False), flush=True)
         else:
-            what = error or f"{row['n_defects']} defects, {row['time_ms']} ms"
+            what = error or result_text(
+                row["n_defects"], result.vetoed if result else [], row["time_ms"], language
+            )
             print(f"{path}\t{row['verdict']}\t{what}", flush=True)
         if out is not None:
             with out.open("a", newline="", encoding="utf-8") as fh:

@@ -4,11 +4,13 @@
 ``ManifestError`` phrase naming the section (``runtime.bundle`` puts the bundle's path before it).
 Every field is read: ``task``, ``classes``, ``input.channels``, ``tiling``, ``decision`` and
 ``models`` run the model; ``files`` is checked against the members; ``golden`` is what
-``workbench-run verify`` recomputes; ``parity`` (what the export measured for each variant) and
-the origin (``created_by``, ``created_at``, ``project``, ``run_id``, ``model``) are what ``verify``
-prints before its checks. Normalisation and the input's layout, type and range are not written:
-the graph normalises, and every model takes ``(N, C, H, W)`` float32 in [0, 1]
-(``core.preprocess.model_input``). Older manifests' extra sections are ignored.
+``workbench-run verify`` recomputes; ``region_stage`` (format 6) runs the second stage, a region
+classifier that is FP32 beside every variant (``RegionSection``); ``parity`` (what the export
+measured for each variant) and the origin (``created_by``, ``created_at``, ``project``,
+``run_id``, ``model``) are what ``verify`` prints before its checks. Normalisation and the
+input's layout, type and range are not written: the graph normalises, and every model takes
+``(N, C, H, W)`` float32 in [0, 1] (``core.preprocess.model_input``). Older manifests' extra
+sections are ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, TypeGuard
 
 from workbench.core.decisions import DecisionConfig, DecisionConfigError
 from workbench.core.errors import WorkbenchError
+from workbench.core.region_stage import RegionStage, RegionStageError
 from workbench.core.run_config import ModelClass
 from workbench.core.tiling import Tiling
 from workbench.core.types import TASKS
@@ -34,11 +37,22 @@ BUNDLE_FORMAT = "defect-workbench-bundle"
 # 5: ``outline_threshold`` may lie below the threshold: regions that reach the threshold are drawn
 # down to it (hysteresis). A version 4 runtime would draw such a class at its threshold, overlays
 # unlike the evaluated ones, so it is told to update. Version 4 bundles draw alike under both.
-FORMAT_VERSION = 5
+# 6: ``region_stage``, a second stage (``core.region_stage``): a region classifier that looks at
+# each proposed region and may veto it; rules may carry ``confirm_threshold``; golden entries
+# record ``n_vetoed`` and the regions' defect probabilities. A version 5 runtime would decide
+# with the segmenter alone, so it is told to update. Bundles without the section run one stage.
+FORMAT_VERSION = 6
+REGION_VERSION = 6
 ONE_OWNER_VERSION = 3
 # Model variants a bundle may hold, in the order 'auto' prefers them for each backend.
 VARIANTS = ("onnx", "openvino_fp32", "openvino_fp16", "openvino_int8")
 REQUIRED = ("task", "classes", "input", "tiling", "decision", "models", "files")
+# The region classifier's variants: it is FP32 in every bundle, whichever segmenter variant runs.
+REGION_VARIANTS = ("onnx", "openvino_fp32")
+REGION_NOTE = (
+    "the region classifier is FP32 in every variant: ONNX Runtime runs its ONNX model, OpenVINO its "
+    "FP32 IR, also beside the FP16 and INT8 segmenter variants"
+)
 # How far a variant's scores may lie from the workbench's: the export's FP32 parity gate, and per
 # precision what ``verify`` allows on golden images when the manifest states no tolerance.
 FP32_TOLERANCE = 1e-3
@@ -73,10 +87,19 @@ class GoldenImage:
     verdict: str
     n_defects: int
     summary: dict[str, list[float]]  # ``core.inference.score_summary``: per-class max and mean
+    # a two-stage bundle's (else None): regions the classifier vetoed, and the defect probability
+    # of each defect and of each vetoed region, in the decision's order (None: not looked at)
+    n_vetoed: int | None = None
+    defect_probs: tuple[float | None, ...] = ()
+    vetoed_probs: tuple[float | None, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "name": self.name, "verdict": self.verdict, "n_defects": self.n_defects,
-                "summary": self.summary}  # fmt: skip
+        out: dict[str, Any] = {"file": self.file, "name": self.name, "verdict": self.verdict,
+                               "n_defects": self.n_defects, "summary": self.summary}  # fmt: skip
+        if self.n_vetoed is not None:
+            out |= {"n_vetoed": self.n_vetoed, "defect_probs": list(self.defect_probs),
+                    "vetoed_probs": list(self.vetoed_probs)}  # fmt: skip
+        return out
 
 
 @dataclass(frozen=True)
@@ -148,18 +171,42 @@ class Parity:
     variants: tuple[ParityRow, ...]
     int8: str  # whether INT8 was kept, and why
     fp32_tolerance: float
+    # the region classifier's probabilities on the golden images' crops, per backend (FP32 gate)
+    region: tuple[ParityRow, ...] = ()
 
     def lines_for(self, backend: str, precision: str) -> list[str]:
         """What the export measured for the variant ``verify`` runs (INT8 with the reference)."""
         rows = [r for r in self.variants if r.variant == f"{backend} {precision}"]
+        rows += [r for r in self.region if r.variant.split()[0] == backend]
         out = [f"at export: {r.line()} (FP32 gate {self.fp32_tolerance:.0e})" for r in rows]
         if precision == "int8":
             out += [f"at export: {self.reference.line()}", f"at export: INT8 {self.int8}"]
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference.to_dict(), "variants": [r.to_dict() for r in self.variants],
-                "int8": self.int8, "fp32_tolerance": self.fp32_tolerance}  # fmt: skip
+        out = {"reference": self.reference.to_dict(), "variants": [r.to_dict() for r in self.variants],
+               "int8": self.int8, "fp32_tolerance": self.fp32_tolerance}  # fmt: skip
+        if self.region:
+            out["region_classifier"] = [r.to_dict() for r in self.region]
+        return out
+
+
+@dataclass(frozen=True)
+class RegionSection:
+    """The bundle's second stage: what the decision needs of it and the classifier's files."""
+
+    stage: RegionStage
+    model: str  # the classifier's architecture (``ModelConfig.region_model``)
+    models: dict[str, ModelFiles]  # of ``REGION_VARIANTS``; FP32 beside every segmenter variant
+
+    def files_for(self, backend: str) -> ModelFiles | None:
+        """The classifier a segmenter on ``backend`` runs beside it (OpenVINO reads ONNX too)."""
+        order = ("onnx",) if backend == "onnxruntime" else ("openvino_fp32", "onnx")
+        return next((self.models[v] for v in order if v in self.models), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage.to_dict(), "model": self.model, "precision": "fp32", "note": REGION_NOTE,
+                "models": {k: v.to_dict() for k, v in self.models.items()}}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,6 +222,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # member name -> sha256
     golden: Golden = field(default_factory=Golden)
     parity: Parity | None = None
+    region: RegionSection | None = None  # ``region_stage``: the second stage, if the run has one
     format_version: int = FORMAT_VERSION
     created_by: str = ""
     created_at: str = ""
@@ -203,6 +251,8 @@ class Manifest:
         }  # fmt: skip
         if self.parity is not None:
             out["parity"] = self.parity.to_dict()
+        if self.region is not None:
+            out["region_stage"] = self.region.to_dict()
         return out
 
     @classmethod
@@ -228,10 +278,16 @@ class Manifest:
                 f"{ONE_OWNER_VERSION}), so its decisions would differ from the verified ones: export the "
                 f"run again with this workbench"
             )
+        models = _models(data["models"], files)
+        region = (
+            _region(data.get("region_stage"), files, models, len(classes))
+            if version >= REGION_VERSION
+            else None
+        )
         return cls(
             task=str(task), classes=classes, in_channels=channels, tiling=_tiling(data["tiling"], task),
-            decision=_decision(data["decision"]), models=_models(data["models"], files), files=files,
-            golden=_golden(data.get("golden"), files), parity=_parity(data.get("parity")),
+            decision=_decision(data["decision"]), models=models, files=files,
+            golden=_golden(data.get("golden"), files), parity=_parity(data.get("parity")), region=region,
             format_version=version, created_by=str(data.get("created_by", "")),
             created_at=str(data.get("created_at", "")), project=str(data.get("project", "")),
             run_id=str(data.get("run_id", "")), model=str(data.get("model", "")),
@@ -301,21 +357,52 @@ def _decision(decision: object) -> DecisionConfig:
         raise ManifestError(f"manifest.json has an unusable 'decision': {reason}") from exc
 
 
-def _models(models: object, files: dict[str, str]) -> dict[str, ModelFiles]:
+def _models(
+    models: object, files: dict[str, str], section: str = "'models'", variants: tuple[str, ...] = VARIANTS
+) -> dict[str, ModelFiles]:
     if not isinstance(models, dict) or not models:
-        raise _unusable("'models' names no model")
+        raise _unusable(f"{section} names no model")
     out = {}
     for variant, entry in models.items():
-        if variant not in VARIANTS:
-            raise _unusable(f"'models' has variant {variant!r}; this runtime runs {', '.join(VARIANTS)}")
+        if variant not in variants:
+            raise _unusable(f"{section} has variant {variant!r}; this runtime runs {', '.join(variants)}")
         keys = ("path",) if variant == "onnx" else ("xml", "bin")
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in keys):
-            raise _unusable(f"'models' entry {variant!r} lacks its file name(s) {', '.join(map(repr, keys))}")
+            raise _unusable(
+                f"{section} entry {variant!r} lacks its file name(s) {', '.join(map(repr, keys))}"
+            )
         missing = [entry[k] for k in keys if entry[k] not in files]
         if missing:
-            raise _unusable(f"'models' entry {variant!r} names {missing[0]!r}, which 'files' does not list")
+            raise _unusable(f"{section} entry {variant!r} names {missing[0]!r}, which 'files' does not list")
         out[variant] = ModelFiles(**{k: entry[k] for k in keys})
     return out
+
+
+def _region(
+    region: object, files: dict[str, str], models: dict[str, ModelFiles], n_classes: int
+) -> RegionSection | None:
+    """The ``region_stage`` section: its stage, one level per class, and a classifier for every
+    backend the segmenter's variants run on; always FP32."""
+    if region is None:
+        return None
+    if not isinstance(region, dict) or not isinstance(region.get("stage"), dict):
+        raise _unusable("'region_stage' is not a table with the 'stage' of the region classifier")
+    try:
+        stage = RegionStage.from_dict(region["stage"])
+    except RegionStageError as exc:
+        raise _unusable(f"'region_stage' has an unusable 'stage': {exc}") from exc
+    if len(stage.levels) != n_classes:
+        raise _unusable(
+            f"'region_stage' has levels for {len(stage.levels)} classes, the model has {n_classes}"
+        )
+    if region.get("precision", "fp32") != "fp32":
+        raise _unusable(f"'region_stage' has precision {region.get('precision')!r}; the classifier is fp32")
+    models_of = _models(region.get("models"), files, "'region_stage' models", REGION_VARIANTS)
+    section = RegionSection(stage, str(region.get("model", "")), models_of)
+    for backend, needs in (("onnxruntime", "onnx"), ("openvino", "openvino_")):
+        if any(v.startswith(needs) for v in models) and section.files_for(backend) is None:
+            raise _unusable(f"'region_stage' has no region classifier that {backend} can run")
+    return section
 
 
 def _golden(golden: object, files: dict[str, str]) -> Golden:
@@ -339,8 +426,30 @@ def _golden(golden: object, files: dict[str, str]) -> Golden:
         if entry["file"] not in files:
             raise _unusable(f"'golden' names {entry['file']!r}, which 'files' does not list")
         file, name = entry["file"], str(entry.get("name", entry["file"]))
-        images.append(GoldenImage(file, name, entry["verdict"], entry["n_defects"], entry["summary"]))
+        images.append(GoldenImage(file, name, entry["verdict"], entry["n_defects"], entry["summary"],
+                                  *_golden_stage(entry)))  # fmt: skip
     return Golden(tuple(images), {str(k): float(v) for k, v in tolerance.items()})
+
+
+def _golden_stage(
+    entry: dict[str, Any],
+) -> tuple[int | None, tuple[float | None, ...], tuple[float | None, ...]]:
+    """A golden entry's second-stage outputs: ``n_vetoed`` and the regions' defect probabilities."""
+    n_vetoed = entry.get("n_vetoed")
+    if n_vetoed is None:
+        return None, (), ()
+    lists = [entry.get("defect_probs"), entry.get("vetoed_probs")]
+    usable = _is_int(n_vetoed) and all(
+        isinstance(v, list)
+        and all(p is None or (isinstance(p, (int, float)) and not isinstance(p, bool)) for p in v)
+        for v in lists
+    )
+    if not usable:
+        raise _unusable(
+            f"'golden' entry {entry['file']!r} has no whole 'n_vetoed' with its probability lists"
+        )
+    defect, vetoed = ([None if p is None else float(p) for p in v] for v in lists)  # type: ignore[union-attr]
+    return n_vetoed, tuple(defect), tuple(vetoed)
 
 
 def _parity(parity: object) -> Parity | None:
@@ -354,4 +463,8 @@ def _parity(parity: object) -> Parity | None:
     except (KeyError, TypeError, ValueError) as exc:
         raise _unusable(f"'parity' lacks a usable {exc}") from exc
     variants = tuple(ParityRow.from_dict(r) for r in parity["variants"])
-    return Parity(ParityRow.from_dict(parity.get("reference")), variants, int8, tolerance)
+    region = parity.get("region_classifier", [])
+    if not isinstance(region, list):
+        raise _unusable("'parity' has a 'region_classifier' that is not a list of rows")
+    rows = tuple(ParityRow.from_dict(r) for r in region)
+    return Parity(ParityRow.from_dict(parity.get("reference")), variants, int8, tolerance, rows)

@@ -19,7 +19,20 @@ from workbench.core.decisions import DecisionConfig
 from workbench.core.imageio import to_uint8, write_image
 from workbench.core.inference import InspectionResult
 
-CSV_COLUMNS = ("source", "verdict", "n_defects", "max_score", "time_ms", "width", "height", "error")
+# ``n_vetoed``: regions the region classifier vetoed (0 for a one-stage bundle); last, so that a
+# results file started by an older runtime keeps its columns in place.
+CSV_COLUMNS = (
+    "source",
+    "verdict",
+    "n_defects",
+    "max_score",
+    "time_ms",
+    "width",
+    "height",
+    "error",
+    "n_vetoed",
+)
+VETO_COLOUR = (160, 160, 160)  # the box of a vetoed region: grey, no class colour
 
 
 def result_row(result: InspectionResult | None, source: str, error: str = "") -> dict[str, Any]:
@@ -34,6 +47,7 @@ def result_row(result: InspectionResult | None, source: str, error: str = "") ->
             "width": "",
             "height": "",
             "error": error,
+            "n_vetoed": "",
         }
     return {
         "source": source,
@@ -44,6 +58,7 @@ def result_row(result: InspectionResult | None, source: str, error: str = "") ->
         "width": result.width,
         "height": result.height,
         "error": "",
+        "n_vetoed": len(result.vetoed),
     }
 
 
@@ -73,11 +88,13 @@ def overlay(
     classes: Sequence[dict[str, Any]],
     verdict: str,
     config: DecisionConfig,
+    vetoed: Sequence[dict[str, Any]] = (),
 ) -> np.ndarray:
     """An RGB uint8 picture: the image with each class's outline pixels under ``config`` tinted
     (the decisions' own rule, ``core.class_pixels``, at the class's outline level) and the regions
-    the decision judged (at the class threshold) edged along their inner border; nothing else is
-    painted. With no outline level the tint and the edge cover the same pixels."""
+    the decision judged (at the class threshold) edged along their inner border. With no outline
+    level the tint and the edge cover the same pixels. Regions the region classifier ``vetoed``
+    (``Decision.vetoed`` dicts) get a grey box labelled with their defect probability."""
     base = to_uint8(image)
     if base.ndim == 2:
         base = np.repeat(base[..., None], 3, axis=2)
@@ -97,6 +114,7 @@ def overlay(
         inner = cv2.erode(region.view(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
         out[region & (inner == 0)] = colour
     picture = np.clip(out, 0, 255).astype(np.uint8)
+    _draw_vetoed(picture, vetoed)
     text_colour = (0, 200, 0) if verdict == "OK" else (230, 0, 0)
     scale = max(0.5, picture.shape[1] / 800)
     cv2.putText(
@@ -111,6 +129,17 @@ def overlay(
     return picture
 
 
+def _draw_vetoed(picture: np.ndarray, vetoed: Sequence[dict[str, Any]]) -> None:
+    scale = max(0.35, picture.shape[1] / 1600)
+    for d in vetoed:
+        x, y, w, h = (int(d[k]) for k in ("x", "y", "w", "h"))
+        cv2.rectangle(picture, (x - 2, y - 2), (x + w + 1, y + h + 1), VETO_COLOUR, 1)
+        prob = d.get("defect_prob")
+        label = "vetoed" if prob is None else f"vetoed {prob:.2f}"
+        at = (max(x - 2, 0), y - 5 if y > 14 else y + h + int(14 * scale) + 2)
+        cv2.putText(picture, label, at, cv2.FONT_HERSHEY_SIMPLEX, scale, VETO_COLOUR, 1)
+
+
 def write_overlay(
     folder: Path,
     source: str,
@@ -122,5 +151,5 @@ def write_overlay(
     """Save the overlay of one result as ``<folder>/<stem>.overlay.png``."""
     assert result.score_map is not None
     target = folder / f"{Path(source).stem}.overlay.png"
-    write_image(target, overlay(image, result.score_map, classes, result.verdict, config))
+    write_image(target, overlay(image, result.score_map, classes, result.verdict, config, result.vetoed))
     return target
