@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from workbench.commands.common import ProgressBar, open_project, print_json
+from workbench.commands.common import ProgressBar, open_project, parse_setting, print_json
 from workbench.core.project import Project
-from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES
+from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES, TrainConfig
 from workbench.core.types import TASKS
 from workbench.services.job_specs import JobSpec
 from workbench.services.predict import predict, prediction_samples
@@ -38,6 +39,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         choices=DOUBTFUL_MODES,
         help="doubtful parts of the train split: exclude (default) or low_weight (trained on, fewer crops)",
     )
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="KEY=VALUE",
+        help="any training setting over the preset's, repeatable (e.g. region_stage=true, region_share=0.25, "
+        "crop=320); true/false, numbers, none for an optional one",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_train)
 
@@ -50,8 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_predict)
 
 
+# settings ``--set`` may change; the task and preset have their own options
+SETTING_KINDS = {f.name: str(f.type) for f in fields(TrainConfig) if f.name not in ("task", "preset")}
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    try:
+        return parse_setting(text, SETTING_KINDS)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    config: dict[str, Any] = {"preset": args.preset}
+    config: dict[str, Any] = {"preset": args.preset, **dict(args.settings)}
     if args.task:  # else the project's task
         config["task"] = args.task
     for key, value in (("time_limit", args.time_limit), ("seed", args.seed), ("model", args.model),

@@ -26,6 +26,7 @@ from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
 from workbench.learn.models import default_normalization, freeze_early, get_model, model_info
 from workbench.learn.presets import ConfigError
+from workbench.learn.region_train import region_reserve, train_region_stage
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
 from workbench.learn.time_budget import TimeBudget
@@ -130,7 +131,24 @@ def train_supervised(
         report.log(line)
         shipped, origins = _ship_decision(decision, None, train_items + val_items, cfg.task, report)
     config = replace(config, decision=shipped, decision_origin=tuple(origins))
+    if cfg.region_stage and cfg.task == "segmentation":
+        config = _second_stage(project, run_dir, cfg, splits, loop.model, config, device, report, cancel, budget,
+                               metrics)  # fmt: skip
     return loop.model.cpu().to(memory_format=torch.contiguous_format), RunConfig(cfg, config), metrics
+
+
+def _second_stage(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples, model: ScoreModel,
+                  config: ModelConfig, device: torch.device, report: Reporter, cancel: CancelToken,
+                  budget: TimeBudget, metrics: dict[str, Any]) -> ModelConfig:  # fmt: skip
+    """The config with the region classifier trained and placed (``learn.region_train``), or as it
+    was when the stage was left out (the log says why); ``metrics`` gains its ``region`` section."""
+    model.eval()
+    staged = train_region_stage(project, run_dir, cfg, splits, model, config, device, report, cancel, budget)
+    if staged is None:
+        metrics["region"] = {"skipped": budget.skipped[-1] if budget.skipped else ""}
+        return config
+    metrics["region"] = staged.metrics
+    return staged.config
 
 
 def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> TrainConfig:
@@ -292,7 +310,8 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
         validate=run_validation,
         plan=plan,
         on_best=on_best,
-        end_cost=lambda: validation.decision_s or 0.0,
+        # the run's end: placing the decision, then the second stage's share of the limit
+        end_cost=lambda: (validation.decision_s or 0.0) + region_reserve(cfg),
         on_losses=record if cfg.hard_fraction > 0 else None,
         on_epoch_end=sampler.age,
         sampler_state=state,
