@@ -144,8 +144,10 @@ REGION_SCAN_DONE = message(
     "crop(s), {false_alarms} false alarm(s), {good} good crop(s)",
 )
 REGION_TRAINING = message(
-    "region_training",
-    "second stage: training {model} on {crops} crops of {size} px ({seconds:.0f} s; 0: a fixed number of steps)",
+    "region_training", "second stage: training {model} on {crops} crops of {size} px for up to {seconds:.0f} s"
+)
+REGION_TRAINING_STEPS = message(
+    "region_training_steps", "second stage: training {model} on {crops} crops of {size} px for {steps} steps"
 )
 REGION_TRAINING_STEP = message("region_training_step", "second stage: training the region classifier {percent:.0f}%")
 REGION_TRAINED = message(

@@ -134,10 +134,15 @@ def _train(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSampl
         fit_s = deadline - time.monotonic() - min(val_s, VAL_SHARE * seconds)
         if fit_s < 1.0:
             return _left_out(report, budget, log_lines.REGION_NO_TIME(left=max(fit_s, 0.0)))
-    report.log(log_lines.REGION_TRAINING(model=REGION_MODEL, crops=len(crops.labels), size=stage.input_size,
-                                         seconds=fit_s if fit_s is not None else 0.0))  # fmt: skip
+    steps = _max_steps(cfg, len(crops.labels), fit_s)
+    if fit_s is None:
+        report.log(log_lines.REGION_TRAINING_STEPS(model=REGION_MODEL, crops=len(crops.labels),
+                                                   size=stage.input_size, steps=steps))  # fmt: skip
+    else:
+        report.log(log_lines.REGION_TRAINING(model=REGION_MODEL, crops=len(crops.labels), size=stage.input_size,
+                                             seconds=fit_s))  # fmt: skip
     with budget.phase("region_train"):
-        fit = fit_region_module(module, crops, stage, device, fit_s, _max_steps(cfg, len(crops.labels), fit_s),
+        fit = fit_region_module(module, crops, stage, device, fit_s, steps,
                                 cfg.seed, cancel, _progress(report, budget, cfg))  # fmt: skip
     report.log(log_lines.REGION_TRAINED(steps=fit.steps, epochs=fit.epochs, seconds=fit.seconds, loss=fit.loss))
     staged = replace(config, region_stage=stage, region_model=REGION_MODEL)
