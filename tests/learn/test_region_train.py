@@ -90,7 +90,9 @@ def test_crop_weights_balance_labels_and_kinds() -> None:
     w = crops.weights()
     assert w.sum() == pytest.approx(1.0)
     assert w[:6].sum() == pytest.approx(0.5)  # each label half
-    assert w[6] == pytest.approx(0.25) and w[7:].sum() == pytest.approx(0.25)  # each kind of label 0 half of it
+    assert w[6] == pytest.approx(0.25) and w[7:].sum() == pytest.approx(
+        0.25
+    )  # each kind of label 0 half of it
     assert crops.per_label() == {"0": 4, "1": 6} and crops.counts()["good"] == 3
 
 
@@ -162,7 +164,8 @@ def test_set_parses_typed_settings() -> None:
     assert _setting("time_limit=60") == ("time_limit", 60.0)
     assert _setting("class_mode=separate") == ("class_mode", "separate")
     assert _setting('augment={"rot90": false}') == ("augment", {"rot90": False})
-    for bad, said in (("region_stag=true", "did you mean region_stage"), ("region_stage=maybe", "true or false"),
+    for bad, said in (("region_stag=true", "did you mean region_stage"),
+                      ("region_stage=maybe", "true or false"),
                       ("region_input=6.5", "whole number"), ("region_share=much", "a number"),
                       ("region_stage", "KEY=VALUE"), ("augment=[1]", "JSON object"),
                       ("task=anomaly", "unknown setting")):  # fmt: skip
@@ -177,7 +180,18 @@ def test_set_reaches_the_train_spec() -> None:
     from workbench.cli import build_parser
 
     args = build_parser().parse_args(
-        ["train", "p", "--preset", "fast", "--set", "region_stage=true", "--set", "crop=320", "--time-limit", "60"]
+        [
+            "train",
+            "p",
+            "--preset",
+            "fast",
+            "--set",
+            "region_stage=true",
+            "--set",
+            "crop=320",
+            "--time-limit",
+            "60",
+        ]
     )
     over = _overrides(args)
     assert over["region_stage"] is True and over["crop"] == 320 and over["time_limit"] == 60.0
@@ -250,9 +264,14 @@ def test_a_tiny_run_trains_and_ships_both_stages(tiny: Path) -> None:
 def test_without_time_left_the_run_has_one_stage(tiny: Path) -> None:
     run_id, metrics, rec = _train(tiny, time_limit=1.0)
     assert not (tiny / "runs" / run_id / "classifier.pt").exists()
-    assert any(line.startswith("second stage left out, the run has one stage: no time left") for line in rec.logs)
+    assert any(
+        line.startswith("second stage left out, the run has one stage: no time left") for line in rec.logs
+    )
     assert metrics["region"]["skipped"].startswith("second stage left out")
     with Project.open(tiny) as project:
         run = project.run(run_id)
     assert run.status == "completed" and run.config.model is not None
-    assert run.config.model.region_stage is None and run.config.model.decision.classes[0].confirm_threshold is None
+    assert (
+        run.config.model.region_stage is None
+        and run.config.model.decision.classes[0].confirm_threshold is None
+    )

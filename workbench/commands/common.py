@@ -89,7 +89,9 @@ def parse_value(text: str, kind: str) -> Any:
         try:
             return int(word) if base == "int" else float(word)
         except ValueError:
-            raise ValueError(f"takes {'a whole number' if base == 'int' else 'a number'}, got {text!r}") from None
+            raise ValueError(
+                f"takes {'a whole number' if base == 'int' else 'a number'}, got {text!r}"
+            ) from None
     if base.startswith("dict"):
         try:
             value = json.loads(word)

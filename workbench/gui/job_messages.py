@@ -131,8 +131,7 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "fixed number of steps"
     ),
     "region_scan_started": lambda: _t(
-        "second stage: scanning {images} training image(s) with the segmenter at its thresholds "
-        "({levels})"
+        "second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})"
     ),
     "region_scan_done": lambda: _t(
         "second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} "
@@ -145,9 +144,7 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "second stage: training {model} on {crops} crops of {size} px for {steps} steps"
     ),
     "region_training_step": lambda: _t("second stage: training the region classifier {percent}%"),
-    "region_trained": lambda: _t(
-        "second stage: {steps} steps ({epochs} epochs) in {seconds} s, loss {loss}"
-    ),
+    "region_trained": lambda: _t("second stage: {steps} steps ({epochs} epochs) in {seconds} s, loss {loss}"),
     "region_threshold": lambda: _t(
         "classifier threshold of {name}: {threshold}, half the highest ({highest}) that vetoes none "
         "of the {ng} val NG image(s) the segmenter finds ({seen} of {total} val images decided)"

@@ -128,11 +128,13 @@ DECISION_SKIPPED = message(
 REGION_BUDGET = message(
     "region_budget",
     "second stage: the region classifier gets {seconds:.0f} s of the {limit:.0f} s limit ({share:.0%}): "
-    "scan of the training images up to {scan:.0f} s, placing its threshold up to {val:.0f} s, training the rest",
+    "scan of the training images up to {scan:.0f} s, placing its threshold up to {val:.0f} s, "
+    "training the rest",
 )
 REGION_BUDGET_NONE = message(
     "region_budget_none",
-    "second stage: no time limit; the region classifier scans every training image and trains a fixed number of steps",
+    "second stage: no time limit; the region classifier scans every training image and trains a "
+    "fixed number of steps",
 )
 REGION_SCAN_STARTED = message(
     "region_scan_started",
@@ -144,12 +146,15 @@ REGION_SCAN_DONE = message(
     "crop(s), {false_alarms} false alarm(s), {good} good crop(s)",
 )
 REGION_TRAINING = message(
-    "region_training", "second stage: training {model} on {crops} crops of {size} px for up to {seconds:.0f} s"
+    "region_training",
+    "second stage: training {model} on {crops} crops of {size} px for up to {seconds:.0f} s",
 )
 REGION_TRAINING_STEPS = message(
     "region_training_steps", "second stage: training {model} on {crops} crops of {size} px for {steps} steps"
 )
-REGION_TRAINING_STEP = message("region_training_step", "second stage: training the region classifier {percent:.0f}%")
+REGION_TRAINING_STEP = message(
+    "region_training_step", "second stage: training the region classifier {percent:.0f}%"
+)
 REGION_TRAINED = message(
     "region_trained", "second stage: {steps} steps ({epochs:.1f} epochs) in {seconds:.0f} s, loss {loss:.3f}"
 )
@@ -176,9 +181,7 @@ REGION_VAL_EFFECT = message(
 REGION_LEFT_OUT = message("region_left_out", "second stage left out, the run has one stage: {why}")
 REGION_NO_TIME = message("region_no_time", "no time left for it ({left:.0f} s)")
 REGION_NO_CLASSES = message("region_no_classes", "the project has no defect classes")
-REGION_NO_CROPS = message(
-    "region_no_crops", "the scan found no defect crops or no good crops to learn from"
-)
+REGION_NO_CROPS = message("region_no_crops", "the scan found no defect crops or no good crops to learn from")
 REGION_FAILED = message("region_failed", "it failed: {error}")
 
 # good-only (anomaly) runs

@@ -4,8 +4,10 @@
 256-pixel crops cut around defects, one "defect" channel (every class merged: the quickest signal
 for an OK/NG decision), time-boxed to a few minutes and stopped early once the validation score
 stops improving. ``balanced`` and ``accurate`` keep one channel per defect class, train on larger
-crops for longer. Any field can be overridden from the job spec. The settings themselves are
-``core.run_config.TrainConfig`` (the project records them with each run).
+crops for longer, and add the second stage (``region_stage``: a region classifier that names each
+region and vetoes false alarms, ``learn.region_train``). Any field can be overridden from the job
+spec. The settings themselves are ``core.run_config.TrainConfig`` (the project records them with
+each run).
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ def _check_region(cfg: TrainConfig) -> None:
     if cfg.region_stage and cfg.task != "segmentation":
         raise ConfigError(f"region_stage (the second-stage classifier) is for segmentation, not {cfg.task}")
     if not 0.0 < cfg.region_share < 1.0:
-        raise ConfigError(f"region_share must lie in (0, 1) (a share of the time limit), got {cfg.region_share}")
+        raise ConfigError(
+            f"region_share must lie in (0, 1) (a share of the time limit), got {cfg.region_share}"
+        )
     if cfg.region_input < 32 or cfg.region_input % 32:
         raise ConfigError(f"region_input must be a multiple of 32 (at least 32), got {cfg.region_input}")

@@ -123,11 +123,12 @@ class CropSet:
 
 @dataclass
 class ScanImage:
-    """One training image to scan: as stored, with its project mask (None: a good part)."""
+    """One image to scan, read when it is scanned: its model planes and project mask (None: good)."""
 
     name: str
-    image: np.ndarray
-    mask: np.ndarray | None
+    ng: bool
+    pixels: int
+    read: Callable[[], tuple[np.ndarray, np.ndarray | None]]
 
 
 def interleave(ng: Sequence[ScanImage], ok: Sequence[ScanImage]) -> list[ScanImage]:
@@ -139,21 +140,24 @@ def interleave(ng: Sequence[ScanImage], ok: Sequence[ScanImage]) -> list[ScanIma
 
 
 def scan_crops(model: TiledModel, images: Sequence[ScanImage], stage: RegionStage, min_area: Sequence[int],
-               seed: int, stop: Callable[[], bool]) -> CropSet:  # fmt: skip
-    """Scan ``images`` (in order, until ``stop()``) with the segmenter at the stage's levels and
-    collect labelled crops: proposals by overlap (``overlap_labels``; proposals of fewer than
-    ``min_area[channel]`` pixels, which the decision ignores, are left out), every mask region,
-    and random good crops."""
+               seed: int, stop: Callable[[float], bool]) -> CropSet:  # fmt: skip
+    """Scan ``images`` in order with the segmenter at the stage's levels and collect labelled
+    crops: proposals by overlap (``overlap_labels``; proposals of fewer than ``min_area[channel]``
+    pixels, which the decision ignores, are left out), every mask region, and random good crops.
+    Before each image, ``stop(expected seconds of that image, at the pace so far)`` may end the scan."""
     rng = np.random.default_rng(seed)
     out = CropSet()
     t0 = time.monotonic()
     sizes: list[tuple[int, int]] = []
+    pixels = 0
     for item in images:
-        if stop() or len(out.labels) >= MAX_CROPS:
+        expected = (time.monotonic() - t0) / pixels * item.pixels if pixels else 0.0
+        if stop(expected) or len(out.labels) >= MAX_CROPS:
             break
-        chw = model_input(item.image, model.in_channels, item.name)
-        mask = item.mask if item.mask is not None else np.zeros(chw.shape[1:], np.uint8)
-        found, labels = proposals(model.scores(item.image, item.name), stage)
+        image, stored = item.read()
+        chw = model_input(image, model.in_channels, item.name)
+        mask = stored if stored is not None else np.zeros(chw.shape[1:], np.uint8)
+        found, labels = proposals(model.scores(image, item.name), stage)
         if found:
             areas = np.bincount(labels.ravel(), minlength=len(found) + 1)
             found = [p for p in found if areas[p.label] >= min_area[p.channel]]
@@ -173,6 +177,6 @@ def scan_crops(model: TiledModel, images: Sequence[ScanImage], stage: RegionStag
         if good:
             out.add(crops_for(chw, good, stage), [0] * len(good), [GOOD] * len(good))
         out.scanned += 1
+        pixels += item.pixels
     out.seconds = time.monotonic() - t0
     return out
-

@@ -65,8 +65,10 @@ def fit_region_module(module: RegionScoreModel, crops: CropSet, stage: RegionSta
     data = torch.from_numpy(np.stack(crops.crops))
     targets = torch.from_numpy(output_index(crops.labels, stage))
     weights = crops.weights()
-    module.to(device).train()
-    opt = torch.optim.AdamW(module.net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
+    # channels_last: a 64-pixel step of EfficientNet-Lite0 took 0.65x the time (2-core AVX2 CPU)
+    module.to(device).to(memory_format=torch.channels_last).train()
+    params = [p for p in module.net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=LR, weight_decay=WEIGHT_DECAY)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
     t0 = time.monotonic()
     step, loss_avg = 0, math.nan
@@ -79,7 +81,7 @@ def fit_region_module(module: RegionScoreModel, crops: CropSet, stage: RegionSta
         for group in opt.param_groups:
             group["lr"] = LR * scale
         pick = rng.choice(len(weights), size=min(BATCH, len(weights)), p=weights)
-        x = augment_batch(data[pick].float(), rng).to(device)
+        x = augment_batch(data[pick].float(), rng).to(device).contiguous(memory_format=torch.channels_last)
         logits = module.net((x - module.mean) / module.std).flatten(1)
         loss = loss_fn(logits, targets[pick].to(device))
         opt.zero_grad(set_to_none=True)
@@ -89,5 +91,5 @@ def fit_region_module(module: RegionScoreModel, crops: CropSet, stage: RegionSta
         loss_avg = value if math.isnan(loss_avg) else 0.9 * loss_avg + 0.1 * value
         step += 1
         progress(min(done, 1.0))
-    module.eval()
+    module.to(memory_format=torch.contiguous_format).eval()
     return FitResult(step, step * BATCH / max(len(weights), 1), time.monotonic() - t0, loss_avg)

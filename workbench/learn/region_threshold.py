@@ -16,6 +16,7 @@ to 0 gets no veto (None).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,19 +51,25 @@ class Placement:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decide_val(model: TiledModel, images: Sequence[ScanImage], decision: DecisionConfig,
-               stop: Callable[[], bool], cancel: CancelToken) -> list[ValImage]:  # fmt: skip
-    """Both stages on ``images`` (until ``stop()``) at ``decision``'s thresholds, without a veto."""
+def decide_val(model: TiledModel, images: Sequence[ScanImage], decision: DecisionConfig, s_per_px: float,
+               stop: Callable[[float], bool], cancel: CancelToken) -> list[ValImage]:  # fmt: skip
+    """Both stages on ``images`` at ``decision``'s thresholds, without a veto. Before each image,
+    ``stop(expected seconds of that image)`` may end the pass: the pace is ``s_per_px`` until
+    the pass has measured its own."""
     plain = without_veto(decision)
     out = []
+    t0, pixels = time.monotonic(), 0
     for item in images:
         cancel.raise_if_cancelled()
-        if stop():
+        pace = (time.monotonic() - t0) / pixels if pixels else s_per_px
+        if stop(pace * item.pixels):
             break
-        score_map = model.scores(item.image, item.name)
-        stage = model.stage_of(item.image, score_map, item.name)
-        found = decide(score_map, plain, image=item.image, stage=stage)
-        out.append(ValImage(item.mask is not None and bool(item.mask.any()), found.defects))
+        image, _ = item.read()
+        score_map = model.scores(image, item.name)
+        stage = model.stage_of(image, score_map, item.name)
+        found = decide(score_map, plain, image=image, stage=stage)
+        out.append(ValImage(item.ng, found.defects))
+        pixels += item.pixels
     return out
 
 
@@ -100,7 +107,9 @@ def _best_prob(defects: Sequence[Defect], class_id: int) -> float | None:
     return max(probs) if probs else None
 
 
-def verdicts(images: Sequence[ValImage], decision: DecisionConfig, thresholds: Sequence[float | None]) -> np.ndarray:
+def verdicts(
+    images: Sequence[ValImage], decision: DecisionConfig, thresholds: Sequence[float | None]
+) -> np.ndarray:
     """Whether each image is NG with ``thresholds`` as the confirm thresholds (None: no veto)."""
     by_class = {rule.class_id: t for rule, t in zip(decision.classes, thresholds, strict=True)}
     out = np.zeros(len(images), bool)
@@ -113,11 +122,17 @@ def verdicts(images: Sequence[ValImage], decision: DecisionConfig, thresholds: S
     return out
 
 
-def effect(images: Sequence[ValImage], decision: DecisionConfig, thresholds: Sequence[float | None]) -> dict[str, int]:
+def effect(images: Sequence[ValImage], decision: DecisionConfig,
+           thresholds: Sequence[float | None]) -> dict[str, int]:  # fmt: skip
     """Overkill and escapes on the val images without the stage and with ``thresholds``."""
     labels = np.asarray([v.ng for v in images], bool)
     before = verdicts(images, decision, [None] * len(thresholds))
     after = verdicts(images, decision, thresholds)
-    return {"ok_images": int((~labels).sum()), "ng_images": int(labels.sum()),
-            "overkill_before": int((before & ~labels).sum()), "overkill_after": int((after & ~labels).sum()),
-            "escapes_before": int((~before & labels).sum()), "escapes_after": int((~after & labels).sum())}  # fmt: skip
+    return {
+        "ok_images": int((~labels).sum()),
+        "ng_images": int(labels.sum()),
+        "overkill_before": int((before & ~labels).sum()),
+        "overkill_after": int((after & ~labels).sum()),
+        "escapes_before": int((~before & labels).sum()),
+        "escapes_after": int((~after & labels).sum()),
+    }

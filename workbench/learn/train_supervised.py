@@ -132,8 +132,8 @@ def train_supervised(
         shipped, origins = _ship_decision(decision, None, train_items + val_items, cfg.task, report)
     config = replace(config, decision=shipped, decision_origin=tuple(origins))
     if cfg.region_stage and cfg.task == "segmentation":
-        config = _second_stage(project, run_dir, cfg, splits, loop.model, config, device, report, cancel, budget,
-                               metrics)  # fmt: skip
+        config = _second_stage(project, run_dir, cfg, splits, loop.model, config, device, report, cancel,
+                               budget, metrics)  # fmt: skip
     return loop.model.cpu().to(memory_format=torch.contiguous_format), RunConfig(cfg, config), metrics
 
 
