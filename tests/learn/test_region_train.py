@@ -275,3 +275,16 @@ def test_without_time_left_the_run_has_one_stage(tiny: Path) -> None:
         run.config.model.region_stage is None
         and run.config.model.decision.classes[0].confirm_threshold is None
     )
+
+
+def test_the_classifier_starts_with_every_class_equally_likely() -> None:
+    import torch
+
+    from workbench.learn.region_model import new_region_module
+    from workbench.learn.region_train import zero_head
+
+    module = new_region_module("cls-effnetlite0", 3, 4, pretrained=False).eval()
+    crops = torch.rand(2, 3, 64, 64)
+    assert not torch.allclose(module(crops), torch.full((2, 4), 0.25), atol=1e-3)  # timm's own head
+    zero_head(module.net)
+    assert torch.allclose(module(crops), torch.full((2, 4), 0.25))

@@ -51,11 +51,31 @@ class Placement:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decide_val(model: TiledModel, images: Sequence[ScanImage], decision: DecisionConfig, s_per_px: float,
+@dataclass
+class ValView:
+    """One val image as the threshold placement sees it: ``parts`` gives its pieces (the whole
+    image, or the windows the run's validation scored) with their score maps (None: score it)."""
+
+    name: str
+    ng: bool
+    pixels: int
+    parts: Callable[[], list[tuple[np.ndarray, np.ndarray | None]]]
+
+
+def whole_images(images: Sequence[ScanImage]) -> list[ValView]:
+    """Val images scored whole by the segmenter when they are decided."""
+
+    def parts(item: ScanImage) -> Callable[[], list[tuple[np.ndarray, np.ndarray | None]]]:
+        return lambda: [(item.read()[0], None)]
+
+    return [ValView(im.name, im.ng, im.pixels, parts(im)) for im in images]
+
+
+def decide_val(model: TiledModel, images: Sequence[ValView], decision: DecisionConfig, s_per_px: float,
                stop: Callable[[float], bool], cancel: CancelToken) -> list[ValImage]:  # fmt: skip
-    """Both stages on ``images`` at ``decision``'s thresholds, without a veto. Before each image,
-    ``stop(expected seconds of that image)`` may end the pass: the pace is ``s_per_px`` until
-    the pass has measured its own."""
+    """Both stages on ``images`` at ``decision``'s thresholds, without a veto (an image's defects:
+    those of all its parts). Before each image, ``stop(expected seconds of that image)`` may end
+    the pass: the pace is ``s_per_px`` until the pass has measured its own."""
     plain = without_veto(decision)
     out = []
     t0, pixels = time.monotonic(), 0
@@ -64,11 +84,12 @@ def decide_val(model: TiledModel, images: Sequence[ScanImage], decision: Decisio
         pace = (time.monotonic() - t0) / pixels if pixels else s_per_px
         if stop(pace * item.pixels):
             break
-        image, _ = item.read()
-        score_map = model.scores(image, item.name)
-        stage = model.stage_of(image, score_map, item.name)
-        found = decide(score_map, plain, image=image, stage=stage)
-        out.append(ValImage(item.ng, found.defects))
+        defects: list[Defect] = []
+        for image, stored in item.parts():
+            score_map = model.scores(image, item.name) if stored is None else stored.astype(np.float32)
+            stage = model.stage_of(image, score_map, item.name)
+            defects += decide(score_map, plain, image=image, stage=stage).defects
+        out.append(ValImage(item.ng, tuple(defects)))
         pixels += item.pixels
     return out
 

@@ -3,9 +3,11 @@
 Runs after the segmenter's decision is placed (``train_supervised``), within ``region_share`` of
 the run's time limit, which the training loop reserved for it (``region_reserve``). That share is
 split: the scan of the training images gets up to ``SCAN_SHARE`` of it, placing the threshold on
-the val images what the scan's pace says it needs (at most ``VAL_SHARE``), the classifier's
-training the rest. Anything that goes wrong (no time left, nothing to learn from, an error) leaves
-the run a plain one-stage run; the log says why. docs/dev/architecture.md, "Second stage: training".
+the val images ``STORED_VAL_SHARE`` when the best validation's score maps are at hand (the
+classifier alone runs), else what the scan's pace says whole val images need (at most
+``VAL_SHARE``), and the classifier's training the rest. Anything that goes wrong (no time left,
+nothing to learn from, an error) leaves the run a plain one-stage run; the log says why.
+docs/dev/architecture.md, "Second stage: training".
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from workbench.learn.models import freeze_early
 from workbench.learn.region_data import CropSet, ScanImage, interleave, scan_crops
 from workbench.learn.region_fit import BATCH, FitResult, fit_region_module
 from workbench.learn.region_model import REGION_MODEL, RegionScoreModel, new_region_module, save_region_module
-from workbench.learn.region_threshold import Placement, ValImage, decide_val, effect, place_confirm
+from workbench.learn.region_threshold import (
+    Placement,
+    ValImage,
+    ValView,
+    decide_val,
+    effect,
+    place_confirm,
+    whole_images,
+)
 from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train_loop import Reporter
 from workbench.learn.weights import says_loaded
@@ -42,6 +52,7 @@ from workbench.learn.weights import says_loaded
 SCAN_SHARE = 0.35  # of the stage's time: scanning the training images
 VAL_SHARE = 0.25  # of the stage's time, at most: placing the threshold on the val images
 VAL_PACE = 1.5  # a val image through both stages takes this many times its scan (until measured)
+STORED_VAL_SHARE = 0.1  # of the stage's time, kept for the val pass on the validation's stored maps
 SAVE_S = 2.0  # kept back for saving the run after the stage
 MIN_STAGE_S = 3.0  # a stage with less time than this is left out
 MIN_FIT_S = 1.0  # ... and one whose classifier would train for less than this
@@ -66,8 +77,11 @@ def region_reserve(cfg: TrainConfig) -> float:
 
 def train_region_stage(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples,
                        model: torch.nn.Module, config: ModelConfig, device: torch.device, report: Reporter,
-                       cancel: CancelToken, budget: TimeBudget) -> StageResult | None:  # fmt: skip
-    """The run's model config with a second stage (``classifier.pt`` written), or None (logged why)."""
+                       cancel: CancelToken, budget: TimeBudget,
+                       stored: list[ValView] | None = None) -> StageResult | None:  # fmt: skip
+    """The run's model config with a second stage (``classifier.pt`` written), or None (logged why).
+    ``stored``: the val images as the run's best validation scored them (their windows and maps),
+    on which the decision was placed; without them the val images are scored whole."""
     seconds = _stage_seconds(cfg, budget)
     if seconds is not None and seconds < MIN_STAGE_S:
         return _left_out(report, budget, log_lines.REGION_NO_TIME(left=max(seconds, 0.0)))
@@ -83,7 +97,7 @@ def train_region_stage(project: Project, run_dir: Path, cfg: TrainConfig, splits
     )
     run = _StageRun(project, run_dir, cfg, model, config, stage, device, report, cancel, budget, seconds)
     try:
-        return run.train(splits)
+        return run.train(splits, stored)
     except Cancelled:
         raise
     except Exception as exc:  # the run still ships its segmenter: say why the stage is missing
@@ -118,7 +132,7 @@ class _StageRun:
         self.start = time.monotonic()
         self.deadline = None if seconds is None else self.start + seconds
 
-    def train(self, splits: SplitSamples) -> StageResult | None:
+    def train(self, splits: SplitSamples, stored: list[ValView] | None) -> StageResult | None:
         cfg, seconds = self.cfg, self.seconds
         if seconds is None:
             self.report.log(log_lines.REGION_BUDGET_NONE())
@@ -130,13 +144,18 @@ class _StageRun:
         crops = self.scan(train_images)
         if not any(crops.labels) or all(crops.labels):
             return _left_out(self.report, self.budget, log_lines.REGION_NO_CROPS())
-        val_images = interleave(*scan_images(self.project, splits.val, cfg.seed))
-        pace = crops.seconds / max(sum(im.pixels for im in train_images[: crops.scanned]), 1)
-        fit_s = self._fit_seconds(VAL_PACE * pace * sum(im.pixels for im in val_images))
+        if stored is not None:  # the segmenter's maps are known: the pass runs the classifier only
+            val_images, pace = stored, 0.0
+            val_s = STORED_VAL_SHARE * (self.seconds or 0.0)
+        else:
+            val_images = whole_images(interleave(*scan_images(self.project, splits.val, cfg.seed)))
+            pace = VAL_PACE * crops.seconds / max(sum(im.pixels for im in train_images[: crops.scanned]), 1)
+            val_s = pace * sum(im.pixels for im in val_images)
+        fit_s = self._fit_seconds(val_s)
         if fit_s is not None and fit_s < MIN_FIT_S:
             return _left_out(self.report, self.budget, log_lines.REGION_NO_TIME(left=max(fit_s, 0.0)))
         module, fit = self.fit(crops, fit_s)
-        decided, placement = self.place(module, val_images, VAL_PACE * pace)
+        decided, placement = self.place(module, val_images, pace)
         save_region_module(self.run_dir, module.cpu())
         moved = effect(decided, self.config.decision, placement.thresholds)
         self.report.log(log_lines.REGION_VAL_EFFECT(**moved))
@@ -184,6 +203,7 @@ class _StageRun:
         self.report.log(log_lines.MODEL_SOURCE(model=REGION_MODEL, source=source))
         if says_loaded(source):  # the pretrained early layers stay: steps about 1.3x faster (2-core CPU)
             freeze_early(module.net, REGION_MODEL)
+        zero_head(module.net)
         n = len(crops.labels)
         steps = _max_steps(cfg, n, seconds)
         if seconds is None:
@@ -202,7 +222,7 @@ class _StageRun:
                                                  loss=fit.loss))  # fmt: skip
         return module, fit
 
-    def place(self, module: RegionScoreModel, images: Sequence[ScanImage],
+    def place(self, module: RegionScoreModel, images: Sequence[ValView],
               s_per_px: float) -> tuple[list[ValImage], Placement]:  # fmt: skip
         staged = replace(self.config, region_stage=self.stage, region_model=REGION_MODEL)
         both = LoadedRun(self.run_dir, staged, self.model, self.device, batch=2, region_module=module)
@@ -246,6 +266,18 @@ def _reader(project: Project, sample: Sample, ng: bool) -> Callable[[], tuple[np
         return image, project.read_mask(sample) if ng else None
 
     return read
+
+
+def zero_head(net: torch.nn.Module) -> None:
+    """Start the last linear layer at zero: every class equally likely. timm's EfficientNet draws
+    it from +-1/sqrt(outputs), which for a handful of outputs starts at a loss of about 7 instead
+    of ln(outputs), and a stage of a few dozen steps spends them unlearning that."""
+    linears = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    if linears:
+        with torch.no_grad():
+            linears[-1].weight.zero_()
+            if linears[-1].bias is not None:
+                linears[-1].bias.zero_()
 
 
 def _max_steps(cfg: TrainConfig, crops: int, seconds: float | None) -> int:
