@@ -22,9 +22,24 @@ from workbench.core.region_stage import RegionStage, proposals
 from workbench.core.run_config import RunConfig
 from workbench.learn.infer import load_run
 from workbench.learn.presets import ConfigError, resolve_config
-from workbench.learn.region_data import IGNORED, CropSet, good_boxes, interleave, mask_regions, overlap_labels
-from workbench.learn.region_threshold import DEFAULT_CONFIRM, ValImage, effect, place_confirm
-from workbench.learn.region_train import SAVE_S, _stage_seconds, region_reserve
+from workbench.learn.region_data import (
+    IGNORED,
+    CropSet,
+    good_boxes,
+    interleave,
+    mask_regions,
+    overlap_labels,
+    scan_crops,
+)
+from workbench.learn.region_threshold import (
+    DEFAULT_CONFIRM,
+    ValImage,
+    decide_val,
+    effect,
+    place_confirm,
+    whole_images,
+)
+from workbench.learn.region_train import SAVE_S, _stage_seconds, region_reserve, scan_images
 from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train import run_training
 
@@ -259,6 +274,33 @@ def test_a_tiny_run_trains_and_ships_both_stages(tiny: Path) -> None:
     assert calls  # the second stage looked at what the first proposed
     looked = [d for d in result.defects + result.vetoed if d["defect_prob"] is not None]
     assert looked and all(d["named_class"] == 1 for d in looked)
+    _scan_and_val_whole_images(tiny, loaded)
+
+
+def _scan_and_val_whole_images(root: Path, loaded: Any) -> None:
+    """The scan stops when told (it predicts each image's cost from its pace), and the val pass
+    on whole images (a run whose validation kept no maps) decides both stages."""
+    with Project.open(root) as project:
+        samples = project.samples()
+        train = interleave(*scan_images(project, [s for s in samples if s.split == "train"], 0))
+        val = interleave(*scan_images(project, [s for s in samples if s.split == "val"], 0))
+        assert [im.ng for im in train] == [True, False, True, False]  # NG, OK, NG, OK
+        expected: list[float] = []
+
+        def stop(seconds: float) -> bool:
+            expected.append(seconds)
+            return len(expected) > 2
+
+        stage = loaded.region_stage
+        crops = scan_crops(loaded, train, stage, [1], 0, stop)
+        assert crops.scanned == 2 and expected[0] == 0.0 and expected[1] > 0.0
+        assert crops.counts()["defect"] >= 1 and crops.counts()["good"] >= 1
+        decided = decide_val(
+            loaded, whole_images(val), loaded.decision_config, 0.0, lambda s: False, CancelToken()
+        )
+    assert [v.ng for v in decided] == [im.ng for im in val]
+    found = [d for v in decided if v.ng for d in v.defects]
+    assert found and all(d.defect_prob is not None for d in found)
 
 
 def test_without_time_left_the_run_has_one_stage(tiny: Path) -> None:
