@@ -330,3 +330,19 @@ def test_the_classifier_starts_with_every_class_equally_likely() -> None:
     assert not torch.allclose(module(crops), torch.full((2, 4), 0.25), atol=1e-3)  # timm's own head
     zero_head(module.net)
     assert torch.allclose(module(crops), torch.full((2, 4), 0.25))
+
+
+def test_the_job_spec_carries_the_stage_setting(tiny: Path) -> None:
+    """The window and the CLI both record a run through ``new_train_spec``; the job resolves its
+    config again from the spec, so the setting survives both ends."""
+    from workbench.services.job_specs import TrainSpec
+    from workbench.services.training import new_train_spec
+
+    with Project.open(tiny) as project:
+        spec = new_train_spec(project, {"preset": "fast", "region_stage": True, "region_share": 0.3})
+        assert project.run(spec.run_id or "").config.train.region_stage
+    assert isinstance(spec, TrainSpec) and spec.config["region_stage"] is True
+    cfg = resolve_config(spec.config["task"], spec.config["preset"], spec.config)
+    assert cfg.region_stage and cfg.region_share == 0.3
+    with Project.open(tiny) as project, pytest.raises(ConfigError, match="region_share"):
+        new_train_spec(project, {"preset": "fast", "region_share": 2.0})
