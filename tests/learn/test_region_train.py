@@ -346,3 +346,16 @@ def test_the_job_spec_carries_the_stage_setting(tiny: Path) -> None:
     assert cfg.region_stage and cfg.region_share == 0.3
     with Project.open(tiny) as project, pytest.raises(ConfigError, match="region_share"):
         new_train_spec(project, {"preset": "fast", "region_share": 2.0})
+
+
+def test_workbench_train_says_what_the_stage_did() -> None:
+    from workbench.commands.learn_cmds import region_summary
+
+    region = {"steps": 45, "crops": {"0": 10, "1": 3}, "thresholds": {"1": 0.0895, "2": None},
+              "val": {"overkill_before": 2, "overkill_after": 1, "ok_images": 5}}  # fmt: skip
+    assert region_summary(region) == (
+        "second stage: 45 steps on 13 crops; classifier threshold per class id 1: 0.0895, 2: none; "
+        "val overkill 2 -> 1 of 5 good"
+    )
+    assert region_summary({"skipped": "second stage left out, the run has one stage: x"}).endswith(": x")
+    assert region_summary(None) == ""

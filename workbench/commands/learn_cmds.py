@@ -163,7 +163,22 @@ def _print_result(result: dict[str, Any]) -> None:
 
     for origin in result.get("decision_origin") or []:
         print("decision " + describe(origin))
+    if line := region_summary(m.get("region")):
+        print(line)
     print(run_id)
+
+
+def region_summary(region: dict[str, Any] | None) -> str:
+    """One line on the run's second stage from its ``metrics.json`` section ("" without one)."""
+    if not region:
+        return ""
+    if "thresholds" not in region:
+        return str(region.get("skipped") or "")
+    val = region.get("val") or {}
+    shown = ", ".join(f"{k}: {'none' if t is None else t}" for k, t in region["thresholds"].items())
+    return (f"second stage: {region.get('steps')} steps on {sum(region.get('crops', {}).values())} crops; "
+            f"classifier threshold per class id {shown}; val overkill {val.get('overkill_before')} -> "
+            f"{val.get('overkill_after')} of {val.get('ok_images')} good")  # fmt: skip
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
