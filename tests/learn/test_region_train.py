@@ -144,6 +144,17 @@ def test_confirm_threshold_is_half_the_highest_without_an_added_escape() -> None
     assert place_confirm([], decision).thresholds == [0.5, 0.5]
 
 
+def test_the_regions_on_a_labelled_defect_are_the_ones_kept() -> None:
+    """A val NG image found both on its defect (0.4) and by a false alarm (0.9): the threshold keeps
+    the defect, not merely the image NG; an image found only by false alarms keeps those."""
+    decision = DecisionConfig(classes=[ClassRule(1, "scratch", 0.5), ClassRule(2, "spot", 0.5)])
+    on = ValImage(True, (_defect(1, 0.4), _defect(2, 0.9)), (True, False))
+    assert place_confirm([on], decision).highest == [0.4, None]
+    lucky = ValImage(True, (_defect(1, 0.7), _defect(2, 0.9)), (False, False))
+    assert place_confirm([on, lucky], decision).highest == [0.4, 0.9]
+    assert place_confirm([on, lucky], decision).thresholds == [0.2, 0.45]
+
+
 def test_region_settings_are_checked() -> None:
     assert resolve_config("segmentation", "balanced").region_stage
     assert resolve_config("segmentation", "accurate").region_stage

@@ -5,9 +5,12 @@ gives its defects and, for each region the classifier looked at, the defect prob
 (``Defect.defect_prob``). A veto only removes regions, so any confirm threshold re-decides from
 these defects: a region is vetoed when its probability is below its class's threshold.
 
-Per class, the highest threshold that adds no escape is the lowest, over the val NG images the
-segmenter finds through that class's channel, of the image's highest defect probability in that
-channel (a region the classifier did not look at is never vetoed: it counts as 1). The shipped
+The regions of a val NG image that must stay are those on its labelled defect (their box holds a
+labelled pixel), or, when the segmenter finds none there, all its NG regions (the image is NG by
+them). Per class, the highest threshold that keeps them is the lowest, over the val NG images with
+such regions of that class, of the image's highest defect probability among them (a region the
+classifier did not look at is never vetoed: it counts as 1): no found defect is vetoed and no val
+NG image the segmenter finds turns OK. The shipped
 threshold is half of that (a margin for parts the validation did not show), rounded down to four
 decimals; a class without such an image gets ``DEFAULT_CONFIRM`` (0.5); a class whose half rounds
 to 0 gets no veto (None).
@@ -28,16 +31,20 @@ from workbench.core.decisions import DecisionConfig, Defect, decide
 from workbench.core.inference import TiledModel
 from workbench.learn.region_data import ScanImage
 
+Part = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]  # image, score map, mask
+
 DEFAULT_CONFIRM = 0.5  # no val NG image for a class: nothing to place its threshold on
 MARGIN = 0.5  # the shipped threshold is this share of the highest one that adds no val escape
 
 
 @dataclass
 class ValImage:
-    """One val image decided by both stages with no veto: its label and its NG defects."""
+    """One val image decided by both stages with no veto: its label, its defects and, for each,
+    whether its box holds a labelled pixel (empty: the mask is unknown)."""
 
     ng: bool
     defects: tuple[Defect, ...]
+    on_defect: tuple[bool, ...] = ()
 
 
 @dataclass
@@ -54,19 +61,24 @@ class Placement:
 @dataclass
 class ValView:
     """One val image as the threshold placement sees it: ``parts`` gives its pieces (the whole
-    image, or the windows the run's validation scored) with their score maps (None: score it)."""
+    image, or the windows the run's validation scored) with their score maps (None: score it)
+    and masks (nonzero: labelled; None: unknown)."""
 
     name: str
     ng: bool
     pixels: int
-    parts: Callable[[], list[tuple[np.ndarray, np.ndarray | None]]]
+    parts: Callable[[], list[Part]]
 
 
 def whole_images(images: Sequence[ScanImage]) -> list[ValView]:
     """Val images scored whole by the segmenter when they are decided."""
 
-    def parts(item: ScanImage) -> Callable[[], list[tuple[np.ndarray, np.ndarray | None]]]:
-        return lambda: [(item.read()[0], None)]
+    def parts(item: ScanImage) -> Callable[[], list[Part]]:
+        def read() -> list[Part]:
+            image, mask = item.read()
+            return [(image, None, mask)]
+
+        return read
 
     return [ValView(im.name, im.ng, im.pixels, parts(im)) for im in images]
 
@@ -85,11 +97,14 @@ def decide_val(model: TiledModel, images: Sequence[ValView], decision: DecisionC
         if stop(pace * item.pixels):
             break
         defects: list[Defect] = []
-        for image, stored in item.parts():
+        marks: list[bool] = []
+        for image, stored, mask in item.parts():
             score_map = model.scores(image, item.name) if stored is None else stored.astype(np.float32)
             stage = model.stage_of(image, score_map, item.name)
-            defects += decide(score_map, plain, image=image, stage=stage).defects
-        out.append(ValImage(item.ng, tuple(defects)))
+            found = decide(score_map, plain, image=image, stage=stage).defects
+            defects += found
+            marks += [mask is not None and bool(mask[d.y : d.y + d.h, d.x : d.x + d.w].any()) for d in found]
+        out.append(ValImage(item.ng, tuple(defects), tuple(marks)))
         pixels += item.pixels
     return out
 
@@ -106,7 +121,7 @@ def place_confirm(images: Sequence[ValImage], decision: DecisionConfig) -> Place
     highest: list[float | None] = []
     caught: list[int] = []
     for rule in rules:
-        best = [_best_prob(v.defects, rule.class_id) for v in images if v.ng]
+        best = [_best_prob(v, rule.class_id) for v in images if v.ng]
         found = [b for b in best if b is not None]
         caught.append(len(found))
         highest.append(min(found) if found else None)
@@ -120,11 +135,14 @@ def place_confirm(images: Sequence[ValImage], decision: DecisionConfig) -> Place
     return Placement(thresholds, highest, caught, len(images))
 
 
-def _best_prob(defects: Sequence[Defect], class_id: int) -> float | None:
-    """The highest defect probability of an image's NG regions of a class (1: one not looked at);
-    None when the segmenter finds none."""
-    probs = [1.0 if d.defect_prob is None else d.defect_prob
-             for d in defects if d.class_id == class_id and d.verdict == "NG"]  # fmt: skip
+def _best_prob(image: ValImage, class_id: int) -> float | None:
+    """The highest defect probability among the regions of a class that must stay (1: one not
+    looked at); None when none of them is of that class. The regions that must stay are the NG
+    regions on a labelled defect, or all NG regions when none is (the image is NG by them)."""
+    flags = image.on_defect or (False,) * len(image.defects)
+    ng = [(d, on) for d, on in zip(image.defects, flags, strict=True) if d.verdict == "NG"]
+    keep = [d for d, on in ng if on] or [d for d, _ in ng]
+    probs = [1.0 if d.defect_prob is None else d.defect_prob for d in keep if d.class_id == class_id]
     return max(probs) if probs else None
 
 

@@ -9,7 +9,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from workbench.core.cancel import CancelToken
@@ -28,7 +27,7 @@ from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
 from workbench.learn.models import default_normalization, freeze_early, get_model, model_info
 from workbench.learn.presets import ConfigError
-from workbench.learn.region_threshold import ValView
+from workbench.learn.region_threshold import Part, ValView
 from workbench.learn.region_train import region_reserve, train_region_stage
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
@@ -231,8 +230,10 @@ def stored_val(validation: _Validation) -> list[ValView] | None:
             m.shape[-2:] != (w.h, w.w) for w, m in zip(wins, record.maps)
         ):
             return None
-        parts: list[tuple[np.ndarray, np.ndarray | None]] = [
-            (item.image[w.y : w.y + w.h, w.x : w.x + w.w], m) for w, m in zip(wins, record.maps)
+        masks = record.targets if len(record.targets) == len(wins) else [None] * len(wins)
+        parts: list[Part] = [
+            (item.image[w.y : w.y + w.h, w.x : w.x + w.w], m, t)
+            for w, m, t in zip(wins, record.maps, masks, strict=True)
         ]
         name, pixels = f"sample {item.sample_id}", sum(w.pixels for w in wins)
         views.append(ValView(name, record.label == "ng", pixels, partial(list, parts)))
