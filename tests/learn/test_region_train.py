@@ -370,3 +370,21 @@ def test_workbench_train_says_what_the_stage_did() -> None:
     )
     assert region_summary({"skipped": "second stage left out, the run has one stage: x"}).endswith(": x")
     assert region_summary(None) == ""
+
+
+def test_a_stage_that_fails_leaves_a_one_stage_run(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbench.learn.region_train as region_train
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(region_train, "fit_region_module", broken)
+    run_id, metrics, rec = _train(tiny)
+    said = "second stage left out, the run has one stage: it failed: RuntimeError: out of memory"
+    assert said in rec.logs and metrics["region"] == {"skipped": said}
+    with Project.open(tiny) as project:
+        run = project.run(run_id)
+    assert (
+        run.status == "completed" and run.config.model is not None and run.config.model.region_stage is None
+    )
+    assert load_run(tiny, run_id).region_module is None
