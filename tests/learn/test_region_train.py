@@ -388,3 +388,18 @@ def test_a_stage_that_fails_leaves_a_one_stage_run(tiny: Path, monkeypatch: pyte
         run.status == "completed" and run.config.model is not None and run.config.model.region_stage is None
     )
     assert load_run(tiny, run_id).region_module is None
+
+
+@pytest.mark.slow
+def test_a_time_limited_run_splits_its_budget(tiny: Path) -> None:
+    """With a limit, the loop keeps the stage's share back and the stage trains within it; a tiny
+    project's one epoch ends long before that share (so the outcome does not hang on the CPU)."""
+    run_id, metrics, rec = _train(tiny, time_limit=30.0, region_share=0.5)
+    assert (tiny / "runs" / run_id / "classifier.pt").is_file()
+    assert any(line.startswith("second stage: the region classifier gets ") for line in rec.logs)
+    assert any(line.startswith("second stage: training cls-effnetlite0 on ") and "for up to" in line
+               for line in rec.logs)  # fmt: skip
+    region = metrics["region"]
+    assert region["steps"] >= 1 and region["thresholds"]
+    phases = [p["phase"] for p in metrics["time"]["phases"]]
+    assert phases.index("decision") < phases.index("region_scan") < phases.index("region_train")
