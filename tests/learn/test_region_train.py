@@ -194,7 +194,7 @@ def test_set_parses_typed_settings() -> None:
                       ("region_stage=maybe", "true or false"),
                       ("region_input=6.5", "whole number"), ("region_share=much", "a number"),
                       ("region_stage", "KEY=VALUE"), ("augment=[1]", "JSON object"),
-                      ("task=anomaly", "unknown setting")):  # fmt: skip
+                      ("task=anomaly", "its own option: --task")):  # fmt: skip
         with pytest.raises(argparse.ArgumentTypeError, match=said):
             _setting(bad)
     with pytest.raises(ValueError, match="unknown setting 'x'"):

@@ -66,6 +66,9 @@ SETTING_KINDS = {f.name: str(f.type) for f in fields(TrainConfig) if f.name not 
 
 
 def _setting(text: str) -> tuple[str, Any]:
+    key = text.partition("=")[0].strip()
+    if key in ("task", "preset"):
+        raise argparse.ArgumentTypeError(f"{key} has its own option: --{key}")
     try:
         return parse_setting(text, SETTING_KINDS)
     except ValueError as exc:
