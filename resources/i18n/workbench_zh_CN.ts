@@ -1106,6 +1106,74 @@
         <translation>时间上限：未在验证集上确定判定规则（交付默认阈值）</translation>
     </message>
     <message>
+        <source>second stage: the region classifier gets {seconds} s of the {limit} s limit ({share}): scan of the training images up to {scan} s, placing its threshold up to {val} s, training the rest</source>
+        <translation>第二阶段：区域分类器占用时间上限 {limit} s 中的 {seconds} s（{share}）：扫描训练图像最多 {scan} s，确定其阈值最多 {val} s，其余用于训练</translation>
+    </message>
+    <message>
+        <source>second stage: no time limit; the region classifier scans every training image and trains a fixed number of steps</source>
+        <translation>第二阶段：无时间上限；区域分类器扫描全部训练图像，并训练固定的步数</translation>
+    </message>
+    <message>
+        <source>second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})</source>
+        <translation>第二阶段：用分割模型按其阈值（{levels}）扫描 {images} 张训练图像</translation>
+    </message>
+    <message>
+        <source>second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} defect crop(s), {false_alarms} false alarm(s), {good} good crop(s)</source>
+        <translation>第二阶段：{seconds} s 内扫描了 {images} 张训练图像中的 {scanned} 张：{defects} 个缺陷裁剪、{false_alarms} 处过检、{good} 个良品区域裁剪</translation>
+    </message>
+    <message>
+        <source>second stage: training {model} on {crops} crops of {size} px for up to {seconds} s</source>
+        <translation>第二阶段：在 {crops} 个 {size} px 的裁剪上训练 {model}，最多 {seconds} s</translation>
+    </message>
+    <message>
+        <source>second stage: training {model} on {crops} crops of {size} px for {steps} steps</source>
+        <translation>第二阶段：在 {crops} 个 {size} px 的裁剪上训练 {model}，共 {steps} 步</translation>
+    </message>
+    <message>
+        <source>second stage: training the region classifier {percent}%</source>
+        <translation>第二阶段：训练区域分类器 {percent}%</translation>
+    </message>
+    <message>
+        <source>second stage: {steps} steps ({epochs} epochs) in {seconds} s, loss {loss}</source>
+        <translation>第二阶段：{seconds} s 内 {steps} 步（{epochs} 轮），损失 {loss}</translation>
+    </message>
+    <message>
+        <source>classifier threshold of {name}: {threshold}, half the highest ({highest}) that vetoes none of the {ng} val NG image(s) the segmenter finds ({seen} of {total} val images decided)</source>
+        <translation>{name} 的分类器阈值：{threshold}，即不否决分割模型检出的 {ng} 张验证集 NG 图像的最高阈值（{highest}）的一半（已判定 {total} 张验证集图像中的 {seen} 张）</translation>
+    </message>
+    <message>
+        <source>classifier threshold of {name}: {threshold}, the default: no val NG image the segmenter finds ({seen} of {total} val images decided)</source>
+        <translation>{name} 的分类器阈值：{threshold}，默认值：分割模型未检出任何验证集 NG 图像（已判定 {total} 张验证集图像中的 {seen} 张）</translation>
+    </message>
+    <message>
+        <source>classifier threshold of {name}: none (no veto): the classifier gives one of the {ng} val NG image(s) almost no defect probability</source>
+        <translation>{name} 的分类器阈值：无（不否决）：分类器给 {ng} 张验证集 NG 图像之一的缺陷概率几乎为零</translation>
+    </message>
+    <message>
+        <source>second stage on the val images: overkill {overkill_before} -&gt; {overkill_after} of {ok_images} good, escapes {escapes_before} -&gt; {escapes_after} of {ng_images} NG</source>
+        <translation>第二阶段在验证集图像上：{ok_images} 张良品中过检 {overkill_before} -&gt; {overkill_after}，{ng_images} 张 NG 中漏检 {escapes_before} -&gt; {escapes_after}</translation>
+    </message>
+    <message>
+        <source>second stage left out, the run has one stage: {why}</source>
+        <translation>未训练第二阶段，本训练记录只有一个阶段：{why}</translation>
+    </message>
+    <message>
+        <source>no time left for it ({left} s)</source>
+        <translation>没有剩余时间（{left} s）</translation>
+    </message>
+    <message>
+        <source>the project has no defect classes</source>
+        <translation>项目没有缺陷类别</translation>
+    </message>
+    <message>
+        <source>the scan found no defect crops or no good crops to learn from</source>
+        <translation>扫描未找到可供学习的缺陷裁剪或良品裁剪</translation>
+    </message>
+    <message>
+        <source>it failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
         <source>fitting {model} on {fit} good images; the threshold is placed on {val} val, {held_out} held-out good and {ng} NG training images</source>
         <translation>用 {fit} 张良品图像拟合 {model}；阈值由 {val} 张验证集图像、{held_out} 张留出的良品图像和 {ng} 张 NG 训练图像确定</translation>
     </message>

@@ -64,3 +64,59 @@ def print_json(obj: Any) -> None:
 
 def open_project(folder: str, readonly: bool = False) -> Project:
     return Project.open(folder, readonly=readonly)
+
+
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+NONE_WORDS = ("none", "null")
+
+
+def parse_value(text: str, kind: str) -> Any:
+    """``text`` as a value of the dataclass field type ``kind`` (``"bool"``, ``"int"``,
+    ``"float | None"``, ``"dict[str, Any]"`` ...); a ``ValueError`` saying what it takes otherwise."""
+    options = [k.strip() for k in kind.split("|")]
+    word = text.strip()
+    if "None" in options and word.lower() in NONE_WORDS:
+        return None
+    base = next((k for k in options if k != "None"), "str")
+    if base == "bool":
+        if word.lower() in TRUE_WORDS:
+            return True
+        if word.lower() in FALSE_WORDS:
+            return False
+        raise ValueError(f"takes true or false, got {text!r}")
+    if base in ("int", "float"):
+        try:
+            return int(word) if base == "int" else float(word)
+        except ValueError:
+            raise ValueError(
+                f"takes {'a whole number' if base == 'int' else 'a number'}, got {text!r}"
+            ) from None
+    if base.startswith("dict"):
+        try:
+            value = json.loads(word)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise ValueError(f'takes a JSON object such as {{"rot90": false}}, got {text!r}')
+        return value
+    return text
+
+
+def parse_setting(text: str, kinds: dict[str, str]) -> tuple[str, Any]:
+    """``"KEY=VALUE"`` -> ``(key, value)`` typed by ``kinds`` (setting name -> field type);
+    a ``ValueError`` naming an unknown key (with the nearest known ones) or a bad value."""
+    import difflib
+
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"takes KEY=VALUE, got {text!r}")
+    if key not in kinds:
+        near = difflib.get_close_matches(key, list(kinds), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else f"; known: {', '.join(sorted(kinds))}"
+        raise ValueError(f"unknown setting {key!r}{hint}")
+    try:
+        return key, parse_value(value, kinds[key])
+    except ValueError as exc:
+        raise ValueError(f"{key} {exc}") from None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from workbench.commands.common import ProgressBar, open_project, print_json
+from workbench.commands.common import ProgressBar, open_project, parse_setting, print_json
 from workbench.core.project import Project
-from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES
+from workbench.core.run_config import DEFAULT_PRESET, DOUBTFUL_MODES, PRESET_NAMES, TrainConfig
 from workbench.core.types import TASKS
 from workbench.services.job_specs import JobSpec
 from workbench.services.predict import predict, prediction_samples
@@ -38,6 +39,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         choices=DOUBTFUL_MODES,
         help="doubtful parts of the train split: exclude (default) or low_weight (trained on, fewer crops)",
     )
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="KEY=VALUE",
+        help="any training setting over the preset's, repeatable (e.g. region_stage=true, region_share=0.25, "
+        "crop=320); true/false, numbers, none for an optional one",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_train)
 
@@ -50,8 +61,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_predict)
 
 
+# settings ``--set`` may change; the task and preset have their own options
+SETTING_KINDS = {f.name: str(f.type) for f in fields(TrainConfig) if f.name not in ("task", "preset")}
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    key = text.partition("=")[0].strip()
+    if key in ("task", "preset"):
+        raise argparse.ArgumentTypeError(f"{key} has its own option: --{key}")
+    try:
+        return parse_setting(text, SETTING_KINDS)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    config: dict[str, Any] = {"preset": args.preset}
+    config: dict[str, Any] = {"preset": args.preset, **dict(args.settings)}
     if args.task:  # else the project's task
         config["task"] = args.task
     for key, value in (("time_limit", args.time_limit), ("seed", args.seed), ("model", args.model),
@@ -141,7 +166,22 @@ def _print_result(result: dict[str, Any]) -> None:
 
     for origin in result.get("decision_origin") or []:
         print("decision " + describe(origin))
+    if line := region_summary(m.get("region")):
+        print(line)
     print(run_id)
+
+
+def region_summary(region: dict[str, Any] | None) -> str:
+    """One line on the run's second stage from its ``metrics.json`` section ("" without one)."""
+    if not region:
+        return ""
+    if "thresholds" not in region:
+        return str(region.get("skipped") or "")
+    val = region.get("val") or {}
+    shown = ", ".join(f"{k}: {'none' if t is None else t}" for k, t in region["thresholds"].items())
+    return (f"second stage: {region.get('steps')} steps on {sum(region.get('crops', {}).values())} crops; "
+            f"classifier threshold per class id {shown}; val overkill {val.get('overkill_before')} -> "
+            f"{val.get('overkill_after')} of {val.get('ok_images')} good")  # fmt: skip
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -72,6 +72,12 @@ class TrainConfig:
     # crops a clear image gets. Never validated on, never fitted by a good-only model.
     doubtful: str = "exclude"
     doubtful_weight: float = 0.25
+    # The second stage (segmentation, ``learn.region_train``): after the segmenter, a small classifier
+    # learns to name each region it proposes or veto it as "not a defect"; it gets ``region_share`` of
+    # the time limit and sees ``region_input``-pixel crops.
+    region_stage: bool = False
+    region_share: float = 0.2
+    region_input: int = 64
     seed: int = 0
     init_from: str | None = None  # a run folder (this or another project) to start from
     threads: int = 0  # torch CPU threads; 0 = every core

@@ -120,6 +120,52 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "decision_skipped": lambda: _t(
         "time limit: the decision was not placed on the validation (the default threshold ships)"
     ),
+    # the second stage (learn.region_train)
+    "region_budget": lambda: _t(
+        "second stage: the region classifier gets {seconds} s of the {limit} s limit ({share}): scan "
+        "of the training images up to {scan} s, placing its threshold up to {val} s, training the "
+        "rest"
+    ),
+    "region_budget_none": lambda: _t(
+        "second stage: no time limit; the region classifier scans every training image and trains a "
+        "fixed number of steps"
+    ),
+    "region_scan_started": lambda: _t(
+        "second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})"
+    ),
+    "region_scan_done": lambda: _t(
+        "second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} "
+        "defect crop(s), {false_alarms} false alarm(s), {good} good crop(s)"
+    ),
+    "region_training": lambda: _t(
+        "second stage: training {model} on {crops} crops of {size} px for up to {seconds} s"
+    ),
+    "region_training_steps": lambda: _t(
+        "second stage: training {model} on {crops} crops of {size} px for {steps} steps"
+    ),
+    "region_training_step": lambda: _t("second stage: training the region classifier {percent}%"),
+    "region_trained": lambda: _t("second stage: {steps} steps ({epochs} epochs) in {seconds} s, loss {loss}"),
+    "region_threshold": lambda: _t(
+        "classifier threshold of {name}: {threshold}, half the highest ({highest}) that vetoes none "
+        "of the {ng} val NG image(s) the segmenter finds ({seen} of {total} val images decided)"
+    ),
+    "region_threshold_default": lambda: _t(
+        "classifier threshold of {name}: {threshold}, the default: no val NG image the segmenter "
+        "finds ({seen} of {total} val images decided)"
+    ),
+    "region_threshold_none": lambda: _t(
+        "classifier threshold of {name}: none (no veto): the classifier gives one of the {ng} val NG "
+        "image(s) almost no defect probability"
+    ),
+    "region_val_effect": lambda: _t(
+        "second stage on the val images: overkill {overkill_before} -> {overkill_after} of "
+        "{ok_images} good, escapes {escapes_before} -> {escapes_after} of {ng_images} NG"
+    ),
+    "region_left_out": lambda: _t("second stage left out, the run has one stage: {why}"),
+    "region_no_time": lambda: _t("no time left for it ({left} s)"),
+    "region_no_classes": lambda: _t("the project has no defect classes"),
+    "region_no_crops": lambda: _t("the scan found no defect crops or no good crops to learn from"),
+    "region_failed": lambda: _t("it failed: {error}"),
     # good-only (anomaly) runs
     "fitting": lambda: _t(
         "fitting {model} on {fit} good images; the threshold is placed on {val} val, {held_out} held-out "

@@ -124,6 +124,66 @@ DECISION_SKIPPED = message(
     "time limit: the decision was not placed on the validation (the default threshold ships)",
 )
 
+# the second stage (``learn.region_train``)
+REGION_BUDGET = message(
+    "region_budget",
+    "second stage: the region classifier gets {seconds:.0f} s of the {limit:.0f} s limit ({share:.0%}): "
+    "scan of the training images up to {scan:.0f} s, placing its threshold up to {val:.0f} s, "
+    "training the rest",
+)
+REGION_BUDGET_NONE = message(
+    "region_budget_none",
+    "second stage: no time limit; the region classifier scans every training image and trains a "
+    "fixed number of steps",
+)
+REGION_SCAN_STARTED = message(
+    "region_scan_started",
+    "second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})",
+)
+REGION_SCAN_DONE = message(
+    "region_scan_done",
+    "second stage: scanned {scanned} of {images} training image(s) in {seconds:.0f} s: {defects} defect "
+    "crop(s), {false_alarms} false alarm(s), {good} good crop(s)",
+)
+REGION_TRAINING = message(
+    "region_training",
+    "second stage: training {model} on {crops} crops of {size} px for up to {seconds:.0f} s",
+)
+REGION_TRAINING_STEPS = message(
+    "region_training_steps", "second stage: training {model} on {crops} crops of {size} px for {steps} steps"
+)
+REGION_TRAINING_STEP = message(
+    "region_training_step", "second stage: training the region classifier {percent:.0f}%"
+)
+REGION_TRAINED = message(
+    "region_trained", "second stage: {steps} steps ({epochs:.1f} epochs) in {seconds:.0f} s, loss {loss:.3f}"
+)
+REGION_THRESHOLD = message(
+    "region_threshold",
+    "classifier threshold of {name}: {threshold:.4f}, half the highest ({highest:.4f}) that vetoes none of "
+    "the {ng} val NG image(s) the segmenter finds ({seen} of {total} val images decided)",
+)
+REGION_THRESHOLD_DEFAULT = message(
+    "region_threshold_default",
+    "classifier threshold of {name}: {threshold:.2f}, the default: no val NG image the segmenter finds "
+    "({seen} of {total} val images decided)",
+)
+REGION_THRESHOLD_NONE = message(
+    "region_threshold_none",
+    "classifier threshold of {name}: none (no veto): the classifier gives one of the {ng} val NG image(s) "
+    "almost no defect probability",
+)
+REGION_VAL_EFFECT = message(
+    "region_val_effect",
+    "second stage on the val images: overkill {overkill_before} -> {overkill_after} of {ok_images} good, "
+    "escapes {escapes_before} -> {escapes_after} of {ng_images} NG",
+)
+REGION_LEFT_OUT = message("region_left_out", "second stage left out, the run has one stage: {why}")
+REGION_NO_TIME = message("region_no_time", "no time left for it ({left:.0f} s)")
+REGION_NO_CLASSES = message("region_no_classes", "the project has no defect classes")
+REGION_NO_CROPS = message("region_no_crops", "the scan found no defect crops or no good crops to learn from")
+REGION_FAILED = message("region_failed", "it failed: {error}")
+
 # good-only (anomaly) runs
 FITTING = message(
     "fitting",

@@ -4,8 +4,10 @@
 256-pixel crops cut around defects, one "defect" channel (every class merged: the quickest signal
 for an OK/NG decision), time-boxed to a few minutes and stopped early once the validation score
 stops improving. ``balanced`` and ``accurate`` keep one channel per defect class, train on larger
-crops for longer. Any field can be overridden from the job spec. The settings themselves are
-``core.run_config.TrainConfig`` (the project records them with each run).
+crops for longer, and add the second stage (``region_stage``: a region classifier that names each
+region and vetoes false alarms, ``learn.region_train``). Any field can be overridden from the job
+spec. The settings themselves are ``core.run_config.TrainConfig`` (the project records them with
+each run).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ class ConfigError(WorkbenchError):
 _SEG = {
     "fast": {},
     "balanced": {"crop": 320, "max_epochs": 150, "time_limit": 1200.0, "crops_per_epoch": 240,
-                 "patience": 12, "lr": 1.5e-3, "warmup_steps": 30, "class_mode": "separate"},
+                 "patience": 12, "lr": 1.5e-3, "warmup_steps": 30, "class_mode": "separate",
+                 "region_stage": True},
     "accurate": {"crop": 384, "max_epochs": 300, "time_limit": 3600.0, "crops_per_epoch": 320,
                  "patience": 20, "lr": 1e-3, "warmup_steps": 50, "focal_gamma": 1.0,
-                 "class_mode": "separate", "synthetic": 0.2},
+                 "class_mode": "separate", "synthetic": 0.2, "region_stage": True},
 }  # fmt: skip
 _CLS = {
     "fast": {"model": "cls-effnetlite0", "crop": 256, "batch": 16, "max_epochs": 40, "time_limit": 300.0,
@@ -86,3 +89,15 @@ def _check(cfg: TrainConfig) -> None:
         raise ConfigError(f"doubtful_weight must lie in (0, 1], got {cfg.doubtful_weight}")
     if not 0.0 <= cfg.scan_share <= 10.0:
         raise ConfigError(f"scan_share must lie in [0, 10] (a share of the val pixels), got {cfg.scan_share}")
+    _check_region(cfg)
+
+
+def _check_region(cfg: TrainConfig) -> None:
+    if cfg.region_stage and cfg.task != "segmentation":
+        raise ConfigError(f"region_stage (the second-stage classifier) is for segmentation, not {cfg.task}")
+    if not 0.0 < cfg.region_share < 1.0:
+        raise ConfigError(
+            f"region_share must lie in (0, 1) (a share of the time limit), got {cfg.region_share}"
+        )
+    if cfg.region_input < 32 or cfg.region_input % 32:
+        raise ConfigError(f"region_input must be a multiple of 32 (at least 32), got {cfg.region_input}")

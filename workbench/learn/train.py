@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,9 @@ TaskResult = tuple[torch.nn.Module, RunConfig, dict[str, Any]]
 def train_model(project: Project, work_dir: Path, cfg: TrainConfig, splits: SplitSamples, report: Reporter,
                 cancel: CancelToken) -> TaskResult:  # fmt: skip
     """Train on ``splits`` without recording a run (the label check's fold models): the same model,
-    loop, time budget and decision as a run; ``work_dir`` holds its checkpoints."""
+    loop, time budget and decision as a run (without a second stage: the folds' models only score
+    their held-out parts); ``work_dir`` holds its checkpoints."""
+    cfg = replace(cfg, region_stage=False)
     budget = TimeBudget(cfg.time_limit)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from workbench.learn.losses import ClassificationLoss, SegmentationLoss
 from workbench.learn.mining import TrainingScanner
 from workbench.learn.models import default_normalization, freeze_early, get_model, model_info
 from workbench.learn.presets import ConfigError
+from workbench.learn.region_threshold import Part, ValView
+from workbench.learn.region_train import region_reserve, train_region_stage
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.synthetic import SyntheticDefects
 from workbench.learn.time_budget import TimeBudget
@@ -130,7 +133,27 @@ def train_supervised(
         report.log(line)
         shipped, origins = _ship_decision(decision, None, train_items + val_items, cfg.task, report)
     config = replace(config, decision=shipped, decision_origin=tuple(origins))
+    if cfg.region_stage and cfg.task == "segmentation":
+        config = _second_stage(project, run_dir, cfg, splits, loop.model, config, device, report, cancel,
+                               budget, metrics, stored_val(validation))  # fmt: skip
     return loop.model.cpu().to(memory_format=torch.contiguous_format), RunConfig(cfg, config), metrics
+
+
+def _second_stage(project: Project, run_dir: Path, cfg: TrainConfig, splits: SplitSamples, model: ScoreModel,
+                  config: ModelConfig, device: torch.device, report: Reporter, cancel: CancelToken,
+                  budget: TimeBudget, metrics: dict[str, Any],
+                  stored: list[ValView] | None) -> ModelConfig:  # fmt: skip
+    """The config with the region classifier trained and placed (``learn.region_train``), or as it
+    was when the stage was left out (the log says why); ``metrics`` gains its ``region`` section."""
+    model.eval()
+    staged = train_region_stage(
+        project, run_dir, cfg, splits, model, config, device, report, cancel, budget, stored
+    )
+    if staged is None:
+        metrics["region"] = {"skipped": budget.skipped[-1] if budget.skipped else ""}
+        return config
+    metrics["region"] = staged.metrics
+    return staged.config
 
 
 def _fit_crop(cfg: TrainConfig, items: list[TrainItem], report: Reporter) -> TrainConfig:
@@ -191,6 +214,30 @@ def _weigh_by_label(records: list[ScoredImage], validation: _Validation) -> None
     every = Counter(it.label for it in validation.items)
     for record in records:
         record.weight = every[record.label] / scored[record.label] if scored[record.label] else 1.0
+
+
+def stored_val(validation: _Validation) -> list[ValView] | None:
+    """The val images as the best validation scored them: its windows with their maps (the shipped
+    decision was placed on them); None without a best validation or when plan and maps differ."""
+    best, plan = validation.best, validation.plan
+    if best is None or plan is None or len(best.records) != len(plan.images):
+        return None
+    views = []
+    for record, idx in zip(best.records, plan.images, strict=True):
+        item = validation.items[idx]
+        wins = [w for w in plan.windows if w.item == idx]
+        if len(wins) != len(record.maps) or any(
+            m.shape[-2:] != (w.h, w.w) for w, m in zip(wins, record.maps)
+        ):
+            return None
+        masks = record.targets if len(record.targets) == len(wins) else [None] * len(wins)
+        parts: list[Part] = [
+            (item.image[w.y : w.y + w.h, w.x : w.x + w.w], m, t)
+            for w, m, t in zip(wins, record.maps, masks, strict=True)
+        ]
+        name, pixels = f"sample {item.sample_id}", sum(w.pixels for w in wins)
+        views.append(ValView(name, record.label == "ng", pixels, partial(list, parts)))
+    return views
 
 
 MIN_VAL_PIXELS = 4 * 512 * 512
@@ -292,7 +339,8 @@ def _parts(cfg: TrainConfig, model: ScoreModel, config: ModelConfig, train_items
         validate=run_validation,
         plan=plan,
         on_best=on_best,
-        end_cost=lambda: validation.decision_s or 0.0,
+        # the run's end: placing the decision, then the second stage's share of the limit
+        end_cost=lambda: (validation.decision_s or 0.0) + region_reserve(cfg),
         on_losses=record if cfg.hard_fraction > 0 else None,
         on_epoch_end=sampler.age,
         sampler_state=state,
