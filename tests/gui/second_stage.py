@@ -44,7 +44,9 @@ def _key(image: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()
 
 
-def _maps(blobs: list[tuple[float, int, int, int, float | None, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _maps(
+    blobs: list[tuple[float, int, int, int, float | None, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     yy, xx = np.mgrid[:SIZE, :SIZE]
     scores = np.full((SIZE, SIZE), 0.02, np.float32)
     confirm = np.full((SIZE, SIZE), NOT_LOOKED, np.float32)
@@ -90,7 +92,7 @@ def make_two_stage_project(root: Path) -> tuple[Path, str]:
         mask = None
         if label == "ng":
             mask = np.zeros((SIZE, SIZE), np.uint8)
-            peak, cx, cy, radius, _prob, _name = blobs[0]
+            _peak, cx, cy, radius, _prob, _name = blobs[0]
             mask[cy - radius : cy + radius, cx - radius : cx + radius] = 1
         project.add_sample([path], name=name, label=label, split="test", mask=mask)
         scores, confirm, named = _maps(blobs)

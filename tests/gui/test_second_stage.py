@@ -50,7 +50,9 @@ def pick(qtbot, page: EvaluatePageWidget, gallery: str, name: str) -> None:  # t
     qtbot.waitUntil(lambda: page.regions.view.pixmap is not None, timeout=TIMEOUT_MS)
 
 
-def test_the_classifier_control_shows_only_for_a_two_stage_evaluation(qtbot, page: EvaluatePageWidget) -> None:  # type: ignore[no-untyped-def]
+def test_the_classifier_control_shows_only_for_a_two_stage_evaluation(
+    qtbot, page: EvaluatePageWidget
+) -> None:  # type: ignore[no-untyped-def]
     assert page.has_stage and not page.classifier.isHidden()
     assert page.classifier.threshold == pytest.approx(0.5) and page.classifier.switch.isChecked()
     assert page.tabs.isTabVisible(VETOED_TAB)
@@ -61,14 +63,18 @@ def test_the_classifier_control_shows_only_for_a_two_stage_evaluation(qtbot, pag
     for path in (project.evaluation_dir("one-stage") / "maps").glob("*.npz"):
         save_map(path, load_map(path))
     page.load_evaluation("one-stage")
-    qtbot.waitUntil(lambda: page.session is not None and page.session.eval_id == "one-stage", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: page.session is not None and page.session.eval_id == "one-stage", timeout=TIMEOUT_MS
+    )
     settle(qtbot, page)
     assert not page.has_stage and page.classifier.isHidden() and not page.tabs.isTabVisible(VETOED_TAB)
     assert page.classifier.override() is None
     assert outcome_of(page, "part_3") == ("NG", "overkill")  # nothing vetoes its false alarm
 
 
-def test_the_classifier_threshold_and_switch_redecide_the_vetoed_image(qtbot, page: EvaluatePageWidget) -> None:  # type: ignore[no-untyped-def]
+def test_the_classifier_threshold_and_switch_redecide_the_vetoed_image(
+    qtbot, page: EvaluatePageWidget
+) -> None:  # type: ignore[no-untyped-def]
     assert outcome_of(page, "part_3") == ("OK", "correct")  # its false alarm is vetoed
     assert page.metrics["image.overkills"] == 0 and page.galleries["overkill"].count() == 0
     assert page.cards.overkill.value.text().startswith("0 / 3")
@@ -142,7 +148,7 @@ def test_the_second_stage_in_chinese(qtbot, page: EvaluatePageWidget) -> None:  
     assert page.regions.cell(0, 5) == "被分类器否决"
     headers = [page.regions.table.horizontalHeaderItem(c).text() for c in range(1, 6)]
     assert headers == ["缺陷类别", "分割分数", "缺陷概率", "分类器判定类别", "判定"]
-    assert page.galleries["vetoed"].item(0).text() == "part_3\n否决 1 个，分数 0.02"
+    assert page.galleries["vetoed"].item(0).text() == "part_3\n否决 1 个，得分 0.02"
 
 
 def test_the_train_page_says_whether_a_run_has_a_region_classifier(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -111,10 +111,11 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.send_button.setToolTip(
             self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
         )
-        tabs = (self.tr("Escapes"), self.tr("Overkill"), self.tr("To review"), self.tr("Vetoed by the classifier"),
-                self.tr("Compare"))  # fmt: skip
+        tabs = (self.tr("Escapes"), self.tr("Overkill"), self.tr("To review"),
+                self.tr("Vetoed by the classifier"), self.tr("Compare"))  # fmt: skip
         for index, text in enumerate(tabs):
             self.tabs.setTabText(index, text)
+        self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
         names = self._split_names()
         for i in range(self.split_combo.count()):
             self.split_combo.setItemText(i, names[self.split_combo.itemData(i)])
@@ -489,8 +490,13 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self._make_thumbnails()
 
     def _vetoed_tab_text(self) -> str:
+        """The tab's name with the number of images that have a vetoed region (once one is shown)."""
         n = sum(1 for r in self.rows if r.get("vetoed"))
-        return f"{self.tr('Vetoed by the classifier')} ({n})"
+        return (
+            f"{self.tr('Vetoed by the classifier')} ({n})"
+            if self.session is not None
+            else self.tr("Vetoed by the classifier")
+        )
 
     def class_names(self) -> dict[int, str]:
         """Class id -> name: the model's, then the project's where it has the id."""

@@ -79,8 +79,10 @@ class ClassifierControl(Retranslatable, QWidget):
     def retranslate(self) -> None:
         self.caption.setText(_t("Classifier threshold"))
         self.caption.setToolTip(
-            _t("A region counts as a defect only when the region classifier's defect probability reaches "
-               "this; below it the classifier vetoes the region")  # fmt: skip
+            _t(
+                "A region counts as a defect only when the region classifier's defect probability reaches "
+                "this; below it the classifier vetoes the region"
+            )
         )
         self.switch.setText(_t("Region classifier on"))
         self.switch.setToolTip(_t("Off: every region the segmenter finds counts, as without a second stage"))
@@ -236,8 +238,9 @@ class RegionView(QWidget):
 
 def region_table() -> ResultTableWidget:
     """One row per region of the picked image."""
-    return ResultTableWidget(lambda: ["#", _t("Defect class"), _t("Segmenter score"), _t("Defect probability"),
-                                      _t("Named class"), _t("Verdict"), _t("Area (px)")])  # fmt: skip
+    return ResultTableWidget(lambda: ["#", _t("Defect class"), _t("Segmenter score"),
+                                      _t("Defect probability"), _t("Named class"), _t("Verdict"),
+                                      _t("Area (px)")])  # fmt: skip
 
 
 class RegionPanel(Retranslatable, QWidget):

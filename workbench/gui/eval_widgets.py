@@ -281,7 +281,9 @@ class GalleryWidget(Retranslatable, QListWidget):
             item = self.item(i)
             if self.vetoed:
                 n, score = str(len(r.get("vetoed") or [])), f"{r['image_score']:.2f}"
-                item.setText(f"{r['name']}\n" + _t("%1 vetoed, score %2").replace("%1", n).replace("%2", score))
+                item.setText(
+                    f"{r['name']}\n" + _t("%1 vetoed, score %2").replace("%1", n).replace("%2", score)
+                )
             else:
                 item.setText(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
             item.setToolTip(_t("Click to see its regions; double-click to open it in the label canvas"))
