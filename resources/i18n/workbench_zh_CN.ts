@@ -2561,8 +2561,8 @@ Export it anyway?</source>
         <translation>无区域分类器：只有分割训练记录有第二阶段。</translation>
     </message>
     <message>
-        <source>No region classifier: it is off in the fast preset.</source>
-        <translation>无区域分类器：fast 预设中不启用。</translation>
+        <source>No region classifier: it is off in the Quick preset.</source>
+        <translation>无区域分类器：“快速”预设中不启用。</translation>
     </message>
     <message>
         <source>Region classifier (second stage, names %1): off in the shipped decision, it vetoes nothing.</source>

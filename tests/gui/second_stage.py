@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from workbench.core.decisions import ClassRule, DecisionConfig
@@ -59,6 +60,15 @@ def _maps(
     return scores[None], confirm, named
 
 
+def _surface(rng: np.random.Generator) -> np.ndarray:
+    """A machined-metal look: a soft gradient, fine grain along the rows."""
+    yy, xx = np.mgrid[:SIZE, :SIZE].astype(np.float32)
+    base = 120 + 30 * np.sin(xx / SIZE * 2.5 + 0.6) + 10 * yy / SIZE
+    grain = cv2.blur(rng.normal(0, 12, (SIZE, SIZE)).astype(np.float32), (9, 1))
+    grey = np.clip(base + grain, 0, 255).astype(np.uint8)
+    return np.stack([grey, grey, np.clip(grey.astype(np.int16) + 6, 0, 255).astype(np.uint8)], axis=2)
+
+
 def _add_run(project: Project) -> str:
     rule = ClassRule(1, "scratch", 0.5, confirm_threshold=CONFIRM)
     decision = DecisionConfig(classes=[rule])
@@ -84,7 +94,7 @@ def make_two_stage_project(root: Path) -> tuple[Path, str]:
     by_name: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
     rng = np.random.default_rng(3)
     for i, (name, label, blobs) in enumerate(PLAN):
-        image = rng.integers(70, 180, (SIZE, SIZE, 3), dtype=np.uint8)
+        image = _surface(rng)
         for _peak, cx, cy, radius, _prob, _name in blobs:
             image[cy - radius // 2 : cy + radius // 2, cx - radius : cx + radius] = 40  # a dark mark
         path = root.parent / f"src_{root.name}_{i}.png"

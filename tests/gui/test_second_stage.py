@@ -168,3 +168,31 @@ def test_the_train_page_says_whether_a_run_has_a_region_classifier(qtbot, tmp_pa
         assert block.stage.text().startswith("区域分类器（第二阶段")
     finally:
         i18n.install_language("en")
+
+
+def test_the_train_page_says_why_a_run_has_no_region_classifier(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.core.decisions import DecisionConfig
+    from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
+
+    def run_line(task: str, preset: str) -> str:
+        classes = [{"id": 1, "name": "scratch"}]
+        model = ModelConfig.from_dict({"task": task, "model": "tiny", "in_channels": 3, "classes": classes,
+                                       "tile_size": 64, "overlap": 8,
+                                       "decision": DecisionConfig().to_dict()})  # fmt: skip
+        train = TrainConfig(task=task, preset=preset)
+        run = project.create_run(RunConfig(train), name=preset)
+        project.move_run(run.id, "running")
+        project.move_run(run.id, "completed", metrics={}, config=RunConfig(train, model))
+        block.show_run(project.run(run.id))
+        return block.stage.text()
+
+    block = ShippedDecisionWidget()
+    qtbot.addWidget(block)
+    with Project.create(tmp_path / "none") as project:
+        assert run_line("segmentation", "fast") == "No region classifier: it is off in the Quick preset."
+        assert run_line("segmentation", "accurate") == (
+            "No region classifier: this run was trained without a second stage."
+        )
+        assert run_line("anomaly", "balanced") == (
+            "No region classifier: only segmentation runs have a second stage."
+        )

@@ -116,6 +116,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         for index, text in enumerate(tabs):
             self.tabs.setTabText(index, text)
         self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
+        QTimer.singleShot(0, self._align_captions)  # once the classifier control has its words too
         names = self._split_names()
         for i in range(self.split_combo.count()):
             self.split_combo.setItemText(i, names[self.split_combo.itemData(i)])
@@ -123,6 +124,13 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             self.source_combo.setItemText(i, self._source_text(self.source_combo.itemData(i)))
         for i in range(self.eval_combo.count()):
             self.eval_combo.setItemText(i, self._eval_text(str(self.eval_combo.itemData(i))))
+
+    def _align_captions(self) -> None:
+        """The NG and classifier threshold sliders start at the same place."""
+        captions = (self.captions[3], self.classifier.caption)
+        width = max(c.sizeHint().width() for c in captions)
+        for c in captions:
+            c.setMinimumWidth(width)
 
     def _split_names(self) -> dict[str, str]:
         return {"test": self.tr("test"), "val": self.tr("validation"), "train": self.tr("train"),
@@ -227,7 +235,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([560, 640])
+        splitter.setSizes([480, 800])
         bottom = QHBoxLayout()
         bottom.addWidget(self.state_label, 1)
         bottom.addWidget(self.send_button)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -40,7 +40,8 @@ CTX = "EvaluatePage"
 STEPS = 1000  # slider steps over the classifier threshold range (0, 1]
 DEFAULT_CONFIRM = 0.5  # where the slider starts when the shown decision has the classifier off
 COUNTED_COLOUR = "#D55E00"  # vermillion, as the page's other marks
-VETOED_COLOUR = "#8C8C8C"  # grey: readable on the image and on both themes
+VETOED_COLOUR = "#BDBDBD"  # light grey, over a dark halo on the picture
+VETOED_TEXT = "#808080"  # vetoed rows of the table, on both themes
 VIEW_SIZE = 360  # pixels of the longer side of the picture the panel draws
 
 RegionVerdict = Literal["counted", "review", "vetoed", "not_looked"]
@@ -192,7 +193,7 @@ class RegionView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:
-        return QSize(VIEW_SIZE, VIEW_SIZE)
+        return QSize(240, 240)
 
     def set_picture(self, rgb: np.ndarray | None, scale: float) -> None:
         self.pixmap = to_pixmap(rgb) if rgb is not None else None
@@ -223,16 +224,21 @@ class RegionView(QWidget):
         font.setBold(True)
         painter.setFont(font)
         k = self.scale * factor
+        halo = QPen(QColor(0, 0, 0, 150), 4)  # keeps both boxes readable on any surface
         for line in self.lines:
             vetoed = line.verdict == "vetoed"
             pen = QPen(QColor(VETOED_COLOUR if vetoed else COUNTED_COLOUR), 2)
             pen.setStyle(Qt.PenStyle.DashLine if vetoed else Qt.PenStyle.SolidLine)
-            painter.setPen(pen)
             x, y, w, h = line.box
-            box = QRectF(left + x * k - 2, top + y * k - 2, max(w * k, 1) + 4, max(h * k, 1) + 4)
-            painter.drawRect(box)
-            text_y = box.top() - 3 if box.top() > 14 else box.bottom() + 13
-            painter.drawText(QPointF(box.left(), text_y), str(line.number))
+            box = QRectF(left + x * k - 3, top + y * k - 3, max(w * k, 1) + 6, max(h * k, 1) + 6)
+            at = QPointF(box.left(), box.top() - 4 if box.top() > 16 else box.bottom() + 14)
+            for p in (halo, pen):
+                painter.setPen(p)
+                painter.drawRect(box)
+            path = QPainterPath()
+            path.addText(at, font, str(line.number))
+            painter.strokePath(path, halo)
+            painter.fillPath(path, QColor(VETOED_COLOUR if vetoed else COUNTED_COLOUR))
         painter.end()
 
 
@@ -273,8 +279,9 @@ class RegionPanel(Retranslatable, QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(picture)
         split.addWidget(self.table)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        split.setSizes([220, 560])
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
         column.addLayout(head)
@@ -335,7 +342,7 @@ class RegionPanel(Retranslatable, QWidget):
 
     def _fill_table(self) -> None:
         self.table.setRowCount(len(self.lines))
-        grey = QColor(VETOED_COLOUR)
+        grey = QColor(VETOED_TEXT)
         for r, line in enumerate(self.lines):
             prob = "—" if line.defect_prob is None else f"{line.defect_prob:.3f}"
             values = (str(line.number), line.class_name, f"{line.score:.3f}", prob, line.named or "—",

@@ -149,7 +149,7 @@ def classifier_line(run: Run) -> str | None:
         if model.task != "segmentation":
             return _t("No region classifier: only segmentation runs have a second stage.")
         if run.config.preset == "fast":
-            return _t("No region classifier: it is off in the fast preset.")
+            return _t("No region classifier: it is off in the Quick preset.")
         return _t("No region classifier: this run was trained without a second stage.")
     names = ", ".join(model.region_stage.names)
     rules = model.shipped_decision().classes
