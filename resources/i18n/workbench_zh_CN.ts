@@ -433,6 +433,94 @@
         <translation>待复核</translation>
     </message>
     <message>
+        <source>Classifier threshold</source>
+        <translation>分类器阈值</translation>
+    </message>
+    <message>
+        <source>A region counts as a defect only when the region classifier&apos;s defect probability reaches this; below it the classifier vetoes the region</source>
+        <translation>只有区域分类器给出的缺陷概率达到此值时，区域才算作缺陷；低于此值，分类器否决该区域</translation>
+    </message>
+    <message>
+        <source>Region classifier on</source>
+        <translation>区域分类器开启</translation>
+    </message>
+    <message>
+        <source>Off: every region the segmenter finds counts, as without a second stage</source>
+        <translation>关闭：分割模型找到的每个区域都算作缺陷，如同没有第二阶段</translation>
+    </message>
+    <message>
+        <source>counted</source>
+        <translation>计为缺陷</translation>
+    </message>
+    <message>
+        <source>counted, to review</source>
+        <translation>计为缺陷，待复核</translation>
+    </message>
+    <message>
+        <source>vetoed by the classifier</source>
+        <translation>被分类器否决</translation>
+    </message>
+    <message>
+        <source>not looked at (counted)</source>
+        <translation>分类器未查看（计为缺陷）</translation>
+    </message>
+    <message>
+        <source>Open in labeling</source>
+        <translation>在标注中打开</translation>
+    </message>
+    <message>
+        <source>Open this image in the label canvas to fix its label</source>
+        <translation>在标注画布中打开此图像并修正其标签</translation>
+    </message>
+    <message>
+        <source>Segmenter score</source>
+        <translation>分割分数</translation>
+    </message>
+    <message>
+        <source>Defect probability</source>
+        <translation>缺陷概率</translation>
+    </message>
+    <message>
+        <source>Named class</source>
+        <translation>分类器判定类别</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>判定</translation>
+    </message>
+    <message>
+        <source>Area (px)</source>
+        <translation>面积 (px)</translation>
+    </message>
+    <message>
+        <source>Solid box: counted as a defect. Dashed grey box: vetoed by the region classifier.</source>
+        <translation>实线框：计为缺陷。灰色虚线框：被区域分类器否决。</translation>
+    </message>
+    <message>
+        <source>Boxes: the regions counted as defects.</source>
+        <translation>方框：计为缺陷的区域。</translation>
+    </message>
+    <message>
+        <source>Regions</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Click an image in a gallery to see its regions here.</source>
+        <translation>单击图库中的图像，在此查看其区域。</translation>
+    </message>
+    <message>
+        <source>No region passes the rules at these thresholds.</source>
+        <translation>在这些阈值下没有区域通过规则。</translation>
+    </message>
+    <message>
+        <source>doubtful</source>
+        <translation>存疑</translation>
+    </message>
+    <message>
+        <source>%1: labelled %2, called %3</source>
+        <translation>%1：标注为 %2，判定为 %3</translation>
+    </message>
+    <message>
         <source>Its exports and evaluations use this from now on; the threshold training placed is kept and `workbench decide --trained` restores it. Ship it?</source>
         <translation>此后它的导出和评估都使用这一判定；训练时设定的阈值会保留，可用 `workbench decide --trained` 恢复。确定交付吗？</translation>
     </message>
@@ -505,6 +593,10 @@
         <translation>不允许任何不良品漏过时被误判的良品</translation>
     </message>
     <message>
+        <source>%1 vetoed, score %2</source>
+        <translation>否决 %1 个，得分 %2</translation>
+    </message>
+    <message>
         <source>overkill (OK parts rejected)</source>
         <translation>过检（良品被判 NG）</translation>
     </message>
@@ -529,10 +621,6 @@
         <translation>被误判的 OK 图像</translation>
     </message>
     <message>
-        <source>Click to open it in the label canvas and fix its label</source>
-        <translation>单击在标注画布中打开并修正其标签</translation>
-    </message>
-    <message>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
@@ -555,6 +643,10 @@
     <message>
         <source>Parts two thresholds decide with no escape and no overkill; a person decides the rest</source>
         <translation>两个阈值在零漏检、零过检下自动判定的零件；其余由人工判定</translation>
+    </message>
+    <message>
+        <source>Click to see its regions; double-click to open it in the label canvas</source>
+        <translation>单击查看其区域；双击在标注画布中打开</translation>
     </message>
     <message>
         <source>called OK</source>
@@ -664,6 +756,10 @@
         <translation>评估模型</translation>
     </message>
     <message>
+        <source>Vetoed by the classifier</source>
+        <translation>被分类器否决</translation>
+    </message>
+    <message>
         <source>run %1 (%2, %3)</source>
         <translation>训练 %1（%2，%3）</translation>
     </message>
@@ -702,6 +798,14 @@
     <message>
         <source>%1 images tagged and marked for review in the Data page.</source>
         <translation>已在“数据”页为 %1 张图像加标记并标为待复核。</translation>
+    </message>
+    <message>
+        <source>The region classifier is off: it vetoes nothing.</source>
+        <translation>区域分类器已关闭：不否决任何区域。</translation>
+    </message>
+    <message>
+        <source>Region classifier threshold %1.</source>
+        <translation>区域分类器阈值 %1。</translation>
     </message>
     <message>
         <source>Run %1 now ships NG threshold %2</source>
@@ -2465,12 +2569,24 @@ Export it anyway?</source>
         <translation>默认阈值</translation>
     </message>
     <message>
+        <source>Region classifier (second stage, names %1): a region counts only when its defect probability reaches its class&apos;s threshold (%2); below, the classifier vetoes it.</source>
+        <translation>区域分类器（第二阶段，识别 %1）：区域的缺陷概率达到其类别的阈值（%2）才算作缺陷；低于阈值，分类器否决该区域。</translation>
+    </message>
+    <message>
         <source>regions that reach the threshold are outlined down to %1, the level with the best val pixel Dice (%2; %3 at the threshold)</source>
         <translation>达到阈值的区域，其轮廓向下延伸至 %1 绘制，即验证集像素 Dice 最高的水平（%2；按阈值绘制为 %3）</translation>
     </message>
     <message>
         <source>chosen on the run&apos;s validation images</source>
         <translation>训练记录在验证集上选定的阈值</translation>
+    </message>
+    <message>
+        <source>No region classifier: this run was trained without a second stage.</source>
+        <translation>无区域分类器：此训练记录训练时没有第二阶段。</translation>
+    </message>
+    <message>
+        <source>Region classifier (second stage, names %1): a region counts only when its defect probability reaches %2; below, the classifier vetoes it as not a defect.</source>
+        <translation>区域分类器（第二阶段，识别 %1）：区域的缺陷概率达到 %2 才算作缺陷；低于此值，分类器将其否决为非缺陷。</translation>
     </message>
     <message>
         <source>%1: threshold %2, min area %3 px (smallest labelled defect %4 px)</source>
@@ -2507,6 +2623,18 @@ Export it anyway?</source>
     <message>
         <source>chosen by the run as a guess from good parts only: label NG parts</source>
         <translation>训练记录仅根据良品估计的阈值：请标注 NG 样本</translation>
+    </message>
+    <message>
+        <source>No region classifier: only segmentation runs have a second stage.</source>
+        <translation>无区域分类器：只有分割训练记录有第二阶段。</translation>
+    </message>
+    <message>
+        <source>No region classifier: it is off in the Quick preset.</source>
+        <translation>无区域分类器：“快速”预设中不启用。</translation>
+    </message>
+    <message>
+        <source>Region classifier (second stage, names %1): off in the shipped decision, it vetoes nothing.</source>
+        <translation>区域分类器（第二阶段，识别 %1）：在交付的判定中已关闭，不否决任何区域。</translation>
     </message>
     <message>
         <source>Shipped decision</source>

@@ -80,8 +80,8 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
     assert low != high and high[0] > 0  # the slider really re-decides
 
     gallery = page.galleries["escape"]
-    with qtbot.waitSignal(page.open_in_label) as opened:
-        gallery.itemClicked.emit(gallery.item(0))
+    with qtbot.waitSignal(page.open_in_label) as opened:  # a double click opens it; a click picks it
+        gallery.itemDoubleClicked.emit(gallery.item(0))
     ids, current = opened.args
     assert current == ids[0] and set(ids) == set(gallery.ids())
     qtbot.waitUntil(lambda: not gallery.item(0).icon().isNull(), timeout=30_000)  # heat-map thumbnail

@@ -1,7 +1,9 @@
 """The Evaluation viewer: evaluate a run or bundle as a job, then explore escapes and overkill.
 
 Moving the threshold re-decides from the stored score maps in a worker thread (no model run),
-so the counts follow the slider at once; galleries show the mistakes with heat-map overlays.
+so the counts follow the slider at once; galleries show the mistakes with heat-map overlays. With a
+second stage (a region classifier), its threshold re-decides the same way; a click on a gallery image
+lists its regions with both scores and the classifier's verdict (``eval_regions``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from workbench.core.errors import MaskError, ProjectError
 from workbench.core.evaluation import EvaluationSession, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_compare import CompareWidget
+from workbench.gui.eval_regions import VIEW_SIZE, ClassifierControl, RegionPanel
 from workbench.gui.eval_ship import OperatingPointBar
 from workbench.gui.eval_widgets import (
     ConfusionTableWidget,
@@ -63,6 +66,7 @@ def fill(text: str, *args: object) -> str:
 SPLITS = ("test", "val", "train", "all")
 STEPS = 1000  # slider steps over the threshold range (0, 1]
 GALLERY_LIMIT = 60  # thumbnails made per gallery
+VETOED_TAB = 3  # index of the "vetoed by the classifier" gallery among the tabs
 
 
 class EvaluatePageWidget(Retranslatable, QWidget):
@@ -81,7 +85,10 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.metrics: dict[str, Any] = {}
         self.rows: list[dict[str, Any]] = []
         self._busy = False
-        self._wanted: float | None = None
+        self._wanted: tuple[Any, ...] | None = None  # the settings to decide once the running decision ends
+        self.has_stage = False  # the shown evaluation's maps hold a region classifier's
+        self._picked: tuple[str, int] | None = None  # (gallery, sample id) whose regions are shown
+        self._picture: tuple[int, np.ndarray, float] | None = None  # sample id, picture, its scale
         self._thumbs: dict[int, np.ndarray] = {}
         self._tasks: list[Task] = []
         self._run_names: dict[str, tuple[str, str]] = {}  # run id -> task, preset, for the source list
@@ -104,9 +111,12 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.send_button.setToolTip(
             self.tr("Tag the escapes, overkill and gray images at this threshold and mark them for review")
         )
-        tabs = (self.tr("Escapes"), self.tr("Overkill"), self.tr("To review"), self.tr("Compare"))
+        tabs = (self.tr("Escapes"), self.tr("Overkill"), self.tr("To review"),
+                self.tr("Vetoed by the classifier"), self.tr("Compare"))  # fmt: skip
         for index, text in enumerate(tabs):
             self.tabs.setTabText(index, text)
+        self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
+        QTimer.singleShot(0, self._align_captions)  # once the classifier control has its words too
         names = self._split_names()
         for i in range(self.split_combo.count()):
             self.split_combo.setItemText(i, names[self.split_combo.itemData(i)])
@@ -114,6 +124,13 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             self.source_combo.setItemText(i, self._source_text(self.source_combo.itemData(i)))
         for i in range(self.eval_combo.count()):
             self.eval_combo.setItemText(i, self._eval_text(str(self.eval_combo.itemData(i))))
+
+    def _align_captions(self) -> None:
+        """The NG and classifier threshold sliders start at the same place."""
+        captions = (self.captions[3], self.classifier.caption)
+        width = max(c.sizeHint().width() for c in captions)
+        for c in captions:
+            c.setMinimumWidth(width)
 
     def _split_names(self) -> dict[str, str]:
         return {"test": self.tr("test"), "val": self.tr("validation"), "train": self.tr("train"),
@@ -158,6 +175,9 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.confusion = ConfusionTableWidget()
         self.classes = class_table()
         self.galleries = {kind: GalleryWidget() for kind in ("escape", "overkill", "gray")}
+        self.galleries["vetoed"] = GalleryWidget(vetoed=True)
+        self.classifier = ClassifierControl()
+        self.regions = RegionPanel()
         self.compare = CompareWidget()
         self.send_button = QPushButton(icon("label"), "")
         self.point_bar = OperatingPointBar()
@@ -172,8 +192,11 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.send_button.clicked.connect(self.send_mistakes)
         self.point_bar.gray_changed.connect(self._debounce.start)
         self.point_bar.ship_requested.connect(self.ship_decision)
-        for gallery in self.galleries.values():
+        self.classifier.changed.connect(self._debounce.start)
+        for kind, gallery in self.galleries.items():
             gallery.open_sample.connect(lambda sid, g=gallery: self.open_in_label.emit(g.ids(), sid))
+            gallery.picked.connect(lambda sid, k=kind: self.pick_sample(k, sid))
+        self.regions.open_requested.connect(self._open_picked)
         self._update_buttons()
 
     def _arrange(self) -> None:
@@ -195,18 +218,24 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         lcol.setContentsMargins(0, 0, 0, 0)
         lcol.addWidget(self.curve, 3)
         lcol.addLayout(slider_row)
+        lcol.addWidget(self.classifier)
         lcol.addWidget(self.point_bar)
         lcol.addWidget(self.confusion)
         lcol.addWidget(self.classes, 1)
         tabs = QTabWidget()
-        for kind in ("escape", "overkill", "gray"):
+        for kind in ("escape", "overkill", "gray", "vetoed"):
             tabs.addTab(self.galleries[kind], "")
         tabs.addTab(self.compare, "")
+        tabs.setTabVisible(VETOED_TAB, False)
         self.tabs = tabs
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(tabs)
+        right.addWidget(self.regions)
+        right.setSizes([360, 300])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(tabs)
-        splitter.setSizes([560, 640])
+        splitter.addWidget(right)
+        splitter.setSizes([480, 800])
         bottom = QHBoxLayout()
         bottom.addWidget(self.state_label, 1)
         bottom.addWidget(self.send_button)
@@ -226,6 +255,11 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.threshold_origin.clear()
         for gallery in self.galleries.values():
             gallery.clear()
+        self._picked, self._picture = None, None
+        self.regions.clear()
+        self.has_stage = False
+        self.classifier.show_for(False, None)
+        self.tabs.setTabVisible(VETOED_TAB, False)
         split = str(app_settings().value("evaluate/split", "test"))
         self.split_combo.setCurrentIndex(max(0, self.split_combo.findData(split)))
         self.refresh_sources()
@@ -284,7 +318,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         )
         loaded = self.session is not None
         self.compare.set_current(self.session.eval_id if self.session is not None else None)
-        for w in (self.slider, self.send_button, self.point_bar):
+        for w in (self.slider, self.send_button, self.point_bar, self.classifier):
             w.setEnabled(loaded)
         self.point_bar.ship_button.setEnabled(self._evaluated_run() is not None)
 
@@ -340,16 +374,23 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             session = EvaluationSession.load(project, eval_id)
             config = session.current_config()
             decisions, metrics = session.image_level(config)
-            return session, (config, decisions), metrics
+            has_stage = any(p.has_stage for p in session.prepare_for(config))
+            return session, (config, decisions, has_stage), metrics
 
         self._busy = True
         self._run(work, self._loaded)
 
     def _loaded(self, result: tuple[EvaluationSession, Any, dict[str, Any]]) -> None:
-        session, (config, decisions), metrics = result
+        session, (config, decisions, has_stage), metrics = result
         self.session = session
         self._thumbs.clear()
+        if self._picked is not None and self._picked[1] not in {c.sample_id for c in session.cases}:
+            self._picked, self._picture = None, None
+            self.regions.clear()
         first = config.classes[0] if config.classes else None
+        self.has_stage = has_stage
+        self.classifier.show_for(has_stage, first.confirm_threshold if first is not None else None)
+        self.tabs.setTabVisible(VETOED_TAB, has_stage)
         threshold = config.ng_threshold(first) if first else (config.gray_high or config.default_threshold)
         self.slider.blockSignals(True)
         self.slider.setValue(max(1, round(threshold * STEPS)))
@@ -400,12 +441,12 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         if self.session is None:
             return
         if self._busy:
-            self._wanted = self.threshold  # decided as soon as the running one ends
+            self._wanted = self._settings()  # decided as soon as the running one ends
             return
-        session, threshold, gray = self.session, self.threshold, self.point_bar.gray(self.threshold)
+        session, (threshold, gray, classifier) = self.session, self._settings()
 
         def work(_progress: Any, _cancel: Any) -> tuple[float, Any, dict[str, Any]]:
-            config = with_overrides(session.current_config().to_dict(), threshold, gray)
+            config = with_overrides(session.current_config().to_dict(), threshold, gray, classifier)
             decisions, metrics = session.image_level(config)
             return threshold, decisions, metrics
 
@@ -416,11 +457,15 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self._show(*result)
         self._done()
 
+    def _settings(self) -> tuple[float, tuple[float, float] | None, float | str | None]:
+        """The NG threshold, gray zone and classifier threshold (None: as stored) the page shows."""
+        return self.threshold, self.point_bar.gray(self.threshold), self.classifier.override()
+
     def _done(self) -> None:
         self._busy = False
         if self._wanted is not None:
             wanted, self._wanted = self._wanted, None
-            if self.session is not None and abs(wanted - self.threshold) < 1e-9:
+            if self.session is not None and wanted == self._settings():
                 self._redecide_now()
 
     @property
@@ -437,17 +482,80 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.curve.set_sweep(metrics)
         self.curve.set_point(metrics.get("image.overkill_rate"), metrics.get("image.escape_rate"))
         self.confusion.show_metrics(metrics)
-        names = dict(zip(self.session.class_ids, self.session.class_names, strict=False))
-        if self.project is not None:
-            names.update({c.id: c.name for c in self.project.classes()})
-        fill_class_table(self.classes, metrics, names)
+        fill_class_table(self.classes, metrics, self.class_names())
         for kind, gallery in self.galleries.items():
-            rows = sorted((r for r in self.rows if r["outcome"] == kind), key=lambda r: -r["image_score"])
+            if kind == "vetoed":
+                rows = sorted((r for r in self.rows if r.get("vetoed")),
+                              key=lambda r: (-len(r["vetoed"]), -r["image_score"]))  # fmt: skip
+            else:
+                rows = sorted((r for r in self.rows if r["outcome"] == kind), key=lambda r: -r["image_score"])
             gallery.set_rows(rows[:GALLERY_LIMIT])
             for sid in gallery.ids():
                 if sid in self._thumbs:
                     gallery.set_thumbnail(sid, self._thumbs[sid])
+        self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
+        self._show_picked()
         self._make_thumbnails()
+
+    def _vetoed_tab_text(self) -> str:
+        """The tab's name with the number of images that have a vetoed region (once one is shown)."""
+        n = sum(1 for r in self.rows if r.get("vetoed"))
+        return (
+            f"{self.tr('Vetoed by the classifier')} ({n})"
+            if self.session is not None
+            else self.tr("Vetoed by the classifier")
+        )
+
+    def class_names(self) -> dict[int, str]:
+        """Class id -> name: the model's, then the project's where it has the id."""
+        names: dict[int, str] = {}
+        if self.session is not None:
+            names = dict(zip(self.session.class_ids, self.session.class_names, strict=False))
+        if self.project is not None:
+            names.update({c.id: c.name for c in self.project.classes()})
+        return names
+
+    # ------------------------------------------------------------------ regions of one image
+    def pick_sample(self, gallery: str, sample_id: int) -> None:
+        """Show the regions of ``sample_id`` (picked in ``gallery``) in the region panel."""
+        self._picked = (gallery, sample_id)
+        self._show_picked()
+        if self._picture is not None and self._picture[0] == sample_id:
+            self.regions.set_picture(*self._picture)
+            return
+        if self.session is None or self.project is None:
+            return
+        session, project = self.session, self.project
+
+        def work(_progress: Any, _cancel: Any) -> tuple[int, np.ndarray, float]:
+            sample = project.sample(sample_id)
+            try:
+                truth = project.read_mask(sample) if sample.has_mask else None
+            except MaskError:
+                truth = None
+            image = project.read_image(sample, None)
+            rgb = heat_thumbnail(image, session.score_map(sample_id), size=VIEW_SIZE, truth=truth)
+            return sample_id, rgb, rgb.shape[1] / image.shape[1]
+
+        self._run(work, self._picture_ready)
+
+    def _picture_ready(self, result: tuple[int, np.ndarray, float]) -> None:
+        self._picture = result
+        self.regions.set_picture(*result)
+
+    def _show_picked(self) -> None:
+        if self._picked is None:
+            return
+        row = next((r for r in self.rows if r["sample_id"] == self._picked[1]), None)
+        if row is None:
+            self.regions.clear()
+            return
+        self.regions.show_row(row, self.class_names(), self.has_stage)
+
+    def _open_picked(self, sample_id: int) -> None:
+        gallery = self.galleries.get(self._picked[0]) if self._picked is not None else None
+        ids = gallery.ids() if gallery is not None and sample_id in gallery.ids() else [sample_id]
+        self.open_in_label.emit(ids, sample_id)
 
     def _make_thumbnails(self) -> None:
         if self.session is None or self.project is None:
@@ -487,11 +595,11 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             return
         from workbench.core.feedback import send_mistakes_to_review
 
-        session, project, threshold = self.session, self.project, self.threshold
-        gray = self.point_bar.gray(threshold)
+        session, project = self.session, self.project
+        threshold, gray, classifier = self._settings()
 
         def work(_progress: Any, _cancel: Any) -> tuple[int, list[int]]:
-            config = with_overrides(session.current_config().to_dict(), threshold, gray)
+            config = with_overrides(session.current_config().to_dict(), threshold, gray, classifier)
             rows = session.rows(session.redecide(config))
             session.write_results(config)
             n = send_mistakes_to_review(project, session.eval_id)
@@ -525,22 +633,30 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         run_id = self._evaluated_run()
         if self.project is None or self.session is None or run_id is None:
             return
-        threshold = self.threshold
-        gray = self.point_bar.gray(threshold)
-        if not self.point_bar.confirm_ship(self.point_bar.ship_question(run_id, threshold, gray)):
+        threshold, gray, classifier = self._settings()
+        question = self.point_bar.ship_question(run_id, threshold, gray)
+        if self.classifier.present:
+            question += "\n" + self._classifier_words()
+        if not self.point_bar.confirm_ship(question):
             return
         from workbench.services.decision import ship_decision
 
         session, project = self.session, self.project
 
         def work(_progress: Any, _cancel: Any) -> tuple[str, float, tuple[float, float] | None]:
-            config = with_overrides(session.current_config().to_dict(), threshold, gray)
+            config = with_overrides(session.current_config().to_dict(), threshold, gray, classifier)
             session.write_results(config)  # the evaluation shows what the run now ships
             ship_decision(project, run_id, config, session.eval_id)
             return run_id, threshold, gray
 
         self.point_bar.ship_button.setEnabled(False)
         self._run(work, self._shipped)
+
+    def _classifier_words(self) -> str:
+        """The region classifier's setting the page shows, in a sentence."""
+        if not self.classifier.on:
+            return self.tr("The region classifier is off: it vetoes nothing.")
+        return self.tr("Region classifier threshold %1.").replace("%1", f"{self.classifier.threshold:.3f}")
 
     def _shipped(self, result: tuple[str, float, tuple[float, float] | None]) -> None:
         run_id, threshold, gray = result

@@ -240,19 +240,26 @@ def to_pixmap(rgb: np.ndarray) -> QPixmap:
 
 
 class GalleryWidget(Retranslatable, QListWidget):
-    """Thumbnails of one kind of outcome; a click asks to open the image in the label canvas."""
+    """Thumbnails of one kind of outcome; a click picks the image (its regions show on the page), a
+    double click asks to open it in the label canvas. ``vetoed``: captions count the regions the
+    region classifier vetoed."""
 
     open_sample = Signal(int)
+    picked = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, vetoed: bool = False) -> None:
         super().__init__(parent)
+        self.vetoed = vetoed
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setGridSize(QSize(THUMB + 16, THUMB + 40))
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
         self.setWordWrap(True)
-        self.itemClicked.connect(lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole))))
+        self.itemClicked.connect(lambda item: self.picked.emit(int(item.data(Qt.ItemDataRole.UserRole))))
+        self.itemDoubleClicked.connect(
+            lambda item: self.open_sample.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        )
         self.rows: list[dict[str, Any]] = []
 
     def clear(self) -> None:
@@ -272,8 +279,14 @@ class GalleryWidget(Retranslatable, QListWidget):
         """Item captions: the sample's name as it is, the word "score" in the current language."""
         for i, r in enumerate(self.rows):
             item = self.item(i)
-            item.setText(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
-            item.setToolTip(_t("Click to open it in the label canvas and fix its label"))
+            if self.vetoed:
+                n, score = str(len(r.get("vetoed") or [])), f"{r['image_score']:.2f}"
+                item.setText(
+                    f"{r['name']}\n" + _t("%1 vetoed, score %2").replace("%1", n).replace("%2", score)
+                )
+            else:
+                item.setText(f"{r['name']}\n{_t('score')} {r['image_score']:.2f}")
+            item.setToolTip(_t("Click to see its regions; double-click to open it in the label canvas"))
 
     def ids(self) -> list[int]:
         return [int(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count())]

@@ -41,11 +41,16 @@ def _show_newest_evaluation(win: Any, wait: Wait) -> None:
     page = win.evaluate_page
     page.load_evaluation(evaluations[0]["id"])
     _wait_until(lambda: page.session is not None and page.idle, wait, 120)
-    galleries = list(page.galleries.values())
-    shown = next((i for i, g in enumerate(galleries) if g.count()), 0)
+    kinds = list(page.galleries)  # in tab order
+    shown = next((i for i, k in enumerate(kinds) if page.galleries[k].count()), 0)
+    if page.has_stage and page.galleries["vetoed"].count():
+        shown = kinds.index("vetoed")  # a two-stage run: what its classifier vetoed
     page.tabs.setCurrentIndex(shown)
-    gallery = galleries[shown]
+    gallery = page.galleries[kinds[shown]]
     _wait_until(lambda: all(not gallery.item(i).icon().isNull() for i in range(gallery.count())), wait, 60)
+    if gallery.count():  # its first image's regions in the region panel
+        page.pick_sample(kinds[shown], gallery.ids()[0])
+        _wait_until(lambda: page.regions.view.pixmap is not None and page.idle, wait, 60)
 
 
 def shoot_job_pages(shooter: Any, wait: Wait) -> None:

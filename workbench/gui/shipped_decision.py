@@ -139,6 +139,34 @@ def decision_lines(run: Run) -> list[tuple[str, bool]]:
     return [(_head(r.name, r.threshold, r.min_area_px, None) + f" — {how}", False) for r in rules]
 
 
+def classifier_line(run: Run) -> str | None:
+    """Whether the run has a region classifier (a second stage) and the threshold(s) it ships, or why
+    not; None before the run completed."""
+    model = run.config.model
+    if model is None:
+        return None
+    if model.region_stage is None:
+        if model.task != "segmentation":
+            return _t("No region classifier: only segmentation runs have a second stage.")
+        if run.config.preset == "fast":
+            return _t("No region classifier: it is off in the Quick preset.")
+        return _t("No region classifier: this run was trained without a second stage.")
+    names = ", ".join(model.region_stage.names)
+    rules = model.shipped_decision().classes
+    shipped = sorted({r.confirm_threshold for r in rules if r.confirm_threshold is not None})
+    if not shipped:
+        return _fill(_t("Region classifier (second stage, names %1): off in the shipped decision, it vetoes "
+                        "nothing."), names)  # fmt: skip
+    if len(shipped) == 1:
+        text = _t("Region classifier (second stage, names %1): a region counts only when its defect "
+                  "probability reaches %2; below, the classifier vetoes it as not a defect.")  # fmt: skip
+        return _fill(text, names, f"{shipped[0]:.3f}")
+    each = "; ".join(f"{r.name} {r.confirm_threshold:.3f}" for r in rules if r.confirm_threshold is not None)
+    text = _t("Region classifier (second stage, names %1): a region counts only when its defect "
+              "probability reaches its class's threshold (%2); below, the classifier vetoes it.")  # fmt: skip
+    return _fill(text, names, each)
+
+
 def chosen_on_validation(run: Run, decision: DecisionConfig) -> bool:
     """Whether ``decision``'s class thresholds are the ones ``run`` chose on its validation images."""
     origins = run.config.model.decision_origin if run.config.model is not None else ()
@@ -163,7 +191,9 @@ class ShippedDecisionWidget(Retranslatable, QWidget):
         self.note = QLabel()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
-        self.lines: list[QLabel] = []
+        self.lines: list[QLabel] = []  # one per class rule
+        self.stage = QLabel()  # the region classifier (second stage), or why the run has none
+        self.stage.setWordWrap(True)
         self._layout.addWidget(self.title)
         self.setVisible(False)
 
@@ -176,6 +206,7 @@ class ShippedDecisionWidget(Retranslatable, QWidget):
             label.deleteLater()
         self.lines = []
         self._layout.removeWidget(self.note)
+        self._layout.removeWidget(self.stage)
         self.setVisible(self.run is not None)
         if self.run is None:
             return
@@ -186,6 +217,10 @@ class ShippedDecisionWidget(Retranslatable, QWidget):
             label.setStyleSheet(WARNING_STYLE if warn else "")
             self.lines.append(label)
             self._layout.addWidget(label)
+        stage = classifier_line(self.run)
+        self.stage.setText(stage or "")
+        self._layout.addWidget(self.stage)
+        self.stage.setVisible(stage is not None)
         self.note.setText(_t("Evaluation and export use it unless you change it."))
         self._layout.addWidget(self.note)
 
