@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -116,7 +117,8 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         for index, text in enumerate(tabs):
             self.tabs.setTabText(index, text)
         self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
-        QTimer.singleShot(0, self._align_captions)  # once the classifier control has its words too
+        # once the classifier control has its words too; the page as context: no call after it is gone
+        QTimer.singleShot(0, self, self._align_captions)
         names = self._split_names()
         for i in range(self.split_combo.count()):
             self.split_combo.setItemText(i, names[self.split_combo.itemData(i)])
@@ -128,6 +130,8 @@ class EvaluatePageWidget(Retranslatable, QWidget):
     def _align_captions(self) -> None:
         """The NG and classifier threshold sliders start at the same place."""
         captions = (self.captions[3], self.classifier.caption)
+        if not all(shiboken6.isValid(c) for c in captions):  # the window closed before the timer fired
+            return
         width = max(c.sizeHint().width() for c in captions)
         for c in captions:
             c.setMinimumWidth(width)
