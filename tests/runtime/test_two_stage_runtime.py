@@ -133,3 +133,18 @@ def test_openvino_and_onnxruntime_classifiers_agree(two_stage_bundle: Path) -> N
     assert probs[0].shape == (5, 2)
     assert np.allclose(probs[0].sum(axis=1), 1.0, atol=1e-5)
     assert np.abs(probs[0] - probs[1]).max() < 1e-4
+
+
+def test_bench_times_the_region_classifier_of_a_two_stage_bundle(two_stage_bundle: Path) -> None:
+    from workbench.core.region_stage import CROP_BATCH
+    from workbench.runtime.bench import format_rows, report_dict, run_bench
+    from workbench.runtime.cpu_info import CpuInfo
+
+    bundle = open_bundle(two_stage_bundle)
+    rows = run_bench(bundle, repeat=1, large=(200, 240))
+    assert rows and all(r.region_batch_ms > 0 for r in rows)
+    table = format_rows(rows, bundle.tiling.tile, (200, 240))
+    head, first = table.splitlines()[0], table.splitlines()[2]
+    assert f"{CROP_BATCH} regions ms" in head and f"{rows[0].region_batch_ms:.1f}" in first
+    report = report_dict(rows, bundle.tiling.tile, (200, 240), CpuInfo("x", 1, {}, "test"))
+    assert report["rows"][0]["region_batch_ms"] == rows[0].region_batch_ms

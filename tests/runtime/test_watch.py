@@ -239,3 +239,31 @@ def test_watch_command_with_out_skips_reported_images_on_restart(
     rows = out.read_text().splitlines()[1:]
     assert [r.split(",")[0].endswith("p1.png") for r in rows] == [True, False]
     assert (tmp_path / ".line.csv.watched").read_text().count("\n") == 2
+
+
+def test_watch_out_keeps_an_older_results_file_aligned_with_its_header(tmp_path: Path, capsys) -> None:
+    import csv
+
+    from workbench.core.errors import WorkbenchError
+    from workbench.runtime.cli import results_columns
+    from workbench.runtime.output import CSV_COLUMNS, result_row
+
+    old = tmp_path / "old.csv"
+    old.write_text(",".join(CSV_COLUMNS[:-1]) + "\n", encoding="utf-8")  # before n_vetoed existed
+    columns = results_columns(old)
+    assert columns == CSV_COLUMNS[:-1] and "n_vetoed" in capsys.readouterr().err
+    with old.open("a", newline="", encoding="utf-8") as fh:
+        csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore").writerow(result_row(None, "a.png", "bad"))
+    rows = list(csv.reader(old.open(encoding="utf-8")))
+    assert len(rows[1]) == len(rows[0]) == len(CSV_COLUMNS) - 1 and rows[1][:2] == ["a.png", "ERROR"]
+
+    new = tmp_path / "new.csv"
+    assert results_columns(new) == CSV_COLUMNS
+    assert new.read_text(encoding="utf-8") == ",".join(CSV_COLUMNS) + "\n"
+    assert results_columns(new) == CSV_COLUMNS  # a second start on its own file
+
+    other = tmp_path / "other.csv"
+    other.write_text("part,weight\n1,2\n", encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="not a results file"):
+        results_columns(other)
+    assert other.read_text(encoding="utf-8") == "part,weight\n1,2\n"

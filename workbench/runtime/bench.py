@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.region_stage import CROP_BATCH
 from workbench.runtime.backends import backend_installed
 from workbench.runtime.bundle import Bundle
 from workbench.runtime.cpu_info import CpuInfo
@@ -27,6 +28,7 @@ class BenchRow:
     tile_per_s: float
     large_ms: float
     note: str = ""
+    region_batch_ms: float = float("nan")  # the region classifier on CROP_BATCH crops (NaN: one stage)
 
 
 def settings(bundle: Bundle) -> list[tuple[str, dict[str, object]]]:
@@ -70,7 +72,15 @@ def bench_inspector(inspector: Inspector, repeat: int, large: tuple[int, int] = 
     tile_ms = time_call(lambda: inspector.backend(tile), repeat)
     batch_ms = time_call(lambda: inspector.backend(batch), repeat)
     large_ms = time_call(lambda: inspector.inspect(image), max(1, repeat // 3))
-    return BenchRow("", tile_ms, inspector.batch * 1000.0 / batch_ms, large_ms, inspector.describe())
+    region_ms = float("nan")
+    stage = inspector.region_stage
+    if stage is not None:
+        crops = rng.random((CROP_BATCH, c, stage.input_size, stage.input_size), dtype=np.float32)
+        region_fn = inspector.region_fn()
+        region_ms = time_call(lambda: region_fn(crops), repeat)
+    row = BenchRow("", tile_ms, inspector.batch * 1000.0 / batch_ms, large_ms, inspector.describe())
+    row.region_batch_ms = region_ms
+    return row
 
 
 def run_bench(
@@ -91,15 +101,20 @@ def run_bench(
 
 
 def format_rows(rows: list[BenchRow], tile: int, large: tuple[int, int], cpu: CpuInfo | None = None) -> str:
-    """The table of figures; with ``cpu``, headed by the CPU line the figures belong to."""
+    """The table of figures; with ``cpu``, headed by the CPU line the figures belong to. A two-stage
+    bundle adds a column: its region classifier's time for one batch of ``CROP_BATCH`` crops (the
+    large frame's time includes the classifier only for the regions found on its random pixels)."""
+    region = any(not np.isnan(r.region_batch_ms) for r in rows)
+    region_head = f" {f'{CROP_BATCH} regions ms':>15}" if region else ""
     head = (
         f"{'setting':34} {'tile ' + str(tile) + ' ms':>12} {'tiles/s':>9} "
-        f"{str(large[1]) + 'x' + str(large[0]) + ' ms':>14}  backend"
+        f"{str(large[1]) + 'x' + str(large[0]) + ' ms':>14}{region_head}  backend"
     )
     lines = [cpu.summary()] if cpu is not None else []
     lines += [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r.setting:34} {r.tile_ms:12.2f} {r.tile_per_s:9.1f} {r.large_ms:14.1f}  {r.note}")
+        cell = f" {r.region_batch_ms:15.1f}" if region else ""
+        lines.append(f"{r.setting:34} {r.tile_ms:12.2f} {r.tile_per_s:9.1f} {r.large_ms:14.1f}{cell}  {r.note}")
     return "\n".join(lines)
 
 

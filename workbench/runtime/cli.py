@@ -175,13 +175,36 @@ def _install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def results_columns(out: Path) -> tuple[str, ...]:
+    """The columns of ``watch --out``: a new file gets ``CSV_COLUMNS`` as its header; a results
+    file an older runtime started keeps its own columns (new ones are left out of its rows, and
+    stderr says which), so that every row lines up with its header. A file whose header is not a
+    results header is refused rather than appended to."""
+    if not out.exists() or out.stat().st_size == 0:
+        out.write_text(",".join(CSV_COLUMNS) + "\n", encoding="utf-8")
+        return CSV_COLUMNS
+    with out.open(newline="", encoding="utf-8") as fh:
+        header = tuple(next(csv.reader(fh), []))
+    if header == CSV_COLUMNS:
+        return CSV_COLUMNS
+    if not header or set(header) - set(CSV_COLUMNS) or header[0] != CSV_COLUMNS[0]:
+        raise WorkbenchError(
+            f"{out} is not a results file of workbench-run (its first line is {','.join(header)!r}); "
+            "give --out a new file name"
+        )
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        print(f"{out} was started by an older workbench-run: its rows keep its columns, "
+              f"without {', '.join(missing)}; give --out a new file for them", file=sys.stderr)  # fmt: skip
+    return header
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
 
+    out = Path(args.out) if args.out else None
+    columns = CSV_COLUMNS if out is None else results_columns(out)
     inspector = _inspector(args)
     language = language_from_env()
-    out = Path(args.out) if args.out else None
-    if out is not None and not out.exists():
-        out.write_text(",".join(CSV_COLUMNS) + "\n", encoding="utf-8")
 
     def report(path: str, result: Result | None, error: str) -> None:
         row = result_row(result, path, error)
@@ -194,7 +217,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             print(f"{path}\t{row['verdict']}\t{what}", flush=True)
         if out is not None:
             with out.open("a", newline="", encoding="utf-8") as fh:
-                csv.DictWriter(fh, fieldnames=CSV_COLUMNS).writerow(row)
+                csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore").writerow(row)
 
     stop = threading.Event()
     _install_stop_handlers(stop)
