@@ -196,3 +196,30 @@ def test_the_train_page_says_why_a_run_has_no_region_classifier(qtbot, tmp_path:
         assert run_line("anomaly", "balanced") == (
             "No region classifier: only segmentation runs have a second stage."
         )
+
+
+def test_the_vetoed_gallery_boxes_the_vetoed_region_on_its_thumbnail(qtbot, page: EvaluatePageWidget) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage
+
+    from workbench.gui.eval_widgets import VETOED_COLOUR, THUMB, to_pixmap
+
+    gallery = page.galleries["vetoed"]
+    sid = gallery.ids()[0]
+    qtbot.waitUntil(lambda: sid in page._thumbs and not gallery.item(0).icon().isNull(), timeout=TIMEOUT_MS)
+    rgb, scale = page._thumbs[sid]
+
+    def grey_pixels(image: QImage) -> int:
+        image = image.convertToFormat(QImage.Format.Format_RGB888)
+        w, h, stride = image.width(), image.height(), image.bytesPerLine()
+        arr = np.frombuffer(image.constBits(), np.uint8).reshape(h, stride)[:, : w * 3].reshape(h, w, 3)
+        grey = QColor(VETOED_COLOUR)
+        return int((arr == (grey.red(), grey.green(), grey.blue())).all(axis=2).sum())
+
+    size = (rgb.shape[1], rgb.shape[0])
+    boxed = gallery.item(0).icon().pixmap(*size).toImage()
+    assert grey_pixels(boxed) >= grey_pixels(to_pixmap(rgb).toImage()) + 8  # the dashes of the box
+    vetoed = next(r for r in page.rows if r["sample_id"] == sid)["vetoed"][0]
+    x, y = round(vetoed["x"] * scale) - 2, round(vetoed["y"] * scale) - 2  # the box's top-left corner
+    near = boxed.copy(max(x - 2, 0), max(y - 2, 0), 8, 8)
+    assert grey_pixels(near) > 0 and max(size) == THUMB

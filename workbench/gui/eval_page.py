@@ -90,7 +90,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.has_stage = False  # the shown evaluation's maps hold a region classifier's
         self._picked: tuple[str, int] | None = None  # (gallery, sample id) whose regions are shown
         self._picture: tuple[int, np.ndarray, float] | None = None  # sample id, picture, its scale
-        self._thumbs: dict[int, np.ndarray] = {}
+        self._thumbs: dict[int, tuple[np.ndarray, float]] = {}  # picture, its pixels per image pixel
         self._tasks: list[Task] = []
         self._run_names: dict[str, tuple[str, str]] = {}  # run id -> task, preset, for the source list
         self._eval_splits: dict[str, str] = {}  # evaluation id -> split, for the evaluation lists
@@ -496,7 +496,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             gallery.set_rows(rows[:GALLERY_LIMIT])
             for sid in gallery.ids():
                 if sid in self._thumbs:
-                    gallery.set_thumbnail(sid, self._thumbs[sid])
+                    gallery.set_thumbnail(sid, *self._thumbs[sid])
         self.tabs.setTabText(VETOED_TAB, self._vetoed_tab_text())
         self._show_picked()
         self._make_thumbnails()
@@ -569,7 +569,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
             return
         session, project = self.session, self.project
 
-        def work(_progress: Any, cancel: Any) -> dict[int, np.ndarray]:
+        def work(_progress: Any, cancel: Any) -> dict[int, tuple[np.ndarray, float]]:
             out = {}
             for sid in missing:
                 if cancel.cancelled:
@@ -580,17 +580,18 @@ class EvaluatePageWidget(Retranslatable, QWidget):
                 except MaskError:  # a damaged mask file: the heat map without the outline
                     truth = None
                 image = project.read_image(sample, None)
-                out[sid] = heat_thumbnail(image, session.score_map(sid), truth=truth)
+                thumb = heat_thumbnail(image, session.score_map(sid), truth=truth)
+                out[sid] = (thumb, thumb.shape[1] / image.shape[1])
             return out
 
         self._run(work, self._thumbnails_ready)
 
-    def _thumbnails_ready(self, thumbs: dict[int, np.ndarray]) -> None:
+    def _thumbnails_ready(self, thumbs: dict[int, tuple[np.ndarray, float]]) -> None:
         self._thumbs.update(thumbs)
         for gallery in self.galleries.values():
             for sid in gallery.ids():
                 if sid in thumbs:
-                    gallery.set_thumbnail(sid, thumbs[sid])
+                    gallery.set_thumbnail(sid, *thumbs[sid])
 
     # ------------------------------------------------------------------ feedback
     def send_mistakes(self) -> None:

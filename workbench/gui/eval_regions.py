@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.evaluation import CLASSIFIER_OFF
-from workbench.gui.eval_widgets import ResultTableWidget, to_pixmap
+from workbench.gui.eval_widgets import VETOED_COLOUR, ResultTableWidget, to_pixmap
 from workbench.gui.icons import icon
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.train_widgets import styled_label
@@ -40,7 +40,6 @@ CTX = "EvaluatePage"
 STEPS = 1000  # slider steps over the classifier threshold range (0, 1]
 DEFAULT_CONFIRM = 0.5  # where the slider starts when the shown decision has the classifier off
 COUNTED_COLOUR = "#D55E00"  # vermillion, as the page's other marks
-VETOED_COLOUR = "#BDBDBD"  # light grey, over a dark halo on the picture
 VETOED_TEXT = "#808080"  # vetoed rows of the table, on both themes
 VIEW_SIZE = 360  # pixels of the longer side of the picture the panel draws
 

@@ -8,8 +8,8 @@ from typing import Any
 import cv2
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPalette, QPixmap
+from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -234,6 +234,27 @@ def _shrink_keeping_peaks(values: np.ndarray, scale: float, dims: tuple[int, int
     return cv2.resize(values, dims, interpolation=cv2.INTER_AREA)
 
 
+VETOED_COLOUR = "#BDBDBD"  # a vetoed region's dashed box: light grey, over a dark halo on the picture
+
+
+def with_vetoed_boxes(pixmap: QPixmap, boxes: Sequence[tuple[float, float, float, float]],
+                      scale: float) -> QPixmap:  # fmt: skip
+    """A copy of ``pixmap`` with a dashed grey box (on a dark halo) around each vetoed region;
+    ``boxes`` are ``(x, y, w, h)`` in image pixels, ``scale`` picture pixels per image pixel."""
+    out = QPixmap(pixmap)
+    painter = QPainter(out)
+    halo = QPen(QColor(0, 0, 0, 150), 3)
+    pen = QPen(QColor(VETOED_COLOUR), 1)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    for x, y, w, h in boxes:
+        box = QRectF(x * scale - 2, y * scale - 2, max(w * scale, 1) + 4, max(h * scale, 1) + 4)
+        for p in (halo, pen):
+            painter.setPen(p)
+            painter.drawRect(box)
+    painter.end()
+    return out
+
+
 def to_pixmap(rgb: np.ndarray) -> QPixmap:
     h, w = rgb.shape[:2]
     return QPixmap.fromImage(QImage(rgb.data, w, h, w * 3, QImage.Format.Format_RGB888).copy())
@@ -242,7 +263,7 @@ def to_pixmap(rgb: np.ndarray) -> QPixmap:
 class GalleryWidget(Retranslatable, QListWidget):
     """Thumbnails of one kind of outcome; a click picks the image (its regions show on the page), a
     double click asks to open it in the label canvas. ``vetoed``: captions count the regions the
-    region classifier vetoed."""
+    region classifier vetoed, and thumbnails box them."""
 
     open_sample = Signal(int)
     picked = Signal(int)
@@ -291,11 +312,18 @@ class GalleryWidget(Retranslatable, QListWidget):
     def ids(self) -> list[int]:
         return [int(self.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.count())]
 
-    def set_thumbnail(self, sample_id: int, rgb: np.ndarray) -> None:
+    def set_thumbnail(self, sample_id: int, rgb: np.ndarray, scale: float | None = None) -> None:
+        """The item's picture; in the vetoed gallery, with its vetoed regions boxed (``scale``:
+        thumbnail pixels per image pixel)."""
         for i in range(self.count()):
             item = self.item(i)
-            if int(item.data(Qt.ItemDataRole.UserRole)) == sample_id:
-                item.setIcon(QIcon(to_pixmap(rgb)))
+            if int(item.data(Qt.ItemDataRole.UserRole)) != sample_id:
+                continue
+            pixmap = to_pixmap(rgb)
+            vetoed = self.rows[i].get("vetoed") if self.vetoed and i < len(self.rows) else None
+            if vetoed and scale:
+                pixmap = with_vetoed_boxes(pixmap, [(d["x"], d["y"], d["w"], d["h"]) for d in vetoed], scale)
+            item.setIcon(QIcon(pixmap))
 
 
 class ResultTableWidget(Retranslatable, QTableWidget):
