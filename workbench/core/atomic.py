@@ -40,7 +40,8 @@ def new_file_mode() -> int:
     return 0o666 & ~current_umask()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a new or renamed entry of ``folder`` durable (POSIX; elsewhere nothing to do)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -68,7 +69,7 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

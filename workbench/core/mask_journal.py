@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 import numpy as np
 
 from workbench.core.assist.shapes import Rect
+from workbench.core.atomic import fsync_dir
 from workbench.core.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -66,16 +67,6 @@ def journal_path(root: Path, sample_id: int) -> Path:
     return root / "masks" / f"{sample_id}{SUFFIX}"
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class MaskJournal:
     """The journal of one sample's label map while it is edited; the file appears with the first edit."""
 
@@ -105,7 +96,7 @@ class MaskJournal:
         self._file.flush()
         os.fsync(self._file.fileno())
         if first:
-            _fsync_dir(self.path.parent)  # the new file's name is durable too
+            fsync_dir(self.path.parent)  # the new file's name is durable too
 
     def saved(self, mask_rev: int) -> None:
         """The mask was saved (as revision ``mask_rev``): the edits so far are in it; start afresh."""
