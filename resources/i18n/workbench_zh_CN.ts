@@ -1218,8 +1218,8 @@
         <translation>第二阶段：无时间上限；区域分类器扫描全部训练图像，并训练固定的步数</translation>
     </message>
     <message>
-        <source>second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})</source>
-        <translation>第二阶段：用分割模型按其阈值（{levels}）扫描 {images} 张训练图像</translation>
+        <source>second stage: scanning {images} training image(s) with the segmenter at a quarter of its thresholds ({levels})</source>
+        <translation>第二阶段：用分割模型按其阈值的四分之一（{levels}）扫描 {images} 张训练图像</translation>
     </message>
     <message>
         <source>second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} defect crop(s), {false_alarms} false alarm(s), {good} good crop(s)</source>

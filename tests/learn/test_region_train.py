@@ -39,7 +39,14 @@ from workbench.learn.region_threshold import (
     place_confirm,
     whole_images,
 )
-from workbench.learn.region_train import SAVE_S, _stage_seconds, region_reserve, scan_images
+from workbench.learn.region_train import (
+    LEVEL_SHARE,
+    MIN_LEVEL,
+    SAVE_S,
+    _stage_seconds,
+    region_reserve,
+    scan_images,
+)
 from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train import run_training
 
@@ -258,7 +265,8 @@ def test_a_tiny_run_trains_and_ships_both_stages(tiny: Path) -> None:
         model = project.run(run_id).config.model
     assert model is not None and model.region_stage is not None and model.region_model == "cls-effnetlite0"
     rule = model.decision.classes[0]
-    assert model.region_stage.levels == (rule.threshold,) and model.region_stage.names == ("spot",)
+    assert model.region_stage.levels == (max(LEVEL_SHARE * rule.threshold, MIN_LEVEL),)
+    assert model.region_stage.names == ("spot",)
     assert rule.confirm_threshold is not None and 0.0 < rule.confirm_threshold <= DEFAULT_CONFIRM
     assert region["thresholds"] == {str(rule.class_id): rule.confirm_threshold}
     assert any(line.startswith("second stage: scanned 4 of 4") for line in rec.logs)

@@ -131,7 +131,8 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "fixed number of steps"
     ),
     "region_scan_started": lambda: _t(
-        "second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})"
+        "second stage: scanning {images} training image(s) with the segmenter at a quarter of its "
+        "thresholds ({levels})"
     ),
     "region_scan_done": lambda: _t(
         "second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} "

@@ -138,7 +138,8 @@ REGION_BUDGET_NONE = message(
 )
 REGION_SCAN_STARTED = message(
     "region_scan_started",
-    "second stage: scanning {images} training image(s) with the segmenter at its thresholds ({levels})",
+    "second stage: scanning {images} training image(s) with the segmenter at a quarter of its "
+    "thresholds ({levels})",
 )
 REGION_SCAN_DONE = message(
     "region_scan_done",
