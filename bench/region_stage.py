@@ -18,6 +18,7 @@ overkill at zero escape and at the escapes of the run's own decision, for
 and the ratio stage on / plain (the acceptance of issue 14 asks for at most 0.5).
 
     .venv/bin/python bench/region_stage.py [--only crackforest,bsdata] [--minutes M] [--work DIR]
+    .venv/bin/python bench/region_stage.py --curves-from REPORT.json --work DIR [--json-out F]
 """
 
 from __future__ import annotations
@@ -36,17 +37,19 @@ from real_sets import SETS, prepare
 
 SAMPLE = "sample"  # the built-in sample project as `workbench sample` makes it
 STAGE_SETS = ("crackforest", "bsdata", SAMPLE)
-SHIFTS = [round(-0.6 + 0.01 * i, 2) for i in range(100)]  # common shifts of the class thresholds
+# Thresholds of the first class rule the sweep visits (the others move with it by the same shift):
+# every 0.01, and finer near both ends, where a weak NG image or a sure false alarm sits.
+GRID = (0.002, 0.005, *(round(0.01 * i, 2) for i in range(1, 100)), 0.995, 0.998)
 
 
 CONFIRMS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)  # classifier thresholds of the joint sweep
 
 
 def tradeoff(project: Path, eval_id: str, stage: bool, confirm: float | None = None,
-             shifts: list[float] = SHIFTS) -> dict[int, int]:  # fmt: skip
-    """Lowest overkill per escape count over common shifts of the shipped thresholds; with
-    ``stage`` False the classifier's thresholds are removed (the second stage off); with
-    ``confirm`` every class's classifier threshold is set to it."""
+             grid: tuple[float, ...] = GRID) -> dict[int, int]:  # fmt: skip
+    """Lowest overkill per escape count over common shifts of the shipped thresholds (the first
+    class's visits ``grid``); with ``stage`` False the classifier's thresholds are removed (the
+    second stage off); with ``confirm`` every class's classifier threshold is set to it."""
     from workbench.core.evaluation import EvaluationSession
     from workbench.core.project import Project
 
@@ -55,7 +58,8 @@ def tradeoff(project: Path, eval_id: str, stage: bool, confirm: float | None = N
         session = EvaluationSession.load(proj, eval_id)
         base = session.base_config
         best: dict[int, int] = {}
-        for shift in shifts:
+        first = base.classes[0].threshold if base.classes else base.default_threshold
+        for shift in (t - first for t in grid):
             config = copy.deepcopy(base)
             ok = True
             for rule in config.classes:
@@ -108,9 +112,22 @@ def joint_tradeoff(project: Path, eval_id: str, shipped: dict[int, int]) -> dict
     sliders allow; ``shipped`` (the curve at the shipped classifier thresholds) is folded in."""
     best = dict(shipped)
     for confirm in CONFIRMS:
-        for esc, ovk in tradeoff(project, eval_id, True, confirm, SHIFTS[::2]).items():
+        for esc, ovk in tradeoff(project, eval_id, True, confirm, GRID[::2]).items():
             best[esc] = min(ovk, best.get(esc, ovk))
     return best
+
+
+def add_curves(entry: dict[str, Any], name: str, work: Path) -> None:
+    """The trade-off curves of a set's two evaluations (their projects under ``work / name``)."""
+    for key in ("plain", "stage"):
+        row = entry.get(key)
+        if not row or not row.get("eval_id"):
+            continue
+        project = work / name / f"project-{key}"
+        row["curve_on"] = tradeoff(project, row["eval_id"], True)
+        row["curve_off"] = tradeoff(project, row["eval_id"], False)
+        if key == "stage":
+            row["curve_joint"] = joint_tradeoff(project, row["eval_id"], row["curve_on"])
 
 
 def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -129,13 +146,7 @@ def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
                 entry[key] = run_ours(prep, project, seconds, args.seed, extra)
         except (RuntimeError, OSError, ValueError, KeyError) as exc:
             entry["errors"].append(f"{key}: {exc}")
-            continue
-        row = entry[key]
-        if row.get("eval_id"):
-            row["curve_on"] = tradeoff(project, row["eval_id"], True)
-            row["curve_off"] = tradeoff(project, row["eval_id"], False)
-            if key == "stage":
-                row["curve_joint"] = joint_tradeoff(project, row["eval_id"], row["curve_on"])
+    add_curves(entry, name, work)
     return entry
 
 
@@ -177,6 +188,20 @@ def print_table(name: str, entry: dict[str, Any]) -> None:
     )
 
 
+def recurve(args: argparse.Namespace) -> int:
+    """The tables of an earlier report with its curves computed again (on this version's grid)."""
+    if not args.work:
+        raise SystemExit("--curves-from needs the --work folder the report's runs were made in")
+    report = json.loads(args.curves_from.read_text(encoding="utf-8"))
+    print(machine_line(report["machine"]) + "  (the machine the runs were trained on)")
+    for name, entry in report["sets"].items():
+        add_curves(entry, name, args.work)
+        print_table(name, entry)
+        if args.json_out:
+            args.json_out.write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
@@ -188,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-images", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--curves-from", type=Path, metavar="REPORT",
+                        help="no training: recompute the curves of an earlier --json-out REPORT "
+                        "from its evaluations (its --work folder, kept) and print the tables")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.curves_from:
+        return recurve(args)
     cpu = cpu_description()
     print(machine_line(cpu))
     report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "sets": {}}
