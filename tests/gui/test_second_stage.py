@@ -202,7 +202,7 @@ def test_the_vetoed_gallery_boxes_the_vetoed_region_on_its_thumbnail(qtbot, page
     import numpy as np
     from PySide6.QtGui import QColor, QImage
 
-    from workbench.gui.eval_widgets import VETOED_COLOUR, THUMB, to_pixmap
+    from workbench.gui.eval_widgets import THUMB, VETOED_COLOUR, to_pixmap
 
     gallery = page.galleries["vetoed"]
     sid = gallery.ids()[0]

@@ -253,7 +253,8 @@ def test_watch_out_keeps_an_older_results_file_aligned_with_its_header(tmp_path:
     columns = results_columns(old)
     assert columns == CSV_COLUMNS[:-1] and "n_vetoed" in capsys.readouterr().err
     with old.open("a", newline="", encoding="utf-8") as fh:
-        csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore").writerow(result_row(None, "a.png", "bad"))
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writerow(result_row(None, "a.png", "bad"))
     rows = list(csv.reader(old.open(encoding="utf-8")))
     assert len(rows[1]) == len(rows[0]) == len(CSV_COLUMNS) - 1 and rows[1][:2] == ["a.png", "ERROR"]
 

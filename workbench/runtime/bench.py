@@ -114,7 +114,8 @@ def format_rows(rows: list[BenchRow], tile: int, large: tuple[int, int], cpu: Cp
     lines += [head, "-" * len(head)]
     for r in rows:
         cell = f" {r.region_batch_ms:15.1f}" if region else ""
-        lines.append(f"{r.setting:34} {r.tile_ms:12.2f} {r.tile_per_s:9.1f} {r.large_ms:14.1f}{cell}  {r.note}")
+        figures = f"{r.tile_ms:12.2f} {r.tile_per_s:9.1f} {r.large_ms:14.1f}{cell}"
+        lines.append(f"{r.setting:34} {figures}  {r.note}")
     return "\n".join(lines)
 
 
