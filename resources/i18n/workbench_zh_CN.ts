@@ -1170,8 +1170,8 @@
         <translation>第 {epoch} 轮：{metrics}</translation>
     </message>
     <message>
-        <source>time: loading {loading} s, training {training} s ({steps} steps of {batch} crops, {per_step} s/step, {precision}), validation {validation} s ({n_val}x), scan {scan} s</source>
-        <translation>用时：加载 {loading} s，训练 {training} s（{steps} 步，每步 {batch} 个裁剪，{per_step} s/步，{precision}），验证 {validation} s（{n_val} 次），扫描 {scan} s</translation>
+        <source>time: loading {loading} s, training {training} s ({steps} steps of {batch} crops, first {first} s, then {per_step} s/step, {precision}), validation {validation} s ({n_val}x), scan {scan} s</source>
+        <translation>用时：加载 {loading} s，训练 {training} s（{steps} 步，每步 {batch} 个裁剪，首步 {first} s，之后 {per_step} s/步，{precision}），验证 {validation} s（{n_val} 次），扫描 {scan} s</translation>
     </message>
     <message>
         <source>validation looks at {windows} window(s) of {images} image(s), {mp} MP</source>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -17,6 +18,7 @@ from workbench.learn.device import DeviceError, cpu_has_fast_bf16, pick_device, 
 from workbench.learn.infer import LoadedRun, RunLoadError, load_run, save_run_model
 from workbench.learn.models import ModelInfo, get_model
 from workbench.learn.score_model import ScoreModel
+from workbench.learn.train_loop import _needs_scaler
 
 CLASSES = [{"id": 1, "name": "scratch", "color": "#E69F00"}, {"id": 2, "name": "dent", "color": "#56B4E9"}]
 
@@ -133,6 +135,19 @@ def test_device_choice_and_training_precision() -> None:
     assert cands[0].autocast_dtype is None  # the fallback is plain float32
     # bf16 is only timed where the CPU computes it natively
     assert any(c.autocast_dtype == torch.bfloat16 for c in cands) == cpu_has_fast_bf16()
+
+
+@pytest.mark.parametrize("bf16", [True, False])
+def test_a_gpu_trains_in_bf16_where_it_can_else_fp16_with_loss_scaling(monkeypatch, bf16: bool) -> None:
+    # what a GPU computes is the driver's answer; here it is given, so both branches run on any machine
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    monkeypatch.setattr(torch.cuda, "device", lambda d: contextlib.nullcontext())
+    gpu = torch.device("cuda")
+    (only,) = precision_candidates(gpu)
+    assert only.channels_last and only.autocast_dtype == (torch.bfloat16 if bf16 else torch.float16)
+    assert _needs_scaler(gpu, [only]) is (not bf16)
+    # a CPU never scales: its candidates are fp32 or bf16
+    assert not _needs_scaler(torch.device("cpu"), precision_candidates(torch.device("cpu")))
 
 
 class _ToyFitted(torch.nn.Module):

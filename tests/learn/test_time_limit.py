@@ -452,3 +452,18 @@ def test_measuring_the_runs_end_does_not_make_a_validation_look_longer(tmp_path:
     loop, _ = _loop(tmp_path, costs, limit=300.0, steps_per_epoch=10)
     loop.run()
     assert len(costs.val_starts) >= 3 and loop.st.val_longest_s == 3.0
+
+
+def test_a_slow_first_step_is_start_up_and_does_not_end_the_epoch(tmp_path: Path) -> None:
+    # a GPU's first step pays for its context and kernel choice (25 s on an H200, then well under a
+    # second a step): judged by it, the run stopped after one step of a 60 s limit
+    clock = FakeClock()
+    costs = Costs(clock, step=1.0, val=2.0, planned_val=1.0, end=0.0, slow_steps={1: 40.0})
+    loop, log = _loop(tmp_path, costs, limit=60.0, steps_per_epoch=100)
+    loop.run()
+    # after the 40 s step, 1 s steps go on while a step and the last validation still fit: 18 of
+    # them, then the 2 s validation ends the run at its limit
+    assert loop.st.step == 19 and loop.st.first_step_s == 40.0
+    assert costs.val_starts == [(58.0, True)] and loop.budget.spent() == 60.0
+    (line,) = [x for x in log.lines if x.startswith("time: loading")]
+    assert "19 steps of 1 crops, first 40.0 s, then 1.00 s/step" in line

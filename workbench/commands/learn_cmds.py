@@ -29,7 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="SECONDS",
         help="the run (loading, training, validation, placing the decision) keeps within this many seconds",
     )
-    p.add_argument("--seed", type=int, help="random seed (same seed, same data: same run)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="random seed (same seed, same data: same run on a CPU; on a GPU the same crops, "
+        "with sums in another order, so losses differ in the last digits)",
+    )
     p.add_argument("--init-from", metavar="RUN_DIR", help="start from the weights of an earlier run folder")
     p.add_argument("--model", help="registered model name (default: the preset's)")
     p.add_argument("--epochs", type=int, help="at most this many epochs")

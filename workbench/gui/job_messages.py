@@ -93,7 +93,8 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "epoch_metrics": lambda: _t("epoch {epoch}: {metrics}"),
     "time_summary": lambda: _t(
         "time: loading {loading} s, training {training} s ({steps} steps of {batch} crops, "
-        "{per_step} s/step, {precision}), validation {validation} s ({n_val}x), scan {scan} s"
+        "first {first} s, then {per_step} s/step, {precision}), validation {validation} s ({n_val}x), "
+        "scan {scan} s"
     ),
     # validation
     "val_plan": lambda: _t("validation looks at {windows} window(s) of {images} image(s), {mp} MP"),

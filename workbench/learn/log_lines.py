@@ -86,7 +86,8 @@ EPOCH_METRICS = message("epoch_metrics", "epoch {epoch}: {metrics}")
 TIME_SUMMARY = message(
     "time_summary",
     "time: loading {loading:.0f} s, training {training:.0f} s ({steps} steps of {batch} crops, "
-    "{per_step:.2f} s/step, {precision}), validation {validation:.0f} s ({n_val}x), scan {scan:.0f} s",
+    "first {first:.1f} s, then {per_step:.2f} s/step, {precision}), "
+    "validation {validation:.0f} s ({n_val}x), scan {scan:.0f} s",
 )
 
 # validation

@@ -119,7 +119,8 @@ class LoopState:
     infer_s_per_px: float = 0.0
     val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
     val_longest_s: float = 0.0  # the longest validation so far, without its scan
-    last_step_s: float = 0.0  # seconds of the latest training step
+    last_step_s: float = 0.0  # seconds of the latest training step (0 after the run's first)
+    first_step_s: float = 0.0  # the run's first step: it pays one-off start-up costs (part of train_time)
     save_s: float = 0.0  # seconds of the latest checkpoint save
     spent: float = 0.0  # seconds of the run's budget spent when the checkpoint was saved
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -141,7 +142,7 @@ def _planned_epochs(cfg: TrainConfig, st: LoopState, left: float | None) -> int:
     """
     if left is None or st.epoch == 0:
         return cfg.max_epochs
-    per_epoch = (st.train_time + st.val_time) / st.epoch
+    per_epoch = (st.train_time - st.first_step_s + st.val_time) / st.epoch
     fit = st.epoch + math.ceil(left / max(per_epoch, 1e-6))
     return max(st.epoch, min(cfg.max_epochs, fit))
 
@@ -152,8 +153,22 @@ def _planned_steps(cfg: TrainConfig, st: LoopState, steps_per_epoch: int, left: 
     by_epochs = _planned_epochs(cfg, st, left) * steps_per_epoch
     if left is None or st.step == 0 or st.train_time == 0:
         return by_epochs
-    step_s = st.train_time / st.step
+    step_s = _step_pace(st)
     return max(st.step + 1, min(by_epochs, st.step + int(left * (1 - VAL_SHARE) / step_s)))
+
+
+def _step_pace(st: LoopState) -> float:
+    """Seconds per training step so far, without the run's first step: that one pays for one-off
+    start-up (a GPU's context and kernel choice: 25 s on an H200 against well under a second for
+    the steps after it), which says nothing about the steps to come."""
+    if st.step > 1:
+        return (st.train_time - st.first_step_s) / (st.step - 1)
+    return st.train_time / max(st.step, 1)
+
+
+def _needs_scaler(device: torch.device, candidates: list[Precision]) -> bool:
+    """True when a candidate runs float16 autocast on a GPU (bf16 and fp32 need no loss scaling)."""
+    return device.type == "cuda" and any(c.autocast_dtype is torch.float16 for c in candidates)
 
 
 class TrainLoop:
@@ -183,6 +198,8 @@ class TrainLoop:
         self.model = parts.model.to(device)
         self._use(candidates[0])
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        # float16 autocast (CUDA without bf16) needs loss scaling, or small gradients become zero
+        self.scaler = torch.amp.GradScaler(device.type, enabled=_needs_scaler(device, candidates))
         self.st = LoopState()
         self._planned = False
         self._val_skipped = False  # a validation was left out for time: no later one fits either
@@ -198,6 +215,7 @@ class TrainLoop:
             "model": self.model.state_dict(),
             "best_model": self.best_state,
             "optimizer": self.opt.state_dict(),
+            "scaler": self.scaler.state_dict(),
             "loop": {k: v for k, v in vars(self.st).items()},
             "sampler": self.parts.sampler_state() if self.parts.sampler_state else None,
         }
@@ -211,6 +229,8 @@ class TrainLoop:
         self.model.load_state_dict(payload["model"])
         self.best_state = payload["best_model"]
         self.opt.load_state_dict(payload["optimizer"])
+        if payload.get("scaler") and self.scaler.is_enabled():
+            self.scaler.load_state_dict(payload["scaler"])
         self.st = LoopState(**payload["loop"])
         self.budget.before = self.st.spent or self.st.train_time + self.st.val_time
         if 0 <= self.st.precision < len(self.candidates):
@@ -259,12 +279,13 @@ class TrainLoop:
     def time_line(self) -> str:
         """Where the run's time went, in one line."""
         st = self.st
-        per_step = st.train_time / max(st.step, 1)
+        per_step = _step_pace(st)
         return log_lines.TIME_SUMMARY(
             loading=self.parts.loading_s,
             training=st.train_time,
             steps=st.step,
             batch=self.cfg.batch,
+            first=st.first_step_s,
             per_step=per_step,
             precision=describe_precision(self.precision),
             validation=st.val_time - st.scan_time,
@@ -297,9 +318,14 @@ class TrainLoop:
             trial = self._trial_choice()
             t_step = self.clock()
             loss, per_item = self._step(x, y)
-            st.last_step_s = self.clock() - t_step
+            elapsed = self.clock() - t_step
+            if st.step == 0 and not st.first_step_s:
+                # one-off start-up: it must not end the epoch as if every step took as long
+                st.first_step_s, st.last_step_s = elapsed, 0.0
+            else:
+                st.last_step_s = elapsed
             if trial is not None:
-                self._trial_record(trial, st.last_step_s, x)
+                self._trial_record(trial, elapsed, x)
             self._last_x = x
             if st.precision >= 0 and not self._planned and not self.budget.past():
                 self._plan(x)
@@ -381,7 +407,7 @@ class TrainLoop:
         if self.parts.plan is None:
             return
         timed = [t for t in self._trial_timed() if math.isfinite(t)]
-        step_s = min(timed) if timed else st.train_time / max(st.step, 1)
+        step_s = min(timed) if timed else _step_pace(st)
         total = (
             self.cfg.time_limit or step_s * self.cfg.max_epochs * self.cfg.crops_per_epoch / self.cfg.batch
         )
@@ -397,8 +423,9 @@ class TrainLoop:
             logits = self.model.net((x - self.model.mean) / self.model.std)
         loss, per_item = self.parts.loss(logits, y)
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt)
+        self.scaler.update()
         return float(loss.detach()), per_item
 
     def _val_estimate(self, last: bool) -> float:
