@@ -25,7 +25,7 @@ from workbench.learn.presets import resolve_config
 from workbench.learn.score_model import ScoreModel
 from workbench.learn.time_budget import TimeBudget
 from workbench.learn.train import run_training
-from workbench.learn.train_loop import FIRST_VAL_MARGIN, LoopParts, TrainLoop
+from workbench.learn.train_loop import FIRST_VAL_MARGIN, LoopParts, LoopState, TrainLoop, _step_pace
 
 FP32 = Precision(channels_last=False, autocast_dtype=None)
 
@@ -467,3 +467,10 @@ def test_a_slow_first_step_is_start_up_and_does_not_end_the_epoch(tmp_path: Path
     assert costs.val_starts == [(58.0, True)] and loop.budget.spent() == 60.0
     (line,) = [x for x in log.lines if x.startswith("time: loading")]
     assert "19 steps of 1 crops, first 40.0 s, then 1.00 s/step" in line
+
+
+def test_the_pace_leaves_out_the_first_step_of_each_process() -> None:
+    # a run resumed once: two start-up steps (40 s and 30 s), then ten steps of 1 s
+    st = LoopState(step=12, train_time=80.0, first_step_s=70.0, first_steps=2)
+    assert _step_pace(st) == 1.0
+    assert _step_pace(LoopState(step=1, train_time=40.0, first_step_s=40.0, first_steps=1)) == 40.0

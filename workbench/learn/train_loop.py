@@ -120,7 +120,10 @@ class LoopState:
     val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
     val_longest_s: float = 0.0  # the longest validation so far, without its scan
     last_step_s: float = 0.0  # seconds of the latest training step (0 after the run's first)
-    first_step_s: float = 0.0  # the run's first step: it pays one-off start-up costs (part of train_time)
+    # the first step of each process the run trained in (a resumed run starts again): each pays
+    # one-off start-up costs; their seconds are part of train_time
+    first_step_s: float = 0.0
+    first_steps: int = 0
     save_s: float = 0.0  # seconds of the latest checkpoint save
     spent: float = 0.0  # seconds of the run's budget spent when the checkpoint was saved
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -158,11 +161,11 @@ def _planned_steps(cfg: TrainConfig, st: LoopState, steps_per_epoch: int, left: 
 
 
 def _step_pace(st: LoopState) -> float:
-    """Seconds per training step so far, without the run's first step: that one pays for one-off
-    start-up (a GPU's context and kernel choice: 25 s on an H200 against well under a second for
-    the steps after it), which says nothing about the steps to come."""
-    if st.step > 1:
-        return (st.train_time - st.first_step_s) / (st.step - 1)
+    """Seconds per training step so far, without the first step of each process the run trained in:
+    that one pays for one-off start-up (a GPU's context and kernel choice: 25 s on an H200 against
+    well under a second for the steps after it), which says nothing about the steps to come."""
+    if st.step > st.first_steps:
+        return (st.train_time - st.first_step_s) / (st.step - st.first_steps)
     return st.train_time / max(st.step, 1)
 
 
@@ -202,6 +205,7 @@ class TrainLoop:
         self.scaler = torch.amp.GradScaler(device.type, enabled=_needs_scaler(device, candidates))
         self.st = LoopState()
         self._planned = False
+        self._started = False  # a step has run in this process (the first pays for start-up)
         self._val_skipped = False  # a validation was left out for time: no later one fits either
         self._last_x: torch.Tensor | None = None
         self._epoch_t0 = 0.0  # when the epoch in progress started (by the budget's clock)
@@ -319,9 +323,12 @@ class TrainLoop:
             t_step = self.clock()
             loss, per_item = self._step(x, y)
             elapsed = self.clock() - t_step
-            if st.step == 0 and not st.first_step_s:
+            if not self._started:
                 # one-off start-up: it must not end the epoch as if every step took as long
-                st.first_step_s, st.last_step_s = elapsed, 0.0
+                self._started = True
+                st.first_step_s += elapsed
+                st.first_steps += 1
+                st.last_step_s = 0.0
             else:
                 st.last_step_s = elapsed
             if trial is not None:
