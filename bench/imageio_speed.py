@@ -10,16 +10,14 @@ and format into the same folder: the ratio is what the workbench's safety adds t
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from workbench.core.imageio import read_image, write_image
+from workbench.runtime.bench import time_call
 from workbench.runtime.cpu_info import cpu_info
 
 H, W = 2048, 2448
@@ -33,16 +31,6 @@ def camera_frame(channels: int, dtype: type) -> np.ndarray:
     frame = ramp[..., None] * top + rng.normal(0, top * 0.02, (H, W, channels)).astype(np.float32)
     out = np.clip(frame, 0, top).astype(dtype)
     return out[..., 0] if channels == 1 else out
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up: codec tables and the page cache
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -76,8 +64,8 @@ def main() -> None:
             back = ours()
             if back.shape != img.shape or not np.array_equal(back, img):
                 raise SystemExit(f"{label}: the round trip changed the image; fix that before timing")
-            base = median_ms(plain, args.repeat)
-            t = median_ms(ours, args.repeat)
+            base = time_call(plain, args.repeat)
+            t = time_call(ours, args.repeat)
             print(f"{label:16} {base:9.1f} {t:13.1f} {t / base:6.2f}x")
     print("ratio = workbench time / bare OpenCV time (1.00 = no overhead); below 1 where the workbench")
     print("writes that format with other settings than OpenCV's defaults (TIFF: tifffile, uncompressed)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from workbench.core.tiling import predict_tiled
 from workbench.export.bundle_writer import manifest_with_hashes
 from workbench.export.onnx_export import export_onnx
 from workbench.export.openvino_export import convert_onnx, quantize_int8, serialize
+from workbench.runtime.bench import time_call
 from workbench.runtime.bundle import Bundle
 from workbench.runtime.cpu_info import cpu_info
 from workbench.runtime.inspector import Inspector
@@ -68,16 +68,6 @@ def make_bundle(module: torch.nn.Module, config: ModelConfig, calib: list[np.nda
     return Bundle(Path("<memory>"), manifest_with_hashes(manifest, files), files)
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up (first-call compilation, allocations)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return float(np.median(times))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project")
@@ -112,8 +102,8 @@ def main() -> None:
     print(f"{'setting':44} {'tile ms':>9} {'ratio':>7} {'2448x2048 ms':>13} {'ratio':>7}")
     base: tuple[float, float] | None = None
     for label, fn in fns.items():
-        t_tile = median_ms(lambda fn=fn: fn(one), args.repeat * 3)
-        t_large = median_ms(lambda fn=fn: predict_tiled(image, fn, tile, overlap, batch=4), args.repeat)
+        t_tile = time_call(lambda fn=fn: fn(one), args.repeat * 3)
+        t_large = time_call(lambda fn=fn: predict_tiled(image, fn, tile, overlap, batch=4), args.repeat)
         base = base or (t_tile, t_large)
         print(f"{label:44} {t_tile:9.1f} {base[0] / t_tile:6.2f}x {t_large:13.0f} {base[1] / t_large:6.2f}x")
     print("ratio = torch eager time / this setting's time (higher is faster)")
