@@ -474,3 +474,5 @@ def test_the_pace_leaves_out_the_first_step_of_each_process() -> None:
     st = LoopState(step=12, train_time=80.0, first_step_s=70.0, first_steps=2)
     assert _step_pace(st) == 1.0
     assert _step_pace(LoopState(step=1, train_time=40.0, first_step_s=40.0, first_steps=1)) == 40.0
+    # inside the first epoch train_time is still 0 while the first step is already counted
+    assert _step_pace(LoopState(step=5, train_time=0.0, first_step_s=40.0, first_steps=1)) == 0.0

@@ -119,7 +119,7 @@ class LoopState:
     infer_s_per_px: float = 0.0
     val_estimate_s: float = 0.0  # one validation's expected seconds, from the plan, until measured
     val_longest_s: float = 0.0  # the longest validation so far, without its scan
-    last_step_s: float = 0.0  # seconds of the latest training step (0 after the run's first)
+    last_step_s: float = 0.0  # seconds of the latest training step (0 after a process's first)
     # the first step of each process the run trained in (a resumed run starts again): each pays
     # one-off start-up costs; their seconds are part of train_time
     first_step_s: float = 0.0
@@ -164,8 +164,9 @@ def _step_pace(st: LoopState) -> float:
     """Seconds per training step so far, without the first step of each process the run trained in:
     that one pays for one-off start-up (a GPU's context and kernel choice: 25 s on an H200 against
     well under a second for the steps after it), which says nothing about the steps to come."""
-    if st.step > st.first_steps:
-        return (st.train_time - st.first_step_s) / (st.step - st.first_steps)
+    rest = st.train_time - st.first_step_s  # train_time grows at epoch ends, first steps at once
+    if st.step > st.first_steps and rest > 0:
+        return rest / (st.step - st.first_steps)
     return st.train_time / max(st.step, 1)
 
 
