@@ -137,3 +137,25 @@ def test_an_import_that_makes_a_class_shows_it_on_the_label_page(
         win.label_page.proposals.write_as.itemText(i)
         for i in range(win.label_page.proposals.write_as.count())
     ]
+
+
+def test_a_long_sample_name_wraps_inside_the_side_panel(qtbot, tmp_path: Path) -> None:
+    """Real data sets name files like ``01_200905201424_397500_315_crop_2_y38x746``: the name must
+    wrap within the Label page's side panel, not run out of it; the tooltip holds it as it is."""
+    from tests.gui.conftest import part_image
+    from tests.gui.windows import window_on_label
+
+    name = "test/NG/pitting/01_200905201424_397500_315_crop_2_y38x746_averyveryverylongstem"
+    root = tmp_path / "proj"
+    with Project.create(root, name="Long names") as project:
+        project.add_class("pitting", "#E69F00")
+        image = tmp_path / "src" / "part.png"
+        part_image(image)
+        project.add_sample([image], name=name, label="ng")
+    win = window_on_label(qtbot, root, name)
+    label = win.label_page.name_label
+    panel = label.parentWidget()
+    margins = panel.layout().contentsMargins()
+    assert label.minimumSizeHint().width() <= panel.width() - margins.left() - margins.right()
+    assert label.toolTip() == name
+    assert label.text().replace("\u200b", "") == name

@@ -41,6 +41,8 @@ def test_compare_and_restore_from_the_train_page(qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(page)
     page.set_project(project)
     data = page.run_data
+    assert page.runs_table.selectedItems()  # an opened project shows its newest run
+    page.runs_table.clearSelection()
     assert not data.compare_button.isEnabled() and not data.restore_button.isEnabled()
     row = next(r for r in range(page.runs_table.rowCount())
                if page.runs_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == second)  # fmt: skip

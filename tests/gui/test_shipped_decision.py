@@ -84,7 +84,9 @@ def _select(page: TrainPageWidget, run_id: str) -> None:
 def test_block_shows_thresholds_and_how_they_were_chosen(page) -> None:  # type: ignore[no-untyped-def]
     widget, ids = page
     block = widget.decision_block
-    assert not block.isVisibleTo(widget)  # nothing selected yet
+    assert block.isVisibleTo(widget)  # an opened project shows its newest run
+    widget.runs_table.clearSelection()
+    assert not block.isVisibleTo(widget)  # no run chosen
     _select(widget, ids["val"])
     assert block.isVisibleTo(widget) and block.title.text() == "Shipped decision"
     zero, quantile = block.texts()

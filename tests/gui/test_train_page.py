@@ -145,3 +145,33 @@ def test_a_damaged_run_record_is_listed_as_unreadable(qtbot, page: TrainPageWidg
     assert not status.flags() & Qt.ItemFlag.ItemIsSelectable
     page.runs_table.selectRow(rows[bad])
     assert page.runs_table.selectedItems() == []
+
+
+def test_an_opened_project_shows_its_newest_run(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """No empty charts on a project with runs: the newest is selected, its curves and log shown."""
+    import json
+
+    from workbench.core.run_config import RunConfig, TrainConfig
+
+    root = make_tiny_project(tmp_path, n_ok=2, n_ng=2)
+    with Project.open(root) as project:
+        older = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+        newest = project.create_run(RunConfig(TrainConfig(model="tiny"))).id
+        with project.transaction() as conn:  # both were made within a second: date the older back
+            conn.execute("UPDATE runs SET created_at='2026-01-01T00:00:00Z' WHERE id=?", (older,))
+        for run_id, loss in ((older, 0.9), (newest, 0.4)):
+            lines = [{"type": "metric", "name": "train.loss", "value": loss, "epoch": 1},
+                     {"type": "log", "message": f"log line of {run_id}"}]  # fmt: skip
+            text = "".join(json.dumps(line) + "\n" for line in lines)
+            (project.run_dir(run_id) / "events.jsonl").write_text(text, encoding="utf-8")
+    project = Project.open(root)
+    widget = TrainPageWidget(JobRegistry())
+    qtbot.addWidget(widget)
+    try:
+        widget.set_project(project)
+        assert [i.text() for i in widget.runs_table.selectedItems()][:1] == [newest]
+        assert widget.curves.points["loss"] == [(1.0, 0.4)]
+        assert f"log line of {newest}" in widget.log.toPlainText()
+    finally:
+        widget.set_project(None)
+        project.close()

@@ -42,6 +42,22 @@ from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.settings import app_settings
 
 AUTOSAVE_MS = 20_000
+BREAK_AFTER = "/\\_-. "  # a long sample name may wrap after these
+BREAK_RUN = 12  # and inside a longer run of other characters
+
+
+def breakable(name: str) -> str:
+    """``name`` with zero-width spaces where a wrapped label may break it: after path separators,
+    ``_``, ``-``, ``.`` and after every ``BREAK_RUN`` other characters in a row. Names such as
+    ``test/NG/pitting/01_200905201424_397500_315_crop_2`` otherwise run out of the side panel."""
+    out, run = [], 0
+    for ch in name:
+        out.append(ch)
+        run = 0 if ch in BREAK_AFTER else run + 1
+        if run == 0 or run >= BREAK_RUN:
+            out.append("\u200b")
+            run = 0
+    return "".join(out)
 
 
 class LabelPageWidget(Retranslatable, QWidget):
@@ -504,6 +520,7 @@ class LabelPageWidget(Retranslatable, QWidget):
         s = self.sample
         if s is None:
             self.name_label.setText(self.tr("No sample open"))
+            self.name_label.setToolTip("")
             self.position_label.setText(self.tr("Double-click a sample on the Data page."))
             for w in (
                 self.label_value,
@@ -516,7 +533,8 @@ class LabelPageWidget(Retranslatable, QWidget):
                 w.setText("—")
             return
         names = self._class_names
-        self.name_label.setText(s.name)
+        self.name_label.setText(breakable(s.name))
+        self.name_label.setToolTip(s.name)
         self.position_label.setText(self.tr("%1 of %2").replace("%1", str(self.index + 1)).replace(
             "%2", str(len(self.ids))))  # fmt: skip
         self.label_value.setText(self._label_names()[s.label])

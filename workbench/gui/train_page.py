@@ -200,6 +200,18 @@ class TrainPageWidget(Retranslatable, QWidget):
             self.settings.set_task(project.task)
         self.refresh_runs()
         self._update_buttons()
+        self._show_newest_run()
+
+    def _show_newest_run(self) -> None:
+        """Select the newest run (the table lists newest first) so that an opened project shows its
+        last curves, decision and log instead of empty charts; nothing while a job trains."""
+        if self.training:
+            return
+        for row in range(self.runs_table.rowCount()):
+            item = self.runs_table.item(row, 0)
+            if item is not None and item.flags() & Qt.ItemFlag.ItemIsSelectable:
+                self.runs_table.selectRow(row)
+                return
 
     @property
     def training(self) -> bool:
@@ -358,7 +370,10 @@ class TrainPageWidget(Retranslatable, QWidget):
     def _show_selected_run(self) -> None:
         """Curves of a finished run, read back from its event log, while nothing is training."""
         items = self.runs_table.selectedItems()
-        if self.training or not items or self.project is None:
+        if self.training or self.project is None:
+            return
+        if not items:
+            self.decision_block.show_run(None)  # no run chosen: no run's decision either
             return
         run_id = str(items[0].data(Qt.ItemDataRole.UserRole))
         self.curves.clear_curves()
