@@ -139,10 +139,9 @@ def test_an_import_that_makes_a_class_shows_it_on_the_label_page(
     ]
 
 
-def test_a_long_sample_name_wraps_inside_the_side_panel(qtbot, tmp_path: Path) -> None:
+def test_a_long_sample_name_wraps_inside_the_side_panel(qtbot, tmp_path: Path, write_part) -> None:  # type: ignore[no-untyped-def]
     """Real data sets name files like ``01_200905201424_397500_315_crop_2_y38x746``: the name must
     wrap within the Label page's side panel, not run out of it; the tooltip holds it as it is."""
-    from tests.gui.conftest import part_image
     from tests.gui.windows import window_on_label
 
     name = "test/NG/pitting/01_200905201424_397500_315_crop_2_y38x746_averyveryverylongstem"
@@ -150,7 +149,7 @@ def test_a_long_sample_name_wraps_inside_the_side_panel(qtbot, tmp_path: Path) -
     with Project.create(root, name="Long names") as project:
         project.add_class("pitting", "#E69F00")
         image = tmp_path / "src" / "part.png"
-        part_image(image)
+        write_part(image)
         project.add_sample([image], name=name, label="ng")
     win = window_on_label(qtbot, root, name)
     label = win.label_page.name_label

@@ -42,7 +42,7 @@ from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.settings import app_settings
 
 AUTOSAVE_MS = 20_000
-BREAK_AFTER = "/\\_-. "  # a long sample name may wrap after these
+BREAK_AFTER = "/\\_-."  # a long sample name may wrap after these (and at spaces, as always)
 BREAK_RUN = 12  # and inside a longer run of other characters
 
 
