@@ -2577,6 +2577,18 @@ Export it anyway?</source>
         <translation>达到阈值的区域，其轮廓向下延伸至 %1 绘制，即验证集像素 Dice 最高的水平（%2；按阈值绘制为 %3）</translation>
     </message>
     <message>
+        <source>Lowest-scoring NG parts of %1 the fit did not see (they place its threshold): %2</source>
+        <translation>%1 在拟合未见过的 NG 零件中得分最低的几张（它们决定其阈值）：%2</translation>
+    </message>
+    <message>
+        <source>Lowest-scoring val NG parts of %1 (they place its threshold): %2</source>
+        <translation>%1 得分最低的验证集 NG 零件（它们决定其阈值）：%2</translation>
+    </message>
+    <message>
+        <source>⚠ The lowest, %1, scores far below every other NG part, so this one part sets the threshold: check its label. Without it the threshold would be %2 and reject %3 of %4 good parts instead of %5.</source>
+        <translation>⚠ 最低的 %1 得分远低于其他所有 NG 零件，阈值由这一个零件决定：请检查它的标注。若不算它，阈值将为 %2，%4 张良品中过检 %3 张，而不是 %5 张。</translation>
+    </message>
+    <message>
         <source>chosen on the run&apos;s validation images</source>
         <translation>训练记录在验证集上选定的阈值</translation>
     </message>
@@ -2649,6 +2661,10 @@ Export it anyway?</source>
         <translation>训练记录按拟合未见过的 %1 张 NG 图像确定的阈值：其中没有漏检</translation>
     </message>
     <message>
+        <source>sample %1 (no longer in the project)</source>
+        <translation>样本 %1（已不在项目中）</translation>
+    </message>
+    <message>
         <source>gray zone from %1: a person decides</source>
         <translation>灰区下限 %1：由人工判定</translation>
     </message>
@@ -2659,6 +2675,10 @@ Export it anyway?</source>
     <message>
         <source>the margin stops where it would reject more than %1 % more good parts</source>
         <translation>余量在多过检超过 %1 % 良品处停止</translation>
+    </message>
+    <message>
+        <source>none of them escapes, yet up to %1 % of new NG parts may (95 % bound)</source>
+        <translation>其中无一漏检，但新的 NG 零件仍可能有多达 %1 % 漏检（95 % 上限）</translation>
     </message>
     <message>
         <source>all classes</source>

@@ -14,9 +14,11 @@ from workbench.core.operating_point import (
     choose_decision,
     choose_threshold,
     describe,
+    lone_weakest,
     min_area_for,
     rule_score,
     smallest_defect_px,
+    weakest_origin,
 )
 
 
@@ -264,3 +266,52 @@ def test_outline_level_below_a_high_threshold_draws_thin_defects_whole() -> None
     assert "drawn down to 0.50" in describe(origin)
     # judged at the threshold still: good parts stay OK, cracks NG
     assert [decide(im.maps[0], config).verdict for im in images] == ["NG"] * 4 + ["OK"] * 6
+
+
+def _scored(label: str, peak: float, sample_id: int) -> ScoredImage:
+    return ScoredImage(label, frozenset({0}) if label == "ng" else frozenset(), [_map(32, peak, 4)],
+                       sample_id=sample_id)  # fmt: skip
+
+
+def test_origin_names_the_lowest_ng_parts_and_bounds_the_escape_rate() -> None:
+    ng = [_scored("ng", peak, sid) for peak, sid in ((0.9, 11), (0.62, 12), (0.95, 13), (0.7, 14), (0.8, 15))]
+    ok = [_scored("ok", 0.1 + 0.02 * i, 100 + i) for i in range(10)]
+    _, origins = choose_decision(ok + ng, _config(), smallest_px=None)
+    origin = origins[0]
+    assert [w["sample_id"] for w in origin["weakest_ng"]] == [12, 14, 15]  # lowest first
+    assert [w["score"] for w in origin["weakest_ng"]] == [0.62, 0.7, 0.8]
+    # none of 5 escapes: the one-sided 95 % bound is 1 - 0.05 ** (1 / 5) = 45.1 %
+    assert origin["escape_bound95"] == pytest.approx(0.4507, abs=1e-4)
+    assert "lone_weakest" not in origin  # 0.62 is not far below 0.70
+    line = describe(origin)
+    assert "up to 45.1 % of new NG parts may (95 % bound)" in line
+    assert "lowest NG: sample 12 0.620, sample 14 0.700, sample 15 0.800" in line
+
+
+def test_a_lone_weakest_ng_part_is_flagged_with_the_threshold_without_it() -> None:
+    spread = [0.85 + 0.003 * i for i in range(20)]  # log-odds spacing about 0.02
+    assert not lone_weakest(spread)
+    assert lone_weakest([0.03, *spread])  # e.g. a crack cut to its last rows by the piece border
+    assert not lone_weakest([0.7, *spread])  # a gap of 0.89 log-odds: under 1
+    assert lone_weakest([0.6, *spread])  # 1.33: over 1 and over 3 spacings of the others
+    assert not lone_weakest([0.03, 0.9])  # two scores show no spacing to compare with
+    # a gap over 1 log-odds is not enough where the others are spread as widely
+    wide = [0.2, 0.5, 0.8, 0.95, 0.99]
+    assert not lone_weakest([0.05, *wide])
+
+    ok = [0.01 * i for i in range(60)]  # good parts from 0.00 to 0.59
+    pairs = [(0.03, 7), *((s, 20 + i) for i, s in enumerate(spread))]
+    origin = weakest_origin(pairs, ok)
+    assert origin["lone_weakest"] is True
+    without = origin["without_weakest"]
+    expected, _ = choose_threshold(spread, ok)
+    assert without["threshold"] == math.floor(expected * 1e4) / 1e4
+    assert without["val_overkill"] == sum(1 for s in ok if s >= without["threshold"])
+    assert without["val_overkill"] < 60 - 3  # at 0.03 nearly every good part is rejected
+    assert origin["weakest_ng"][0] == {"sample_id": 7, "score": 0.03}
+
+
+def test_no_ng_parts_no_weakest_origin() -> None:
+    assert weakest_origin([], [0.1, 0.2]) == {}
+    _, origins = choose_decision([_scored("ok", 0.2, 1), _scored("ok", 0.3, 2)], _config(), smallest_px=None)
+    assert "weakest_ng" not in origins[0] and "escape_bound95" not in origins[0]

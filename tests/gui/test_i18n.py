@@ -13,6 +13,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -95,7 +96,9 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
         if not w.isVisibleTo(root) and w is not root:
             continue
         name = type(w).__name__
-        if isinstance(w, (QLabel, QAbstractButton)):
+        if isinstance(w, QLabel) and w.textFormat() == Qt.TextFormat.RichText:
+            out.append((name, QTextDocumentFragment.fromHtml(w.text()).toPlainText()))  # what it shows
+        elif isinstance(w, (QLabel, QAbstractButton)):
             out.append((name, w.text()))
         if isinstance(w, QGroupBox):
             out.append((name, w.title()))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.gui.windows import open_window
 from workbench.core.decisions import DecisionConfig
 from workbench.core.project import Project
 from workbench.core.run_config import ModelConfig, RunConfig, TrainConfig
@@ -209,3 +210,59 @@ def test_outlines_below_the_threshold_say_regions_are_drawn_down(page) -> None: 
     i18n.install_language("zh_CN")
     text = outline_how(below)
     assert "向下延伸至 0.45" in text and "0.710" in text and "regions" not in text
+
+
+def test_the_ng_parts_that_place_a_threshold_link_to_labelling(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    widget, ids = page
+    project = widget.project
+    ng = [s.id for s in project.samples() if s.label == "ng"]
+    weakest = [{"sample_id": ng[0], "score": 0.031}, {"sample_id": ng[1], "score": 0.412},
+               {"sample_id": 999, "score": 0.5}]  # fmt: skip
+    origin = {**ZERO_ESCAPE, "escape_bound95": 0.2213, "weakest_ng": weakest, "lone_weakest": True,
+              "without_weakest": {"threshold": 0.35, "val_overkill": 9}}  # fmt: skip
+    run_id = _add_run(project, "segmentation", {"decision": _decision(origin), "decision_origin": [origin]})
+    widget.refresh_runs()
+    _select(widget, run_id)
+    block = widget.decision_block
+    rule, parts, lone = block.texts()
+    assert rule.endswith("; none of them escapes, yet up to 22.1 % of new NG parts may (95 % bound)"
+                         "; outlines drawn at 0.95, the level with the best val pixel Dice (0.780; 0.410 at "
+                         "the threshold)")  # fmt: skip
+    assert parts.startswith("Lowest-scoring val NG parts of scratch (they place its threshold): ")
+    assert f'<a href="{ng[0]}">' in parts and f'<a href="{ng[1]}">' in parts
+    assert parts.endswith("0.412, sample 999 (no longer in the project) 0.500")  # removed since: no link
+    assert "part_\u200b4" in parts  # the name, breakable where it is long
+    assert f'<a href="{ng[0]}">' in lone and "check its label" in lone
+    assert lone.endswith(
+        "Without it the threshold would be 0.350 and reject 9 of 40 good parts instead of 1."
+    )
+    assert block.lines[2].styleSheet() and not block.lines[1].styleSheet()  # only the lone part warns
+    with qtbot.waitSignal(widget.open_in_label) as opened:
+        block.lines[1].linkActivated.emit(str(ng[1]))
+    assert opened.args == [[ng[0], ng[1]], ng[1]]  # every named part that exists, the clicked one shown
+
+    _select(widget, ids["val"])  # a run made before parts were named shows none
+    assert len(block.texts()) == 2
+    _select(widget, run_id)
+    i18n.install_language("zh_CN")
+    rule, parts, lone = block.texts()
+    assert "新的 NG 零件仍可能有多达 22.1 % 漏检（95 % 上限）" in rule
+    assert parts.startswith("scratch 得分最低的验证集 NG 零件") and f'<a href="{ng[0]}">' in parts
+    assert "请检查它的标注" in lone and "40 张良品中过检 9 张，而不是 1 张" in lone
+
+
+def test_a_named_part_opens_on_the_label_page_of_the_window(qtbot, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    with Project.open(project_dir) as project:
+        ng = [s.id for s in project.samples() if s.label == "ng"]
+        origin = {
+            **ZERO_ESCAPE,
+            "weakest_ng": [{"sample_id": sid, "score": 0.2 + 0.1 * i} for i, sid in enumerate(ng)],
+        }
+        _add_run(project, "segmentation", {"decision": _decision(origin), "decision_origin": [origin]})
+    win = open_window(qtbot, project_dir)
+    win.show_page("train")
+    links = win.train_page.decision_block.lines[-1]  # the newest run is shown on opening
+    links.linkActivated.emit(str(ng[1]))
+    assert win.current_page() == "label"
+    assert win.label_page.sample is not None and win.label_page.sample.id == ng[1]
+    assert win.label_page.ids == ng  # the other named part is one step away

@@ -80,9 +80,15 @@ def test_same_seed_gives_the_same_first_epoch_loss(tiny: Any) -> None:
         assert run.config.train.seed == 7 and run.config.preset == "fast"
         # the decision the run ships was placed on its validation images, with how
         origin = model.decision_origin[0]
-        assert origin["method"] in ("val_zero_escape", "ok_quantile")
         assert model.decision.classes[0].threshold == origin["threshold"]
         assert origin["min_area_px"] == max(1, origin["smallest_defect_px"] // 4)
+        # the val NG parts that place it are named, lowest score first, with the escape-rate bound
+        val_ng = {s.id for s in project.samples(split="val") if s.label == "ng"}
+        assert origin["method"] == "val_zero_escape" and len(val_ng) == origin["val_ng"] == 2
+        assert {w["sample_id"] for w in origin["weakest_ng"]} == val_ng
+        scores = [w["score"] for w in origin["weakest_ng"]]
+        assert scores == sorted(scores) and scores[0] == origin["zero_escape_threshold"]
+        assert origin["escape_bound95"] == round(1 - 0.05**0.5, 4)
     assert any(m.startswith("time: loading") and "validation" in m and "scan" in m for m in rec.logs)
     loaded = load_run(tiny, first)
     assert loaded.scores(torch.rand(64, 64, 3).numpy()).shape == (1, 64, 64)

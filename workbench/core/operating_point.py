@@ -35,6 +35,19 @@ scores draws only the cores of thin defects (crackforest's cracks, session 9: po
 0.688 drawn at the 0.83 threshold, 0.704 at 0.4-0.5), so regions that reach the threshold are
 drawn down to the lower level.
 
+Zero escapes among the val NG images is not zero escapes on the line: each class's origin states
+the one-sided 95 % upper bound of the escape rate that its val NG images allow
+(``escape_bound95``, Clopper-Pearson with none escaping), and names its ``WEAKEST_SHOWN`` lowest
+scoring val NG images (``weakest_ng``), the parts that place the threshold. When the lowest of
+them sits apart from the rest (``lone_weakest``: its log-odds gap to the next is over
+``LONE_GAP_LOGIT`` and over ``LONE_GAP_SPACINGS`` times the mean spacing of the others' lowest
+tenth), one part decides the whole operating point; often it is a label to check (on the
+crackforest test split, session 17: a crack cut to its last three rows by the piece border scored
+0.03 against 0.27 for the next; zero-escape overkill 90 % with it, 59 % without). The threshold
+still keeps it from escaping (a real faint defect must not pass because it is rare); the origin
+says what the threshold and the val overkill would be without it (``without_weakest``), so that a
+person can look at the part and decide.
+
 The minimum area is a quarter of the smallest labelled defect region (specks under
 ``SPECK_PX`` pixels are treated as label noise), so isolated false-alarm pixels do not reject a
 part while the smallest real defect still does; the thresholds are chosen with that area rule in
@@ -53,6 +66,7 @@ import numpy as np
 
 from workbench.core.class_pixels import owned_scores, reaching
 from workbench.core.decisions import DEFAULT_THRESHOLD, DecisionConfig
+from workbench.core.metrics_image import clopper_pearson_upper
 
 MARGIN = 0.1  # with a single val NG image there is no spread: a tenth of its score
 MAX_MARGIN_LOGIT = 1.0  # the odds of the threshold drop at most e-fold
@@ -64,6 +78,9 @@ AREA_SHARE = 0.25
 LOWEST = 0.01
 HIGHEST = 0.99
 _BISECT_STEPS = 14
+WEAKEST_SHOWN = 3  # lowest-scoring val NG images named in a class's origin
+LONE_GAP_LOGIT = 1.0  # the lowest NG score sits apart: its odds are over e-fold below the next one's
+LONE_GAP_SPACINGS = 3.0  # ... and its gap is over this many spacings of the other low scores
 OUTLINE_LEVELS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
 
 
@@ -86,6 +103,7 @@ class ScoredImage:
     # the pixels of an NG image no window saw (its windows centre on its defects): counted as
     # showing the false alarms the good images' windows show, per pixel
     unseen_px: int = 0
+    sample_id: int | None = None  # the project's sample, to name the parts that place a threshold
 
 
 def smallest_defect_px(targets: Sequence[np.ndarray]) -> int | None:
@@ -199,6 +217,36 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
     return DEFAULT_THRESHOLD, {"method": "default", "val_ng": 0, "val_ok": 0}
 
 
+def lone_weakest(ng_scores: Sequence[float]) -> bool:
+    """Whether the lowest of ``ng_scores`` sits apart from the others (see the module text); needs
+    at least three scores, so that the others show a spacing."""
+    if len(ng_scores) < 3:
+        return False
+    ranked = sorted(float(s) for s in ng_scores)
+    gap = float(_logit(ranked[1]) - _logit(ranked[0]))
+    return gap > LONE_GAP_LOGIT and gap > LONE_GAP_SPACINGS * (tail_margin(ranked[1:]) or 0.0)
+
+
+def weakest_origin(ng: Sequence[tuple[float, int | None]], ok_scores: Sequence[float]) -> dict[str, Any]:
+    """What a class's origin says of its val NG images beyond the threshold: the escape-rate bound,
+    the lowest-scoring ones (score, sample id) and, when the lowest sits apart, the threshold and
+    val overkill without it."""
+    if not ng:
+        return {}
+    ranked = sorted(ng, key=lambda pair: pair[0])
+    weakest = [{"sample_id": sid, "score": round(float(score), 4)} for score, sid in ranked[:WEAKEST_SHOWN]]
+    out: dict[str, Any] = {"escape_bound95": round(clopper_pearson_upper(0, len(ranked)), 4),
+                           "weakest_ng": weakest}  # fmt: skip
+    scores = [score for score, _ in ranked]
+    if lone_weakest(scores):
+        without, _ = choose_threshold(scores[1:], ok_scores)
+        without = math.floor(without * 1e4) / 1e4
+        rejected = int(np.count_nonzero(np.asarray(ok_scores, np.float64) >= without))
+        out["lone_weakest"] = True
+        out["without_weakest"] = {"threshold": without, "val_overkill": rejected}
+    return out
+
+
 def _dice(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     den = 2 * tp + fp + fn
     return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
@@ -282,9 +330,12 @@ def choose_decision(
     min_area = min_area_for(smallest_px)
     origins: list[dict[str, Any]] = []
     for channel, rule in enumerate(decision.classes):
-        ng = [image_rule_score(im, channel, min_area) for im in images if _positive(im, channel, n)]
+        ng_ids = [(image_rule_score(im, channel, min_area), im.sample_id) for im in images
+                  if _positive(im, channel, n)]  # fmt: skip
+        ng = [score for score, _ in ng_ids]
         ok = [image_rule_score(im, channel, min_area) for im in images if im.label == "ok"]
         rule.threshold, origin = choose_threshold(ng, ok)
+        origin.update(weakest_origin(ng_ids, ok))
         # rounded down: rounding up could put the zero-escape point above the lowest NG score
         rule.threshold = math.floor(rule.threshold * 1e4) / 1e4
         rule.min_area_px = min_area
@@ -298,6 +349,23 @@ def choose_decision(
         origin.update(info)
     decision.validate()
     return decision, origins
+
+
+def _weakest_text(origin: dict[str, Any]) -> str:
+    """The escape-rate bound and the val NG images that place the threshold, for ``describe``."""
+    text = ""
+    if origin.get("escape_bound95") is not None:
+        bound = 100 * origin["escape_bound95"]
+        text += f"; none of them escapes: up to {bound:.1f} % of new NG parts may (95 % bound)"
+    weakest = [w for w in origin.get("weakest_ng", ()) if w.get("sample_id") is not None]
+    if weakest:
+        text += "; lowest NG: " + ", ".join(f"sample {w['sample_id']} {w['score']:.3f}" for w in weakest)
+    if origin.get("lone_weakest"):
+        without = origin["without_weakest"]
+        text += (f"; the lowest sits far below the others, check its label: without it the threshold would "
+                 f"be {without['threshold']:.3f}, rejecting {without['val_overkill']} of the "
+                 f"{origin.get('val_ok', 0)}")  # fmt: skip
+    return text
 
 
 def describe(origin: dict[str, Any]) -> str:
@@ -329,7 +397,7 @@ def describe(origin: dict[str, Any]) -> str:
             stop = f" (it stops where it would reject more than {MARGIN_OVERKILL_SHARE:.0%} more good parts)"
         return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {ng}, lowered by "
                 f"a margin for NG parts scoring lower still{stop}; {origin['val_overkill']} of {good} "
-                "rejected")  # fmt: skip
+                f"rejected{_weakest_text(origin)}")  # fmt: skip
     if method == "ok_quantile":
         where = "outside the test split" if good_only else "in validation"
         return (f"{head}; no NG image {where}: a guess from good parts only, the "

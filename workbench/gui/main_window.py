@@ -163,6 +163,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.train_page.runs_changed.connect(self.evaluate_page.refresh_sources)
         self.export_page.exported.connect(lambda _path: self.evaluate_page.refresh_sources())
         self.evaluate_page.open_in_label.connect(self._open_in_label)
+        self.train_page.open_in_label.connect(self._open_in_label)
         self.evaluate_page.samples_changed.connect(self.data_page.refresh_samples)
         self.jobs.changed.connect(self._show_jobs)
 

@@ -6,14 +6,17 @@ The texts are composed from the run's ``decision`` and ``decision_origin`` (see
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import MARGIN_OVERKILL_SHARE
 from workbench.core.types import Run
+from workbench.gui.names import breakable
 from workbench.gui.retranslatable import Retranslatable
 
 CTX = "TrainPage"
@@ -69,6 +72,9 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
         if origin.get("margin_limited_by_overkill"):
             text += "; " + _fill(_t("the margin stops where it would reject more than %1 % more good parts"),
                                  f"{100 * MARGIN_OVERKILL_SHARE:g}")  # fmt: skip
+        if origin.get("escape_bound95") is not None:
+            text += "; " + _fill(_t("none of them escapes, yet up to %1 % of new NG parts may (95 % bound)"),
+                                 f"{100 * float(origin['escape_bound95']):.1f}")  # fmt: skip
         return text, False
     if method == "ok_quantile":
         if good_only:
@@ -108,6 +114,48 @@ def origin_line(origin: dict[str, Any]) -> tuple[str, bool]:
     if origin.get("outline_threshold") is not None:
         line += "; " + outline_how(origin)
     return line, warn
+
+
+NameOf = Callable[[int], str | None]  # a sample's name, None when it is no longer in the project
+
+
+def _rich(text: str) -> str:
+    """``text`` for rich text that ``_fill`` fills in afterwards: markup and ``%`` escaped."""
+    return html.escape(text).replace("%", "&#37;")
+
+
+def _part_link(sample_id: int | None, score: float, name_of: NameOf) -> str:
+    """A val NG part as rich text: its name as a link that opens it for labelling, and its score."""
+    name = name_of(sample_id) if sample_id is not None else None
+    if name is None:
+        shown = _fill(_t("sample %1 (no longer in the project)"), sample_id) if sample_id is not None else "?"
+        return f"{_rich(shown)} {score:.3f}"
+    return f'<a href="{sample_id}">{_rich(breakable(name))}</a> {score:.3f}'
+
+
+def weakest_lines(origin: dict[str, Any], name_of: NameOf) -> list[tuple[str, bool]]:
+    """Rich-text lines (with whether each deserves a warning) naming the lowest-scoring NG parts
+    that placed one class's threshold, and, when the lowest sits apart from the others, what the
+    threshold would be without it (see ``core.operating_point``); none without named parts."""
+    weakest = [w for w in origin.get("weakest_ng", ()) if w.get("sample_id") is not None]
+    if origin.get("method") != "val_zero_escape" or not weakest:
+        return []
+    links = ", ".join(_part_link(w["sample_id"], float(w["score"]), name_of) for w in weakest)
+    good_only = "train_ng" in origin
+    if good_only:
+        text = _t("Lowest-scoring NG parts of %1 the fit did not see (they place its threshold): %2")
+    else:
+        text = _t("Lowest-scoring val NG parts of %1 (they place its threshold): %2")
+    lines = [(_fill(text, _rich(str(origin.get("name", ""))), links), False)]
+    if origin.get("lone_weakest") and origin.get("without_weakest"):
+        without = origin["without_weakest"]
+        first = _part_link(weakest[0]["sample_id"], float(weakest[0]["score"]), name_of)
+        warn = _t("⚠ The lowest, %1, scores far below every other NG part, so this one part sets the "
+                  "threshold: check its label. Without it the threshold would be %2 and reject %3 of %4 "
+                  "good parts instead of %5.")  # fmt: skip
+        lines.append((_fill(warn, first, f"{float(without['threshold']):.3f}", int(without["val_overkill"]),
+                            origin.get("val_ok", 0), origin.get("val_overkill", 0)), True))  # fmt: skip
+    return lines
 
 
 def evaluation_note(origins: list[dict[str, Any]]) -> tuple[str, bool]:
@@ -178,11 +226,15 @@ def chosen_on_validation(run: Run, decision: DecisionConfig) -> bool:
 
 
 class ShippedDecisionWidget(Retranslatable, QWidget):
-    """A compact block: the thresholds and minimum areas a completed run ships with, and why."""
+    """A compact block: the thresholds and minimum areas a completed run ships with, and why; the
+    NG parts that placed each threshold are links that open them for labelling."""
+
+    open_samples = Signal(list, int)  # ordered sample ids, the one to show first
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.run: Run | None = None
+        self.name_of: NameOf = lambda _sid: None  # set by the page that knows the project
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 4, 0, 0)
         self._layout.setSpacing(2)
@@ -211,18 +263,45 @@ class ShippedDecisionWidget(Retranslatable, QWidget):
         if self.run is None:
             return
         self.title.setText(_t("Shipped decision"))
+        origins = self.run.config.model.decision_origin if self.run.config.model is not None else []
+        parts = [line for origin in origins for line in weakest_lines(origin, self.name_of)]
         for text, warn in decision_lines(self.run):
+            plain = QLabel(text)
+            plain.setTextFormat(Qt.TextFormat.PlainText)
+            self._add_line(plain, warn)
+        for text, warn in parts:
             label = QLabel(text)
-            label.setWordWrap(True)
-            label.setStyleSheet(WARNING_STYLE if warn else "")
-            self.lines.append(label)
-            self._layout.addWidget(label)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.linkActivated.connect(self._open_link)
+            self._add_line(label, warn)
         stage = classifier_line(self.run)
         self.stage.setText(stage or "")
         self._layout.addWidget(self.stage)
         self.stage.setVisible(stage is not None)
         self.note.setText(_t("Evaluation and export use it unless you change it."))
         self._layout.addWidget(self.note)
+
+    def _add_line(self, label: QLabel, warn: bool) -> None:
+        label.setWordWrap(True)
+        label.setStyleSheet(WARNING_STYLE if warn else "")
+        self.lines.append(label)
+        self._layout.addWidget(label)
+
+    def _open_link(self, link: str) -> None:
+        """Open the linked NG part, with the run's other named parts still in the project, on the
+        Label page."""
+        model = self.run.config.model if self.run is not None else None
+        named = [
+            w.get("sample_id")
+            for o in (model.decision_origin if model else [])
+            for w in o.get("weakest_ng", ())
+        ]
+        ids = [
+            int(sid) for sid in dict.fromkeys(named) if sid is not None and self.name_of(int(sid)) is not None
+        ]
+        if int(link) not in ids:
+            ids.insert(0, int(link))
+        self.open_samples.emit(ids, int(link))
 
     def texts(self) -> list[str]:
         return [label.text() for label in self.lines]

@@ -76,6 +76,7 @@ class TrainPageWidget(Retranslatable, QWidget):
 
     runs_changed = Signal()
     message = Signal(str)
+    open_in_label = Signal(list, int)  # ordered sample ids, the one to show first
 
     def __init__(self, jobs: JobRegistry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +102,8 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.run_data.report.connect(self._data_report)
         self.run_data.failed.connect(self._data_report)
         self.decision_block = ShippedDecisionWidget()
+        self.decision_block.name_of = self._sample_name
+        self.decision_block.open_samples.connect(self.open_in_label)
         self.title = styled_label("", "pageTitle")
         self.runs_title = styled_label("", "sectionTitle")
         self._layout()
@@ -201,6 +204,15 @@ class TrainPageWidget(Retranslatable, QWidget):
         self.refresh_runs()
         self._update_buttons()
         self._show_newest_run()
+
+    def _sample_name(self, sample_id: int) -> str | None:
+        """A sample's name for the shipped decision's links; None once it left the project."""
+        if self.project is None:
+            return None
+        try:
+            return self.project.sample(sample_id).name
+        except WorkbenchError:
+            return None
 
     def _show_newest_run(self) -> None:
         """Select the newest run (the table lists newest first) so that an opened project shows its

@@ -69,7 +69,8 @@ def place_threshold(
             maps.append(score_map.astype(np.float16))  # float16 halves what the maps hold in memory
         # no area rule is placed (the good-only map is a smoothed distance, not a defect outline),
         # so an image's score is all that the placement reads
-        records.append(ScoredImage(item.label, frozenset(), [np.full((1, 1, 1), image_score(score_map))]))
+        plane = np.full((1, 1, 1), image_score(score_map))
+        records.append(ScoredImage(item.label, frozenset(), [plane], sample_id=item.sample_id))
         progress((i + 1) / len(items), log_lines.THRESHOLD_SCORING(done=i + 1, total=len(items)))
     chosen, origins = choose_decision(records, DecisionConfig.from_dict(decision.to_dict()), None)
     for origin in origins:

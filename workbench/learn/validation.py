@@ -65,7 +65,8 @@ class ValidationTally:
             ok = item.label == "ok"
             area = max(whole / max(seen, 1), 1.0) if ok else 1.0
             unseen = 0 if ok else max(whole - seen, 0)
-            record = ScoredImage(item.label, channels, kept, marks, area_weight=area, unseen_px=unseen)
+            record = ScoredImage(item.label, channels, kept, marks, area_weight=area, unseen_px=unseen,
+                                 sample_id=item.sample_id)  # fmt: skip
             self.records.append(record)
         if not self.pixels or not masked:
             return  # NG without a mask: counts for AUROC only
