@@ -549,6 +549,10 @@
         <translation>，灰区下限 %1（这些零件由人工判定）</translation>
     </message>
     <message>
+        <source>set by one NG part far below the others, %1: check its label; without it %2 %</source>
+        <translation>由一个得分远低于其他 NG 零件的零件决定：%1，请检查它的标注；不算它时为 %2 %</translation>
+    </message>
+    <message>
         <source>Of %1 doubtful parts (the experts disagree), the model called %2 NG and %3 OK and sent %4 to review; escapes and overkill above count the clear parts only.</source>
         <translation>在 %1 个存疑品（专家意见不一）中，模型判 %2 个为 NG、%3 个为 OK，另有 %4 个送人工复核；上方的漏检和过检只统计明确的良品和不良品。</translation>
     </message>

@@ -15,10 +15,12 @@ from workbench.core.decisions import DecisionConfigError
 from workbench.core.errors import ProjectError
 from workbench.core.evaluation import (
     EvaluationSession,
+    ImageCase,
     floor_for,
     run_evaluation,
     summary_metrics,
     with_overrides,
+    zero_escape_part,
 )
 from workbench.core.project import Project
 
@@ -142,3 +144,22 @@ def test_a_classifier_is_evaluated_on_images_without_pixel_metrics(tmp_path: Pat
     assert metrics["image.auroc"] is not None and metrics["image.n_ng"] > 0
     assert "pixel.dice" not in metrics
     project.close()
+
+
+def _cases(label: str, scores: list[float], first_id: int) -> list[tuple[ImageCase, float]]:
+    return [(ImageCase(first_id + i, f"{label}_{i}", label, ()), s) for i, s in enumerate(scores)]
+
+
+def test_the_part_that_sets_the_zero_escape_point_is_named_and_a_lone_one_flagged() -> None:
+    spread = [0.85 + 0.003 * i for i in range(20)]
+    ok = _cases("ok", [0.1 * i for i in range(10)], 100)  # 0.0 .. 0.9
+    alone = zero_escape_part(ok + _cases("ng", [0.03, *spread], 1))
+    assert alone["image.zero_escape_sample"] == 1 and alone["image.zero_escape_name"] == "ng_0"
+    assert alone["image.zero_escape_lone"] is True
+    # with it let through, the zero-escape point is 0.85: only the good part at 0.9 is rejected
+    assert alone["image.overkill_without_lowest_ng"] == pytest.approx(0.1)
+    close = zero_escape_part(ok + _cases("ng", [0.8, *spread], 1))
+    assert close["image.zero_escape_sample"] == 1 and close["image.zero_escape_lone"] is False
+    assert close["image.overkill_without_lowest_ng"] is None
+    assert zero_escape_part(ok)["image.zero_escape_sample"] is None  # no NG part: no point
+    assert zero_escape_part(_cases("ng", [0.03, *spread], 1))["image.zero_escape_lone"] is False  # no OK part

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from eval_helpers import PLAN, evaluate, make_eval_project
 
+from workbench.core.report import _cards
 from workbench.core.report_svg import histogram_chart, roc_chart, tradeoff_chart
 from workbench.core.report_thumbs import jpeg_data_uri, overlay_thumbnail
 
@@ -82,3 +83,13 @@ def test_charts_without_both_labels_say_why() -> None:
     assert "needs both OK and NG images" in roc_chart(None, None, None)
     svg = histogram_chart([0.1, 0.2], [], [0.5], (0.3, 0.5))
     assert "threshold 0.5" in svg and "gray zone 0.3 to 0.5" in svg
+
+
+def test_the_zero_escape_card_names_a_lone_lowest_ng_part() -> None:
+    m = {"image.overkill_at_zero_escape": 0.897, "image.zero_escape_threshold": 0.031,
+         "image.overkills_at_zero_escape": 35, "image.zero_escape_lone": True,
+         "image.zero_escape_name": "NG/<crack>_116", "image.overkill_without_lowest_ng": 0.59}  # fmt: skip
+    html = _cards(m)
+    assert ("35 OK parts rejected at threshold 0.031; set by one NG part far below the others, "
+            "NG/&lt;crack&gt;_116: check its label; without it 59.0%") in html  # fmt: skip
+    assert "set by one" not in _cards({**m, "image.zero_escape_lone": False})

@@ -15,6 +15,8 @@ from tests.gui.trained_run import trained_project
 from workbench.core.evaluation import EvaluationSession, with_overrides
 from workbench.core.project import Project
 from workbench.gui.eval_page import EvaluatePageWidget
+from workbench.gui.eval_widgets import SummaryCardsWidget
+from workbench.gui.i18n import install_language
 from workbench.gui.job_client import JobRegistry
 
 JOB_TIMEOUT_MS = 120_000
@@ -164,3 +166,23 @@ def test_gray_zone_and_shipping_the_decision(qtbot, page: EvaluatePageWidget) ->
     bar.gray_box.setChecked(False)
     bar.ship_button.click()  # declined: nothing changes
     assert page.project.run(run_id).config.model.decision.gray_low == 0.01  # type: ignore[union-attr]
+
+
+def test_the_zero_escape_card_names_a_lone_lowest_ng_part(qtbot) -> None:  # type: ignore[no-untyped-def]
+    cards = SummaryCardsWidget()
+    qtbot.addWidget(cards)
+    m = {"image.overkill_at_zero_escape": 0.897, "image.auroc": 0.969, "image.zero_escape_lone": True,
+         "image.zero_escape_name": "test/NG/crack/116_y0x320",
+         "image.overkill_without_lowest_ng": 0.59}  # fmt: skip
+    cards.show_metrics(m)
+    assert cards.zero.value.text() == "89.7 %"
+    detail = cards.zero.detail.text().replace("\u200b", "")
+    assert detail == ("AUROC 0.969\nset by one NG part far below the others, test/NG/crack/116_y0x320: "
+                      "check its label; without it 59.0 %")  # fmt: skip
+    try:
+        install_language("zh_CN")
+        assert "请检查它的标注；不算它时为 59.0 %" in cards.zero.detail.text()
+    finally:
+        install_language("en")
+    cards.show_metrics({**m, "image.zero_escape_lone": False, "image.overkill_without_lowest_ng": None})
+    assert cards.zero.detail.text() == "AUROC 0.969"

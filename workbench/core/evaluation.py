@@ -29,6 +29,7 @@ from workbench.core.decisions import Decision, DecisionConfig, decide_prepared, 
 from workbench.core.errors import ProjectError
 from workbench.core.job_lines import EVAL_DECIDING, EVAL_PREDICTING, EVAL_PREDICTING_MORE, EVAL_WRITTEN
 from workbench.core.metrics import doubtful_metrics, image_metrics, pixel_metrics, region_metrics
+from workbench.core.operating_point import lone_weakest
 from workbench.core.project import Project
 from workbench.core.types import CLEAR_LABELS, Sample
 
@@ -372,6 +373,7 @@ class EvaluationSession:
             else None,
         )
         metrics.update(doubtful_metrics([d.image_score for d in doubtful], [d.verdict for d in doubtful]))
+        metrics.update(zero_escape_part([(c, d.image_score) for c, d in clear]))
         return decisions, metrics
 
     def pixel_level(self, config: DecisionConfig) -> dict[str, Any]:
@@ -433,6 +435,25 @@ class EvaluationSession:
             for row in rows:
                 self.project.update_samples([row["sample_id"]], last_score=row["image_score"])
         return metrics
+
+
+def zero_escape_part(scored: Sequence[tuple[ImageCase, float]]) -> dict[str, Any]:
+    """The NG part whose score is the zero-escape point (the lowest), and whether it sits far below
+    the other NG parts (``core.operating_point.lone_weakest``): then this one part decides the
+    overkill at zero escape, and the overkill with it let through is given too, so that a person
+    looks at it (on crackforest's test split, session 17: a crack the piece border cut to its last
+    rows moved that overkill from 59 % to 90 %)."""
+    ng = sorted(((score, case) for case, score in scored if case.label == "ng"), key=lambda pair: pair[0])
+    ok = np.asarray([score for case, score in scored if case.label == "ok"], np.float64)
+    out: dict[str, Any] = {"image.zero_escape_sample": None, "image.zero_escape_name": None}
+    out.update({"image.zero_escape_lone": False, "image.overkill_without_lowest_ng": None})
+    if not ng:
+        return out
+    out.update({"image.zero_escape_sample": ng[0][1].sample_id, "image.zero_escape_name": ng[0][1].name})
+    if ok.size and lone_weakest([score for score, _ in ng]):
+        out["image.zero_escape_lone"] = True
+        out["image.overkill_without_lowest_ng"] = float(np.count_nonzero(ok >= ng[1][0]) / ok.size)
+    return out
 
 
 def _rows_csv(rows: Sequence[dict[str, Any]]) -> str:

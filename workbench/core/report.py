@@ -52,6 +52,16 @@ def _card(title: str, value: str, detail: str, tone: str = "") -> str:
     )
 
 
+def _lone_part(m: dict[str, Any]) -> str:
+    """The NG part far below the others that sets the zero-escape point, if one does
+    (``core.evaluation.zero_escape_part``)."""
+    without = m.get("image.overkill_without_lowest_ng")
+    if not m.get("image.zero_escape_lone") or without is None:
+        return ""
+    return (f"; set by one NG part far below the others, {m.get('image.zero_escape_name')}: check its label; "
+            f"without it {_pct(without)}")  # fmt: skip
+
+
 def _cards(m: dict[str, Any]) -> str:
     esc, n_ng = m.get("image.escapes", 0), m.get("image.n_ng", 0)
     ovk, n_ok = m.get("image.overkills", 0), m.get("image.n_ok", 0)
@@ -74,7 +84,7 @@ def _cards(m: dict[str, Any]) -> str:
               "1.000 = every NG part scores above every OK part"),
         _card("Overkill at zero escape", _pct(zero),
               "" if zero_t is None else f"{m.get('image.overkills_at_zero_escape')} OK parts rejected "
-              f"at threshold {zero_t:.3f}"),
+              f"at threshold {zero_t:.3f}{_lone_part(m)}"),
         _card(f"To claim escape < {_pct(target, 0)}", claim, "95% confidence (exact binomial bound)"),
         _card("Gray zone", f"{m.get('image.n_gray', 0)} / {m.get('image.n', 0)}",
               f"{m.get('image.gray_ng', 0)} NG and {m.get('image.gray_ok', 0)} OK parts sent to review"),

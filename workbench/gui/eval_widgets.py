@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.preprocess import to_unit_float
+from workbench.gui.names import breakable
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.train_widgets import style_plot, styled_label
 
@@ -56,6 +57,7 @@ class CardWidget(QFrame):
         self.value = QLabel("—")
         self.value.setStyleSheet("font-size: 14pt; font-weight: 600;")
         self.detail = QLabel()
+        self.detail.setWordWrap(True)  # a long sample name may be in it
         self.hint = styled_label("", "muted", wrap=True)
         for w in (self.title, self.value, self.detail, self.hint):
             layout.addWidget(w)
@@ -99,7 +101,7 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         column.addLayout(row)
         self.escape, self.overkill, self.gray, self.zero, self.alone = (CardWidget() for _ in range(5))
         for card in (self.escape, self.overkill, self.gray, self.zero, self.alone):
-            row.addWidget(card)
+            row.addWidget(card, 1)  # equal widths: a long detail wraps instead of squeezing the others
         self.doubtful = QLabel()
         self.doubtful.setWordWrap(True)
         self.doubtful.hide()
@@ -137,10 +139,23 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         zero = m.get("image.overkill_at_zero_escape")
         auroc = m.get("image.auroc")
         text = f"{100 * zero:.1f} %" if zero is not None else "—"
-        self.zero.set_value(text, f"AUROC {auroc:.3f}" if auroc is not None else "")
+        below = f"AUROC {auroc:.3f}" if auroc is not None else ""
+        self.zero.set_value(text, "\n".join(line for line in (below, lone_part_text(m)) if line))
         self.alone.set_value(*coverage_text(m))
         self.doubtful.setText(doubtful_text(m))
         self.doubtful.setVisible(bool(self.doubtful.text()))
+
+
+def lone_part_text(m: dict[str, Any]) -> str:
+    """When one NG part far below the others sets the zero-escape point: which, and the overkill
+    with it let through (``core.evaluation.zero_escape_part``); empty otherwise."""
+    without = m.get("image.overkill_without_lowest_ng")
+    if not m.get("image.zero_escape_lone") or without is None:
+        return ""
+    text = _t("set by one NG part far below the others, %1: check its label; without it %2 %")
+    return text.replace("%1", breakable(str(m.get("image.zero_escape_name") or "?"))).replace(
+        "%2", f"{100 * without:.1f}"
+    )
 
 
 def coverage_text(m: dict[str, Any]) -> tuple[str, str]:
