@@ -843,6 +843,10 @@
         <translation>打开导出文件夹</translation>
     </message>
     <message>
+        <source>No bundle yet. “Export a model…” makes one from a completed run; it is written to the project&apos;s exports folder and listed here.</source>
+        <translation>还没有部署包。“导出模型…”会从一次已完成的训练生成部署包，写入项目的导出文件夹并列在这里。</translation>
+    </message>
+    <message>
         <source>Bundle</source>
         <translation>部署包</translation>
     </message>

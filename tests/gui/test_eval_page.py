@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QTextDocumentFragment
 
 from tests.gui.trained_run import trained_project
 from workbench.core.evaluation import EvaluationSession, with_overrides
@@ -86,6 +87,9 @@ def test_evaluation_viewer(qtbot, page: EvaluatePageWidget) -> None:  # type: ig
         gallery.itemDoubleClicked.emit(gallery.item(0))
     ids, current = opened.args
     assert current == ids[0] and set(ids) == set(gallery.ids())
+    with qtbot.waitSignal(page.open_in_label) as opened:  # the part named on the zero-escape card
+        page.cards.open_sample.emit(ids[0])
+    assert opened.args == [[ids[0]], ids[0]]
     qtbot.waitUntil(lambda: not gallery.item(0).icon().isNull(), timeout=30_000)  # heat-map thumbnail
     with qtbot.waitSignal(page.samples_changed, timeout=30_000):
         page.send_button.click()
@@ -172,17 +176,24 @@ def test_the_zero_escape_card_names_a_lone_lowest_ng_part(qtbot) -> None:  # typ
     cards = SummaryCardsWidget()
     qtbot.addWidget(cards)
     m = {"image.overkill_at_zero_escape": 0.897, "image.auroc": 0.969, "image.zero_escape_lone": True,
-         "image.zero_escape_name": "test/NG/crack/116_y0x320",
+         "image.zero_escape_name": "test/NG/crack/116_y0x320", "image.zero_escape_sample": 137,
          "image.overkill_without_lowest_ng": 0.59}  # fmt: skip
     cards.show_metrics(m)
     assert cards.zero.value.text() == "89.7 %"
-    detail = cards.zero.detail.text().replace("\u200b", "")
-    assert detail == ("AUROC 0.969\nset by one NG part far below the others, test/NG/crack/116_y0x320: "
-                      "check its label; without it 59.0 %")  # fmt: skip
+
+    def shown() -> str:
+        return QTextDocumentFragment.fromHtml(cards.zero.detail.text()).toPlainText().replace("\u200b", "")
+
+    assert shown() == ("AUROC 0.969\nset by one NG part far below the others, test/NG/crack/116_y0x320: "
+                       "check its label; without it 59.0 %")  # fmt: skip
+    assert '<a href="137">' in cards.zero.detail.text()  # the name opens the part for labelling
+    with qtbot.waitSignal(cards.open_sample) as opened:
+        cards.zero.detail.linkActivated.emit("137")
+    assert opened.args == [137]
     try:
         install_language("zh_CN")
-        assert "请检查它的标注；不算它时为 59.0 %" in cards.zero.detail.text()
+        assert "请检查它的标注；不算它时为 59.0 %" in shown()
     finally:
         install_language("en")
     cards.show_metrics({**m, "image.zero_escape_lone": False, "image.overkill_without_lowest_ng": None})
-    assert cards.zero.detail.text() == "AUROC 0.969"
+    assert shown() == "AUROC 0.969"

@@ -52,6 +52,14 @@ def test_start_page_creates_project_and_pages_navigate(qtbot, tmp_path: Path) ->
     assert win.train_page.train_button.isEnabled()  # a project is open: training can start
     assert not win.evaluate_page.evaluate_button.isEnabled()  # but there is no run to evaluate yet
     assert win.export_page.export_button.isEnabled()
+    export = win.export_page  # no bundle yet: a hint says how to make one instead of an empty table
+    assert export.empty.isVisibleTo(win) and not export.table.isVisibleTo(win)
+    assert export.empty.text().startswith("No bundle yet. “Export a model…” makes one")
+    (tmp_path / "new" / "exports").mkdir(exist_ok=True)
+    (tmp_path / "new" / "exports" / "line3.wbx").write_bytes(b"0" * 2_000_000)
+    export.refresh()
+    assert export.table.isVisibleTo(win) and not export.empty.isVisibleTo(win)
+    assert [export.table.item(0, c).text() for c in (0, 1)] == ["line3.wbx", "2.0 MB"]  # type: ignore[union-attr]
     win.actions_by_id["file.close"].trigger()
     assert win.project is None and win.root.currentWidget() is win.start_page
 

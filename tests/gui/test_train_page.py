@@ -175,3 +175,29 @@ def test_an_opened_project_shows_its_newest_run(qtbot, tmp_path: Path) -> None: 
     finally:
         widget.set_project(None)
         project.close()
+
+
+def test_the_task_follows_the_opened_project_and_is_remembered_per_project(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seg = Project.create(tmp_path / "seg", task="segmentation")
+    cls = Project.create(tmp_path / "cls", task="classification")
+    widget = TrainPageWidget(JobRegistry())
+    qtbot.addWidget(widget)
+    try:
+        widget.set_project(seg)
+        assert widget.settings.task == "segmentation"
+        widget.settings.set_task("classification")  # chosen for this project
+        widget.set_project(cls)
+        assert widget.settings.task == "classification"
+        widget.settings.set_task("anomaly")
+        widget.set_project(seg)  # what was chosen for it, not what was last chosen anywhere
+        assert widget.settings.task == "classification"
+        widget.set_project(cls)
+        assert widget.settings.task == "anomaly"
+        other = Project.create(tmp_path / "other", task="segmentation")
+        widget.set_project(other)  # a project never trained here: its own task
+        assert widget.settings.task == "segmentation"
+        other.close()
+    finally:
+        widget.set_project(None)
+        seg.close()
+        cls.close()

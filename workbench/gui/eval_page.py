@@ -169,6 +169,7 @@ class EvaluatePageWidget(Retranslatable, QWidget):
         self.state_label = ComposedLabel(word_wrap=True)
         self.state_label.compose(lambda: self.tr("Choose a trained run and a split, then Evaluate."))
         self.cards = SummaryCardsWidget()
+        self.cards.open_sample.connect(lambda sid: self.open_in_label.emit([sid], sid))
         self.curve = OperatingCurveWidget()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(1, STEPS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -93,6 +94,8 @@ class SummaryCardsWidget(Retranslatable, QWidget):
     share of parts two thresholds decide without a person at zero escape; under them, how the model
     split the doubtful parts (when there are any)."""
 
+    open_sample = Signal(int)  # the NG part named on the zero-escape card was clicked
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         column = QVBoxLayout(self)
@@ -102,6 +105,8 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         self.escape, self.overkill, self.gray, self.zero, self.alone = (CardWidget() for _ in range(5))
         for card in (self.escape, self.overkill, self.gray, self.zero, self.alone):
             row.addWidget(card, 1)  # equal widths: a long detail wraps instead of squeezing the others
+        self.zero.detail.setTextFormat(Qt.TextFormat.RichText)  # the lone NG part is a link
+        self.zero.detail.linkActivated.connect(lambda link: self.open_sample.emit(int(link)))
         self.doubtful = QLabel()
         self.doubtful.setWordWrap(True)
         self.doubtful.hide()
@@ -140,22 +145,24 @@ class SummaryCardsWidget(Retranslatable, QWidget):
         auroc = m.get("image.auroc")
         text = f"{100 * zero:.1f} %" if zero is not None else "—"
         below = f"AUROC {auroc:.3f}" if auroc is not None else ""
-        self.zero.set_value(text, "\n".join(line for line in (below, lone_part_text(m)) if line))
+        self.zero.set_value(text, "<br>".join(line for line in (below, lone_part_text(m)) if line))
         self.alone.set_value(*coverage_text(m))
         self.doubtful.setText(doubtful_text(m))
         self.doubtful.setVisible(bool(self.doubtful.text()))
 
 
 def lone_part_text(m: dict[str, Any]) -> str:
-    """When one NG part far below the others sets the zero-escape point: which, and the overkill
-    with it let through (``core.evaluation.zero_escape_part``); empty otherwise."""
+    """When one NG part far below the others sets the zero-escape point: which (rich text, its name a
+    link to open it), and the overkill with it let through (``core.evaluation.zero_escape_part``);
+    empty otherwise."""
     without = m.get("image.overkill_without_lowest_ng")
     if not m.get("image.zero_escape_lone") or without is None:
         return ""
-    text = _t("set by one NG part far below the others, %1: check its label; without it %2 %")
-    return text.replace("%1", breakable(str(m.get("image.zero_escape_name") or "?"))).replace(
-        "%2", f"{100 * without:.1f}"
-    )
+    name = html.escape(breakable(str(m.get("image.zero_escape_name") or "?"))).replace("%", "&#37;")
+    sample = m.get("image.zero_escape_sample")
+    part = f'<a href="{int(sample)}">{name}</a>' if sample is not None else name
+    text = html.escape(_t("set by one NG part far below the others, %1: check its label; without it %2 %"))
+    return text.replace("%1", part).replace("%2", f"{100 * without:.1f}")
 
 
 def coverage_text(m: dict[str, Any]) -> tuple[str, str]:

@@ -52,6 +52,7 @@ class ExportPageWidget(Retranslatable, QWidget):
         self.what.setObjectName("muted")
         self.title = styled_label("", "pageTitle")
         self.bundles_title = styled_label("", "sectionTitle")
+        self.empty = styled_label("", "muted", wrap=True)  # in place of an empty table
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.folder_button)
@@ -61,7 +62,9 @@ class ExportPageWidget(Retranslatable, QWidget):
         layout.addWidget(self.what)
         layout.addLayout(buttons)
         layout.addWidget(self.bundles_title)
+        layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
+        layout.addStretch(0)  # takes the room only while the table is hidden
         self.refresh()
         self.retranslate()
 
@@ -75,6 +78,9 @@ class ExportPageWidget(Retranslatable, QWidget):
         self.export_button.setText(self.tr("Export a model…"))
         self.folder_button.setText(self.tr("Open exports folder"))
         self.bundles_title.setText(self.tr("Bundles of this project"))
+        self.empty.setText(self.tr(
+            "No bundle yet. “Export a model…” makes one from a completed run; it is written to the "
+            "project's exports folder and listed here."))  # fmt: skip
         self.table.setHorizontalHeaderLabels([self.tr("Bundle"), self.tr("Size"), self.tr("Written")])
 
     def set_project(self, project: Project | None) -> None:
@@ -85,6 +91,7 @@ class ExportPageWidget(Retranslatable, QWidget):
         self.table.setRowCount(0)
         self.export_button.setEnabled(self.project is not None)
         self.folder_button.setEnabled(self.project is not None)
+        self.empty.setVisible(False)
         if self.project is None:
             return
         bundles = sorted((self.project.root / "exports").glob("*.wbx"), key=lambda p: -p.stat().st_mtime)
@@ -98,6 +105,8 @@ class ExportPageWidget(Retranslatable, QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(path))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self.table.setVisible(bool(bundles))
+        self.empty.setVisible(not bundles)
 
     def open_wizard(self) -> ExportWizard | None:
         """Open the wizard (not modal: the window stays usable while it exports)."""

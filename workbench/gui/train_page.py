@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -69,6 +71,12 @@ def format_eta(seconds: float) -> str:
         if seconds < 3600
         else f"{seconds // 3600} h {seconds // 60 % 60:02d}"
     )
+
+
+def _task_key(project: Project) -> str:
+    """Where the task last chosen for ``project`` is kept (by its folder, hashed: no separators)."""
+    folder = str(Path(project.root).resolve())
+    return "train/task_of/" + hashlib.sha1(folder.encode("utf-8")).hexdigest()[:16]
 
 
 class TrainPageWidget(Retranslatable, QWidget):
@@ -195,12 +203,17 @@ class TrainPageWidget(Retranslatable, QWidget):
         s = app_settings()
         s.setValue("train/task", self.settings.task)
         s.setValue("train/preset", self.settings.preset)
+        if self.project is not None:
+            s.setValue(_task_key(self.project), self.settings.task)
 
     # ------------------------------------------------------------------ project
     def set_project(self, project: Project | None) -> None:
+        """Show ``project``; the task to train is the one last chosen for it, else its own task (a
+        task chosen for another project must not carry over: a segmentation project opened after
+        a classification one would otherwise train a classifier)."""
         self.project = project
-        if project is not None and app_settings().value("train/task") is None:
-            self.settings.set_task(project.task)
+        if project is not None:
+            self.settings.set_task(str(app_settings().value(_task_key(project), project.task)))
         self.refresh_runs()
         self._update_buttons()
         self._show_newest_run()
