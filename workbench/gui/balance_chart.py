@@ -33,6 +33,7 @@ class BalanceChartWidget(Retranslatable, QWidget):
         self.legend = self.label_plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
         self.counts: dict[str, Any] = {}
         self._classes: list[DefectClass] = []
+        self.count_labels: list[pg.TextItem] = []  # the count at the end of each class's bar
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -82,6 +83,7 @@ class BalanceChartWidget(Retranslatable, QWidget):
     def _draw_classes(self, per_class: dict[str, int], classes: list[DefectClass]) -> None:
         plot = self.class_plot
         plot.clear()
+        self.count_labels.clear()
         if not classes:
             text = pg.TextItem(self.tr("No defect classes yet"), anchor=(0.5, 0.5))
             text.setColor(self.palette().color(QPalette.ColorRole.PlaceholderText))
@@ -89,12 +91,20 @@ class BalanceChartWidget(Retranslatable, QWidget):
             text.setPos(0, 0)
             plot.getAxis("left").setTicks([[]])
             return
-        # Horizontal bars: class names sit on the left axis, where long names still fit.
+        # Horizontal bars: class names sit on the left axis, where long names still fit; each bar's
+        # count at its end (one class alone is otherwise a block whose length says little)
+        text_colour = self.palette().color(QPalette.ColorRole.Text)
         for i, c in enumerate(classes):
             colour = QColor(c.color)
-            plot.addItem(pg.BarGraphItem(x0=[0], y=[i], width=[per_class.get(c.name, 0)], height=0.7,
-                                         brush=colour, pen=colour))  # fmt: skip
+            n = int(per_class.get(c.name, 0))
+            plot.addItem(pg.BarGraphItem(x0=[0], y=[i], width=[n], height=0.7, brush=colour, pen=colour))
+            label = pg.TextItem(f" {n}", color=text_colour, anchor=(0, 0.5))
+            plot.addItem(label)
+            label.setPos(n, i)
+            self.count_labels.append(label)
         plot.getAxis("left").setTicks([[(i, c.name) for i, c in enumerate(classes)]])
         plot.getAxis("bottom").setTicks(None)
+        most = max((int(per_class.get(c.name, 0)) for c in classes), default=0)
+        plot.setXRange(0, max(most, 1) * 1.15, padding=0)  # room for the count beside the longest bar
         plot.setYRange(-0.6, len(classes) - 0.4, padding=0)
         plot.invertY(True)
