@@ -1218,6 +1218,10 @@
         <translation>时间上限：未在验证集上确定判定规则（交付默认阈值）</translation>
     </message>
     <message>
+        <source>the decision also scored {scored} of the {left_out} val NG image(s) the validation plan left out ({seconds} s), so that every val NG part it could reach places the threshold</source>
+        <translation>判定规则另外评分了验证计划未纳入的 {left_out} 张验证集 NG 图像中的 {scored} 张（{seconds} 秒），使阈值由能覆盖到的所有验证集 NG 零件决定</translation>
+    </message>
+    <message>
         <source>second stage: the region classifier gets {seconds} s of the {limit} s limit ({share}): scan of the training images up to {scan} s, placing its threshold up to {val} s, training the rest</source>
         <translation>第二阶段：区域分类器占用时间上限 {limit} s 中的 {seconds} s（{share}）：扫描训练图像最多 {scan} s，确定其阈值最多 {val} s，其余用于训练</translation>
     </message>

@@ -121,6 +121,10 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "decision_skipped": lambda: _t(
         "time limit: the decision was not placed on the validation (the default threshold ships)"
     ),
+    "decision_more_ng": lambda: _t(
+        "the decision also scored {scored} of the {left_out} val NG image(s) the validation plan left out "
+        "({seconds} s), so that every val NG part it could reach places the threshold"
+    ),
     # the second stage (learn.region_train)
     "region_budget": lambda: _t(
         "second stage: the region classifier gets {seconds} s of the {limit} s limit ({share}): scan "

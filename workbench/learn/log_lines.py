@@ -124,6 +124,11 @@ DECISION_SKIPPED = message(
     "decision_skipped",
     "time limit: the decision was not placed on the validation (the default threshold ships)",
 )
+DECISION_MORE_NG = message(
+    "decision_more_ng",
+    "the decision also scored {scored} of the {left_out} val NG image(s) the validation plan left out "
+    "({seconds:.1f} s), so that every val NG part it could reach places the threshold",
+)
 
 # the second stage (``learn.region_train``)
 REGION_BUDGET = message(
