@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.preprocess import to_unit_float
-from workbench.gui.names import breakable
+from workbench.gui.names import breakable, rich
 from workbench.gui.retranslatable import Retranslatable
 from workbench.gui.train_widgets import style_plot, styled_label
 
@@ -158,7 +158,7 @@ def lone_part_text(m: dict[str, Any]) -> str:
     without = m.get("image.overkill_without_lowest_ng")
     if not m.get("image.zero_escape_lone") or without is None:
         return ""
-    name = html.escape(breakable(str(m.get("image.zero_escape_name") or "?"))).replace("%", "&#37;")
+    name = rich(breakable(str(m.get("image.zero_escape_name") or "?")))
     sample = m.get("image.zero_escape_sample")
     part = f'<a href="{int(sample)}">{name}</a>' if sample is not None else name
     text = html.escape(_t("set by one NG part far below the others, %1: check its label; without it %2 %"))

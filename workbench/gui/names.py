@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 BREAK_AFTER = "/\\_-."  # a long sample name may wrap after these (and at spaces, as always)
 BREAK_RUN = 12  # and inside a longer run of other characters
 
@@ -18,3 +20,9 @@ def breakable(name: str) -> str:
             out.append("\u200b")
             run = 0
     return "".join(out)
+
+
+def rich(text: str) -> str:
+    """``text`` for a rich-text label whose ``%1``-style fields are filled in afterwards: markup
+    characters and ``%`` escaped, so a sample named ``<b>`` or ``a%2b`` shows as it is."""
+    return html.escape(text).replace("%", "&#37;")

@@ -6,7 +6,6 @@ The texts are composed from the run's ``decision`` and ``decision_origin`` (see
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from workbench.core.decisions import DecisionConfig
 from workbench.core.operating_point import MARGIN_OVERKILL_SHARE
 from workbench.core.types import Run
-from workbench.gui.names import breakable
+from workbench.gui.names import breakable, rich
 from workbench.gui.retranslatable import Retranslatable
 
 CTX = "TrainPage"
@@ -119,18 +118,13 @@ def origin_line(origin: dict[str, Any]) -> tuple[str, bool]:
 NameOf = Callable[[int], str | None]  # a sample's name, None when it is no longer in the project
 
 
-def _rich(text: str) -> str:
-    """``text`` for rich text that ``_fill`` fills in afterwards: markup and ``%`` escaped."""
-    return html.escape(text).replace("%", "&#37;")
-
-
 def _part_link(sample_id: int | None, score: float, name_of: NameOf) -> str:
     """A val NG part as rich text: its name as a link that opens it for labelling, and its score."""
     name = name_of(sample_id) if sample_id is not None else None
     if name is None:
         shown = _fill(_t("sample %1 (no longer in the project)"), sample_id) if sample_id is not None else "?"
-        return f"{_rich(shown)} {score:.3f}"
-    return f'<a href="{sample_id}">{_rich(breakable(name))}</a> {score:.3f}'
+        return f"{rich(shown)} {score:.3f}"
+    return f'<a href="{sample_id}">{rich(breakable(name))}</a> {score:.3f}'
 
 
 def weakest_lines(origin: dict[str, Any], name_of: NameOf) -> list[tuple[str, bool]]:
@@ -146,7 +140,7 @@ def weakest_lines(origin: dict[str, Any], name_of: NameOf) -> list[tuple[str, bo
         text = _t("Lowest-scoring NG parts of %1 the fit did not see (they place its threshold): %2")
     else:
         text = _t("Lowest-scoring val NG parts of %1 (they place its threshold): %2")
-    lines = [(_fill(text, _rich(str(origin.get("name", ""))), links), False)]
+    lines = [(_fill(text, rich(str(origin.get("name", ""))), links), False)]
     if origin.get("lone_weakest") and origin.get("without_weakest"):
         without = origin["without_weakest"]
         first = _part_link(weakest[0]["sample_id"], float(weakest[0]["score"]), name_of)
