@@ -1238,6 +1238,10 @@
         <translation>第二阶段：{seconds} s 内扫描了 {images} 张训练图像中的 {scanned} 张：{defects} 个缺陷裁剪、{false_alarms} 处过检、{good} 个良品区域裁剪</translation>
     </message>
     <message>
+        <source>second stage: {defects} more defect crop(s) from the labelled regions of {read} of the {images} NG training image(s) the scan did not reach ({seconds} s)</source>
+        <translation>第二阶段：扫描未覆盖的 {images} 张 NG 训练图像中，读取了 {read} 张的标注区域，另得 {defects} 个缺陷裁剪（{seconds} s）</translation>
+    </message>
+    <message>
         <source>second stage: training {model} on {crops} crops of {size} px for up to {seconds} s</source>
         <translation>第二阶段：在 {crops} 个 {size} px 的裁剪上训练 {model}，最多 {seconds} s</translation>
     </message>

@@ -17,16 +17,19 @@ from workbench.commands.common import parse_setting
 from workbench.commands.learn_cmds import SETTING_KINDS, _overrides, _setting
 from workbench.core.cancel import CancelToken
 from workbench.core.decisions import ClassRule, DecisionConfig, Defect
+from workbench.core.preprocess import InputError
 from workbench.core.project import Project
-from workbench.core.region_stage import RegionStage, proposals
+from workbench.core.region_stage import RegionStage, crops_for, proposals
 from workbench.core.run_config import RunConfig
 from workbench.learn.infer import load_run
 from workbench.learn.presets import ConfigError, resolve_config
 from workbench.learn.region_data import (
     IGNORED,
     CropSet,
+    ScanImage,
     good_boxes,
     interleave,
+    labelled_crops,
     mask_regions,
     overlap_labels,
     scan_crops,
@@ -116,6 +119,42 @@ def test_crop_weights_balance_labels_and_kinds() -> None:
         0.25
     )  # each kind of label 0 half of it
     assert crops.per_label() == {"0": 4, "1": 6} and crops.counts()["good"] == 3
+
+
+def test_the_labelled_regions_the_scan_did_not_reach_become_positives() -> None:
+    image = np.zeros((40, 40), np.uint8)
+    image[20:30, 20:25] = 200
+    mask = np.zeros((40, 40), np.uint8)
+    mask[20:30, 20:25] = 2
+    mask[2:4, 2:4] = 1
+    reads: list[str] = []
+
+    def item(name: str, stored: np.ndarray | None) -> ScanImage:
+        def read() -> tuple[np.ndarray, np.ndarray | None]:
+            reads.append(name)
+            return image, stored
+
+        return ScanImage(name, stored is not None, 1600, read)
+
+    images = [item("ng1", mask), item("ok1", None), item("ng2", mask), item("ng3", mask)]
+    out = CropSet()
+    out.add(np.zeros((1, 1, 64, 64), np.float32), [0], ["good"])
+    seen: list[float] = []
+
+    def stop(expected: float) -> bool:
+        seen.append(expected)
+        return len(seen) > 2  # the third NG image is not read
+
+    assert labelled_crops(images, 1, STAGE, out, stop) == 2
+    assert reads == ["ng1", "ng2"]  # good images are not read: they have no labelled region
+    assert seen[0] == 0.0 and seen[1] >= 0.0  # the pace so far predicts the next image
+    assert out.labels == [0, 2, 1, 2, 1] and out.kinds == ["good"] + ["defect"] * 4
+    chw = image[None].astype(np.float32) / 255.0
+    expected = crops_for(chw, [(20, 20, 5, 10), (2, 2, 2, 2)], STAGE)
+    np.testing.assert_allclose(np.stack(out.crops[1:3]).astype(np.float32), expected, atol=1e-3)
+    assert labelled_crops(images, 1, STAGE, CropSet(), lambda s: False) == 3
+    with pytest.raises(InputError):  # the model's channel count is checked as the scan checks it
+        labelled_crops(images, 3, STAGE, CropSet(), lambda s: False)
 
 
 def test_interleave_alternates_ng_and_ok() -> None:

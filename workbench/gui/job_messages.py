@@ -143,6 +143,10 @@ CATALOGUE: dict[str, Callable[[], str]] = {
         "second stage: scanned {scanned} of {images} training image(s) in {seconds} s: {defects} "
         "defect crop(s), {false_alarms} false alarm(s), {good} good crop(s)"
     ),
+    "region_labelled": lambda: _t(
+        "second stage: {defects} more defect crop(s) from the labelled regions of {read} of the {images} NG "
+        "training image(s) the scan did not reach ({seconds} s)"
+    ),
     "region_training": lambda: _t(
         "second stage: training {model} on {crops} crops of {size} px for up to {seconds} s"
     ),

@@ -152,6 +152,11 @@ REGION_SCAN_DONE = message(
     "second stage: scanned {scanned} of {images} training image(s) in {seconds:.0f} s: {defects} defect "
     "crop(s), {false_alarms} false alarm(s), {good} good crop(s)",
 )
+REGION_LABELLED = message(
+    "region_labelled",
+    "second stage: {defects} more defect crop(s) from the labelled regions of {read} of the {images} NG "
+    "training image(s) the scan did not reach ({seconds:.1f} s)",
+)
 REGION_TRAINING = message(
     "region_training",
     "second stage: training {model} on {crops} crops of {size} px for up to {seconds:.0f} s",

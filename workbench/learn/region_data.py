@@ -180,3 +180,31 @@ def scan_crops(model: TiledModel, images: Sequence[ScanImage], stage: RegionStag
         pixels += item.pixels
     out.seconds = time.monotonic() - t0
     return out
+
+
+def labelled_crops(images: Sequence[ScanImage], channels: int, stage: RegionStage, out: CropSet,
+                   stop: Callable[[float], bool]) -> int:  # fmt: skip
+    """Add every labelled region of the NG ``images`` as a defect crop to ``out`` (the images the
+    scan did not reach: no segmenter runs, each is only read and cut). Before each image,
+    ``stop(expected seconds of that image, at the pace so far)`` may end it, as may ``MAX_CROPS``.
+    Returns how many images were read."""
+    t0 = time.monotonic()
+    pixels = read = 0
+    for item in images:
+        if not item.ng:
+            continue
+        expected = (time.monotonic() - t0) / pixels * item.pixels if pixels else 0.0
+        if stop(expected) or len(out.labels) >= MAX_CROPS:
+            break
+        image, mask = item.read()
+        read += 1
+        pixels += item.pixels
+        if mask is None:
+            continue
+        regions = mask_regions(mask, MAX_CROPS - len(out.labels))
+        if regions:
+            chw = model_input(image, channels, item.name)
+            out.add(crops_for(chw, [b for _, b in regions], stage), [k for k, _ in regions],
+                    [DEFECT] * len(regions))  # fmt: skip
+    out.seconds += time.monotonic() - t0
+    return read

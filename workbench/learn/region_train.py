@@ -33,7 +33,7 @@ from workbench.learn import log_lines
 from workbench.learn.data import SplitSamples
 from workbench.learn.infer import LoadedRun
 from workbench.learn.models import freeze_early
-from workbench.learn.region_data import CropSet, ScanImage, interleave, scan_crops
+from workbench.learn.region_data import CropSet, ScanImage, interleave, labelled_crops, scan_crops
 from workbench.learn.region_fit import BATCH, FitResult, fit_region_module
 from workbench.learn.region_model import REGION_MODEL, RegionScoreModel, new_region_module, save_region_module
 from workbench.learn.region_threshold import (
@@ -52,6 +52,7 @@ from workbench.learn.weights import says_loaded
 SCAN_SHARE = 0.35  # of the stage's time: scanning the training images
 VAL_SHARE = 0.25  # of the stage's time, at most: placing the threshold on the val images
 VAL_PACE = 1.5  # a val image through both stages takes this many times its scan (until measured)
+LABELLED_SHARE = 0.05  # of the stage's time, at most: reading the labelled regions the scan did not reach
 STORED_VAL_SHARE = 0.1  # of the stage's time, kept for the val pass on the validation's stored maps
 SAVE_S = 2.0  # kept back for saving the run after the stage
 MIN_STAGE_S = 3.0  # a stage with less time than this is left out
@@ -149,6 +150,7 @@ class _StageRun:
             self.report.log(line)
         train_images = interleave(*scan_images(self.project, splits.train, cfg.seed))
         crops = self.scan(train_images)
+        self.add_labelled(train_images[crops.scanned :], crops)
         if not any(crops.labels) or all(crops.labels):
             return _left_out(self.report, self.budget, log_lines.REGION_NO_CROPS())
         if stored is not None:  # the segmenter's maps are known: the pass runs the classifier only
@@ -200,6 +202,25 @@ class _StageRun:
             scanned=crops.scanned, images=len(images), seconds=crops.seconds, defects=kinds.get("defect", 0),
             false_alarms=kinds.get("false_alarm", 0), good=kinds.get("good", 0)))  # fmt: skip
         return crops
+
+    def add_labelled(self, rest: Sequence[ScanImage], crops: CropSet) -> None:
+        """Every labelled region of the NG training images the scan did not reach becomes a
+        positive too: they are only read and cut, no model runs (``LABELLED_SHARE``)."""
+        if not any(im.ng for im in rest):
+            return
+        end = None if self.seconds is None else time.monotonic() + LABELLED_SHARE * self.seconds
+        before = crops.counts().get("defect", 0)
+
+        def stop(expected: float) -> bool:
+            self.cancel.raise_if_cancelled()
+            return end is not None and time.monotonic() + expected > end
+
+        t0 = time.monotonic()
+        with self.budget.phase("region_scan"):
+            read = labelled_crops(rest, self.config.in_channels, self.stage, crops, stop)
+        self.report.log(log_lines.REGION_LABELLED(
+            read=read, images=sum(im.ng for im in rest), seconds=time.monotonic() - t0,
+            defects=crops.counts().get("defect", 0) - before))  # fmt: skip
 
     def fit(self, crops: CropSet, seconds: float | None) -> tuple[RegionScoreModel, FitResult]:
         cfg, stage = self.cfg, self.stage
