@@ -157,6 +157,44 @@ def test_the_labelled_regions_the_scan_did_not_reach_become_positives() -> None:
         labelled_crops(images, 3, STAGE, CropSet(), lambda s: False)
 
 
+class _Blobs:
+    """A segmenter stand-in: ten separate 2x2 proposals on every image, scored 0.55 .. 1.0."""
+
+    in_channels = 1
+
+    def scores(self, image: np.ndarray, name: str) -> np.ndarray:
+        score = np.zeros((1, 40, 40), np.float32)
+        for i in range(10):
+            y, x = 4 * (i // 5) + 2, 8 * (i % 5) + 2
+            score[0, y : y + 2, x : x + 2] = 0.55 + 0.05 * i
+        return score
+
+
+def test_the_scan_keeps_room_for_positives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.learn import region_data
+
+    mask = np.zeros((40, 40), np.uint8)
+    mask[30:36, 30:36] = 1  # away from every blob: the blobs are false alarms on NG images too
+
+    def item(name: str, stored: np.ndarray | None) -> ScanImage:
+        return ScanImage(name, stored is not None, 1600, lambda: (np.zeros((40, 40), np.uint8), stored))
+
+    crops = scan_crops(_Blobs(), [item("ok1", None)], STAGE, [1], 0, lambda s: False)
+    per_image = region_data.FALSE_ALARMS_PER_IMAGE
+    assert crops.counts()["false_alarm"] == per_image < 10  # its highest-scoring of ten
+    top = scan_crops(_Blobs(), [item("ok1", None)], replace(STAGE, max_regions=per_image), [1], 0,
+                     lambda s: False)  # fmt: skip
+    kept = [c for c, k in zip(crops.crops, crops.kinds, strict=True) if k == "false_alarm"]
+    wanted = [c for c, k in zip(top.crops, top.kinds, strict=True) if k == "false_alarm"]
+    np.testing.assert_array_equal(np.stack(kept), np.stack(wanted))
+    monkeypatch.setattr(region_data, "MAX_CROPS", 40)  # negatives: at most 24
+    images = [item(f"ok{i}", None) for i in range(5)] + [item(f"ng{i}", mask) for i in range(8)]
+    crops = scan_crops(_Blobs(), images, STAGE, [1], 0, lambda s: False)
+    negatives = crops.labels.count(0)
+    assert negatives == int(region_data.NEGATIVE_SHARE * 40) == 24
+    assert crops.labels.count(1) == 8 and crops.scanned == 13  # every NG image's defect still came in
+
+
 def test_interleave_alternates_ng_and_ok() -> None:
     assert interleave([1, 2, 3], ["a"]) == [1, "a", 2, 3]  # type: ignore[list-item]
 
