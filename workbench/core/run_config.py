@@ -79,8 +79,8 @@ class TrainConfig:
     # parts at <= 10 escapes with both thresholds moved 91 / 146 / 80 against 119 / 157 / 148 at 64
     # (at <= 5: 172 / 236 / 162 against 274 / 230 / 221), though in 32 s the classifier takes about
     # half the steps. Evaluation took 2 min 9 s against 2 min 1 s; 128 pixels was no better than 96.
-    # Giving the stage 50 % of the limit instead of 20 % did not help at 64: the crops, not the
-    # steps, hold it back.
+    # At 64, giving the stage 50 % of the limit instead of 20 % (2.4x the steps) gave about the same
+    # curve (one seed): the steps are not what holds the classifier back there.
     region_stage: bool = False
     region_share: float = 0.2
     region_input: int = 96
