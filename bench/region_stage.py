@@ -53,7 +53,10 @@ CONFIRMS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 def flip_shift(is_ng: Callable[[float], bool], lo: float, hi: float, step: float = STEP) -> float:
     """The highest shift in ``[lo, hi]`` at which a part is still NG, to ``step`` (``-inf``: OK at
     every shift, ``inf``: NG at every shift). ``is_ng`` must not rise with the shift: a higher
-    threshold finds fewer and smaller regions, so a part's verdict flips once at most."""
+    threshold finds fewer and smaller regions, so a part's verdict flips once at most. (A rare
+    exception: a region the classifier vetoes at a low threshold may, at a higher one, keep only
+    pixels of a proposal the stage dropped (``max_regions``), which nothing vetoes; the bisection
+    then returns one of the part's flips.)"""
     if not is_ng(lo):
         return -math.inf
     if is_ng(hi):
