@@ -10,7 +10,7 @@ moved together, and for every escape count the lowest overkill is kept, with the
 thresholds as the run shipped them and with the second stage off. The sweep is exact: each part's
 verdict flips once as the thresholds rise, and that point is found by bisection, so a weak NG part
 between two grid steps no longer costs the zero-escape end (a grid of 0.01 steps, used before
-session 20, reported 593 of 632 good bsdata parts at zero escapes where 398 was reachable).
+session 20, reported 593 of 632 good bsdata parts at zero escapes where 504 was reachable).
 It prints, per set:
 overkill at zero escape and at the escapes of the run's own decision, for
 
@@ -105,12 +105,14 @@ def tradeoff(project: Path, eval_id: str, stage: bool, confirm: float | None = N
                 rule.confirm_threshold = None
             elif confirm is not None:
                 rule.confirm_threshold = confirm
-        held = [r.threshold for r in base.classes] + [base.default_threshold]
+        # The class rules' thresholds move; the default (for channels without a rule) moves with
+        # them but is kept in (0, 1], so that it does not cut the sweep short when a rule exists.
+        held = [r.threshold for r in base.classes] or [base.default_threshold]
         lo, hi = LOWEST - min(held), 1.0 - max(held)
 
         def shifted(shift: float) -> Any:
             config = copy.deepcopy(base)
-            config.default_threshold = base.default_threshold + shift
+            config.default_threshold = min(max(base.default_threshold + shift, LOWEST), 1.0)
             for rule, t in zip(config.classes, held, strict=False):
                 rule.threshold = t + shift
             return config

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from core.eval_helpers import evaluate, make_eval_project
+from core.eval_helpers import evaluate, fake_predictor, make_eval_project, model_info
+
+from workbench.core.decisions import DecisionConfig
+from workbench.core.evaluation import run_evaluation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import region_stage  # bench/ is a folder of scripts, not a package
@@ -45,3 +48,16 @@ def test_the_sweep_finds_the_threshold_between_two_grid_steps(tmp_path: Path) ->
     # 0 escapes: a threshold in (0.022, 0.025] rejects the OK parts at 0.05, 0.1, 0.2 and 0.7;
     # 1 escape (the 0.025 part): 0.3 rejects only 0.7; 3 escapes: above 0.7 rejects none.
     assert at == {0: 4, 1: 1, 2: 1, 3: 0, 4: 0, 5: 0}
+
+
+def test_a_default_threshold_above_the_rules_does_not_cut_the_sweep_short(tmp_path: Path) -> None:
+    project, maps = make_eval_project(tmp_path / "proj", PLAN)
+    info = model_info(threshold=0.05)
+    config = DecisionConfig.from_dict(info["decision"])
+    config.default_threshold = 0.5  # for channels without a rule: this run has none
+    info["decision"] = config.to_dict()
+    run_evaluation(project, fake_predictor(maps), info, split="test", eval_id="e2")
+    project.close()
+    curve = region_stage.tradeoff(tmp_path / "proj", "e2", stage=False)
+    # No overkill needs a threshold above 0.7, the top OK part: the rule's 0.05 moved by 0.65 or more.
+    assert region_stage.at_most(curve, 3) == 0
