@@ -67,20 +67,21 @@ def flip_shift(is_ng: Callable[[float], bool], lo: float, hi: float, step: float
     return lo
 
 
-def curve_from_flips(
-    labels: Sequence[str], flips: Sequence[float], lo: float, step: float = STEP
-) -> dict[int, int]:
-    """Lowest overkill per escape count over every shift, from each part's flip (``flip_shift``):
-    at shift ``s`` a part is NG when its flip is at least ``s``. Only the lowest shift and the
-    shifts just above a flip can end an escape-count's best, so those are the ones visited."""
-    ng = np.asarray([label == "ng" for label in labels])
-    ok = np.asarray([label == "ok" for label in labels])
-    at = np.asarray(flips, np.float64)
+def curve_from_flips(labels: Sequence[str], flips: Sequence[float], lo: float) -> dict[int, int]:
+    """Lowest overkill per escape count over every shift from ``lo`` up, from each part's flip
+    (``flip_shift``): at shift ``s`` a part is NG when its flip is at least ``s``, which is the
+    product's own sweep over distinct scores (``metrics_image._sweep``) with the flips as scores."""
+    from workbench.core.metrics_image import _sweep
+
+    at, kinds = np.asarray(flips, np.float64), np.asarray(labels)
+    sweep = _sweep(np.sort(at[kinds == "ok"]), np.sort(at[kinds == "ng"]))
+    rows = zip(sweep["image.sweep.thresholds"], sweep["image.sweep.escapes"], sweep["image.sweep.overkills"],
+               strict=True)  # fmt: skip
     best: dict[int, int] = {}
-    for s in [lo, *(f + step for f in at if math.isfinite(f))]:
-        escapes, overkill = int((ng & (at < s)).sum()), int((ok & (at >= s)).sum())
-        best[escapes] = min(overkill, best.get(escapes, overkill))
-    return best
+    for shift, escapes, overkill in rows:
+        if shift >= lo:  # a flip of -inf (OK at every shift) is no shift the sweep can take
+            best[escapes] = min(overkill, best.get(escapes, overkill))
+    return best or {int((kinds == "ng").sum()): 0}
 
 
 def tradeoff(project: Path, eval_id: str, stage: bool, confirm: float | None = None) -> dict[int, int]:

@@ -35,7 +35,7 @@ def test_the_curve_from_flips_matches_the_hand_count() -> None:
     labels = ["ng", "ng", "ng", "ok", "ok", "ok"]
     flips = [0.5, 0.1, math.inf, 0.3, -math.inf, 0.05]
     # shift 0: no escape, 2 overkill; above 0.05: 1; above 0.1: 1 escape, 1; above 0.3: 1 escape, 0.
-    curve = region_stage.curve_from_flips(labels, flips, lo=0.0, step=1e-4)
+    curve = region_stage.curve_from_flips(labels, flips, lo=0.0)
     assert {e: region_stage.at_most(curve, e) for e in range(4)} == {0: 1, 1: 0, 2: 0, 3: 0}
 
 
