@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import platform
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -135,6 +139,24 @@ def test_device_choice_and_training_precision() -> None:
     assert cands[0].autocast_dtype is None  # the fallback is plain float32
     # bf16 is only timed where the CPU computes it natively
     assert any(c.autocast_dtype == torch.bfloat16 for c in cands) == cpu_has_fast_bf16()
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="an x86 oneDNN setting")
+def test_bf16_is_not_timed_where_onednn_is_held_below_it(tmp_path) -> None:
+    # a CPU whose flags offer bf16, in a process where oneDNN may not use it: certain on any x86 CPU
+    flags = tmp_path / "cpuinfo"
+    flags.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma avx512f avx512_bf16\n", encoding="ascii")
+    probe = (
+        "import sys, torch; from workbench.learn import device as d; "
+        "print(d.cpu_has_fast_bf16(sys.argv[1]), d.cpu_has_fast_bf16(sys.argv[2]))"
+    )
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    out = subprocess.run([sys.executable, "-c", probe, str(flags), str(tmp_path / "missing")],
+                         env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.split() == ["False", "False"]
+    # without flags for it, bf16 is never offered, whatever oneDNN says
+    flags.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma avx512f\n", encoding="ascii")
+    assert not cpu_has_fast_bf16(flags)
 
 
 @pytest.mark.parametrize("bf16", [True, False])

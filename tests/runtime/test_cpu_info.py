@@ -71,6 +71,21 @@ def test_summary_names_the_model_and_each_feature(tmp_path: Path) -> None:
     assert json.loads(json.dumps(info.to_dict()))["features"]["AVX512_VNNI"] is False
 
 
+def test_a_library_held_below_the_cpu_is_named_with_the_figures(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "cpuinfo"
+    path.write_text(AVX2_ONLY, encoding="utf-8")
+    for name in cpu_info.ISA_LIMITS:
+        monkeypatch.delenv(name, raising=False)
+    assert "held by" not in cpu_info.cpu_info(path).summary()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", " ")  # set but empty: torch ignores it, so do we
+    info = cpu_info.cpu_info(path)
+    assert info.summary().endswith("AMX no | held by ONEDNN_MAX_CPU_ISA=AVX2")
+    assert info.to_dict()["limits"] == {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    assert cpu_info.isa_limits({"DNNL_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "X": "1"}) == {
+        "DNNL_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}  # fmt: skip
+
+
 @pytest.fixture
 def fixed_bench(monkeypatch: pytest.MonkeyPatch) -> CpuInfo:
     """`workbench-run bench` with known rows (one setting unavailable) and a known CPU."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,10 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "AMX": ("amx_tile", "amx_bf16", "amx_int8"),
 }
 
+# Settings that hold a library below the CPU's instruction set: figures measured under them are
+# those of a lesser CPU (one way to see on an AVX-512 machine what an AVX2-only PC will do).
+ISA_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+
 # IsProcessorFeaturePresent codes (winnt.h, Windows 10 and later); Windows reports no others.
 _WINDOWS_FEATURES = {"AVX2": 40, "AVX-512F": 41}
 
@@ -36,12 +41,15 @@ class CpuInfo:
     cpus: int
     features: dict[str, bool | None] = field(default_factory=dict)
     source: str = "unknown"
+    limits: dict[str, str] = field(default_factory=dict)  # ISA_LIMITS set in this process's environment
 
     def summary(self) -> str:
         """One line for printing above benchmark figures."""
         marks = {True: "yes", False: "no", None: "unknown"}
         feats = ", ".join(f"{name} {marks[value]}" for name, value in self.features.items())
-        return f"CPU: {self.model} ({self.cpus} CPUs usable) | {feats}"
+        held = ", ".join(f"{k}={v}" for k, v in self.limits.items())
+        line = f"CPU: {self.model} ({self.cpus} CPUs usable) | {feats}"
+        return f"{line} | held by {held}" if held else line
 
     def __str__(self) -> str:
         return self.summary()
@@ -52,6 +60,7 @@ class CpuInfo:
             "cpus": self.cpus,
             "features": dict(self.features),
             "source": self.source,
+            "limits": dict(self.limits),
         }
 
 
@@ -99,9 +108,15 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 0
 
 
+def isa_limits(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``ISA_LIMITS`` settings present (and not empty) in ``environ`` (default: this process's)."""
+    env = os.environ if environ is None else environ
+    return {k: env[k] for k in ISA_LIMITS if env.get(k, "").strip()}
+
+
 def cpu_info(cpuinfo_path: str | os.PathLike[str] = "/proc/cpuinfo") -> CpuInfo:
     """What this machine's CPU is and can do; never raises, unknown parts say so."""
-    count = _usable_cpus()
+    count, limits = _usable_cpus(), isa_limits()
     fallback = platform.processor() or platform.machine() or "unknown CPU"
     try:
         parsed = parse_cpuinfo(Path(cpuinfo_path).read_text(encoding="utf-8", errors="replace"))
@@ -109,11 +124,11 @@ def cpu_info(cpuinfo_path: str | os.PathLike[str] = "/proc/cpuinfo") -> CpuInfo:
         parsed = None
     if parsed is not None:
         model, features = parsed
-        return CpuInfo(model or fallback, count, features, "cpuinfo")
+        return CpuInfo(model or fallback, count, features, "cpuinfo", limits)
     if sys.platform == "win32":
         try:
             model, features = _windows()
-            return CpuInfo(model or fallback, count, features, "windows")
+            return CpuInfo(model or fallback, count, features, "windows", limits)
         except (OSError, AttributeError, ImportError):
             pass
-    return CpuInfo(fallback, count, _unknown_features(), "platform")
+    return CpuInfo(fallback, count, _unknown_features(), "platform", limits)
