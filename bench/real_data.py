@@ -14,6 +14,16 @@ Dice, train and evaluate minutes, and ours / baseline.
     .venv/bin/python bench/real_data.py [--only crackforest,bsdata] [--minutes M] [--json-out F]
 
 Smoke run: ``--max-images 12 --minutes 0.3``. Sets missing from the datasets folder are skipped.
+
+One seed is one split and one training of each side, and on these test sets the winner of a
+measure can change with the seed (crackforest and bsdata did, sessions 16-20). Runs of several
+seeds, each written with ``--json-out``, are read together with
+
+    .venv/bin/python bench/real_data.py --combine seed0.json seed1.json seed2.json
+
+which prints per set and seed the two measures the comparison is judged on (zero-escape overkill
+and pixel Dice, ours / baseline), the gap between ours' own decision and its zero-escape point,
+and over the seeds: how often ours is better, the means and the range of the paired differences.
 """
 
 from __future__ import annotations
@@ -242,12 +252,92 @@ def print_table(name: str, entry: dict[str, Any]) -> None:
             label = "ours*"  # the note below says why
         print(f"{label:10}" + "".join(f"{_cell(row, k, f, is_ratio):>16}" for k, _, f in COLUMNS))
     print(f"{'':10}(ours/base below 1 is better for ovk@0esc, escapes, overkill and minutes)")
+    gap = own_decision_gap(entry.get("ours"))
+    if gap is not None:
+        print(f"{'':10}ours' own decision: overkill {gap['overkill']:.1%} against {gap['at_zero']:.1%} at "
+              f"the zero-escape point ({gap['points']:+.1f} points), {gap['escapes']} escapes")  # fmt: skip
     notes = entry.get("errors", []) + (entry.get("ours") or {}).get("notes", [])
     for side in ("ours", "baseline"):
         if (entry.get(side) or {}).get("gray"):
             notes.append(f"{side}: {entry[side]['gray']} test part(s) in the gray zone (sent to review)")
     for note in notes:
         print(f"  note: {note}")
+
+
+def own_decision_gap(ours: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Ours' test overkill at its own thresholds against its overkill at the zero-escape point."""
+    if not ours:
+        return None
+    overkill, at_zero = _value(ours, "overkills"), ours.get("overkill_at_zero_escape")
+    escapes = ours.get("escapes")
+    if overkill is None or at_zero is None:
+        return None
+    return {"overkill": overkill, "at_zero": at_zero, "points": 100 * (overkill - at_zero),
+            "escapes": escapes[0] if isinstance(escapes, list) else None}  # fmt: skip
+
+
+# The measures a set is compared on over seeds: (key, header, format, lower is better).
+JUDGED = (("overkill_at_zero_escape", "ovk@0esc", "{:.1%}", True), ("dice", "Dice", "{:.3f}", False))
+
+
+def combine(reports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per set, one row per report that measured both sides on it: seed, CPU line, both rows."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        for name, entry in report.get("sets", {}).items():
+            if entry.get("ours") and entry.get("baseline"):
+                out.setdefault(name, []).append({
+                    "seed": report.get("seed"), "cpu": (report.get("machine") or {}).get("summary", "?"),
+                    "ours": entry["ours"], "baseline": entry["baseline"],
+                })  # fmt: skip
+    return out
+
+
+def better(ours: float | None, base: float | None, lower_is_better: bool) -> bool | None:
+    if ours is None or base is None:
+        return None
+    return ours < base if lower_is_better else ours > base
+
+
+def print_combined(per_set: dict[str, list[dict[str, Any]]]) -> None:
+    cpus = sorted({r["cpu"] for rows in per_set.values() for r in rows})
+    for i, cpu in enumerate(cpus):
+        print(f"[{i + 1}] {cpu}")
+    for name, rows in per_set.items():
+        print(f"\n{name}: {len(rows)} run(s), ours / baseline")
+        seeds = [r["seed"] for r in rows]
+        for seed in sorted({x for x in seeds if seeds.count(x) > 1}, key=str):
+            print(
+                f"  note: seed {seed} appears {seeds.count(seed)} times "
+                "(the same split; not independent runs)"
+            )
+        print(f"{'seed':>6}" + "".join(f"{h + ' ours / base':>28}" for _, h, _, _ in JUDGED)
+              + f"{'own decision vs zero-escape':>34}  CPU")  # fmt: skip
+        for r in rows:
+            cells = []
+            for key, _, fmt, low in JUDGED:
+                a, b = r["ours"].get(key), r["baseline"].get(key)
+                word = {True: "better", False: "worse", None: ""}[better(a, b, low)]
+                shown = "-" if a is None or b is None else f"{fmt.format(a)} / {fmt.format(b)}"
+                cells.append(f"{shown + ' ' + word:>28}")
+            gap = own_decision_gap(r["ours"])
+            own = "-" if gap is None else f"{gap['points']:+.1f} points, {gap['escapes']} escapes"
+            print(f"{r['seed']!s:>6}" + "".join(cells) + f"{own:>34}  [{cpus.index(r['cpu']) + 1}]")
+        for key, header, fmt, low in JUDGED:
+            pairs = [(r["ours"].get(key), r["baseline"].get(key)) for r in rows]
+            pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+            if not pairs:
+                continue
+            wins = sum(bool(better(a, b, low)) for a, b in pairs)
+            diffs = [a - b for a, b in pairs]
+            mean_a, mean_b = (sum(x) / len(pairs) for x in zip(*pairs))
+            spread = f"{fmt.format(min(diffs))} to {fmt.format(max(diffs))}"
+            print(f"  {header}: ours better in {wins} of {len(pairs)}; mean {fmt.format(mean_a)} / "
+                  f"{fmt.format(mean_b)}; ours - base from {spread}")  # fmt: skip
+        gaps = [g for g in (own_decision_gap(r["ours"]) for r in rows) if g is not None]
+        if gaps:
+            near = sum(abs(g["points"]) <= 10 for g in gaps)
+            print(f"  own decision within 10 points of the zero-escape overkill in {near} of {len(gaps)}")
 
 
 def budget(task: str, minutes: float | None) -> float:
@@ -298,7 +388,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-ours", action="store_true")
     parser.add_argument("--json-out", type=Path, help="write the tables as JSON here")
+    combine_help = "compare reports written by --json-out (e.g. one per seed); runs nothing"
+    parser.add_argument("--combine", type=Path, nargs="+", metavar="JSON", help=combine_help)
     args = parser.parse_args(argv)
+    if args.combine:
+        try:
+            reports = [json.loads(p.read_text(encoding="utf-8")) for p in args.combine]
+        except (OSError, ValueError) as exc:
+            parser.error(f"cannot read a report: {exc}")
+        per_set = combine(reports)
+        if not per_set:
+            parser.error("no set in these reports was measured on both sides")
+        print_combined(per_set)
+        return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in SETS]
     if unknown:
