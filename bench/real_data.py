@@ -15,6 +15,10 @@ Dice, train and evaluate minutes, and ours / baseline.
 
 Smoke run: ``--max-images 12 --minutes 0.3``. Sets missing from the datasets folder are skipped.
 
+On a CPU with AVX-512, ``ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`` in the environment
+holds torch (both sides' training, and evaluation where it runs on torch) to the AVX2 kernels an
+AVX2-only PC runs; onnxruntime and OpenVINO are not held. The CPU line printed first names them.
+
 One seed is one split and one training of each side, and on these test sets the winner of a
 measure can change with the seed (crackforest and bsdata did, sessions 16-20). Runs of several
 seeds, each written with ``--json-out``, are read together with
