@@ -1410,6 +1410,10 @@
         <translation>项目没有验证集：基准图像和一致性比较用的图块取自训练图像</translation>
     </message>
     <message>
+        <source>OpenVINO variants left out: its CPU plugin fails or crashes while {setting} is set; unset it and export again to add them</source>
+        <translation>未包含 OpenVINO 版本：设置了 {setting} 时，其 CPU 插件会出错或崩溃；取消该设置后重新导出即可加入</translation>
+    </message>
+    <message>
         <source>measuring latency on this machine</source>
         <translation>正在本机测量延迟</translation>
     </message>

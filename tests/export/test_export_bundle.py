@@ -233,3 +233,23 @@ def test_classification_run_exports_with_max_over_tiles(
     assert bundle.manifest.tiling.merge == "max"
     assert {g.verdict for g in bundle.manifest.golden.images} == {"OK", "NG"}
     assert run_main(["verify", str(report.path)]) == 0
+
+
+def test_openvino_is_left_out_with_a_note_where_its_cpu_plugin_would_crash(
+    tiny_run: tuple[Path, str], monkeypatch
+) -> None:
+    # what the environment holds is given here: setting ONEDNN_MAX_CPU_ISA in this process could
+    # hold torch's and OpenVINO's oneDNN for the tests after this one
+    said = "OpenVINO is not started on the CPU while ONEDNN_MAX_CPU_ISA=AVX2 is set"
+    monkeypatch.setattr(pipeline, "openvino_cpu_refusal", lambda: said)
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")  # read by the note only: oneDNN reads it at its start
+    monkeypatch.setattr(variants, "quantize_int8", lambda *a: pytest.fail("INT8 calibration runs OpenVINO"))
+    root, run_id = tiny_run
+    report = export_bundle(root, run_id, root / "exports" / "b.wbx", "onnx,openvino,fp16,int8")
+    assert report.variants == ["onnx"]
+    assert [r["variant"] for r in report.parity] == ["onnxruntime fp32"]
+    assert any("OpenVINO variants left out" in n and "DNNL_MAX_CPU_ISA=AVX2" in n for n in report.notes)
+    assert list(open_bundle(report.path).manifest.models) == ["onnx"]
+    with pytest.raises(ExportError, match="not started on the CPU"):
+        export_bundle(root, run_id, root / "exports" / "c.wbx", "openvino")
+    assert not (root / "exports" / "c.wbx").exists()

@@ -22,3 +22,8 @@ NO_VAL_SPLIT = message(
     "export_no_val_split",
     "the project has no validation split: golden images and parity tiles come from training images",
 )
+OPENVINO_LEFT_OUT = message(
+    "export_openvino_left_out",
+    "OpenVINO variants left out: its CPU plugin fails or crashes while {setting} is set; "
+    "unset it and export again to add them",
+)

@@ -30,6 +30,7 @@ from workbench.export.plain_report import LANGUAGES, ExportChecks, Int8Check
 from workbench.export.region_parity import golden_crops, region_rows
 from workbench.export.variants import build_models, build_region_models, calibration_tiles, split_samples
 from workbench.learn.infer import LoadedRun, load_run
+from workbench.runtime.backends import ONEDNN_LIMITS, openvino_cpu_refusal
 from workbench.runtime.bundle import Bundle
 from workbench.runtime.golden import prob_diff, summary_diff
 from workbench.runtime.inspector import Inspector
@@ -268,6 +269,14 @@ def export_bundle(
     cancel = cancel or CancelToken()
     wanted = parse_formats(formats)
     notes: list[str] = []
+    refusal = openvino_cpu_refusal()
+    if refusal and "openvino" in wanted:
+        # the variants would be parity-checked (and INT8 calibrated) on the CPU plugin, which crashes
+        if "onnx" not in wanted:
+            raise ExportError(refusal)
+        wanted -= {"openvino", "fp16", "int8"}
+        held = ", ".join(f"{k}={os.environ[k]}" for k in ONEDNN_LIMITS if os.environ.get(k, "").strip())
+        notes.append(lines_said.OPENVINO_LEFT_OUT(setting=held))
     with Project.open(project_root, readonly=True) as project:
         progress(0.02, lines_said.LOADING_RUN())
         loaded = load_run(project.root, run_id, device="cpu")

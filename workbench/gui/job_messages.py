@@ -221,6 +221,10 @@ CATALOGUE: dict[str, Callable[[], str]] = {
     "export_no_val_split": lambda: _t(
         "the project has no validation split: golden images and parity tiles come from training images"
     ),
+    "export_openvino_left_out": lambda: _t(
+        "OpenVINO variants left out: its CPU plugin fails or crashes while {setting} is set; "
+        "unset it and export again to add them"
+    ),
     "measuring_latency": lambda: _t("measuring latency on this machine"),
     "export_done": lambda: _t("export done"),
     # proposals

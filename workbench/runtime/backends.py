@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +30,29 @@ class Backend(Protocol):
     precision: str
 
     def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+# oneDNN's settings that hold it below the CPU's instruction set (``cpu_info.ISA_LIMITS`` names them too).
+ONEDNN_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
+
+
+def openvino_cpu_refusal() -> str | None:
+    """Why OpenVINO's CPU plugin is not started in this process; None when nothing speaks against it.
+
+    The plugin carries its own oneDNN, which obeys ``ONEDNN_MAX_CPU_ISA``, while the plugin's own
+    kernels keep the CPU's whole instruction set. With ``ONEDNN_MAX_CPU_ISA=AVX2`` set, OpenVINO
+    2026.4 could not compile a U-Net's average pooling ("supported primitive descriptors list is
+    empty") and crashed the process (segmentation fault) inferring another U-Net, on a 2-core AMD
+    EPYC with AVX-512. A crash takes the user's work with it, so the plugin is not started then.
+    """
+    held = [f"{k}={os.environ[k]}" for k in ONEDNN_LIMITS if os.environ.get(k, "").strip()]
+    if not held:
+        return None
+    return (
+        f"OpenVINO is not started on the CPU while {' and '.join(held)} is set: its CPU plugin fails or "
+        "crashes under that setting. Unset it to use OpenVINO, or run the FP32 ONNX model with "
+        "ONNX Runtime (backend onnxruntime)."
+    )
 
 
 def backend_installed(name: str) -> bool:
@@ -145,16 +169,25 @@ def _ov_model(core: Any, bundle: Bundle, precision: str) -> Any:
 def make_openvino(
     bundle: Bundle, device: str = "auto", precision: str = "fp32", fast: bool = False, threads: int = 0
 ) -> OpenVinoBackend:
+    _refuse_cpu(device)
     import openvino as ov
 
     core = ov.Core()
     return _ov_backend(core, _ov_model(core, bundle, precision), device, precision, fast, threads)
 
 
+def _refuse_cpu(device: str) -> None:
+    """Raise before OpenVINO starts anything when its CPU plugin must not run (``openvino_cpu_refusal``)."""
+    refusal = openvino_cpu_refusal() if device.lower() in ("auto", "cpu") else None
+    if refusal:
+        raise BundleError(refusal)
+
+
 def _ov_backend(
     core: Any, model: Any, device: str, precision: str, fast: bool, threads: int
 ) -> OpenVinoBackend:
     ov_device = "CPU" if device in ("auto", "cpu") else device.upper()
+    _refuse_cpu(ov_device)
     if ov_device not in core.available_devices:
         raise BundleError(f"OpenVINO has no device {ov_device} here ({', '.join(core.available_devices)})")
     config: dict[str, Any] = {} if fast else {"INFERENCE_PRECISION_HINT": "f32"}
@@ -186,6 +219,7 @@ def make_region_backend(
     if backend.name == "onnxruntime":
         ort_device = {"CUDA": "cuda", "Tensorrt": "tensorrt"}.get(backend.device, "cpu")
         return ort_backend(bundle.read(files.path), ort_device, threads)
+    _refuse_cpu(backend.device)
     import openvino as ov
 
     core = ov.Core()
@@ -218,8 +252,14 @@ def make_backend(
 
 
 def _auto_backend(bundle: Bundle, device: str, precision: str) -> str:
-    has_ov = backend_installed("openvino") and (
-        _OV_VARIANT.get(precision, "") in bundle.models or (precision == "fp32" and "onnx" in bundle.models)
+    refusal = openvino_cpu_refusal() if device in ("auto", "cpu") else None
+    has_ov = (
+        not refusal
+        and backend_installed("openvino")
+        and (
+            _OV_VARIANT.get(precision, "") in bundle.models
+            or (precision == "fp32" and "onnx" in bundle.models)
+        )
     )
     has_ort = backend_installed("onnxruntime") and "onnx" in bundle.models and precision == "fp32"
     wants_gpu = device in ("cuda", "tensorrt") or (device == "auto" and nvidia_driver_present())
@@ -229,4 +269,5 @@ def _auto_backend(bundle: Bundle, device: str, precision: str) -> str:
         return "openvino"
     if has_ort:
         return "onnxruntime"
-    raise BundleError(f"no installed backend can run the {precision} model of {bundle.path}")
+    raise BundleError(f"no installed backend can run the {precision} model of {bundle.path}"
+                      + (f" ({refusal})" if refusal else ""))  # fmt: skip
