@@ -15,6 +15,20 @@ from workbench.core.project import Project
 MakeImage = Callable[..., np.ndarray]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``openvino_cpu`` are skipped where the workbench does not start OpenVINO's CPU
+    plugin (``ONEDNN_MAX_CPU_ISA`` set, e.g. to see an AVX2-only PC on an AVX-512 one): the refusal
+    has its own tests, and the rest of the suite still runs there."""
+    from workbench.runtime.backends import openvino_cpu_refusal
+
+    refusal = openvino_cpu_refusal()
+    if refusal:
+        skip = pytest.mark.skip(reason=f"needs OpenVINO's CPU plugin: {refusal}")
+        for item in items:
+            if "openvino_cpu" in item.keywords:
+                item.add_marker(skip)
+
+
 def noise_image(seed: int, size: tuple[int, int] = (32, 32), channels: int = 1) -> np.ndarray:
     """Blocky uint8 noise: each seed gives different bytes and a different perceptual hash."""
     rng = np.random.default_rng(seed)

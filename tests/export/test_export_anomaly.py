@@ -29,6 +29,7 @@ def texture(seed: int, size: int = 96, defect: bool = False) -> np.ndarray:
     return (np.clip(np.repeat(img[..., None], 3, axis=2), 0, 1) * 255).astype(np.uint8)
 
 
+@pytest.mark.openvino_cpu
 @pytest.mark.slow
 def test_anomaly_export_parity_and_verify(tmp_path: Path) -> None:
     root = tmp_path / "proj"

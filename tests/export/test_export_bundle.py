@@ -56,6 +56,7 @@ def blind_int8(make_tiny_net: Callable[[int, int], nn.Module]) -> Callable[[Any,
     return quantise
 
 
+@pytest.mark.openvino_cpu
 def test_full_export_passes_parity_and_verifies(tiny_run: tuple[Path, str], capsys, monkeypatch) -> None:
     monkeypatch.setattr(variants, "quantize_int8", exact_int8)
     root, run_id = tiny_run
@@ -136,6 +137,7 @@ def test_fp32_parity_failure_writes_no_bundle(tiny_run: tuple[Path, str], monkey
     assert not list(out.parent.glob(".tmp-*"))
 
 
+@pytest.mark.openvino_cpu
 def test_int8_that_loses_accuracy_is_refused_with_its_reason(
     tiny_run: tuple[Path, str], blind_int8, monkeypatch, capsys
 ) -> None:
@@ -175,6 +177,7 @@ def test_int8_that_loses_accuracy_is_refused_with_its_reason(
     assert run_main(["verify", str(out)]) == 0
 
 
+@pytest.mark.openvino_cpu
 def test_calibration_that_misses_defects_is_caught_by_the_gate(
     tiny_run: tuple[Path, str], monkeypatch
 ) -> None:

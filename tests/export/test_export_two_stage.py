@@ -40,6 +40,7 @@ def _rewrite(path: Path, out: Path, change) -> Path:
     return out
 
 
+@pytest.mark.openvino_cpu
 def test_two_stage_bundle_holds_an_fp32_classifier_and_passes_the_gate(two_stage) -> None:
     bundle_path, _, _ = two_stage
     bundle = open_bundle(bundle_path)
@@ -81,7 +82,12 @@ def test_two_stage_bundle_holds_an_fp32_classifier_and_passes_the_gate(two_stage
 
 
 @pytest.mark.parametrize(
-    "args", [["--backend", "onnxruntime"], ["--backend", "openvino"], ["--precision", "fp16"]]
+    "args",
+    [
+        ["--backend", "onnxruntime"],
+        pytest.param(["--backend", "openvino"], marks=pytest.mark.openvino_cpu),
+        pytest.param(["--precision", "fp16"], marks=pytest.mark.openvino_cpu),
+    ],
 )
 def test_two_stage_bundle_verifies_on_every_backend(two_stage, args, capsys) -> None:
     bundle_path, _, _ = two_stage

@@ -28,6 +28,7 @@ def test_inspect_ok_and_ng(bundle_path: Path, spot, tmp_path: Path) -> None:
     assert ng.to_dict()["n_defects"] == len(ng.defects)
 
 
+@pytest.mark.openvino_cpu
 def test_backends_agree_and_precision_is_pinned(bundle_path: Path, spot) -> None:
     bundle = open_bundle(bundle_path)
     image = spot(3, spots=2)
@@ -47,6 +48,7 @@ def test_wrong_channel_count_names_the_image(bundle_path: Path) -> None:
         inspector.inspect(grey)
 
 
+@pytest.mark.openvino_cpu
 def test_missing_variant_is_reported(bundle_path: Path) -> None:
     with pytest.raises(BundleError, match="no OpenVINO INT8 model"):
         Inspector(bundle_path, backend="openvino", precision="int8")

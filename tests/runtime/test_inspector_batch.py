@@ -40,7 +40,7 @@ class _Recording:
         return np.asarray(self.backend(batch))
 
 
-@pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
+@pytest.mark.parametrize("backend", ["onnxruntime", pytest.param("openvino", marks=pytest.mark.openvino_cpu)])
 def test_batched_scores_equal_one_by_one(backend: str) -> None:
     inspector = Inspector(_bundle(32), backend=backend, device="cpu")
     recording = _Recording(inspector.backend)

@@ -35,6 +35,7 @@ def test_predict_writes_csv_json_and_overlays(bundle_path: Path, spot, tmp_path:
     assert details[0]["verdict"] == "NG" and details[0]["defects"]
 
 
+@pytest.mark.openvino_cpu
 def test_verify_passes_on_each_backend(bundle_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for backend in ("openvino", "onnxruntime"):
         assert main(["verify", str(bundle_path), "--backend", backend]) == 0
@@ -54,6 +55,7 @@ def test_verify_fails_loudly_on_mismatch(
     assert "FAIL g0: expected NG" in out and "verify FAILED: 1/2" in out
 
 
+@pytest.mark.openvino_cpu
 def test_bench_times_every_setting(bundle_path: Path) -> None:
     bundle = open_bundle(bundle_path)
     rows = run_bench(bundle, repeat=1, large=(200, 240))
