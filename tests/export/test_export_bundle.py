@@ -243,9 +243,9 @@ def test_openvino_is_left_out_with_a_note_where_its_cpu_plugin_would_crash(
 ) -> None:
     # what the environment holds is given here: setting ONEDNN_MAX_CPU_ISA in this process could
     # hold torch's and OpenVINO's oneDNN for the tests after this one
-    said = "OpenVINO is not started on the CPU while ONEDNN_MAX_CPU_ISA=AVX2 is set"
+    said = "OpenVINO is not started on the CPU while DNNL_MAX_CPU_ISA=AVX2 is set"
     monkeypatch.setattr(pipeline, "openvino_cpu_refusal", lambda: said)
-    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")  # read by the note only: oneDNN reads it at its start
+    monkeypatch.setattr(pipeline, "onednn_limits", lambda: "DNNL_MAX_CPU_ISA=AVX2")
     monkeypatch.setattr(variants, "quantize_int8", lambda *a: pytest.fail("INT8 calibration runs OpenVINO"))
     root, run_id = tiny_run
     report = export_bundle(root, run_id, root / "exports" / "b.wbx", "onnx,openvino,fp16,int8")

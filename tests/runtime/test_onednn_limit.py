@@ -10,11 +10,11 @@ import textwrap
 from pathlib import Path
 
 from workbench.core.imageio import write_image
-from workbench.runtime import backends
+from workbench.runtime import backends, cpu_info
 
 
 def test_refusal_names_the_setting(monkeypatch) -> None:
-    for name in backends.ONEDNN_LIMITS:
+    for name in cpu_info.ONEDNN_LIMITS:
         monkeypatch.delenv(name, raising=False)
     assert backends.openvino_cpu_refusal() is None
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "  ")  # empty: oneDNN ignores it, so do we

@@ -30,7 +30,7 @@ from workbench.export.plain_report import LANGUAGES, ExportChecks, Int8Check
 from workbench.export.region_parity import golden_crops, region_rows
 from workbench.export.variants import build_models, build_region_models, calibration_tiles, split_samples
 from workbench.learn.infer import LoadedRun, load_run
-from workbench.runtime.backends import ONEDNN_LIMITS, openvino_cpu_refusal
+from workbench.runtime.backends import onednn_limits, openvino_cpu_refusal
 from workbench.runtime.bundle import Bundle
 from workbench.runtime.golden import prob_diff, summary_diff
 from workbench.runtime.inspector import Inspector
@@ -275,8 +275,7 @@ def export_bundle(
         if "onnx" not in wanted:
             raise ExportError(refusal)
         wanted -= {"openvino", "fp16", "int8"}
-        held = ", ".join(f"{k}={os.environ[k]}" for k in ONEDNN_LIMITS if os.environ.get(k, "").strip())
-        notes.append(lines_said.OPENVINO_LEFT_OUT(setting=held))
+        notes.append(lines_said.OPENVINO_LEFT_OUT(setting=onednn_limits()))
     with Project.open(project_root, readonly=True) as project:
         progress(0.02, lines_said.LOADING_RUN())
         loaded = load_run(project.root, run_id, device="cpu")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from workbench.runtime.bundle import Bundle, BundleError
+from workbench.runtime.cpu_info import ONEDNN_LIMITS, isa_limits
 
 BACKENDS = ("openvino", "onnxruntime")
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -32,10 +32,6 @@ class Backend(Protocol):
     def __call__(self, batch: np.ndarray) -> np.ndarray: ...
 
 
-# oneDNN's settings that hold it below the CPU's instruction set (``cpu_info.ISA_LIMITS`` names them too).
-ONEDNN_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
-
-
 def openvino_cpu_refusal() -> str | None:
     """Why OpenVINO's CPU plugin is not started in this process; None when nothing speaks against it.
 
@@ -45,14 +41,19 @@ def openvino_cpu_refusal() -> str | None:
     empty") and crashed the process (segmentation fault) inferring another U-Net, on a 2-core AMD
     EPYC with AVX-512. A crash takes the user's work with it, so the plugin is not started then.
     """
-    held = [f"{k}={os.environ[k]}" for k in ONEDNN_LIMITS if os.environ.get(k, "").strip()]
+    held = onednn_limits()
     if not held:
         return None
     return (
-        f"OpenVINO is not started on the CPU while {' and '.join(held)} is set: its CPU plugin fails or "
+        f"OpenVINO is not started on the CPU while {held} is set: its CPU plugin fails or "
         "crashes under that setting. Unset it to use OpenVINO, or run the FP32 ONNX model with "
         "ONNX Runtime (backend onnxruntime)."
     )
+
+
+def onednn_limits() -> str:
+    """``ONEDNN_MAX_CPU_ISA=AVX2`` (joined by " and " when both names are set); "" when none is."""
+    return " and ".join(f"{k}={v}" for k, v in isa_limits(names=ONEDNN_LIMITS).items())
 
 
 def backend_installed(name: str) -> bool:

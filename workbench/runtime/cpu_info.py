@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,8 @@ FEATURES: dict[str, tuple[str, ...]] = {
 
 # Settings that hold a library below the CPU's instruction set: figures measured under them are
 # those of a lesser CPU (one way to see on an AVX-512 machine what an AVX2-only PC will do).
-ISA_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+ONEDNN_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")  # oneDNN's (torch's and OpenVINO's copies)
+ISA_LIMITS = (*ONEDNN_LIMITS, "ATEN_CPU_CAPABILITY")  # the last: torch's own kernels
 
 # IsProcessorFeaturePresent codes (winnt.h, Windows 10 and later); Windows reports no others.
 _WINDOWS_FEATURES = {"AVX2": 40, "AVX-512F": 41}
@@ -108,10 +109,10 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 0
 
 
-def isa_limits(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The ``ISA_LIMITS`` settings present (and not empty) in ``environ`` (default: this process's)."""
+def isa_limits(environ: Mapping[str, str] | None = None, names: Sequence[str] = ISA_LIMITS) -> dict[str, str]:
+    """The settings ``names`` present (and not empty) in ``environ`` (default: this process's)."""
     env = os.environ if environ is None else environ
-    return {k: env[k] for k in ISA_LIMITS if env.get(k, "").strip()}
+    return {k: env[k] for k in names if env.get(k, "").strip()}
 
 
 def cpu_info(cpuinfo_path: str | os.PathLike[str] = "/proc/cpuinfo") -> CpuInfo:
