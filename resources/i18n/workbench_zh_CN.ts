@@ -2637,6 +2637,14 @@ Export it anyway?</source>
         <translation>由人工选定并交付</translation>
     </message>
     <message>
+        <source>at the zero-escape point %2 of %1 NG parts outside the test split (%5 of them from the train split, kept out of the fit), with no margin: none goes below %6; rejects %3 of %4 good parts the fit did not see</source>
+        <translation>取测试集以外 %1 张 NG 图像（其中 %5 张来自训练集，未参与拟合）的零漏检点 %2，不再留余量：余量不会低于 %6；拟合未见过的 %4 张良品中过检 %3 张</translation>
+    </message>
+    <message>
+        <source>at the zero-escape point %2 of %1 val NG parts, with no margin: none goes below %6; rejects %3 of %4 val good parts</source>
+        <translation>取 %1 张验证集 NG 图像的零漏检点 %2，不再留余量：余量不会低于 %6；%4 张验证集良品中过检 %3 张</translation>
+    </message>
+    <message>
         <source>below the zero-escape point %2 of %1 NG parts outside the test split (%5 of them from the train split, kept out of the fit) by a margin for NG parts scoring lower still; rejects %3 of %4 good parts the fit did not see</source>
         <translation>在测试集以外 %1 张 NG 图像（其中 %5 张来自训练集，未参与拟合）的零漏检点 %2 之下再留余量，以防得分更低的 NG 样本；拟合未见过的 %4 张良品中过检 %3 张</translation>
     </message>
@@ -2699,6 +2707,10 @@ Export it anyway?</source>
     <message>
         <source>none of them escapes, yet up to %1 % of new NG parts may (95 % bound)</source>
         <translation>其中无一漏检，但新的 NG 零件仍可能有多达 %1 % 漏检（95 % 上限）</translation>
+    </message>
+    <message>
+        <source>the margin stops at %1</source>
+        <translation>余量止于 %1</translation>
     </message>
     <message>
         <source>all classes</source>

@@ -10,13 +10,17 @@ import pytest
 
 from workbench.core.decisions import ClassRule, DecisionConfig, decide
 from workbench.core.operating_point import (
+    LOWEST,
+    TINY,
     ScoredImage,
     choose_decision,
     choose_threshold,
     describe,
+    floor_threshold,
     lone_weakest,
     min_area_for,
     rule_score,
+    score_text,
     smallest_defect_px,
     weakest_origin,
 )
@@ -97,6 +101,45 @@ def test_the_shipped_threshold_is_rounded_down_so_no_ng_image_escapes() -> None:
     config, origins = choose_decision(ng + ok, _config(), smallest_px=None)
     assert origins[0]["margin_logit"] == 0.0 and config.classes[0].threshold == 0.1234
     assert [decide(im.maps[0], config).verdict for im in ng] == ["NG", "NG"]
+
+
+def test_a_zero_escape_point_below_the_lowest_margin_level_is_kept_not_raised() -> None:
+    # a classifier's weakest val NG parts at 0.001: a floor of 0.01 would let all three through
+    ng = [0.0009, 0.0011, 0.008, 0.3, 0.6, 0.9, 0.95, 0.97, 0.99, 0.99]
+    ok = [0.0005, 0.004, 0.02, 0.05, 0.1]
+    t, origin = choose_threshold(ng, ok)
+    assert t == pytest.approx(0.0009) and min(ng) >= t
+    assert origin["margin_stopped_at_lowest"] and origin["zero_escape_threshold"] == 0.0009
+    assert origin["val_overkill"] == 4  # every good part from 0.004 up
+    text = describe({**origin, "name": "defect", "threshold": floor_threshold(t)})
+    assert "threshold 9.0e-04" in text and "zero-escape point 9.0e-04" in text
+    assert "kept as it is (no margin takes a threshold below 0.01)" in text and "lowered" not in text
+    # a point just above 0.01 whose margin would go below it: the margin stops there
+    t2, origin2 = choose_threshold([0.012, 0.05, 0.5, 0.9], [0.001])
+    assert t2 == LOWEST and origin2["margin_stopped_at_lowest"]
+    assert "(down to 0.01, no lower)" in describe({**origin2, "name": "d", "threshold": t2})
+    # above it, nothing changes: no stop named
+    t3, origin3 = choose_threshold([0.3, 0.31, 0.5, 0.9], [0.1])
+    assert t3 < 0.3 and not origin3["margin_stopped_at_lowest"]
+    assert "no lower" not in describe({**origin3, "name": "d", "threshold": t3})
+    # an NG part with no region at any level (score 0) cannot be caught: the threshold stays positive
+    assert choose_threshold([0.0, 0.5], [0.1])[0] == TINY
+
+
+def test_small_thresholds_are_rounded_down_to_significant_digits_and_shown_as_such() -> None:
+    assert floor_threshold(0.123456) == 0.1234 and floor_threshold(0.0305) == 0.0305
+    assert (
+        floor_threshold(8.123456e-4) == pytest.approx(8.123e-4)
+        and floor_threshold(8.123456e-4) <= 8.123456e-4
+    )
+    assert floor_threshold(3.3e-6) == pytest.approx(3.3e-6) and floor_threshold(TINY) > 0
+    assert (score_text(0.8312), score_text(0.00081), score_text(0.0)) == ("0.831", "8.1e-04", "0.000")
+    # end to end: NG maps peaking at 0.0004 get a threshold that still calls them NG
+    ng = [ScoredImage("ng", frozenset({0}), [_map(32, peak, 4)]) for peak in (0.0004, 0.00041, 0.7)]
+    ok = [ScoredImage("ok", frozenset(), [_map(32, 0.0001, 4)])]
+    config, origins = choose_decision(ng + ok, _config(), smallest_px=None)
+    assert 0 < config.classes[0].threshold <= 0.0004 and origins[0]["margin_stopped_at_lowest"]
+    assert [decide(im.maps[0], config).verdict for im in ng] == ["NG", "NG", "NG"]
 
 
 def test_without_ng_the_threshold_is_a_stated_quantile_of_good_parts() -> None:

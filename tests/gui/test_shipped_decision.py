@@ -266,3 +266,28 @@ def test_a_named_part_opens_on_the_label_page_of_the_window(qtbot, project_dir: 
     assert win.current_page() == "label"
     assert win.label_page.sample is not None and win.label_page.sample.id == ng[1]
     assert win.label_page.ids == ng  # the other named part is one step away
+
+
+def test_a_threshold_kept_at_a_zero_escape_point_below_the_margin_floor_says_so(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from workbench.gui.shipped_decision import origin_line
+
+    kept = {**ZERO_ESCAPE, "threshold": 0.0009, "zero_escape_threshold": 0.0009,
+            "margin_limited_by_overkill": False, "margin_stopped_at_lowest": True,
+            "outline_threshold": None}  # fmt: skip
+    stopped = {**kept, "threshold": 0.01, "zero_escape_threshold": 0.012}
+    try:
+        line, warn = origin_line(kept)
+        assert line.startswith("scratch: threshold 9.0e-04, min area 25 px") and not warn
+        assert (
+            "at the zero-escape point 9.0e-04 of 12 val NG parts, with no margin: none goes below 0.01"
+            in line
+        )
+        assert "by a margin" not in line
+        assert "the margin stops at 0.01" in origin_line(stopped)[0]
+        assert "below the zero-escape point 0.012" in origin_line(stopped)[0]
+        i18n.install_language("zh_CN")
+        line, _ = origin_line(kept)
+        assert "9.0e-04" in line and "zero-escape" not in line and "margin" not in line
+        assert "0.01" in origin_line(stopped)[0] and "margin" not in origin_line(stopped)[0]
+    finally:
+        i18n.install_language("en")

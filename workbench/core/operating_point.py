@@ -75,7 +75,8 @@ TAIL_SHARE = 0.1
 OK_QUANTILE = 0.99
 SPECK_PX = 4
 AREA_SHARE = 0.25
-LOWEST = 0.01
+LOWEST = 0.01  # the margin takes no threshold below this; a zero-escape point below it is kept
+TINY = 1e-6  # no threshold is lower: a score of 0 (no region at any level) escapes every threshold
 HIGHEST = 0.99
 _BISECT_STEPS = 14
 WEAKEST_SHOWN = 3  # lowest-scoring val NG images named in a class's origin
@@ -203,10 +204,13 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
         limited = False
         if floor is not None and floor > t:
             t, limited = floor, True
-        t = float(np.clip(min(t, zero_escape), LOWEST, HIGHEST))
-        return t, {"method": "val_zero_escape", "zero_escape_threshold": round(zero_escape, 4),
+        # Never above the zero-escape point: a floor of LOWEST there would let the weakest val NG
+        # parts through (an elpv run: zero-escape point 0.001, threshold 0.010, 3 of 47 escaped).
+        stopped = t < LOWEST
+        t = float(max(min(float(np.clip(t, LOWEST, HIGHEST)), zero_escape), TINY))
+        return t, {"method": "val_zero_escape", "zero_escape_threshold": round_score(zero_escape),
                    "margin_logit": None if margin is None else round(margin, 3),
-                   "margin_limited_by_overkill": limited,
+                   "margin_limited_by_overkill": limited, "margin_stopped_at_lowest": stopped,
                    "val_ng": len(ng_scores), "val_ok": int(ok.size),
                    "val_overkill_at_zero_escape": int(np.count_nonzero(ok >= zero_escape)),
                    "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
@@ -215,6 +219,24 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
         return t, {"method": "ok_quantile", "quantile": OK_QUANTILE, "val_ng": 0, "val_ok": int(ok.size),
                    "val_overkill": int(np.count_nonzero(ok >= t))}  # fmt: skip
     return DEFAULT_THRESHOLD, {"method": "default", "val_ng": 0, "val_ok": 0}
+
+
+def round_score(x: float) -> float:
+    """A score or threshold kept to 4 decimals, or to 4 significant digits below 0.001 (never to 0)."""
+    digits = 4 if x >= 1e-3 or x <= 0 else 3 - math.floor(math.log10(x))
+    return round(float(x), digits)
+
+
+def floor_threshold(t: float) -> float:
+    """``t`` rounded down as ``round_score`` keeps it: rounding up could put the threshold above the
+    lowest NG score it was placed on."""
+    digits = 4 if t >= 1e-3 or t <= 0 else 3 - math.floor(math.log10(t))
+    return math.floor(t * 10**digits) / 10**digits
+
+
+def score_text(x: float) -> str:
+    """``0.123``, or ``8.1e-04`` below 0.001, where three decimals would show 0.001 or 0.000."""
+    return f"{x:.3f}" if x >= 1e-3 or x <= 0 else f"{x:.1e}"
 
 
 def lone_weakest(ng_scores: Sequence[float]) -> bool:
@@ -234,13 +256,13 @@ def weakest_origin(ng: Sequence[tuple[float, int | None]], ok_scores: Sequence[f
     if not ng:
         return {}
     ranked = sorted(ng, key=lambda pair: pair[0])
-    weakest = [{"sample_id": sid, "score": round(float(score), 4)} for score, sid in ranked[:WEAKEST_SHOWN]]
+    weakest = [{"sample_id": sid, "score": round_score(score)} for score, sid in ranked[:WEAKEST_SHOWN]]
     out: dict[str, Any] = {"escape_bound95": round(clopper_pearson_upper(0, len(ranked)), 4),
                            "weakest_ng": weakest}  # fmt: skip
     scores = [score for score, _ in ranked]
     if lone_weakest(scores):
         without, _ = choose_threshold(scores[1:], ok_scores)
-        without = math.floor(without * 1e4) / 1e4
+        without = floor_threshold(without)
         rejected = int(np.count_nonzero(np.asarray(ok_scores, np.float64) >= without))
         out["lone_weakest"] = True
         out["without_weakest"] = {"threshold": without, "val_overkill": rejected}
@@ -336,8 +358,7 @@ def choose_decision(
         ok = [image_rule_score(im, channel, min_area) for im in images if im.label == "ok"]
         rule.threshold, origin = choose_threshold(ng, ok)
         origin.update(weakest_origin(ng_ids, ok))
-        # rounded down: rounding up could put the zero-escape point above the lowest NG score
-        rule.threshold = math.floor(rule.threshold * 1e4) / 1e4
+        rule.threshold = floor_threshold(rule.threshold)
         rule.min_area_px = min_area
         origin.update(class_id=rule.class_id, name=rule.name, threshold=rule.threshold,
                       min_area_px=min_area, smallest_defect_px=smallest_px)  # fmt: skip
@@ -359,11 +380,12 @@ def _weakest_text(origin: dict[str, Any]) -> str:
         text += f"; none of them escapes: up to {bound:.1f} % of new NG parts may (95 % bound)"
     weakest = [w for w in origin.get("weakest_ng", ()) if w.get("sample_id") is not None]
     if weakest:
-        text += "; lowest NG: " + ", ".join(f"sample {w['sample_id']} {w['score']:.3f}" for w in weakest)
+        named = (f"sample {w['sample_id']} {score_text(w['score'])}" for w in weakest)
+        text += "; lowest NG: " + ", ".join(named)
     if origin.get("lone_weakest"):
         without = origin["without_weakest"]
         text += (f"; the lowest sits far below the others, check its label: without it the threshold would "
-                 f"be {without['threshold']:.3f}, rejecting {without['val_overkill']} of the "
+                 f"be {score_text(without['threshold'])}, rejecting {without['val_overkill']} of the "
                  f"{origin.get('val_ok', 0)}")  # fmt: skip
     return text
 
@@ -371,7 +393,7 @@ def _weakest_text(origin: dict[str, Any]) -> str:
 def describe(origin: dict[str, Any]) -> str:
     """One line for logs and the CLI: the threshold, the area rule, the outline level and how
     they were chosen."""
-    head = f"{origin.get('name', 'class')}: threshold {origin['threshold']:.3f}"
+    head = f"{origin.get('name', 'class')}: threshold {score_text(origin['threshold'])}"
     if origin.get("min_area_px"):
         head += f", min area {origin['min_area_px']} px"
         head += f" (smallest labelled defect {origin['smallest_defect_px']} px)"
@@ -392,12 +414,15 @@ def describe(origin: dict[str, Any]) -> str:
         if good_only:
             ng = (f"{origin['val_ng']} NG image(s) outside the test split ({origin['train_ng']} of them "
                   "from the train split, kept out of the fit)")  # fmt: skip
-        stop = ""
+        zero = origin["zero_escape_threshold"]
+        how = "lowered by a margin for NG parts scoring lower still"
         if origin.get("margin_limited_by_overkill"):
-            stop = f" (it stops where it would reject more than {MARGIN_OVERKILL_SHARE:.0%} more good parts)"
-        return (f"{head}; zero-escape point {origin['zero_escape_threshold']:.3f} on {ng}, lowered by "
-                f"a margin for NG parts scoring lower still{stop}; {origin['val_overkill']} of {good} "
-                f"rejected{_weakest_text(origin)}")  # fmt: skip
+            how += f" (it stops where it would reject more than {MARGIN_OVERKILL_SHARE:.0%} more good parts)"
+        elif origin.get("margin_stopped_at_lowest"):
+            how = (f"kept as it is (no margin takes a threshold below {LOWEST:g})" if zero < LOWEST
+                   else f"{how} (down to {LOWEST:g}, no lower)")  # fmt: skip
+        return (f"{head}; zero-escape point {score_text(zero)} on {ng}, {how}; {origin['val_overkill']} "
+                f"of {good} rejected{_weakest_text(origin)}")  # fmt: skip
     if method == "ok_quantile":
         where = "outside the test split" if good_only else "in validation"
         return (f"{head}; no NG image {where}: a guess from good parts only, the "

@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.core.decisions import DecisionConfig
-from workbench.core.operating_point import MARGIN_OVERKILL_SHARE
+from workbench.core.operating_point import LOWEST, MARGIN_OVERKILL_SHARE, score_text
 from workbench.core.types import Run
 from workbench.gui.names import breakable, rich
 from workbench.gui.retranslatable import Retranslatable
@@ -35,10 +35,10 @@ def _fill(text: str, *args: object) -> str:
 def _head(name: str, threshold: float, min_area: int, smallest: int | None) -> str:
     if min_area and smallest:
         return _fill(_t("%1: threshold %2, min area %3 px (smallest labelled defect %4 px)"),
-                     name, f"{threshold:.3f}", min_area, smallest)  # fmt: skip
+                     name, score_text(threshold), min_area, smallest)  # fmt: skip
     if min_area:
-        return _fill(_t("%1: threshold %2, min area %3 px"), name, f"{threshold:.3f}", min_area)
-    return _fill(_t("%1: threshold %2"), name, f"{threshold:.3f}")
+        return _fill(_t("%1: threshold %2, min area %3 px"), name, score_text(threshold), min_area)
+    return _fill(_t("%1: threshold %2"), name, score_text(threshold))
 
 
 def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
@@ -54,23 +54,33 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
                 _t("gray zone from %1: a person decides"), f"{float(origin['gray_low']):.3f}"
             )
         if origin.get("trained_threshold") is not None:
-            text += "; " + _fill(_t("training placed %1"), f"{float(origin['trained_threshold']):.3f}")
+            text += "; " + _fill(_t("training placed %1"), score_text(float(origin["trained_threshold"])))
         return text, False
     good_only = "train_ng" in origin  # placed on every labelled image the good-only fit did not see
     if method == "val_zero_escape":
         zero = float(origin.get("zero_escape_threshold", origin["threshold"]))
-        if good_only:
+        kept = bool(origin.get("margin_stopped_at_lowest")) and zero < LOWEST
+        if kept and good_only:
+            text = _t("at the zero-escape point %2 of %1 NG parts outside the test split (%5 of them from "
+                      "the train split, kept out of the fit), with no margin: none goes below %6; rejects "
+                      "%3 of %4 good parts the fit did not see")  # fmt: skip
+        elif kept:
+            text = _t("at the zero-escape point %2 of %1 val NG parts, with no margin: none goes below %6; "
+                      "rejects %3 of %4 val good parts")  # fmt: skip
+        elif good_only:
             text = _t("below the zero-escape point %2 of %1 NG parts outside the test split (%5 of them "
                       "from the train split, kept out of the fit) by a margin for NG parts scoring lower "
                       "still; rejects %3 of %4 good parts the fit did not see")  # fmt: skip
         else:
             text = _t("below the zero-escape point %2 of %1 val NG parts by a margin for NG parts scoring "
                       "lower still; rejects %3 of %4 val good parts")  # fmt: skip
-        text = _fill(text, origin.get("val_ng", 0), f"{zero:.3f}", origin.get("val_overkill", 0),
-                     origin.get("val_ok", 0), origin.get("train_ng", 0))  # fmt: skip
+        text = _fill(text, origin.get("val_ng", 0), score_text(zero), origin.get("val_overkill", 0),
+                     origin.get("val_ok", 0), origin.get("train_ng", 0), f"{LOWEST:g}")  # fmt: skip
         if origin.get("margin_limited_by_overkill"):
             text += "; " + _fill(_t("the margin stops where it would reject more than %1 % more good parts"),
                                  f"{100 * MARGIN_OVERKILL_SHARE:g}")  # fmt: skip
+        elif origin.get("margin_stopped_at_lowest") and not kept:
+            text += "; " + _fill(_t("the margin stops at %1"), f"{LOWEST:g}")
         if origin.get("escape_bound95") is not None:
             text += "; " + _fill(_t("none of them escapes, yet up to %1 % of new NG parts may (95 % bound)"),
                                  f"{100 * float(origin['escape_bound95']):.1f}")  # fmt: skip
@@ -123,8 +133,8 @@ def _part_link(sample_id: int | None, score: float, name_of: NameOf) -> str:
     name = name_of(sample_id) if sample_id is not None else None
     if name is None:
         shown = _fill(_t("sample %1 (no longer in the project)"), sample_id) if sample_id is not None else "?"
-        return f"{rich(shown)} {score:.3f}"
-    return f'<a href="{sample_id}">{rich(breakable(name))}</a> {score:.3f}'
+        return f"{rich(shown)} {score_text(score)}"
+    return f'<a href="{sample_id}">{rich(breakable(name))}</a> {score_text(score)}'
 
 
 def weakest_lines(origin: dict[str, Any], name_of: NameOf) -> list[tuple[str, bool]]:
@@ -147,7 +157,8 @@ def weakest_lines(origin: dict[str, Any], name_of: NameOf) -> list[tuple[str, bo
         warn = _t("⚠ The lowest, %1, scores far below every other NG part, so this one part sets the "
                   "threshold: check its label. Without it the threshold would be %2 and reject %3 of %4 "
                   "good parts instead of %5.")  # fmt: skip
-        lines.append((_fill(warn, first, f"{float(without['threshold']):.3f}", int(without["val_overkill"]),
+        then = score_text(float(without["threshold"]))
+        lines.append((_fill(warn, first, then, int(without["val_overkill"]),
                             origin.get("val_ok", 0), origin.get("val_overkill", 0)), True))  # fmt: skip
     return lines
 
