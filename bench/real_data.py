@@ -246,8 +246,9 @@ def print_table(name: str, entry: dict[str, Any]) -> None:
     data = entry.get("data", {})
     parts = data.get("parts", {})
     shown = "  ".join(f"{s} {c.get('ng', 0)} NG / {c.get('ok', 0)} OK" for s, c in parts.items())
+    edge = f" ({data['edge_pieces']} of them at a piece's edge)" if data.get("edge_pieces") else ""
     print(f"\n{name}: {sum(data.get('sources', {}).values())} source images; parts {shown}; "
-          f"{data.get('ambiguous_pieces', 0)} ambiguous pieces left out")  # fmt: skip
+          f"{data.get('ambiguous_pieces', 0)} ambiguous pieces left out{edge}")  # fmt: skip
     print(f"{'':10}" + "".join(f"{h:>16}" for _, h, _ in COLUMNS))
     for label, key, is_ratio in (("ours", "ours", False), ("baseline", "baseline", False),
                                  ("ours/base", "ratio", True)):  # fmt: skip
@@ -356,7 +357,7 @@ def bench_set(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
     entry: dict[str, Any] = {"errors": []}
     try:
         prep = prepare(name, args.datasets / name, work / name / "parts", args.seed, args.max_images,
-                       args.min_defect_px)  # fmt: skip
+                       args.min_defect_px, args.edge_margin)  # fmt: skip
     except (OSError, ValueError, KeyError) as exc:  # a damaged or partial copy of the set
         entry["errors"].append(f"preparing the parts failed: {exc}")
         return entry
@@ -388,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="scratch folder, kept (default: a temp folder, removed)")
     parser.add_argument("--max-images", type=int, help="at most this many source images per set (smoke runs)")
     parser.add_argument("--min-defect-px", type=int, default=20, help="defect pixels that make a piece NG")
+    edge_help = ("also leave out pieces whose defect lies only within PX of their border, and good pieces "
+                 "with a defect within PX outside (bench/real_sets.py; default 0: off)")  # fmt: skip
+    parser.add_argument("--edge-margin", type=int, default=0, metavar="PX", help=edge_help)
     parser.add_argument("--seed", type=int, default=0, help="splits, training and baseline seed")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-ours", action="store_true")
@@ -411,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
     cpu = cpu_description()
     print(machine_line(cpu))
-    report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "max_images": args.max_images, "sets": {}}
+    report: dict[str, Any] = {"machine": cpu, "seed": args.seed, "max_images": args.max_images,
+                              "edge_margin": args.edge_margin, "sets": {}}  # fmt: skip
     return run_sets(names, args, report, "real-data-", bench_set, print_table,
                     lambda name: (args.datasets / name).is_dir())  # fmt: skip
 

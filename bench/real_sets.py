@@ -7,6 +7,11 @@ CrackForest and BSData show a defect on every photo, so whole photos give no OK 
 image AUROC or overkill. Each photo is cut into pieces and a piece is the inspected part: NG
 when its mask holds at least ``min_defect_px`` defect pixels, OK when it holds none; pieces in
 between are left out as ambiguous (a 3-pixel sliver of crack is neither a clear NG nor an OK).
+With an edge margin of ``m`` pixels (``prepare(..., edge_px=m)``; 0, the default, keeps the rule
+above alone) a piece is also ambiguous when its defect pixels all lie within ``m`` pixels of its
+border (a defect the cut left only a rim of: crackforest's weakest test NG parts were such rims,
+5-11 rows of a crack along the piece's edge), or when it has none but the photo has some within
+``m`` pixels outside it (a defect the cut left just outside).
 Splits are drawn per group of source photos, so pieces of one photo never straddle train and
 test; in BSData a group is one spot of the spindle (see :func:`bsdata_group`). elpv cells are
 parts as they are (OK/ and NG/; doubtful/ is left out).
@@ -71,11 +76,13 @@ class Prepared:
     parts: dict[str, Counter[str]] = field(default_factory=dict)
     sources: dict[str, int] = field(default_factory=dict)
     ambiguous: int = 0
+    edge: int = 0  # of the ambiguous pieces, those the edge margin left out
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"folder": str(self.folder), "parts": {k: dict(v) for k, v in self.parts.items()},
-                "sources": self.sources, "ambiguous_pieces": self.ambiguous, "notes": self.notes}  # fmt: skip
+                "sources": self.sources, "ambiguous_pieces": self.ambiguous, "edge_pieces": self.edge,
+                "notes": self.notes}  # fmt: skip
 
 
 def crackforest_sources(root: Path) -> list[Source]:
@@ -148,6 +155,14 @@ SOURCE_READERS: dict[str, Callable[[Path], list[Source]]] = {
 }
 
 
+def _at_edge(mask: np.ndarray, y: int, x: int, size: int, edge: int, defect: bool) -> bool:
+    """An NG piece whose defect lies only within ``edge`` px of its border, or an OK piece with
+    defect pixels within ``edge`` px outside it."""
+    if defect:
+        return not mask[y + edge : y + size - edge, x + edge : x + size - edge].any()
+    return bool(mask[max(y - edge, 0) : y + size + edge, max(x - edge, 0) : x + size + edge].any())
+
+
 def starts(length: int, size: int) -> list[int]:
     """Piece offsets along one axis: a remainder under half a piece is trimmed evenly from both
     ends, a larger one gets one more piece shifted inward to end at the edge."""
@@ -206,7 +221,7 @@ def subsample(sources: list[Source], n: int | None, seed: int) -> list[Source]:
 
 
 def prepare(
-    name: str, root: Path, out: Path, seed: int, max_images: int | None, min_defect_px: int
+    name: str, root: Path, out: Path, seed: int, max_images: int | None, min_defect_px: int, edge_px: int = 0
 ) -> Prepared:
     """Write the set's parts below ``out`` in the folder importer's layout."""
     info = SETS[name]
@@ -225,13 +240,14 @@ def prepare(
             shutil.copyfile(src.image, dst)
             result.parts[split][src.label] += 1
         else:
-            _write_pieces(src, out / split, info, min_defect_px, result.parts[split], result)
+            _write_pieces(src, out / split, info, (min_defect_px, edge_px), result.parts[split], result)
     return result
 
 
 def _write_pieces(
-    src: Source, folder: Path, info: SetInfo, min_px: int, counts: Counter[str], result: Prepared
+    src: Source, folder: Path, info: SetInfo, rule: tuple[int, int], counts: Counter[str], result: Prepared
 ) -> None:
+    min_px, edge = rule
     image = cv2.imread(str(src.image), cv2.IMREAD_UNCHANGED)
     if image is None or src.mask is None:
         result.notes.append(f"{src.image.name}: unreadable, left out")
@@ -244,6 +260,10 @@ def _write_pieces(
             defect = int(piece_mask.sum())
             if 0 < defect < min_px:
                 result.ambiguous += 1
+                continue
+            if edge and _at_edge(mask, y, x, size, edge, defect > 0):
+                result.ambiguous += 1
+                result.edge += 1
                 continue
             stem = f"{src.stem}_y{y}x{x}"
             sub = folder / "NG" / info.defect_class if defect else folder / "OK"
