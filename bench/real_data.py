@@ -291,8 +291,10 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for report in reports:
         for name, entry in report.get("sets", {}).items():
             if entry.get("ours") and entry.get("baseline"):
+                edge = report.get("edge_margin") or 0  # a different set of parts: said beside the seed
                 out.setdefault(name, []).append({
-                    "seed": report.get("seed"), "cpu": (report.get("machine") or {}).get("summary", "?"),
+                    "seed": f"{report.get('seed')}" + (f" edge {edge}" if edge else ""),
+                    "cpu": (report.get("machine") or {}).get("summary", "?"),
                     "ours": entry["ours"], "baseline": entry["baseline"],
                 })  # fmt: skip
     return out
@@ -316,7 +318,7 @@ def print_combined(per_set: dict[str, list[dict[str, Any]]]) -> None:
                 f"  note: seed {seed} appears {seeds.count(seed)} times "
                 "(the same split; not independent runs)"
             )
-        print(f"{'seed':>6}" + "".join(f"{h + ' ours / base':>28}" for _, h, _, _ in JUDGED)
+        print(f"{'seed':>10}" + "".join(f"{h + ' ours / base':>28}" for _, h, _, _ in JUDGED)
               + f"{'own decision vs zero-escape':>34}  CPU")  # fmt: skip
         for r in rows:
             cells = []
@@ -327,7 +329,7 @@ def print_combined(per_set: dict[str, list[dict[str, Any]]]) -> None:
                 cells.append(f"{shown + ' ' + word:>28}")
             gap = own_decision_gap(r["ours"])
             own = "-" if gap is None else f"{gap['points']:+.1f} points, {gap['escapes']} escapes"
-            print(f"{r['seed']!s:>6}" + "".join(cells) + f"{own:>34}  [{cpus.index(r['cpu']) + 1}]")
+            print(f"{r['seed']:>10}" + "".join(cells) + f"{own:>34}  [{cpus.index(r['cpu']) + 1}]")
         for key, header, fmt, low in JUDGED:
             pairs = [(r["ours"].get(key), r["baseline"].get(key)) for r in rows]
             pairs = [(a, b) for a, b in pairs if a is not None and b is not None]

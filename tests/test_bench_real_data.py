@@ -60,6 +60,10 @@ def test_a_seed_read_twice_is_named_and_unreadable_input_is_refused(
     assert real_data.main(["--combine", str(one), str(one)]) == 0
     out = capsys.readouterr().out
     assert "seed 3 appears 2 times" in out
+    edged = write(tmp_path, "e.json", {**report(3, "CPU: A", tie), "edge_margin": 8})
+    assert real_data.main(["--combine", str(one), str(edged)]) == 0
+    out = capsys.readouterr().out
+    assert "3 edge 8" in out and "appears" not in out  # another set of parts, not the same run twice
     assert "ours better in 0 of 2" in out  # a tie is not better
     with pytest.raises(SystemExit):
         real_data.main(["--combine", str(tmp_path / "missing.json")])
