@@ -122,6 +122,9 @@ def test_a_zero_escape_point_below_the_lowest_margin_level_is_kept_not_raised() 
     t3, origin3 = choose_threshold([0.3, 0.31, 0.5, 0.9], [0.1])
     assert t3 < 0.3 and not origin3["margin_stopped_at_lowest"]
     assert "no lower" not in describe({**origin3, "name": "d", "threshold": t3})
+    # kept also where the overkill floor of the margin was in force: the text does not say "lowered"
+    limited = {**origin, "margin_limited_by_overkill": True, "name": "d", "threshold": 0.0009}
+    assert "kept as it is" in describe(limited) and "lowered" not in describe(limited)
     # an NG part with no region at any level (score 0) cannot be caught: the threshold stays positive
     assert choose_threshold([0.0, 0.5], [0.1])[0] == TINY
 

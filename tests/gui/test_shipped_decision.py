@@ -283,6 +283,7 @@ def test_a_threshold_kept_at_a_zero_escape_point_below_the_margin_floor_says_so(
             in line
         )
         assert "by a margin" not in line
+        assert "stops" not in origin_line({**kept, "margin_limited_by_overkill": True})[0]
         assert "the margin stops at 0.01" in origin_line(stopped)[0]
         assert "below the zero-escape point 0.012" in origin_line(stopped)[0]
         i18n.install_language("zh_CN")

@@ -416,11 +416,12 @@ def describe(origin: dict[str, Any]) -> str:
                   "from the train split, kept out of the fit)")  # fmt: skip
         zero = origin["zero_escape_threshold"]
         how = "lowered by a margin for NG parts scoring lower still"
-        if origin.get("margin_limited_by_overkill"):
+        if origin.get("margin_stopped_at_lowest") and zero < LOWEST:
+            how = f"kept as it is (no margin takes a threshold below {LOWEST:g})"
+        elif origin.get("margin_limited_by_overkill"):
             how += f" (it stops where it would reject more than {MARGIN_OVERKILL_SHARE:.0%} more good parts)"
         elif origin.get("margin_stopped_at_lowest"):
-            how = (f"kept as it is (no margin takes a threshold below {LOWEST:g})" if zero < LOWEST
-                   else f"{how} (down to {LOWEST:g}, no lower)")  # fmt: skip
+            how += f" (down to {LOWEST:g}, no lower)"
         return (f"{head}; zero-escape point {score_text(zero)} on {ng}, {how}; {origin['val_overkill']} "
                 f"of {good} rejected{_weakest_text(origin)}")  # fmt: skip
     if method == "ok_quantile":

@@ -76,7 +76,7 @@ def origin_how(origin: dict[str, Any]) -> tuple[str, bool]:
                       "lower still; rejects %3 of %4 val good parts")  # fmt: skip
         text = _fill(text, origin.get("val_ng", 0), score_text(zero), origin.get("val_overkill", 0),
                      origin.get("val_ok", 0), origin.get("train_ng", 0), f"{LOWEST:g}")  # fmt: skip
-        if origin.get("margin_limited_by_overkill"):
+        if origin.get("margin_limited_by_overkill") and not kept:
             text += "; " + _fill(_t("the margin stops where it would reject more than %1 % more good parts"),
                                  f"{100 * MARGIN_OVERKILL_SHARE:g}")  # fmt: skip
         elif origin.get("margin_stopped_at_lowest") and not kept:
