@@ -37,9 +37,10 @@ def openvino_cpu_refusal() -> str | None:
 
     The plugin carries its own oneDNN, which obeys ``ONEDNN_MAX_CPU_ISA``, while the plugin's own
     kernels keep the CPU's whole instruction set. With ``ONEDNN_MAX_CPU_ISA=AVX2`` set, OpenVINO
-    2026.4 could not compile a U-Net's average pooling ("supported primitive descriptors list is
-    empty") and crashed the process (segmentation fault) inferring another U-Net, on a 2-core AMD
-    EPYC with AVX-512. A crash takes the user's work with it, so the plugin is not started then.
+    2026.4 could not compile the anomaly model's average pooling ("supported primitive descriptors
+    list is empty") and crashed the process (segmentation fault) inferring a small segmentation
+    net, on a 2-core AMD EPYC with AVX-512. A crash takes the user's work with it, so the plugin is
+    not started then.
     """
     held = onednn_limits()
     if not held:
