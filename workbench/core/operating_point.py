@@ -221,16 +221,20 @@ def choose_threshold(ng_scores: Sequence[float], ok_scores: Sequence[float]) -> 
     return DEFAULT_THRESHOLD, {"method": "default", "val_ng": 0, "val_ok": 0}
 
 
+def _kept_digits(x: float) -> int:
+    """Decimals kept of a score or threshold: 4, or 4 significant digits below 0.001 (never 0)."""
+    return 4 if x >= 1e-3 or x <= 0 else 3 - math.floor(math.log10(x))
+
+
 def round_score(x: float) -> float:
-    """A score or threshold kept to 4 decimals, or to 4 significant digits below 0.001 (never to 0)."""
-    digits = 4 if x >= 1e-3 or x <= 0 else 3 - math.floor(math.log10(x))
-    return round(float(x), digits)
+    """A score or threshold kept to ``_kept_digits`` decimals."""
+    return round(float(x), _kept_digits(x))
 
 
 def floor_threshold(t: float) -> float:
-    """``t`` rounded down as ``round_score`` keeps it: rounding up could put the threshold above the
+    """``t`` rounded down to ``_kept_digits`` decimals: rounding up could put the threshold above the
     lowest NG score it was placed on."""
-    digits = 4 if t >= 1e-3 or t <= 0 else 3 - math.floor(math.log10(t))
+    digits = _kept_digits(t)
     return math.floor(t * 10**digits) / 10**digits
 
 
